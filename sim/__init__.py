@@ -1,0 +1,18 @@
+"""Alliance cohesion under transatlantic stress: an agent-based scenario simulator.
+
+Illustrative scenario exploration, not a forecast.
+"""
+
+from sim.agents import MemberState, Russia, UnitedStates
+from sim.events import EVENT_TYPES, Event, make_event
+from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
+from sim.model import AllianceModel
+from sim.params import PARAMETERS
+
+__version__ = "0.1.0"
+DISCLAIMER = "Illustrative scenario exploration — not a forecast"
+
+__all__ = [
+    "AllianceModel", "MemberState", "UnitedStates", "Russia", "EVENT_TYPES", "Event", "make_event",
+    "PARAMETERS", "MODEL_OUTCOMES", "HEADLINE_OUTCOMES", "DISCLAIMER", "__version__",
+]

@@ -1,0 +1,336 @@
+"""The update rules, as pure functions on arrays of all states.
+
+Each function takes the previous state (numpy arrays over the states) and
+parameters and returns the new values; none of them touches the model or
+Mesa. Every rule is one vectorised expression (no loops over pairs of
+states), so a run is fast and each rule can be tested alone. Equations are
+written out in ``docs/ODD.md`` (section 7, submodels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+def unit_interval(x: np.ndarray) -> np.ndarray:
+    """Clip to [0, 1] (two ufuncs: cheaper than np.clip on small arrays)."""
+    return np.minimum(np.maximum(x, 0.0), 1.0)
+
+
+def _clip01(x: float) -> float:
+    return min(max(float(x), 0.0), 1.0)
+
+
+# --- geography -------------------------------------------------------------------
+
+
+def proximity(
+    distance_km: np.ndarray,
+    borders_russia_or_belarus: np.ndarray,
+    borders_ukraine: np.ndarray,
+    length_km: float,
+    border_weight: float,
+    ukraine_border_weight: float,
+) -> np.ndarray:
+    """Proximity to Russia in [0, 1]: a land border plus exponential decay with capital distance."""
+    rest = 1.0 - border_weight - ukraine_border_weight
+    return (
+        border_weight * borders_russia_or_belarus
+        + ukraine_border_weight * borders_ukraine
+        + rest * np.exp(-distance_km / length_km)
+    )
+
+
+# --- 2. United States --------------------------------------------------------------
+
+
+def burden_grievance(
+    grievance: float, pledge_norm: float, european_spending: float, gap_scale: float, rate: float
+) -> float:
+    """US grievance moves toward the (saturating) gap between the pledge path and European spending."""
+    target = min(max((pledge_norm - european_spending) / gap_scale, 0.0), 1.0)
+    return grievance + rate * (target - grievance)
+
+
+def us_commitment(
+    base: float,
+    target: float,
+    grievance: float,
+    rate: float,
+    burden_sensitivity: float,
+    noise: float,
+) -> float:
+    """Underlying commitment follows the administration's stance less the burden-sharing term."""
+    goal = target - burden_sensitivity * grievance
+    return _clip01(base + rate * (goal - base) + noise)
+
+
+def decay(value: np.ndarray | float, months: float) -> np.ndarray | float:
+    """One month of exponential decay with time constant ``months``."""
+    return value * np.exp(-1.0 / months)
+
+
+# --- 3. Russia ------------------------------------------------------------------------
+
+
+def aggression(level: float, target: float, rate: float, noise: float) -> float:
+    return _clip01(level + rate * (target - level) + noise)
+
+
+def incident_probabilities(
+    rate: float, proximity: np.ndarray, exponent: float, multiplier: np.ndarray, eligible: np.ndarray
+) -> np.ndarray:
+    """Chance of a hybrid incident in each state this month.
+
+    The alliance-wide expected count is ``rate``; targets are chosen with
+    weight proximity**exponent, scaled by any campaign multiplier.
+    """
+    weight = np.where(eligible, proximity**exponent, 0.0)
+    total = weight.sum()
+    if total <= 0.0:
+        return np.zeros_like(weight)
+    return unit_interval(rate * multiplier * weight / total)
+
+
+# --- 4. Threat ------------------------------------------------------------------------
+
+
+def threat_target(aggression: float, proximity: np.ndarray, floor: float) -> np.ndarray:
+    """Balance of threat (Walt 1987): intentions (aggression) scaled by proximity."""
+    return aggression * (floor + (1.0 - floor) * proximity)
+
+
+def threat(
+    threat: np.ndarray,
+    target: np.ndarray,
+    rate: float,
+    incidents: np.ndarray,
+    neighbours: np.ndarray,
+    jump: float,
+    neighbour_share: float,
+    influence: np.ndarray,
+    social_weight: float,
+) -> np.ndarray:
+    """Move toward the target, jump after incidents (own and neighbours'), average with trusted states.
+
+    ``influence`` is row-normalised; ``neighbours`` is the land-border matrix.
+    """
+    hit = incidents.astype(float)
+    shocked = threat + rate * (target - threat) + jump * (hit + neighbour_share * (neighbours @ hit))
+    return unit_interval((1.0 - social_weight) * shocked + social_weight * (influence @ shocked))
+
+
+def threat_fixed_point(
+    target: np.ndarray,
+    rate: float,
+    expected_incidents: np.ndarray,
+    neighbours: np.ndarray,
+    jump: float,
+    neighbour_share: float,
+    influence: np.ndarray,
+    social_weight: float,
+) -> np.ndarray:
+    """Steady state of :func:`threat` with incidents at their expected rate (a linear solve).
+
+    With A = (1 - m) I + m W, the update is T' = A((1 - r) T + r target + J);
+    its fixed point solves (I - (1 - r) A) T = A (r target + J).
+    """
+    n = len(target)
+    mix = (1.0 - social_weight) * np.eye(n) + social_weight * influence
+    shocks = jump * (expected_incidents + neighbour_share * (neighbours @ expected_incidents))
+    return unit_interval(np.linalg.solve(np.eye(n) - (1.0 - rate) * mix, mix @ (rate * target + shocks)))
+
+
+# --- 5. US trust --------------------------------------------------------------------------
+
+
+def trust_signal(
+    commitment: float,
+    troops_host: np.ndarray,
+    troops_host0: np.ndarray,
+    troops_total: float,
+    troops_total0: float,
+    half_saturation: float,
+    commitment_weight: float,
+) -> np.ndarray:
+    """What each state reads from US words and US boots.
+
+    A host weighs its own garrison by troops0 / (troops0 + half_saturation),
+    the alliance total by the rest: a drawdown hurts the host most.
+    """
+    host_weight = troops_host0 / (troops_host0 + half_saturation)
+    host_ratio = np.divide(troops_host, troops_host0, out=np.ones_like(troops_host), where=troops_host0 > 0)
+    total_ratio = troops_total / troops_total0 if troops_total0 > 0 else 1.0
+    presence = unit_interval(host_weight * host_ratio + (1.0 - host_weight) * total_ratio)
+    return commitment_weight * commitment + (1.0 - commitment_weight) * presence
+
+
+def us_trust(trust: np.ndarray, signal: np.ndarray, reliance: np.ndarray, rate: float, attention_floor: float) -> np.ndarray:
+    """Trust follows the signal; states that rely on the US watch it more closely."""
+    attention = attention_floor + (1.0 - attention_floor) * reliance
+    return unit_interval(trust + rate * attention * (signal - trust))
+
+
+# --- 6. Abandonment fear -------------------------------------------------------------------
+
+
+def abandonment_fear(reliance: np.ndarray, trust: np.ndarray, threat: np.ndarray) -> np.ndarray:
+    """Snyder (1984): fear of abandonment = dependence x doubt x danger."""
+    return reliance * (1.0 - trust) * threat
+
+
+# --- 7. Spending ---------------------------------------------------------------------------
+
+
+def own_spending(
+    base: np.ndarray,
+    threat: np.ndarray,
+    fear: np.ndarray,
+    trust: np.ndarray,
+    reliance: np.ndarray,
+    threat_coef: float,
+    fear_coef: float,
+    free_ride_coef: float,
+) -> np.ndarray:
+    """Joint-product model (Sandler & Forbes 1980): threat and fear buy defence, trust in the US buys a free ride."""
+    return base + threat_coef * threat + fear_coef * fear - free_ride_coef * trust * reliance
+
+
+def desired_spending(
+    own: np.ndarray,
+    spending: np.ndarray,
+    pledge_norm: float,
+    adherence: np.ndarray,
+    pledge_pull: float,
+    peer_level: np.ndarray,
+    peer_pull: float,
+) -> np.ndarray:
+    """Norms push laggards up: by a share of their gap to the pledge path (times adherence) and to their peers.
+
+    The gaps are measured from actual spending, so a change in motives
+    passes through in full while the norms add a push that fades as a state
+    catches up.
+    """
+    below_pledge = np.maximum(pledge_norm - spending, 0.0)
+    below_peers = np.maximum(peer_level - spending, 0.0)
+    return own + pledge_pull * adherence * below_pledge + peer_pull * below_peers
+
+
+def annual_budget(
+    spending: np.ndarray, desired: np.ndarray, rate: float, cap_up: float, cut_rate: float
+) -> np.ndarray:
+    """Budget inertia: close part of the gap once a year, rises capped, cuts slower."""
+    gap = desired - spending
+    step = np.where(gap > 0.0, np.minimum(rate * gap, cap_up), rate * cut_rate * gap)
+    return np.maximum(spending + step, 0.0)
+
+
+def pledge_norm(month: int, start_month: int, end_month: int, level_from: float, level_to: float) -> float:
+    """The pledge path: linear from the old to the new level between adoption and deadline."""
+    if end_month <= start_month or month >= end_month:
+        return level_to
+    progress = max(month - start_month, 0) / (end_month - start_month)
+    return level_from + (level_to - level_from) * progress
+
+
+# --- 8. Positions ----------------------------------------------------------------------------
+
+
+def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: float) -> np.ndarray:
+    """Hegselmann & Krause (2002): weighted mean over the states within ``bound`` of each state.
+
+    ``influence`` must have a positive diagonal so that the set is never empty.
+    """
+    weights = influence * (np.abs(x[None, :] - x[:, None]) < bound)
+    return (weights @ x) / weights.sum(axis=1)
+
+
+def friedkin_johnsen_fixed_point(
+    x: np.ndarray, anchor: np.ndarray, stubbornness: np.ndarray, influence: np.ndarray, bound: float,
+    rounds: int = 50,
+) -> np.ndarray:
+    """Steady state of Friedkin-Johnsen with bounded confidence and no drift.
+
+    For a fixed set of who listens to whom the steady state solves the linear
+    system (I - (1 - s) W) x = s a; the set is recomputed from the solution
+    until it no longer changes.
+    """
+    n = len(x)
+    mask = None
+    for _ in range(rounds):
+        new_mask = np.abs(x[None, :] - x[:, None]) < bound
+        if mask is not None and np.array_equal(mask, new_mask):
+            break
+        mask = new_mask
+        weights = influence * mask
+        weights = weights / weights.sum(axis=1, keepdims=True)
+        x = unit_interval(np.linalg.solve(np.eye(n) - (1.0 - stubbornness)[:, None] * weights, stubbornness * anchor))
+    return x
+
+
+def friedkin_johnsen(
+    anchor: np.ndarray, stubbornness: np.ndarray, social_mean: np.ndarray, drift: np.ndarray
+) -> np.ndarray:
+    """Friedkin & Johnsen (1990): a stubborn share stays on the anchor, the rest follows peers; plus drift."""
+    return unit_interval(stubbornness * anchor + (1.0 - stubbornness) * social_mean + drift)
+
+
+def autonomy_drift(
+    trust: np.ndarray,
+    trust_reference: np.ndarray,
+    fear: np.ndarray,
+    hedging_rate: float,
+    cling_threshold: float,
+    coercion: float,
+    coercion_push: float,
+) -> np.ndarray:
+    """Snyder's dilemma: low-fear states hedge toward Europe as trust falls, high-fear states cling to the US.
+
+    A fresh US coercion episode pushes everyone toward autonomy.
+    """
+    loss = np.maximum(trust_reference - trust, 0.0)
+    direction = np.clip(1.0 - fear / cling_threshold, -1.0, 1.0)
+    return hedging_rate * loss * direction + coercion_push * coercion
+
+
+def support_drift(
+    threat: np.ndarray,
+    threat_reference: np.ndarray,
+    fatigue: float,
+    pressure: float,
+    alignment: np.ndarray,
+    threat_coef: float,
+    fatigue_coef: float,
+    pressure_coef: float,
+    resistance_coef: float,
+) -> np.ndarray:
+    """Support for Ukraine: rises with threat above habit, erodes with fatigue far from Russia.
+
+    US ceasefire pressure pulls states aligned with Washington and far from
+    Russia down, and makes frontline states dig in: a split along threat lines.
+    """
+    rally = threat_coef * (threat - threat_reference)
+    erosion = fatigue_coef * fatigue * (1.0 - threat)
+    pull = pressure * (pressure_coef * alignment * (1.0 - threat) - resistance_coef * threat)
+    return rally - erosion - pull
+
+
+def war_fatigue(fatigue: float, aggression: float, ceasefire: bool, rate: float, recovery: float) -> float:
+    if ceasefire:
+        return fatigue * (1.0 - recovery)
+    return min(fatigue + rate * aggression * (1.0 - fatigue), 1.0)
+
+
+# --- 10. Elections ----------------------------------------------------------------------------
+
+
+def accommodationist_win_probability(
+    fatigue: float,
+    spending_rise_pp: np.ndarray,
+    threat: np.ndarray,
+    base: float,
+    fatigue_coef: float,
+    cost_coef: float,
+) -> np.ndarray:
+    """War fatigue and the cost of defence raise the accommodationist vote; fear of Russia lowers it."""
+    pressure = base + fatigue_coef * fatigue + cost_coef * np.maximum(spending_rise_pp, 0.0)
+    return unit_interval(pressure * (1.0 - threat))

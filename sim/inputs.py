@@ -1,0 +1,163 @@
+"""The packaged data: static attributes and initial values of the states.
+
+Reads ``sim/data/`` (sourced figures and the judgemental ``assumptions.csv``)
+into plain numpy arrays, ordered as ``member_states.csv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError, nearest
+
+INITIAL_YEARS = (2022, 2024)
+DATA_FILES = ("member_states.csv", "assumptions.csv", "groupings.csv", "borders.csv")
+
+
+def _read(name: str) -> pd.DataFrame:
+    with resources.files("sim.data").joinpath(name).open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, keep_default_na=True)
+
+
+@cache
+def tables() -> dict[str, pd.DataFrame]:
+    """The packaged data files as DataFrames (read once per process)."""
+    return {name: _read(name) for name in DATA_FILES}
+
+
+@cache
+def iso3_codes() -> tuple[str, ...]:
+    return tuple(tables()["member_states.csv"]["iso3"])
+
+
+def check_iso3(code: object, field: str) -> str:
+    code = str(code).upper() if isinstance(code, str) else code
+    if code not in iso3_codes():
+        raise InputError(
+            field, f"'{code}' is not a state of the model{nearest(str(code), iso3_codes())}"
+        )
+    return code
+
+
+REGIONS = ("eastern_flank", "nordic", "western", "southern", "north_america", "partner")
+
+
+@dataclass(frozen=True)
+class StateData:
+    """Static attributes (fixed during a run) and data-based initial values."""
+
+    iso3: tuple[str, ...]
+    name: tuple[str, ...]
+    region: np.ndarray  # str
+    eu_member: np.ndarray  # bool, current (2025/26)
+    nato_member: np.ndarray
+    eu_accession_year: np.ndarray  # float, nan if none
+    nato_accession_year: np.ndarray
+    gdp_usd_bn: np.ndarray
+    population_m: np.ndarray
+    spending: dict[int, np.ndarray]  # year -> % GDP
+    us_troops_k: np.ndarray  # assigned + rotational, thousands
+    borders_russia_or_belarus: np.ndarray
+    borders_ukraine: np.ndarray
+    distance_to_moscow_km: np.ndarray
+    groupings: dict[str, np.ndarray] = field(repr=False)  # name -> bool mask
+    border_matrix: np.ndarray = field(repr=False)  # N x N bool, land borders between states
+    # judgemental (assumptions.csv)
+    autonomy: np.ndarray = field(repr=False)
+    ukraine_support: np.ndarray = field(repr=False)
+    us_reliance: np.ndarray = field(repr=False)
+    stubbornness: np.ndarray = field(repr=False)
+    accommodationist: dict[int, np.ndarray] = field(repr=False)
+    pledge_adherence: np.ndarray = field(repr=False)
+    linkage: np.ndarray = field(repr=False)
+    next_election: np.ndarray = field(repr=False)  # month index, -1 if none
+    election_term_months: np.ndarray = field(repr=False)  # 0 if none
+
+    @property
+    def n(self) -> int:
+        return len(self.iso3)
+
+    def index(self, iso3: str) -> int:
+        return self.iso3.index(iso3)
+
+
+def _bool(series: pd.Series) -> np.ndarray:
+    return series.astype(str).str.lower().eq("true").to_numpy()
+
+
+@cache
+def load_states() -> StateData:
+    from sim.calendar import parse_month
+
+    t = tables()
+    ms = t["member_states.csv"]
+    asm = t["assumptions.csv"].set_index("iso3").loc[ms["iso3"]]
+    iso3 = tuple(ms["iso3"])
+    n = len(iso3)
+    index = {code: i for i, code in enumerate(iso3)}
+
+    groupings = {}
+    for _, row in t["groupings.csv"].iterrows():
+        mask = np.zeros(n, dtype=bool)
+        for code in str(row["members"]).split(";"):
+            if code in index:
+                mask[index[code]] = True
+        groupings[row["grouping"]] = mask
+
+    borders = np.zeros((n, n), dtype=bool)
+    for _, row in t["borders.csv"].iterrows():
+        a, b = row["iso3_a"], row["iso3_b"]
+        if a in index and b in index:
+            borders[index[a], index[b]] = borders[index[b], index[a]] = True
+
+    spending = {}
+    for year in (2014, 2022, 2024):
+        col = ms[f"defence_spending_pct_gdp_{year}"].astype(float)
+        # Iceland has no armed forces and no NATO spending figure; 0.1 % keeps it
+        # in the arrays as the small coast-guard spender it is (see SOURCES.md).
+        spending[year] = col.fillna(0.1).to_numpy()
+
+    assigned = ms["us_troops_stationed"].astype(float).fillna(0.0).to_numpy() / 1000.0
+    rotational = asm["us_rotational_troops_k"].astype(float).fillna(0.0).to_numpy()
+
+    next_election = np.array(
+        [parse_month(v, f"assumptions.csv next_election ({c})") if isinstance(v, str) else -1
+         for c, v in zip(iso3, asm["next_election"], strict=True)]
+    )
+    term = (asm["election_term_years"].astype(float).fillna(0.0) * 12).astype(int).to_numpy()
+
+    return StateData(
+        iso3=iso3,
+        name=tuple(ms["name"]),
+        region=asm["region"].to_numpy(dtype=str),
+        eu_member=_bool(ms["eu_member"]),
+        nato_member=_bool(ms["nato_member"]),
+        eu_accession_year=ms["eu_accession_year"].astype(float).to_numpy(),
+        nato_accession_year=ms["nato_accession_year"].astype(float).to_numpy(),
+        gdp_usd_bn=ms["gdp_usd_bn"].astype(float).to_numpy(),
+        population_m=ms["population_m"].astype(float).to_numpy(),
+        spending=spending,
+        us_troops_k=assigned + rotational,
+        borders_russia_or_belarus=_bool(ms["borders_russia_or_belarus"]),
+        borders_ukraine=_bool(ms["borders_ukraine"]),
+        distance_to_moscow_km=ms["capital_distance_to_moscow_km"].astype(float).to_numpy(),
+        groupings=groupings,
+        border_matrix=borders,
+        autonomy=asm["autonomy"].astype(float).to_numpy(),
+        ukraine_support=asm["ukraine_support"].astype(float).to_numpy(),
+        us_reliance=asm["us_reliance"].astype(float).to_numpy(),
+        stubbornness=asm["stubbornness"].astype(float).to_numpy(),
+        accommodationist={
+            2022: asm["government_2022"].eq("accommodationist").to_numpy(),
+            2024: asm["government_2024"].eq("accommodationist").to_numpy(),
+        },
+        pledge_adherence=asm["pledge_adherence"].astype(float).to_numpy(),
+        linkage=asm["linkage"].astype(float).to_numpy(),
+        next_election=next_election,
+        election_term_months=term,
+    )

@@ -1,0 +1,245 @@
+"""Every coefficient of the model, declared once.
+
+Each :class:`Parameter` has a name, a default, a plausible range, a unit, the
+process it belongs to and a one-line justification. This registry drives
+validation of model arguments and scenario files, sweep factors, the
+parameter table of ``docs/ODD.md`` and ``cohesion list``.
+
+Rates are per month unless the unit says otherwise. Positions, threat and
+trust live on [0, 1]; spending is in % of GDP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import InputError, nearest
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: float | str
+    low: float | None
+    high: float | None
+    unit: str
+    process: str
+    justification: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def is_categorical(self) -> bool:
+        return bool(self.choices)
+
+    def allowed(self) -> str:
+        if self.is_categorical:
+            return "one of " + ", ".join(self.choices)
+        return f"a number from {self.low:g} to {self.high:g}"
+
+    def check(self, value: Any) -> float | str:
+        """Return the value in canonical type, or raise InputError."""
+        if self.is_categorical:
+            if value not in self.choices:
+                raise InputError(
+                    f"parameters.{self.name}", f"'{value}' is not allowed; use {self.allowed()}"
+                )
+            return str(value)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(
+                f"parameters.{self.name}",
+                f"'{value}' is a {type(value).__name__}; use {self.allowed()}",
+            )
+        if not (self.low <= float(value) <= self.high):
+            raise InputError(
+                f"parameters.{self.name}", f"{value} is out of range; use {self.allowed()}"
+            )
+        return float(value)
+
+
+def _p(name, default, low, high, unit, process, why, choices=()):
+    return Parameter(name, default, low, high, unit, process, why, tuple(choices))
+
+
+_ALL = [
+    # --- 2. United States -------------------------------------------------
+    _p("us_commitment_initial", 0.7, 0.0, 1.0, "0-1", "united_states",
+       "Signalled Article 5 commitment at the start; 2025 mixes formal reaffirmation with public doubt."),
+    _p("us_commitment_target", 0.65, 0.0, 1.0, "0-1", "united_states",
+       "Commitment the administration's stance drifts toward; a scenario input (set event)."),
+    _p("us_commitment_rate", 0.1, 0.01, 0.5, "per month", "united_states",
+       "Speed at which signalled commitment follows the stance; months, not years, for a new line to register."),
+    _p("burden_sensitivity", 0.25, 0.0, 0.6, "0-1 per unit grievance", "united_states",
+       "How much burden-sharing grievance lowers US commitment (Olson & Zeckhauser 1966 free-riding complaint)."),
+    _p("burden_gap_scale_pp", 1.5, 0.5, 3.0, "pp of GDP", "united_states",
+       "Gap between European spending and the pledge path at which US grievance saturates."),
+    _p("burden_grievance_rate", 0.05, 0.01, 0.3, "per month", "united_states",
+       "Grievance builds and fades over about two years of budget news."),
+    _p("us_commitment_noise_sd", 0.01, 0.0, 0.05, "0-1", "united_states",
+       "Month-to-month noise in US signals (statements, tweets)."),
+    _p("us_troops_europe_initial_k", 100.0, 0.0, 200.0, "thousand troops", "united_states",
+       "US troops in Europe at the start: about 100k in 2025 (alliance_facts.csv); about 80k in January 2022."),
+    # --- 3. Russia ----------------------------------------------------------
+    _p("russia_aggression_initial", 0.7, 0.0, 1.0, "0-1", "russia",
+       "Russia at war with Ukraine in 2025: high but below the peak of early 2022."),
+    _p("russia_aggression_rate", 0.2, 0.02, 1.0, "per month", "russia",
+       "Speed at which aggression follows its scenario path."),
+    _p("russia_aggression_noise_sd", 0.02, 0.0, 0.1, "0-1", "russia",
+       "Month-to-month fluctuation of military pressure."),
+    _p("hybrid_incident_rate", 1.0, 0.0, 6.0, "incidents per month", "russia",
+       "Expected hybrid incidents (sabotage, drones, cable cuts) against the states modelled; several a month were reported in 2024-25."),
+    _p("incident_proximity_exponent", 2.0, 0.0, 4.0, "-", "russia",
+       "Targeting concentrates on states close to Russia."),
+    _p("incident_threat_jump", 0.06, 0.0, 0.3, "0-1", "threat",
+       "Jump in the target's perceived threat after an incident."),
+    _p("incident_neighbour_share", 0.4, 0.0, 1.0, "share", "threat",
+       "Share of the jump felt by states that border the target."),
+    # --- 4. Threat ----------------------------------------------------------
+    _p("threat_rate", 0.15, 0.02, 0.6, "per month", "threat",
+       "Perceived threat adjusts to Russian behaviour within months (balance of threat, Walt 1987)."),
+    _p("threat_distance_floor", 0.1, 0.0, 0.6, "share", "threat",
+       "Share of Russian aggression felt regardless of proximity (offensive power and intentions)."),
+    _p("proximity_length_km", 1500.0, 500.0, 4000.0, "km", "threat",
+       "Distance over which the distance part of proximity falls by a factor e (Tallinn 0.56, Paris 0.19, Lisbon 0.07)."),
+    _p("proximity_border_weight", 0.2, 0.0, 0.6, "share", "threat",
+       "Extra proximity for a land border with Russia or Belarus (Walt: geographic proximity)."),
+    _p("proximity_ukraine_border_weight", 0.05, 0.0, 0.4, "share", "threat",
+       "Extra proximity for a land border with Ukraine, where the war is fought."),
+    _p("threat_social_weight", 0.1, 0.0, 0.5, "share", "threat",
+       "Share of perceived threat taken from trusted neighbours each month."),
+    _p("threat_habituation_rate", 0.03, 0.0, 0.2, "per month", "positions",
+       "Speed at which the reference threat adapts, so a rally fades over about three years."),
+    # --- 5. US trust ----------------------------------------------------------
+    _p("trust_rate", 0.1, 0.01, 0.5, "per month", "us_trust",
+       "Beliefs about US protection update over months."),
+    _p("trust_commitment_weight", 0.6, 0.0, 1.0, "share", "us_trust",
+       "Weight of US words (commitment) against US troops (presence) in the trust signal."),
+    _p("host_half_saturation_k", 2.0, 0.1, 20.0, "thousand troops", "us_trust",
+       "US troops at which a host weighs its own garrison half, the alliance total half."),
+    _p("trust_attention_floor", 0.3, 0.0, 1.0, "share", "us_trust",
+       "Attention to US signals of a state with no reliance on the US."),
+    _p("coercion_spillover", 0.3, 0.0, 1.0, "share", "us_trust",
+       "Share of a coerced ally's trust loss felt by the other European states."),
+    _p("coercion_decay_months", 6.0, 1.0, 36.0, "months", "positions",
+       "Time constant over which the autonomy push of a coercion episode fades."),
+    # --- 7. Spending --------------------------------------------------------------
+    _p("spending_threat_coef", 3.5, 0.0, 6.0, "pp of GDP per unit threat", "spending",
+       "Desired spending rise with threat; calibrated on the 2022-24 hindcast (real rise: Poland 1.6 pp, Germany 0.5, France 0.2)."),
+    _p("spending_fear_coef", 2.0, 0.0, 6.0, "pp of GDP per unit fear", "spending",
+       "Abandonment fear buys self-help (Snyder 1984)."),
+    _p("spending_free_ride_coef", 0.5, 0.0, 2.0, "pp of GDP", "spending",
+       "Spending forgone by states that trust and rely on the US guarantee (Sandler & Forbes 1980)."),
+    _p("pledge_pull", 0.8, 0.0, 1.0, "share", "spending",
+       "Share of the gap to the pledge path an adherent ally plans to close."),
+    _p("pledge_core_pct", 2.0, 1.0, 5.0, "% of GDP", "spending",
+       "The alliance's core spending pledge: 2 % since Wales 2014; 3.5 % by 2035 after The Hague (2025)."),
+    _p("pledge_deadline_year", 2035.0, 2026.0, 2045.0, "year", "spending",
+       "Year by which a newly raised pledge is to be met (The Hague: 2035)."),
+    _p("peer_pull", 0.2, 0.0, 1.0, "share", "spending",
+       "Share of the gap to better-spending peers in a state's network a laggard plans to close."),
+    _p("budget_adjustment_rate", 0.6, 0.1, 1.0, "per year", "spending",
+       "Share of the gap to desired spending closed in one annual budget (budget inertia)."),
+    _p("fiscal_cap_pp_per_year", 0.8, 0.2, 2.0, "pp of GDP per year", "spending",
+       "Largest annual rise a budget absorbs; Poland's ~0.8 pp a year in 2022-24 is near the top of the record."),
+    _p("spending_cut_rate", 0.3, 0.0, 1.0, "share", "spending",
+       "Cuts happen more slowly than rises (procurement contracts), as a share of the rise rate."),
+    _p("budget_month", 1.0, 1.0, 12.0, "month of year", "spending",
+       "Month in which annual budgets take effect."),
+    # --- 8. Positions ---------------------------------------------------------------
+    _p("confidence_bound", 0.3, 0.05, 1.0, "distance in position", "positions",
+       "States listen only to states whose position is within this distance (Hegselmann & Krause 2002)."),
+    _p("stubbornness_scale", 1.0, 0.0, 3.0, "multiplier", "positions",
+       "Multiplies every state's stubbornness (Friedkin-Johnsen anchor weight), capped at 1."),
+    _p("autonomy_hedging_rate", 0.08, 0.0, 0.1, "per month per unit trust loss", "positions",
+       "Low-fear states hedge toward European autonomy as trust in the US falls."),
+    _p("fear_cling_threshold", 0.2, 0.02, 0.6, "0-1", "positions",
+       "Abandonment fear above which a state clings to the US instead of hedging (Snyder 1984)."),
+    _p("coercion_autonomy_push", 0.05, 0.0, 0.2, "per month", "positions",
+       "Pull toward autonomy while a US coercion episode of size 1 is fresh."),
+    _p("support_threat_coef", 0.06, 0.0, 0.3, "per month per unit threat", "positions",
+       "Support for Ukraine rises with threat above the habituated level (rally)."),
+    _p("war_fatigue_rate", 0.01, 0.0, 0.05, "per month", "positions",
+       "Growth of war fatigue while the war goes on."),
+    _p("war_fatigue_recovery", 0.05, 0.0, 0.3, "per month", "positions",
+       "Fading of war fatigue while a ceasefire holds."),
+    _p("support_fatigue_coef", 0.01, 0.0, 0.1, "per month", "positions",
+       "Erosion of support by war fatigue, strongest far from Russia."),
+    _p("ceasefire_pressure_coef", 0.08, 0.0, 0.2, "per month", "positions",
+       "Pull of US ceasefire pressure on states aligned with Washington and far from Russia."),
+    _p("ceasefire_resistance_coef", 0.08, 0.0, 0.2, "per month", "positions",
+       "Frontline states dig in against an imposed deal (reactance)."),
+    _p("accommodationist_support_anchor", 0.2, 0.0, 0.6, "0-1", "positions",
+       "Anchor of Ukraine support under a government that seeks accommodation with Moscow."),
+    # --- Influence network ---------------------------------------------------------------
+    _p("network_border_weight", 1.0, 0.0, 3.0, "tie weight", "network",
+       "Tie between states with a land border."),
+    _p("network_grouping_weight", 0.5, 0.0, 2.0, "tie weight per format", "network",
+       "Tie per shared small format (B9, NB8, Weimar, JEF, ...)."),
+    _p("network_comembership_weight", 0.2, 0.0, 1.0, "tie weight per body", "network",
+       "Tie per shared institution (EU, NATO)."),
+    _p("network_size_exponent", 0.5, 0.0, 1.5, "-", "network",
+       "Larger economies are listened to more: weight grows with GDP to this power."),
+    _p("network_self_weight", 9.0, 0.0, 20.0, "multiple of ties", "network",
+       "Weight on one's own position relative to all ties: at 9 a government moves a tenth of the way to its peers in a month."),
+    # --- 9. Institutions ------------------------------------------------------------------
+    _p("vote_noise_sd", 0.08, 0.0, 0.3, "0-1", "institutions",
+       "Idiosyncratic noise in each vote (domestic politics of the day)."),
+    _p("abstain_band", 0.1, 0.0, 0.3, "0-1", "institutions",
+       "Just below the support threshold a state abstains rather than vetoes."),
+    _p("sanctions_threshold", 0.2, 0.0, 1.0, "0-1", "institutions",
+       "Ukraine support needed to vote for renewing EU sanctions on Russia."),
+    _p("ukraine_package_threshold", 0.4, 0.0, 1.0, "0-1", "institutions",
+       "Ukraine support needed to vote for the yearly EU Ukraine package (money costs more than sanctions)."),
+    _p("defence_industry_threshold", 0.25, 0.0, 1.0, "0-1", "institutions",
+       "Autonomy needed to vote for an EU defence-industrial measure with European preference."),
+    _p("nato_posture_threshold", 0.25, 0.0, 1.0, "0-1", "institutions",
+       "Ukraine support (hawkishness toward Moscow) needed to back NATO's eastern-flank posture."),
+    _p("us_nato_commitment_threshold", 0.35, 0.0, 1.0, "0-1", "institutions",
+       "US commitment below which the US itself withholds consensus on NATO posture."),
+    _p("ceasefire_endorsement_threshold", 0.5, 0.0, 1.0, "0-1", "institutions",
+       "Opposition to Ukraine support (1 - support) needed to endorse a US-pushed ceasefire."),
+    _p("linkage_veto_probability", 0.1, 0.0, 0.5, "per vote", "institutions",
+       "Chance that a state with full linkage propensity holds a vote hostage to an unrelated grievance."),
+    _p("veto_delay_months", 2.0, 1.0, 12.0, "months", "institutions",
+       "Delay before a blocked decision is tabled again with a concession."),
+    _p("eu_cfsp_rule", "unanimity", None, None, "rule", "institutions",
+       "Decision rule of EU foreign-policy items (sanctions, Ukraine package); 'qmv' is the reform counterfactual.",
+       choices=("unanimity", "qmv")),
+    # --- 10. Elections ------------------------------------------------------------------
+    _p("election_base_switch", 0.04, 0.0, 0.5, "probability", "elections",
+       "Chance that an election brings an accommodationist government, absent war fatigue and costs."),
+    _p("election_fatigue_coef", 0.2, 0.0, 1.0, "probability per unit fatigue", "elections",
+       "War fatigue raises the accommodationist vote."),
+    _p("election_cost_coef", 0.1, 0.0, 0.5, "probability per pp of GDP", "elections",
+       "Each point of GDP added to defence since the start raises the chance of a switch (guns vs butter)."),
+    _p("election_return_probability", 0.4, 0.0, 1.0, "probability", "elections",
+       "Chance that an accommodationist government loses its next election to a mainstream one."),
+    # --- 11. Observation --------------------------------------------------------------
+    _p("bloc_distance", 0.15, 0.02, 0.5, "distance in position", "observation",
+       "States closer than this in the position plane (chained) count as one bloc."),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ALL}
+NUMERIC_PARAMETERS: tuple[str, ...] = tuple(n for n, p in PARAMETERS.items() if not p.is_categorical)
+
+
+def defaults() -> dict[str, float | str]:
+    return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def check_name(name: str, field: str = "parameters") -> Parameter:
+    if name not in PARAMETERS:
+        raise InputError(
+            f"{field}.{name}",
+            f"unknown parameter{nearest(name, PARAMETERS)}; 'cohesion list' shows all",
+        )
+    return PARAMETERS[name]
+
+
+def resolve(overrides: Mapping[str, Any] | None = None) -> dict[str, float | str]:
+    """Defaults with overrides applied; InputError for unknown names or bad values."""
+    values = defaults()
+    for name, value in (overrides or {}).items():
+        values[name] = check_name(name).check(value)
+    return values
