@@ -263,7 +263,13 @@ def friedkin_johnsen_fixed_point(
         mask = new_mask
         weights = influence * mask
         weights = weights / weights.sum(axis=1, keepdims=True)
-        x = unit_interval(np.linalg.solve(np.eye(n) - (1.0 - stubbornness)[:, None] * weights, stubbornness * anchor))
+        system = np.eye(n) - (1.0 - stubbornness)[:, None] * weights
+        try:
+            x = unit_interval(np.linalg.solve(system, stubbornness * anchor))
+        except np.linalg.LinAlgError:
+            # No anchor in some group: its steady state is a consensus that depends on where it starts,
+            # so there is nothing to solve for; keep the given positions.
+            return x
     return x
 
 
@@ -293,6 +299,7 @@ def autonomy_drift(
 
 
 def support_drift(
+    support: np.ndarray,
     threat: np.ndarray,
     threat_reference: np.ndarray,
     fatigue: float,
@@ -303,12 +310,15 @@ def support_drift(
     pressure_coef: float,
     resistance_coef: float,
 ) -> np.ndarray:
-    """Support for Ukraine: rises with threat above habit, erodes with fatigue far from Russia.
+    """Support for Ukraine: rallies with threat above habit, erodes with fatigue far from Russia.
 
-    US ceasefire pressure pulls states aligned with Washington and far from
-    Russia down, and makes frontline states dig in: a split along threat lines.
+    The rally works on the headroom (1 - support), so laggards move most and
+    a surge narrows the spread. US ceasefire pressure pulls states aligned
+    with Washington and far from Russia down and makes frontline states dig
+    in: a split along threat lines.
     """
-    rally = threat_coef * (threat - threat_reference)
+    surprise = threat - threat_reference
+    rally = threat_coef * surprise * np.where(surprise > 0.0, 1.0 - support, support)
     erosion = fatigue_coef * fatigue * (1.0 - threat)
     pull = pressure * (pressure_coef * alignment * (1.0 - threat) - resistance_coef * threat)
     return rally - erosion - pull

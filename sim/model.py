@@ -214,7 +214,7 @@ class AllianceModel(mesa.Model):
             p["fear_cling_threshold"], self.coercion_level, p["coercion_autonomy_push"],
         )
         u_drift = dynamics.support_drift(
-            s.threat, s.threat_reference, self.war_fatigue, self.united_states.ceasefire_pressure,
+            s.ukraine_support, s.threat, s.threat_reference, self.war_fatigue, self.united_states.ceasefire_pressure,
             s.us_reliance * s.us_trust, p["support_threat_coef"], p["support_fatigue_coef"],
             p["ceasefire_pressure_coef"], p["ceasefire_resistance_coef"],
         )

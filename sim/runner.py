@@ -1,0 +1,111 @@
+"""One scenario x N replications, on local processes.
+
+Each replication is a separate model with its own seed (see
+:func:`sim.scenario.replication_seed`), so replications can run in any order
+on any number of workers; results are sorted by replication before they are
+returned, which makes them identical whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.scenario import Scenario, replication_seed
+
+RUN_KEYS = ("run", "point", "replication", "seed")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The tables of one run, each keyed by ``run``."""
+
+    replication: int
+    seed: int
+    model: pd.DataFrame
+    agents: pd.DataFrame
+    events: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Results:
+    """The tables of all runs of a scenario, sorted by run."""
+
+    model: pd.DataFrame
+    agents: pd.DataFrame
+    events: pd.DataFrame
+
+    @classmethod
+    def from_records(cls, records: list[RunRecord]) -> Results:
+        records = sorted(records, key=lambda r: r.replication)
+        return cls(*(pd.concat([getattr(r, name) for r in records], ignore_index=True)
+                     for name in ("model", "agents", "events")))
+
+
+def run_replication(scenario: Scenario, replication: int, point: int = 0) -> RunRecord:
+    """Run replication ``k`` of a scenario to its end; top-level so that worker processes can import it."""
+    seed = replication_seed(scenario.seed, replication)
+    model = scenario.build_model(replication).run()
+    run = replication
+    frame = model.model_dataframe()
+    for position, (name, value) in enumerate(zip(RUN_KEYS, (run, point, replication, seed), strict=True)):
+        frame.insert(position, name, value)
+    agents = model.agent_dataframe()
+    agents.insert(0, "run", run)
+    events = model.log_dataframe()
+    events.insert(0, "run", run)
+    return RunRecord(replication, seed, frame, agents, events)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; only the parent handles it, so
+    # that it can mark the results folder as interrupted without workers
+    # printing tracebacks of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in milliseconds and is safe while the parent runs a single thread (Linux);
+    # elsewhere spawn, which re-imports the package in each worker (about a second).
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def run_scenario(
+    scenario: Scenario,
+    workers: int = 1,
+    on_record: Callable[[RunRecord], None] | None = None,
+) -> Results:
+    """Run every replication of a scenario; ``on_record`` is called as each run finishes (in any order)."""
+    replications = range(scenario.replications)
+    records: list[RunRecord] = []
+
+    def done(record: RunRecord) -> None:
+        records.append(record)
+        if on_record is not None:
+            on_record(record)
+
+    if workers <= 1 or scenario.replications == 1:
+        for k in replications:
+            done(run_replication(scenario, k))
+        return Results.from_records(records)
+
+    executor = ProcessPoolExecutor(max_workers=min(workers, scenario.replications), mp_context=_context(),
+                                   initializer=_ignore_interrupts)
+    try:
+        pending: set[Future] = {executor.submit(run_replication, scenario, k) for k in replications}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done(future.result())
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return Results.from_records(records)

@@ -1,0 +1,185 @@
+"""The results folder: Parquet tables, a summary, and a manifest that says whether the run finished.
+
+``results/<name>-<timestamp>/`` holds ``manifest.json``, ``model.parquet``,
+``agents.parquet``, ``events.parquet``, ``summary.csv``, ``figures/`` and
+``report.md`` (README, "Outputs"). Every file is written under a temporary
+name and renamed into place, and the manifest says ``"complete"`` only after
+everything else is written: a run that is interrupted (Ctrl-C, kill) or fails
+never leaves a folder that looks finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import DISCLAIMER, MODEL_OUTCOMES, __version__
+from sim.errors import InputError
+from sim.runner import RUN_KEYS, Results
+from sim.scenario import Scenario
+
+MANIFEST = "manifest.json"
+TABLES = {"model": "model.parquet", "agents": "agents.parquet", "events": "events.parquet"}
+SUMMARY = "summary.csv"
+FIGURES = "figures"
+REPORT = "report.md"
+STATUSES = ("running", "complete", "failed", "interrupted")
+PACKAGES = ("alliance-cohesion", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "matplotlib")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through ``write(temporary path)``, then rename into place (atomic on one file system)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def code_revision() -> dict[str, Any]:
+    """The git commit of the code that ran, and whether it had uncommitted changes; nulls without git."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                                capture_output=True, text=True, timeout=5, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "modified": None}
+    return {"commit": commit, "modified": bool(status.strip())}
+
+
+def summarise(model: pd.DataFrame) -> pd.DataFrame:
+    """One row per run: its keys, then the final and the mean value of every model outcome."""
+    grouped = model.groupby("run", sort=True)
+    keys = grouped[list(RUN_KEYS[1:])].first().reset_index()
+    final = grouped[list(MODEL_OUTCOMES)].last().add_prefix("final_").reset_index(drop=True)
+    mean = grouped[list(MODEL_OUTCOMES)].mean().add_prefix("mean_").reset_index(drop=True)
+    return pd.concat([keys, final, mean], axis=1)
+
+
+class ResultsFolder:
+    """One results folder and its manifest."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
+        self.path = path
+        self.manifest = manifest
+
+    # ------------------------------------------------------------ writing
+    @classmethod
+    def create(cls, root: str | Path, scenario: Scenario, command: list[str] | None = None) -> ResultsFolder:
+        """A new folder ``<root>/<name>-<timestamp>`` with a manifest that says "running"."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        path, attempt = root / f"{scenario.name}-{stamp}", 1
+        while True:
+            try:
+                path.mkdir()
+                break
+            except FileExistsError:  # two runs in the same second
+                attempt += 1
+                path = root / f"{scenario.name}-{stamp}-{attempt}"
+        manifest = {
+            "tool": "alliance-cohesion",
+            "version": __version__,
+            "disclaimer": DISCLAIMER,
+            "status": "running",
+            "command": command,
+            "scenario": scenario.to_dict(),
+            "scenario_story": scenario.story,
+            "scenario_hash": scenario.content_hash(),
+            "seed": scenario.seed,
+            "seed_derivation": "replication k runs with numpy.random.SeedSequence(seed).spawn(n)[k]"
+                               ".generate_state(1, uint64)[0] >> 1",
+            "seeds": scenario.seeds(),
+            "runs_total": scenario.replications,
+            "runs_done": 0,
+            "started": _now(),
+            "finished": None,
+            "error": None,
+            "packages": package_versions(),
+            "code_revision": code_revision(),
+            "platform": platform.platform(),
+            "files": {**TABLES, "summary": SUMMARY, "figures": f"{FIGURES}/", "report": REPORT},
+        }
+        folder = cls(path, manifest)
+        folder.save_manifest()
+        return folder
+
+    def save_manifest(self) -> None:
+        text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
+        write_atomically(self.path / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def run_done(self) -> None:
+        self.manifest["runs_done"] += 1
+        self.save_manifest()
+
+    def write_results(self, results: Results) -> None:
+        for name, filename in TABLES.items():
+            table: pd.DataFrame = getattr(results, name)
+            write_atomically(self.path / filename, lambda p, t=table: t.to_parquet(p, index=False))
+        summary = summarise(results.model)
+        write_atomically(self.path / SUMMARY, lambda p: summary.to_csv(p, index=False))
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Record the final status; "complete" must be the last thing written."""
+        self.manifest.update(status=status, finished=_now(), error=error)
+        self.save_manifest()
+
+    @property
+    def figures(self) -> Path:
+        return self.path / FIGURES
+
+    @property
+    def report(self) -> Path:
+        return self.path / REPORT
+
+    # ------------------------------------------------------------ reading
+    @classmethod
+    def open(cls, path: str | Path) -> ResultsFolder:
+        """An existing folder; InputError naming the folder if it is not a complete results folder."""
+        path = Path(path)
+        source = str(path)
+        if not path.is_dir():
+            raise InputError("RESULTS_DIR", "no such folder; give a folder made by 'cohesion run'", source)
+        try:
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(MANIFEST, "missing; give a folder made by 'cohesion run'", source) from None
+        except (OSError, ValueError) as error:
+            raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
+        if not isinstance(manifest, dict) or manifest.get("status") not in STATUSES:
+            raise InputError(f"{MANIFEST}.status", f"must be one of {', '.join(STATUSES)}", source)
+        if manifest["status"] != "complete":
+            done, total = manifest.get("runs_done"), manifest.get("runs_total")
+            raise InputError(f"{MANIFEST}.status", f"is '{manifest['status']}': this run did not finish "
+                                                   f"({done} of {total} runs); run the scenario again", source)
+        missing = [name for name in TABLES.values() if not (path / name).is_file()]
+        if missing:
+            raise InputError(missing[0], "missing from a folder marked complete", source)
+        return cls(path, manifest)
+
+    def read_results(self) -> Results:
+        return Results(*(pd.read_parquet(self.path / TABLES[name]) for name in ("model", "agents", "events")))
