@@ -71,8 +71,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args()
     times = time_runs(args.repeats)
-    print(f"baseline run, 132 steps: median {statistics.median(times) * 1000:.1f} ms, "
-          f"min {min(times) * 1000:.1f} ms over {args.repeats} runs")
+    print(
+        f"baseline run, 132 steps: median {statistics.median(times) * 1000:.1f} ms, "
+        f"min {min(times) * 1000:.1f} ms over {args.repeats} runs"
+    )
     print("share of step time by process:")
     for label, share in process_shares(max(args.repeats // 5, 5)).items():
         print(f"  {label:<20} {share:6.1%}")

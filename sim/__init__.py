@@ -13,6 +13,16 @@ __version__ = "0.1.0"
 DISCLAIMER = "Illustrative scenario exploration — not a forecast"
 
 __all__ = [
-    "AllianceModel", "MemberState", "UnitedStates", "Russia", "EVENT_TYPES", "Event", "make_event",
-    "PARAMETERS", "MODEL_OUTCOMES", "HEADLINE_OUTCOMES", "DISCLAIMER", "__version__",
+    "AllianceModel",
+    "MemberState",
+    "UnitedStates",
+    "Russia",
+    "EVENT_TYPES",
+    "Event",
+    "make_event",
+    "PARAMETERS",
+    "MODEL_OUTCOMES",
+    "HEADLINE_OUTCOMES",
+    "DISCLAIMER",
+    "__version__",
 ]

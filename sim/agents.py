@@ -135,12 +135,19 @@ class UnitedStates(mesa.Agent):
     def update(self, european_spending: float, pledge_norm: float, noise: float) -> None:
         p = self.model.p
         self.burden_grievance = dynamics.burden_grievance(
-            self.burden_grievance, pledge_norm, european_spending,
-            p["burden_gap_scale_pp"], p["burden_grievance_rate"],
+            self.burden_grievance,
+            pledge_norm,
+            european_spending,
+            p["burden_gap_scale_pp"],
+            p["burden_grievance_rate"],
         )
         self.commitment_base = dynamics.us_commitment(
-            self.commitment_base, p["us_commitment_target"], self.burden_grievance,
-            p["us_commitment_rate"], p["burden_sensitivity"], noise,
+            self.commitment_base,
+            p["us_commitment_target"],
+            self.burden_grievance,
+            p["us_commitment_rate"],
+            p["burden_sensitivity"],
+            noise,
         )
         self.doubt = dynamics.decay(self.doubt, self.doubt_decay_months)
         if self.model.month >= self.pressure_until:

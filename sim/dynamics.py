@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def unit_interval(x: np.ndarray) -> np.ndarray:
     """Clip to [0, 1] (two ufuncs: cheaper than np.clip on small arrays)."""
     return np.minimum(np.maximum(x, 0.0), 1.0)
@@ -164,7 +165,9 @@ def trust_signal(
     return commitment_weight * commitment + (1.0 - commitment_weight) * presence
 
 
-def us_trust(trust: np.ndarray, signal: np.ndarray, reliance: np.ndarray, rate: float, attention_floor: float) -> np.ndarray:
+def us_trust(
+    trust: np.ndarray, signal: np.ndarray, reliance: np.ndarray, rate: float, attention_floor: float
+) -> np.ndarray:
     """Trust follows the signal; states that rely on the US watch it more closely."""
     attention = attention_floor + (1.0 - attention_floor) * reliance
     return unit_interval(trust + rate * attention * (signal - trust))
@@ -215,9 +218,7 @@ def desired_spending(
     return own + pledge_pull * adherence * below_pledge + peer_pull * below_peers
 
 
-def annual_budget(
-    spending: np.ndarray, desired: np.ndarray, rate: float, cap_up: float, cut_rate: float
-) -> np.ndarray:
+def annual_budget(spending: np.ndarray, desired: np.ndarray, rate: float, cap_up: float, cut_rate: float) -> np.ndarray:
     """Budget inertia: close part of the gap once a year, rises capped, cuts slower."""
     gap = desired - spending
     step = np.where(gap > 0.0, np.minimum(rate * gap, cap_up), rate * cut_rate * gap)
@@ -245,7 +246,11 @@ def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: float) 
 
 
 def friedkin_johnsen_fixed_point(
-    x: np.ndarray, anchor: np.ndarray, stubbornness: np.ndarray, influence: np.ndarray, bound: float,
+    x: np.ndarray,
+    anchor: np.ndarray,
+    stubbornness: np.ndarray,
+    influence: np.ndarray,
+    bound: float,
     rounds: int = 50,
 ) -> np.ndarray:
     """Steady state of Friedkin-Johnsen with bounded confidence and no drift.

@@ -38,9 +38,7 @@ def iso3_codes() -> tuple[str, ...]:
 def check_iso3(code: object, field: str) -> str:
     code = str(code).upper() if isinstance(code, str) else code
     if code not in iso3_codes():
-        raise InputError(
-            field, f"'{code}' is not a state of the model{nearest(str(code), iso3_codes())}"
-        )
+        raise InputError(field, f"'{code}' is not a state of the model{nearest(str(code), iso3_codes())}")
     return code
 
 
@@ -126,8 +124,10 @@ def load_states() -> StateData:
     rotational = asm["us_rotational_troops_k"].astype(float).fillna(0.0).to_numpy()
 
     next_election = np.array(
-        [parse_month(v, f"assumptions.csv next_election ({c})") if isinstance(v, str) else -1
-         for c, v in zip(iso3, asm["next_election"], strict=True)]
+        [
+            parse_month(v, f"assumptions.csv next_election ({c})") if isinstance(v, str) else -1
+            for c, v in zip(iso3, asm["next_election"], strict=True)
+        ]
     )
     term = (asm["election_term_years"].astype(float).fillna(0.0) * 12).astype(int).to_numpy()
 

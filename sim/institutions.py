@@ -109,16 +109,35 @@ class AgendaItem:
 
 DEFAULT_AGENDA = (
     AgendaItem("eu_sanctions_renewal", "EU", "param:eu_cfsp_rule", "ukraine_support", "sanctions_threshold", (1, 7)),
-    AgendaItem("eu_ukraine_package", "EU", "param:eu_cfsp_rule", "ukraine_support", "ukraine_package_threshold",
-               (12,), fallback_coalition=True),
+    AgendaItem(
+        "eu_ukraine_package",
+        "EU",
+        "param:eu_cfsp_rule",
+        "ukraine_support",
+        "ukraine_package_threshold",
+        (12,),
+        fallback_coalition=True,
+    ),
     AgendaItem("eu_defence_industry", "EU", "qmv", "autonomy", "defence_industry_threshold", (3,)),
     AgendaItem("nato_summit", "NATO", "consensus", "ukraine_support", "nato_posture_threshold", (7,)),
 )
 CEASEFIRE_ITEMS = (
-    AgendaItem("eu_ceasefire_endorsement", "EU", "param:eu_cfsp_rule", "ukraine_support",
-               "ceasefire_endorsement_threshold", inverse=True),
-    AgendaItem("nato_ceasefire_endorsement", "NATO", "consensus", "ukraine_support",
-               "ceasefire_endorsement_threshold", inverse=True),
+    AgendaItem(
+        "eu_ceasefire_endorsement",
+        "EU",
+        "param:eu_cfsp_rule",
+        "ukraine_support",
+        "ceasefire_endorsement_threshold",
+        inverse=True,
+    ),
+    AgendaItem(
+        "nato_ceasefire_endorsement",
+        "NATO",
+        "consensus",
+        "ukraine_support",
+        "ceasefire_endorsement_threshold",
+        inverse=True,
+    ),
 )
 # Fixed order of item kinds: each has its own row of vote noise every month,
 # so that common random numbers hold across scenarios with different agendas.

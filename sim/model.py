@@ -24,14 +24,40 @@ from sim.institutions import ITEM_KINDS, NO, RULES, YES, Agenda, AgendaItem, vot
 
 STREAMS = ("incidents", "elections", "votes", "shocks")
 STATE_OVERRIDES = (
-    "threat", "us_trust", "us_reliance", "spending_pct_gdp", "autonomy", "ukraine_support",
-    "stubbornness", "pledge_adherence", "linkage", "government", "us_troops_k",
+    "threat",
+    "us_trust",
+    "us_reliance",
+    "spending_pct_gdp",
+    "autonomy",
+    "ukraine_support",
+    "stubbornness",
+    "pledge_adherence",
+    "linkage",
+    "government",
+    "us_troops_k",
 )
 AGENT_COLUMNS = STATE_VARIABLES + ("government", "eu_member", "nato_member")
-LOG_COLUMNS = ("step", "date", "body", "item", "rule", "outcome", "blockers", "yes", "no", "abstain",
-               "min_support", "detail")
-_NETWORK_PARAMS = {"network_border_weight", "network_grouping_weight", "network_comembership_weight",
-                   "network_size_exponent", "network_self_weight"}
+LOG_COLUMNS = (
+    "step",
+    "date",
+    "body",
+    "item",
+    "rule",
+    "outcome",
+    "blockers",
+    "yes",
+    "no",
+    "abstain",
+    "min_support",
+    "detail",
+)
+_NETWORK_PARAMS = {
+    "network_border_weight",
+    "network_grouping_weight",
+    "network_comembership_weight",
+    "network_size_exponent",
+    "network_self_weight",
+}
 _PROXIMITY_PARAMS = {"proximity_length_km", "proximity_border_weight", "proximity_ukraine_border_weight"}
 
 
@@ -118,17 +144,17 @@ class AllianceModel(mesa.Model):
         """One month: the processes of ODD section 3, in order."""
         self.month = self.start_month + self.steps - 1
         draws = self._draw_random_numbers()
-        self._apply_due_events()                       # 1. scenario events
+        self._apply_due_events()  # 1. scenario events
         self._update_united_states(draws["shocks"][0])  # 2. US commitment, burden sharing, troops
-        self._update_russia(draws)                     # 3. Russian aggression, hybrid incidents
-        self._update_threat()                          # 4. threat
-        self._update_us_trust()                        # 5. US trust
-        self._update_fear()                            # 6. abandonment fear
-        self._update_spending()                        # 7. spending (annual budget)
-        self._update_positions()                       # 8. positions (Friedkin-Johnsen, bounded confidence)
-        self._take_decisions(draws["votes"])           # 9. institutional decisions
-        self._hold_elections(draws["elections"])       # 10. elections
-        self._observe()                                # 11. observation
+        self._update_russia(draws)  # 3. Russian aggression, hybrid incidents
+        self._update_threat()  # 4. threat
+        self._update_us_trust()  # 5. US trust
+        self._update_fear()  # 6. abandonment fear
+        self._update_spending()  # 7. spending (annual budget)
+        self._update_positions()  # 8. positions (Friedkin-Johnsen, bounded confidence)
+        self._take_decisions(draws["votes"])  # 9. institutional decisions
+        self._hold_elections(draws["elections"])  # 10. elections
+        self._observe()  # 11. observation
         if self.month >= self.end_month:
             self.running = False
 
@@ -158,19 +184,23 @@ class AllianceModel(mesa.Model):
             self._next_event += 1
 
     def _update_united_states(self, noise: float) -> None:
-        self.united_states.update(
-            self._european_spending(), self.pledge_norm, noise * self.p["us_commitment_noise_sd"]
-        )
+        self.united_states.update(self._european_spending(), self.pledge_norm, noise * self.p["us_commitment_noise_sd"])
 
     def _update_russia(self, draws: dict[str, np.ndarray]) -> None:
         self.russia.update(draws["shocks"][1] * self.p["russia_aggression_noise_sd"])
         self.war_fatigue = dynamics.war_fatigue(
-            self.war_fatigue, self.russia.aggression, self.russia.ceasefire_holds,
-            self.p["war_fatigue_rate"], self.p["war_fatigue_recovery"],
+            self.war_fatigue,
+            self.russia.aggression,
+            self.russia.ceasefire_holds,
+            self.p["war_fatigue_rate"],
+            self.p["war_fatigue_recovery"],
         )
         chance = dynamics.incident_probabilities(
-            self.p["hybrid_incident_rate"], self.proximity, self.p["incident_proximity_exponent"],
-            self.russia.campaign_multiplier(), self.targetable,
+            self.p["hybrid_incident_rate"],
+            self.proximity,
+            self.p["incident_proximity_exponent"],
+            self.russia.campaign_multiplier(),
+            self.targetable,
         )
         self.incidents = draws["incidents"] < chance
         self._incidents_now = int(self.incidents.sum())
@@ -179,18 +209,32 @@ class AllianceModel(mesa.Model):
         s, p = self.state, self.p
         target = dynamics.threat_target(self.russia.aggression, self.proximity, p["threat_distance_floor"])
         s.threat = dynamics.threat(
-            s.threat, target + s.threat_bias, p["threat_rate"], self.incidents, self.borders,
-            p["incident_threat_jump"], p["incident_neighbour_share"], self.influence_norm, p["threat_social_weight"],
+            s.threat,
+            target + s.threat_bias,
+            p["threat_rate"],
+            self.incidents,
+            self.borders,
+            p["incident_threat_jump"],
+            p["incident_neighbour_share"],
+            self.influence_norm,
+            p["threat_social_weight"],
         )
 
     def _update_us_trust(self) -> None:
         s, p, us = self.state, self.p, self.united_states
         signal = dynamics.trust_signal(
-            us.commitment, s.us_troops_k, self.troops_host0, us.troops_europe_k, self.troops_total0,
-            p["host_half_saturation_k"], p["trust_commitment_weight"],
+            us.commitment,
+            s.us_troops_k,
+            self.troops_host0,
+            us.troops_europe_k,
+            self.troops_total0,
+            p["host_half_saturation_k"],
+            p["trust_commitment_weight"],
         )
-        s.us_trust = dynamics.us_trust(s.us_trust, signal + s.trust_bias, s.us_reliance, p["trust_rate"],
-                                       p["trust_attention_floor"])
+        trust = dynamics.us_trust(
+            s.us_trust, signal + s.trust_bias, s.us_reliance, p["trust_rate"], p["trust_attention_floor"]
+        )
+        s.us_trust = np.where(self.is_usa, 1.0, trust)  # the US does not doubt itself
 
     def _update_fear(self) -> None:
         s = self.state
@@ -201,8 +245,13 @@ class AllianceModel(mesa.Model):
             return
         s, p = self.state, self.p
         desired = self._desired_spending(s.spending_base)
-        new = dynamics.annual_budget(s.spending_pct_gdp, desired, p["budget_adjustment_rate"],
-                                     p["fiscal_cap_pp_per_year"], p["spending_cut_rate"])
+        new = dynamics.annual_budget(
+            s.spending_pct_gdp,
+            desired,
+            p["budget_adjustment_rate"],
+            p["fiscal_cap_pp_per_year"],
+            p["spending_cut_rate"],
+        )
         s.spending_pct_gdp = np.where(self.spending_dynamic, new, s.spending_pct_gdp)
 
     def _update_positions(self) -> None:
@@ -210,22 +259,36 @@ class AllianceModel(mesa.Model):
         bound = p["confidence_bound"]
         self.coercion_level = dynamics.decay(self.coercion_level, p["coercion_decay_months"])
         a_drift = dynamics.autonomy_drift(
-            s.us_trust, s.trust_reference, s.abandonment_fear, p["autonomy_hedging_rate"],
-            p["fear_cling_threshold"], self.coercion_level, p["coercion_autonomy_push"],
+            s.us_trust,
+            s.trust_reference,
+            s.abandonment_fear,
+            p["autonomy_hedging_rate"],
+            p["fear_cling_threshold"],
+            self.coercion_level,
+            p["coercion_autonomy_push"],
         )
         u_drift = dynamics.support_drift(
-            s.ukraine_support, s.threat, s.threat_reference, self.war_fatigue, self.united_states.ceasefire_pressure,
-            s.us_reliance * s.us_trust, p["support_threat_coef"], p["support_fatigue_coef"],
-            p["ceasefire_pressure_coef"], p["ceasefire_resistance_coef"],
+            s.ukraine_support,
+            s.threat,
+            s.threat_reference,
+            self.war_fatigue,
+            self.united_states.ceasefire_pressure,
+            s.us_reliance * s.us_trust,
+            p["support_threat_coef"],
+            p["support_fatigue_coef"],
+            p["ceasefire_pressure_coef"],
+            p["ceasefire_resistance_coef"],
         )
         stubborn = self.stubbornness_effective
         moving = self.position_dynamic
         a_mean = dynamics.bounded_confidence_mean(s.autonomy, self.influence, bound)
         u_mean = dynamics.bounded_confidence_mean(s.ukraine_support, self.influence, bound)
         s.autonomy = np.where(
-            moving, dynamics.friedkin_johnsen(s.autonomy_anchor, stubborn, a_mean, a_drift), s.autonomy)
+            moving, dynamics.friedkin_johnsen(s.autonomy_anchor, stubborn, a_mean, a_drift), s.autonomy
+        )
         s.ukraine_support = np.where(
-            moving, dynamics.friedkin_johnsen(s.support_anchor, stubborn, u_mean, u_drift), s.ukraine_support)
+            moving, dynamics.friedkin_johnsen(s.support_anchor, stubborn, u_mean, u_drift), s.ukraine_support
+        )
         s.threat_reference = s.threat_reference + p["threat_habituation_rate"] * (s.threat - s.threat_reference)
 
     def _take_decisions(self, uniforms: np.ndarray) -> None:
@@ -238,8 +301,14 @@ class AllianceModel(mesa.Model):
             noise, hostage_u, concession_u = uniforms[slot], uniforms[k + slot], uniforms[2 * k + slot]
             self._decide(item, vetoers, noise, hostage_u, concession_u)
 
-    def _decide(self, item: AgendaItem, vetoers: np.ndarray | None, noise_u: np.ndarray,
-                hostage_u: np.ndarray, concession_u: np.ndarray) -> None:
+    def _decide(
+        self,
+        item: AgendaItem,
+        vetoers: np.ndarray | None,
+        noise_u: np.ndarray,
+        hostage_u: np.ndarray,
+        concession_u: np.ndarray,
+    ) -> None:
         s, p = self.state, self.p
         members = s.eu_member if item.body == "EU" else s.nato_member
         support = getattr(s, item.position)
@@ -274,17 +343,28 @@ class AllianceModel(mesa.Model):
         self._log(item.body, item.name, rule, outcome, blockers, votes, members, support, detail)
         if outcome == "blocked" and item.fallback_coalition:
             willing = members & (votes == YES)
-            self._log(item.body, item.name + "_coalition", "coalition_of_the_willing", "passed",
-                      detail=f"{int(willing.sum())} willing states go ahead outside the EU framework")
+            self._log(
+                item.body,
+                item.name + "_coalition",
+                "coalition_of_the_willing",
+                "passed",
+                detail=f"{int(willing.sum())} willing states go ahead outside the EU framework",
+            )
 
     def _hold_elections(self, uniforms: np.ndarray) -> None:
         s, p = self.state, self.p
-        due = self.elects & ((self.month - self.data.next_election) % np.maximum(self.data.election_term_months, 1) == 0)
+        due = self.elects & (
+            (self.month - self.data.next_election) % np.maximum(self.data.election_term_months, 1) == 0
+        )
         if not due.any():
             return
         win = dynamics.accommodationist_win_probability(
-            self.war_fatigue, s.spending_pct_gdp - self.spending0, s.threat,
-            p["election_base_switch"], p["election_fatigue_coef"], p["election_cost_coef"],
+            self.war_fatigue,
+            s.spending_pct_gdp - self.spending0,
+            s.threat,
+            p["election_base_switch"],
+            p["election_fatigue_coef"],
+            p["election_cost_coef"],
         )
         switch_in = due & ~s.accommodationist & (uniforms < win)
         switch_out = due & s.accommodationist & (uniforms < p["election_return_probability"])
@@ -293,8 +373,13 @@ class AllianceModel(mesa.Model):
             if changed:
                 self.set_government(i, bool(switch_in[i]))
             government = "accommodationist" if s.accommodationist[i] else "mainstream"
-            self._log("national", "election", "election", "change" if changed else "no_change",
-                      detail=f"{self.data.iso3[i]}: {government}")
+            self._log(
+                "national",
+                "election",
+                "election",
+                "change" if changed else "no_change",
+                detail=f"{self.data.iso3[i]}: {government}",
+            )
 
     def _observe(self) -> None:
         s, us = self.state, self.united_states
@@ -375,9 +460,17 @@ class AllianceModel(mesa.Model):
         """One row per month run so far: step, date and every model outcome."""
         done = self.steps
         frame = pd.DataFrame(self._model_history[:done], columns=list(metrics.MODEL_OUTCOMES))
-        for name in ("blocs", "allies_at_2pct", "allies_at_3_5pct", "eu_decisions_passed", "eu_decisions_blocked",
-                     "nato_decisions_passed", "nato_decisions_blocked", "hybrid_incidents",
-                     "accommodationist_governments"):
+        for name in (
+            "blocs",
+            "allies_at_2pct",
+            "allies_at_3_5pct",
+            "eu_decisions_passed",
+            "eu_decisions_blocked",
+            "nato_decisions_passed",
+            "nato_decisions_blocked",
+            "hybrid_incidents",
+            "accommodationist_governments",
+        ):
             frame[name] = frame[name].astype("int64")
         frame.insert(0, "date", [format_month(self.start_month + k) for k in range(done)])
         frame.insert(0, "step", np.arange(done))
@@ -386,15 +479,18 @@ class AllianceModel(mesa.Model):
     def agent_dataframe(self) -> pd.DataFrame:
         """One row per month and state: step, date, iso3 and every state variable (tidy)."""
         done, n = self.steps, self.n_states
-        frame = pd.DataFrame({
-            "step": np.repeat(np.arange(done), n),
-            "date": np.repeat([format_month(self.start_month + k) for k in range(done)], n),
-            "iso3": np.tile(self.data.iso3, done),
-        })
+        frame = pd.DataFrame(
+            {
+                "step": np.repeat(np.arange(done), n),
+                "date": np.repeat([format_month(self.start_month + k) for k in range(done)], n),
+                "iso3": np.tile(self.data.iso3, done),
+            }
+        )
         for name in STATE_VARIABLES:
             frame[name] = self._agent_history[name][:done].ravel()
-        frame["government"] = np.where(self._agent_history["government"][:done].ravel() > 0.5,
-                                       "accommodationist", "mainstream")
+        frame["government"] = np.where(
+            self._agent_history["government"][:done].ravel() > 0.5, "accommodationist", "mainstream"
+        )
         for name in ("eu_member", "nato_member"):
             frame[name] = self._agent_history[name][:done].ravel() > 0.5
         return frame
@@ -419,19 +515,35 @@ class AllianceModel(mesa.Model):
     # ------------------------------------------------------- set-up
     def _init_state(self, start_year: int) -> None:
         d, year = self.data, self.initial_year
-        eu = d.eu_member & ~(d.eu_accession_year > start_year)
-        nato = d.nato_member & ~(d.nato_accession_year > start_year)
+        # Members at the start joined in an earlier year; one that joins during the start year enters
+        # through an accession event, as in the hindcast.
+        eu = d.eu_member & ~(d.eu_accession_year >= start_year)
+        nato = d.nato_member & ~(d.nato_accession_year >= start_year)
         spending = d.spending[year].copy()
         accommodationist = d.accommodationist[year].copy()
         self.state = StateArrays(
-            threat=np.zeros(d.n), threat_bias=np.zeros(d.n), us_trust=np.zeros(d.n), trust_bias=np.zeros(d.n),
-            us_reliance=d.us_reliance.copy(), abandonment_fear=np.zeros(d.n), spending_pct_gdp=spending,
-            spending_base=np.zeros(d.n), autonomy=d.autonomy.copy(), ukraine_support=d.ukraine_support.copy(),
-            autonomy_anchor=d.autonomy.copy(), support_initial=d.ukraine_support.copy(),
-            support_anchor=d.ukraine_support.copy(), stubbornness=d.stubbornness.copy(),
-            accommodationist=accommodationist, eu_member=eu, nato_member=nato,
-            pledge_adherence=d.pledge_adherence.copy(), linkage=d.linkage.copy(), us_troops_k=d.us_troops_k.copy(),
-            threat_reference=np.zeros(d.n), trust_reference=np.zeros(d.n),
+            threat=np.zeros(d.n),
+            threat_bias=np.zeros(d.n),
+            us_trust=np.zeros(d.n),
+            trust_bias=np.zeros(d.n),
+            us_reliance=d.us_reliance.copy(),
+            abandonment_fear=np.zeros(d.n),
+            spending_pct_gdp=spending,
+            spending_base=np.zeros(d.n),
+            autonomy=d.autonomy.copy(),
+            ukraine_support=d.ukraine_support.copy(),
+            autonomy_anchor=d.autonomy.copy(),
+            support_initial=d.ukraine_support.copy(),
+            support_anchor=d.ukraine_support.copy(),
+            stubbornness=d.stubbornness.copy(),
+            accommodationist=accommodationist,
+            eu_member=eu,
+            nato_member=nato,
+            pledge_adherence=d.pledge_adherence.copy(),
+            linkage=d.linkage.copy(),
+            us_troops_k=d.us_troops_k.copy(),
+            threat_reference=np.zeros(d.n),
+            trust_reference=np.zeros(d.n),
         )
 
     def _apply_state_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
@@ -444,8 +556,11 @@ class AllianceModel(mesa.Model):
             for name, value in values.items():
                 field = f"states.{code}.{name}"
                 if name not in STATE_OVERRIDES:
-                    raise InputError(field, f"cannot be set per state{nearest(name, STATE_OVERRIDES)}; "
-                                            f"use one of {', '.join(STATE_OVERRIDES)}")
+                    raise InputError(
+                        field,
+                        f"cannot be set per state{nearest(name, STATE_OVERRIDES)}; "
+                        f"use one of {', '.join(STATE_OVERRIDES)}",
+                    )
                 if name == "government":
                     if value not in ("mainstream", "accommodationist"):
                         raise InputError(field, f"'{value}' is not allowed; use mainstream or accommodationist")
@@ -471,17 +586,27 @@ class AllianceModel(mesa.Model):
         """Proximity, the influence network and the masks that depend on membership."""
         d, p, s = self.data, self.p, self.state
         self.proximity = dynamics.proximity(
-            d.distance_to_moscow_km, d.borders_russia_or_belarus, d.borders_ukraine,
-            p["proximity_length_km"], p["proximity_border_weight"], p["proximity_ukraine_border_weight"],
+            d.distance_to_moscow_km,
+            d.borders_russia_or_belarus,
+            d.borders_ukraine,
+            p["proximity_length_km"],
+            p["proximity_border_weight"],
+            p["proximity_ukraine_border_weight"],
         )
         self.borders = d.border_matrix.astype(float)
         ties = network.tie_strength(
-            d.border_matrix, list(d.groupings.values()), s.eu_member, s.nato_member,
-            p["network_border_weight"], p["network_grouping_weight"], p["network_comembership_weight"],
+            d.border_matrix,
+            list(d.groupings.values()),
+            s.eu_member,
+            s.nato_member,
+            p["network_border_weight"],
+            p["network_grouping_weight"],
+            p["network_comembership_weight"],
         )
         participants = ~self.is_usa
-        self.influence = network.influence_matrix(ties, d.gdp_usd_bn, participants, p["network_size_exponent"],
-                                                  p["network_self_weight"])
+        self.influence = network.influence_matrix(
+            ties, d.gdp_usd_bn, participants, p["network_size_exponent"], p["network_self_weight"]
+        )
         self.influence_norm = network.row_normalised(self.influence)
         peers = ties * participants[None, :]
         self.peer_weights = network.row_normalised(peers + np.eye(self.n_states) * (peers.sum(1, keepdims=True) == 0))
@@ -501,18 +626,36 @@ class AllianceModel(mesa.Model):
         self.troops_total0 = self.united_states.troops_europe_k
         self.spending0 = s.spending_pct_gdp.copy()
         expected = dynamics.incident_probabilities(
-            p["hybrid_incident_rate"], self.proximity, p["incident_proximity_exponent"],
-            np.ones(self.n_states), self.targetable)
+            p["hybrid_incident_rate"],
+            self.proximity,
+            p["incident_proximity_exponent"],
+            np.ones(self.n_states),
+            self.targetable,
+        )
         target = dynamics.threat_target(self.russia.aggression, self.proximity, p["threat_distance_floor"])
-        s.threat = dynamics.threat_fixed_point(target, p["threat_rate"], expected, self.borders,
-                                               p["incident_threat_jump"], p["incident_neighbour_share"],
-                                               self.influence_norm, p["threat_social_weight"])
+        s.threat = dynamics.threat_fixed_point(
+            target,
+            p["threat_rate"],
+            expected,
+            self.borders,
+            p["incident_threat_jump"],
+            p["incident_neighbour_share"],
+            self.influence_norm,
+            p["threat_social_weight"],
+        )
         for i, value in self._threat_override.items():
             s.threat_bias[i] = value - s.threat[i]
             s.threat[i] = value
         us = self.united_states
-        signal = dynamics.trust_signal(us.commitment, s.us_troops_k, self.troops_host0, us.troops_europe_k,
-                                       self.troops_total0, p["host_half_saturation_k"], p["trust_commitment_weight"])
+        signal = dynamics.trust_signal(
+            us.commitment,
+            s.us_troops_k,
+            self.troops_host0,
+            us.troops_europe_k,
+            self.troops_total0,
+            p["host_half_saturation_k"],
+            p["trust_commitment_weight"],
+        )
         s.us_trust = signal.copy()
         for i, value in self._trust_override.items():
             s.trust_bias[i] = value - signal[i]
@@ -521,8 +664,9 @@ class AllianceModel(mesa.Model):
         s.abandonment_fear = dynamics.abandonment_fear(s.us_reliance, s.us_trust, s.threat)
         s.threat_reference, s.trust_reference = s.threat.copy(), s.us_trust.copy()
         self._settle_positions()
-        us.burden_grievance = min(max((self.pledge_norm - self._european_spending()) / p["burden_gap_scale_pp"],
-                                      0.0), 1.0)
+        us.burden_grievance = min(
+            max((self.pledge_norm - self._european_spending()) / p["burden_gap_scale_pp"], 0.0), 1.0
+        )
         s.spending_base = self._calibrate_spending_base()
 
     def _settle_positions(self) -> None:
@@ -537,7 +681,8 @@ class AllianceModel(mesa.Model):
         moving = self.position_dynamic
         for name, anchor in (("autonomy", s.autonomy_anchor), ("ukraine_support", s.support_anchor)):
             settled = dynamics.friedkin_johnsen_fixed_point(
-                getattr(s, name), anchor, self.stubbornness_effective, self.influence, bound)
+                getattr(s, name), anchor, self.stubbornness_effective, self.influence, bound
+            )
             setattr(s, name, np.where(moving, settled, getattr(s, name)))
 
     def _calibrate_spending_base(self) -> np.ndarray:
@@ -555,13 +700,22 @@ class AllianceModel(mesa.Model):
         own = self._desired_spending_at_own(base)
         peers = self.peer_weights @ s.spending_pct_gdp
         adherence = np.where(s.nato_member, s.pledge_adherence, 0.0)
-        return dynamics.desired_spending(own, s.spending_pct_gdp, self.pledge_norm, adherence, p["pledge_pull"],
-                                         peers, p["peer_pull"])
+        return dynamics.desired_spending(
+            own, s.spending_pct_gdp, self.pledge_norm, adherence, p["pledge_pull"], peers, p["peer_pull"]
+        )
 
     def _desired_spending_at_own(self, base: np.ndarray) -> np.ndarray:
         s, p = self.state, self.p
-        return dynamics.own_spending(base, s.threat, s.abandonment_fear, s.us_trust, s.us_reliance,
-                                     p["spending_threat_coef"], p["spending_fear_coef"], p["spending_free_ride_coef"])
+        return dynamics.own_spending(
+            base,
+            s.threat,
+            s.abandonment_fear,
+            s.us_trust,
+            s.us_reliance,
+            p["spending_threat_coef"],
+            p["spending_fear_coef"],
+            p["spending_free_ride_coef"],
+        )
 
     def _european_spending(self) -> float:
         allies = self.state.nato_member & self.europe
@@ -572,22 +726,44 @@ class AllianceModel(mesa.Model):
         if not isinstance(event, Event):
             event = make_event(dict(event), field)
         if not self.start_month <= event.month <= self.end_month:
-            raise InputError(f"{field}.date", f"{event.date} is outside the run "
-                             f"{format_month(self.start_month)} to {format_month(self.end_month)}")
+            raise InputError(
+                f"{field}.date",
+                f"{event.date} is outside the run {format_month(self.start_month)} to {format_month(self.end_month)}",
+            )
         return event
 
     def _names(self, mask: np.ndarray) -> str:
         return ";".join(code for code, hit in zip(self.data.iso3, mask, strict=True) if hit)
 
-    def _log(self, body: str, item: str, rule: str, outcome: str, blockers: np.ndarray | None = None,
-             votes: np.ndarray | None = None, members: np.ndarray | None = None,
-             support: np.ndarray | None = None, detail: str = "") -> None:
+    def _log(
+        self,
+        body: str,
+        item: str,
+        rule: str,
+        outcome: str,
+        blockers: np.ndarray | None = None,
+        votes: np.ndarray | None = None,
+        members: np.ndarray | None = None,
+        support: np.ndarray | None = None,
+        detail: str = "",
+    ) -> None:
         counts = (-1, -1, -1, float("nan"))
         if votes is not None:
             v = votes[members]
             counts = (int((v == YES).sum()), int((v == NO).sum()), int((v == 0).sum()), float(support[members].min()))
-        self.log.append((self.steps - 1 if self.steps else 0, format_month(self.month), body, item, rule, outcome,
-                         self._names(blockers) if blockers is not None else "", *counts, detail))
+        self.log.append(
+            (
+                self.steps - 1 if self.steps else 0,
+                format_month(self.month),
+                body,
+                item,
+                rule,
+                outcome,
+                self._names(blockers) if blockers is not None else "",
+                *counts,
+                detail,
+            )
+        )
 
 
 def _normal_from_uniform(u: np.ndarray) -> np.ndarray:
