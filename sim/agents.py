@@ -84,13 +84,20 @@ class UnitedStates(mesa.Agent):
     def __init__(self, model: AllianceModel, commitment: float, troops_europe_k: float) -> None:
         super().__init__(model)
         self.commitment_base = commitment  # underlying stance, before rhetoric shocks
-        self.doubt = 0.0  # net rhetorical shock (positive: doubt; negative: reassurance)
-        self.doubt_decay_months = 12.0
+        # Standing rhetorical shocks, each [size, decay months, month applied]; positive is doubt,
+        # negative reassurance. Each fades on its own clock, starting the month after it is applied.
+        self._shocks: list[list[float]] = []
         self.troops_europe_k = troops_europe_k
         self.burden_grievance = 0.0
         self.ceasefire_pressure = 0.0
         self.pressure_until = -1
-        self._troop_plan: list[tuple[int, np.ndarray, float]] = []  # (last month, per-host delta, total delta)
+        # (last month, per-host delta, total delta or None when the total follows the hosts)
+        self._troop_plan: list[tuple[int, np.ndarray, float | None]] = []
+
+    @property
+    def doubt(self) -> float:
+        """Net standing doubt: the sum of the rhetorical shocks still in force."""
+        return sum(shock[0] for shock in self._shocks)
 
     @property
     def commitment(self) -> float:
@@ -103,8 +110,7 @@ class UnitedStates(mesa.Agent):
 
     # --- scenario hooks ------------------------------------------------------
     def add_doubt(self, size: float, decay_months: float) -> None:
-        self.doubt += size
-        self.doubt_decay_months = decay_months
+        self._shocks.append([size, decay_months, self.model.month])
 
     def press_for_ceasefire(self, level: float, until_month: int) -> None:
         self.ceasefire_pressure = level
@@ -127,7 +133,10 @@ class UnitedStates(mesa.Agent):
             delta_hosts = change * share
             delta_total = change
         last = m.month + over_months - 1
-        self._troop_plan.append((last, delta_hosts / over_months, delta_total / over_months))
+        # A change at one host moves the total by what the host actually loses (never below zero);
+        # a change at all hosts scales the whole presence, including troops not assigned to a host.
+        per_month_total = None if host is not None else delta_total / over_months
+        self._troop_plan.append((last, delta_hosts / over_months, per_month_total))
         where = host or "all hosts"
         return f"US troops {delta_total:+.1f}k ({where}) over {over_months} months"
 
@@ -149,7 +158,11 @@ class UnitedStates(mesa.Agent):
             p["burden_sensitivity"],
             noise,
         )
-        self.doubt = dynamics.decay(self.doubt, self.doubt_decay_months)
+        month = self.model.month
+        for shock in self._shocks:
+            if shock[2] < month:
+                shock[0] = dynamics.decay(shock[0], shock[1])
+        self._shocks = [shock for shock in self._shocks if abs(shock[0]) > 1e-6]
         if self.model.month >= self.pressure_until:
             self.ceasefire_pressure = 0.0
         self._move_troops()
@@ -160,9 +173,9 @@ class UnitedStates(mesa.Agent):
         month = self.model.month
         troops = self.model.state.us_troops_k
         for _last, per_host, total in self._troop_plan:
-            troops += per_host
-            self.troops_europe_k += total
-        np.maximum(troops, 0.0, out=troops)
+            before = troops.sum()
+            np.maximum(troops + per_host, 0.0, out=troops)
+            self.troops_europe_k += total if total is not None else troops.sum() - before
         self.troops_europe_k = max(self.troops_europe_k, 0.0)
         self._troop_plan = [plan for plan in self._troop_plan if plan[0] > month]
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.calendar import parse_month
 from sim.errors import InputError, nearest
 from sim.inputs import REGIONS, check_iso3
-from sim.params import check_name
+from sim.params import INITIAL_ONLY, check_name
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 
@@ -157,6 +157,12 @@ class HybridCampaign(Event):
 
     _targets = field_validator("targets")(lambda cls, v: None if v is None else [_iso3(c) for c in v])
 
+    @model_validator(mode="after")
+    def _one_scope(self) -> HybridCampaign:
+        if self.region is not None and self.targets:
+            raise ValueError("give region or targets, not both")
+        return self
+
     def apply(self, model: Any) -> str:
         mask = np.ones(model.n_states, dtype=bool)
         if self.region is not None:
@@ -215,6 +221,10 @@ class SetParameter(Event):
     @model_validator(mode="after")
     def _valid(self) -> SetParameter:
         spec = check_name(self.parameter, "parameter")
+        if self.parameter in INITIAL_ONLY:
+            raise InputError(
+                "parameter", f"'{self.parameter}' sets the start of a run; put it under parameters, not in a set event"
+            )
         object.__setattr__(self, "value", spec.check(self.value))
         return self
 

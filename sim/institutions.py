@@ -139,9 +139,11 @@ CEASEFIRE_ITEMS = (
         inverse=True,
     ),
 )
-# Fixed order of item kinds: each has its own row of vote noise every month,
-# so that common random numbers hold across scenarios with different agendas.
-ITEM_KINDS = tuple(item.name for item in DEFAULT_AGENDA + CEASEFIRE_ITEMS)
+# Fixed order of vote kinds: each item, first vote and re-vote, has its own row of random numbers
+# every month, so that common random numbers hold across scenarios with different agendas.
+ITEM_KINDS = tuple(
+    f"{item.name}{suffix}" for suffix in ("", ":revote") for item in DEFAULT_AGENDA + CEASEFIRE_ITEMS
+)
 
 
 class Agenda:

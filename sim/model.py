@@ -297,7 +297,7 @@ class AllianceModel(mesa.Model):
             return
         k = len(ITEM_KINDS)
         for item, vetoers in due:
-            slot = ITEM_KINDS.index(item.name)
+            slot = ITEM_KINDS.index(item.name if vetoers is None else f"{item.name}:revote")
             noise, hostage_u, concession_u = uniforms[slot], uniforms[k + slot], uniforms[2 * k + slot]
             self._decide(item, vetoers, noise, hostage_u, concession_u)
 
@@ -428,6 +428,11 @@ class AllianceModel(mesa.Model):
         if name == "pledge_core_pct" and value != old:
             deadline = 12 * int(self.p["pledge_deadline_year"]) + 11
             self._pledge = (self.month, deadline, self.pledge_norm, float(value))
+        if name == "pledge_deadline_year":
+            start, _end, level_from, level_to = self._pledge
+            self._pledge = (start, 12 * int(value) + 11, level_from, level_to)
+        if name == "stubbornness_scale":
+            self.stubbornness_effective = np.clip(self.state.stubbornness * value, 0.0, 1.0)
         if name in _NETWORK_PARAMS or name in _PROXIMITY_PARAMS:
             self._derive_geography()
 
@@ -608,11 +613,13 @@ class AllianceModel(mesa.Model):
             ties, d.gdp_usd_bn, participants, p["network_size_exponent"], p["network_self_weight"]
         )
         self.influence_norm = network.row_normalised(self.influence)
-        peers = ties * participants[None, :]
+        # Peers for the spending norm are the states whose budgets the model moves (not Ukraine at war).
+        peers = ties * ((s.eu_member | s.nato_member) & ~self.is_usa)[None, :]
         self.peer_weights = network.row_normalised(peers + np.eye(self.n_states) * (peers.sum(1, keepdims=True) == 0))
         self.europe = (s.eu_member | s.nato_member) & ~self.is_usa & ~(d.region == "north_america")
         self.pair_weight = metrics.pair_weights(d.gdp_usd_bn[self.europe])
-        self.targetable = (s.eu_member | s.nato_member | self.is_ukr) & ~self.is_usa
+        # Hybrid incidents are counted against the allies and EU members; Ukraine is at open war.
+        self.targetable = (s.eu_member | s.nato_member) & ~self.is_usa
         self.spending_dynamic = (s.eu_member | s.nato_member) & ~self.is_usa
         self.position_dynamic = ~self.is_usa
         self.elects = (d.election_term_months > 0) & ~self.is_usa

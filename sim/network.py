@@ -41,8 +41,10 @@ def influence_matrix(
     size = (gdp / gdp[participants].max()) ** size_exponent
     both = participants[:, None] & participants[None, :]
     weights = np.where(both, ties * size[None, :], 0.0)
-    own = self_weight * weights.sum(axis=1)
-    np.fill_diagonal(weights, np.where(own > 0, own, 1.0))
+    total = weights.sum(axis=1)
+    # A tiny floor keeps the own weight positive at self_weight = 0, so a state with nobody within
+    # its confidence bound keeps its position instead of dividing by zero.
+    np.fill_diagonal(weights, np.where(total > 0, np.maximum(self_weight * total, 1e-9 * total), 1.0))
     return weights
 
 

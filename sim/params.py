@@ -414,7 +414,7 @@ _ALL = [
     ),
     _p(
         "autonomy_hedging_rate",
-        0.08,
+        0.05,
         0.0,
         0.1,
         "per month per unit trust loss",
@@ -683,6 +683,8 @@ _ALL = [
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ALL}
+# Parameters read only when a run is set up; a set event cannot change them later.
+INITIAL_ONLY = frozenset({"us_commitment_initial", "us_troops_europe_initial_k", "russia_aggression_initial"})
 NUMERIC_PARAMETERS: tuple[str, ...] = tuple(n for n, p in PARAMETERS.items() if not p.is_categorical)
 
 

@@ -1,0 +1,24 @@
+"""The documents stay true to the code: the ODD's parameter table is the registry's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_odd_parameter_table_matches_the_registry():
+    done = subprocess.run(
+        [sys.executable, "docs/parameter_table.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_parameter_and_event_is_named_in_the_odd():
+    from sim import EVENT_TYPES, PARAMETERS
+
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    missing = [name for name in list(PARAMETERS) + list(EVENT_TYPES) if f"`{name}`" not in text]
+    assert not missing
