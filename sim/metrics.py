@@ -29,6 +29,17 @@ MODEL_OUTCOMES = (
     "hybrid_incidents",
     "accommodationist_governments",
 )
+COUNT_OUTCOMES = (
+    "blocs",
+    "allies_at_2pct",
+    "allies_at_3_5pct",
+    "eu_decisions_passed",
+    "eu_decisions_blocked",
+    "nato_decisions_passed",
+    "nato_decisions_blocked",
+    "hybrid_incidents",
+    "accommodationist_governments",
+)
 HEADLINE_OUTCOMES = (
     "cohesion",
     "article5_credibility",
@@ -39,46 +50,82 @@ HEADLINE_OUTCOMES = (
 )
 
 
-def pairwise_distance(autonomy: np.ndarray, support: np.ndarray) -> np.ndarray:
-    """Euclidean distances in the position plane (autonomy, ukraine_support)."""
-    da = autonomy[:, None] - autonomy[None, :]
-    du = support[:, None] - support[None, :]
-    return np.sqrt(da * da + du * du)
+# Outcomes recorded as they happen (the rest are computed from the state history).
+RECORDED_OUTCOMES = (
+    "us_commitment",
+    "us_troops_europe",
+    "eu_decisions_passed",
+    "eu_decisions_blocked",
+    "nato_decisions_passed",
+    "nato_decisions_blocked",
+    "russia_aggression",
+    "war_fatigue",
+    "burden_grievance",
+    "pledge_norm_pct",
+    "hybrid_incidents",
+)
 
 
-def pair_weights(weight: np.ndarray) -> np.ndarray:
-    """Products of weights for all pairs of distinct states, normalised to sum to 1."""
-    w = weight[:, None] * weight[None, :]
-    np.fill_diagonal(w, 0.0)
-    return w / w.sum()
+def _masked_mean(values: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    w = mask.astype(float) if weight is None else mask * weight
+    return (values * w).sum(axis=1) / w.sum(axis=1)
 
 
-def cohesion(distance: np.ndarray, pair_weight: np.ndarray) -> float:
-    """1 - weighted mean pairwise distance in the position plane, scaled to [0, 1].
+def history_outcomes(
+    history: dict[str, np.ndarray],
+    europe: np.ndarray,
+    gdp: np.ndarray,
+    bloc_distance: float,
+    elects: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Position, trust, threat and spending outcomes for all months at once.
 
-    Distances are divided by sqrt(2), the largest possible in the unit
-    square; ``pair_weight`` comes from :func:`pair_weights` (GDP shares).
+    ``history`` holds (months x states) arrays of the state variables and of
+    membership; ``europe`` is the (months x states) mask of the European
+    states each month (membership changes with accessions). Computing these
+    in one vectorised pass after the run keeps the monthly step light.
     """
-    return float(1.0 - (pair_weight * distance).sum() / np.sqrt(2.0))
+    nato = history["nato_member"] > 0.5
+    allies_in_europe = nato & europe
+    aut, sup = history["autonomy"], history["ukraine_support"]
+    da = aut[:, :, None] - aut[:, None, :]
+    du = sup[:, :, None] - sup[:, None, :]
+    distance = np.sqrt(da * da + du * du)
+    weight = gdp[None, :] * europe
+    pairs = weight[:, :, None] * weight[:, None, :]
+    n = aut.shape[1]
+    pairs[:, np.arange(n), np.arange(n)] = 0.0
+    cohesion = 1.0 - (pairs * distance).sum(axis=(1, 2)) / pairs.sum(axis=(1, 2)) / np.sqrt(2.0)
+    aut_mean, sup_mean = _masked_mean(aut, europe), _masked_mean(sup, europe)
+    spending = history["spending_pct_gdp"]
+    return {
+        "cohesion": cohesion,
+        "blocs": blocs_over_time(distance, europe, bloc_distance),
+        "article5_credibility": _masked_mean(history["us_trust"], allies_in_europe),
+        "mean_threat": _masked_mean(history["threat"], europe),
+        "spending_pct_gdp": _masked_mean(spending, allies_in_europe, gdp[None, :]),
+        "allies_at_2pct": (nato & (spending >= 2.0 - 0.005)).sum(axis=1),
+        "allies_at_3_5pct": (nato & (spending >= 3.5 - 0.005)).sum(axis=1),
+        "autonomy": aut_mean,
+        "ukraine_support": sup_mean,
+        "autonomy_sd": np.sqrt(_masked_mean((aut - aut_mean[:, None]) ** 2, europe)),
+        "ukraine_support_sd": np.sqrt(_masked_mean((sup - sup_mean[:, None]) ** 2, europe)),
+        "accommodationist_governments": (history["government"][:, elects] > 0.5).sum(axis=1),
+    }
 
 
-def blocs(distance: np.ndarray, threshold: float) -> int:
-    """Number of clusters: states chained by steps shorter than ``threshold`` in the position plane."""
-    close = distance < threshold
-    n = len(close)
-    labels = np.arange(n)
-    # Label propagation: every state takes the smallest label among its close neighbours until stable.
+def blocs_over_time(distance: np.ndarray, members: np.ndarray, threshold: float) -> np.ndarray:
+    """:func:`blocs` for every month at once; ``members`` masks who counts each month."""
+    months, n = members.shape
+    close = (distance < threshold) & members[:, :, None] & members[:, None, :]
+    labels = np.where(members, np.arange(n)[None, :], n)
     while True:
-        new = np.where(close, labels[None, :], n).min(axis=1)
+        new = np.where(close, labels[:, None, :], n).min(axis=2)
+        new = np.where(members, new, n)
         if np.array_equal(new, labels):
-            return int((labels == np.arange(n)).sum())
+            return ((labels == np.arange(n)[None, :]) & members).sum(axis=1)
         labels = new
 
 
 def weighted_mean(values: np.ndarray, weight: np.ndarray) -> float:
     return float((values * weight).sum() / weight.sum())
-
-
-def allies_at(spending: np.ndarray, allies: np.ndarray, level: float) -> int:
-    """Allies at or above a level, on figures rounded to 2 decimals as NATO publishes them."""
-    return int((spending[allies] >= level - 0.005).sum())

@@ -132,10 +132,18 @@ class AllianceModel(mesa.Model):
         self._incidents_now = 0
         self._settle()
 
+        # Election calendar: every term_i months before and after next_election_i (approximate dates).
+        term = np.maximum(self.data.election_term_months, 1)
+        self._elections_due = {}
+        for month in range(self.start_month, self.end_month + 1):
+            due = self.elects & ((month - self.data.next_election) % term == 0)
+            if due.any():
+                self._elections_due[month] = due
         self.events = sorted((self._checked_event(e, k) for k, e in enumerate(events)), key=lambda e: e.month)
         self._next_event = 0
         self.log: list[tuple] = []
-        self._model_history = np.full((self.n_steps, len(metrics.MODEL_OUTCOMES)), np.nan)
+        self._recorded = np.full((self.n_steps, len(metrics.RECORDED_OUTCOMES)), np.nan)
+        self._europe_history = np.zeros((self.n_steps, self.n_states), dtype=bool)
         self._agent_history = {v: np.full((self.n_steps, self.n_states), np.nan) for v in AGENT_COLUMNS}
         self.running = True
 
@@ -382,44 +390,33 @@ class AllianceModel(mesa.Model):
             )
 
     def _observe(self) -> None:
-        s, us = self.state, self.united_states
-        k = self.steps - 1
-        europe, allies = self.europe, s.nato_member
-        aut, sup = s.autonomy[europe], s.ukraine_support[europe]
-        distance = metrics.pairwise_distance(aut, sup)
-        aut_mean, sup_mean = aut.mean(), sup.mean()
-        values = (
-            metrics.cohesion(distance, self.pair_weight),
-            metrics.blocs(distance, self.p["bloc_distance"]),
-            float(s.us_trust[allies & europe].mean()),
-            us.commitment,
-            us.troops_europe_k,
-            float(s.threat[europe].mean()),
-            self._european_spending(),
-            metrics.allies_at(s.spending_pct_gdp, allies, 2.0),
-            metrics.allies_at(s.spending_pct_gdp, allies, 3.5),
-            aut_mean,
-            sup_mean,
-            np.sqrt(np.dot(aut - aut_mean, aut - aut_mean) / len(aut)),
-            np.sqrt(np.dot(sup - sup_mean, sup - sup_mean) / len(sup)),
-            self._counts["eu_passed"],
-            self._counts["eu_blocked"],
-            self._counts["nato_passed"],
-            self._counts["nato_blocked"],
-            self.russia.aggression,
-            self.war_fatigue,
-            us.burden_grievance,
-            self.pledge_norm,
-            self._incidents_now,
-            int(s.accommodationist[self.elects].sum()),
-        )
-        self._model_history[k] = values
+        """Record this month: the state of every agent and the outcomes that are not derived from it.
+
+        Outcomes derived from the state (cohesion, blocs, means) are computed for
+        all months at once when asked for (:meth:`model_dataframe`).
+        """
+        s, us, k = self.state, self.united_states, self.steps - 1
         history = self._agent_history
         for name in STATE_VARIABLES:
             history[name][k] = s.__dict__[name]
         history["government"][k] = s.accommodationist
         history["eu_member"][k] = s.eu_member
         history["nato_member"][k] = s.nato_member
+        self._europe_history[k] = self.europe
+        counts = self._counts
+        self._recorded[k] = (
+            us.commitment,
+            us.troops_europe_k,
+            counts["eu_passed"],
+            counts["eu_blocked"],
+            counts["nato_passed"],
+            counts["nato_blocked"],
+            self.russia.aggression,
+            self.war_fatigue,
+            us.burden_grievance,
+            self.pledge_norm,
+            self._incidents_now,
+        )
 
     # ------------------------------------------------------- scenario hooks
     def set_parameter(self, name: str, value: float | str) -> None:
@@ -464,18 +461,14 @@ class AllianceModel(mesa.Model):
     def model_dataframe(self) -> pd.DataFrame:
         """One row per month run so far: step, date and every model outcome."""
         done = self.steps
-        frame = pd.DataFrame(self._model_history[:done], columns=list(metrics.MODEL_OUTCOMES))
-        for name in (
-            "blocs",
-            "allies_at_2pct",
-            "allies_at_3_5pct",
-            "eu_decisions_passed",
-            "eu_decisions_blocked",
-            "nato_decisions_passed",
-            "nato_decisions_blocked",
-            "hybrid_incidents",
-            "accommodationist_governments",
-        ):
+        history = {name: values[:done] for name, values in self._agent_history.items()}
+        derived = metrics.history_outcomes(
+            history, self._europe_history[:done], self.data.gdp_usd_bn, self.p["bloc_distance"], self.elects
+        )
+        recorded = dict(zip(metrics.RECORDED_OUTCOMES, self._recorded[:done].T, strict=True))
+        frame = pd.DataFrame({name: derived[name] if name in derived else recorded[name]
+                              for name in metrics.MODEL_OUTCOMES})
+        for name in metrics.COUNT_OUTCOMES:
             frame[name] = frame[name].astype("int64")
         frame.insert(0, "date", [format_month(self.start_month + k) for k in range(done)])
         frame.insert(0, "step", np.arange(done))
@@ -508,8 +501,9 @@ class AllianceModel(mesa.Model):
     def datacollector(self) -> mesa.DataCollector:
         """A Mesa DataCollector holding the model outcomes, one entry per step (for ``mesa.batch_run``)."""
         collector = mesa.DataCollector(model_reporters={name: name for name in metrics.MODEL_OUTCOMES})
-        for j, name in enumerate(metrics.MODEL_OUTCOMES):
-            collector.model_vars[name] = self._model_history[: self.steps, j].tolist()
+        frame = self.model_dataframe()
+        for name in metrics.MODEL_OUTCOMES:
+            collector.model_vars[name] = frame[name].tolist()
         return collector
 
     @property
@@ -617,7 +611,6 @@ class AllianceModel(mesa.Model):
         peers = ties * ((s.eu_member | s.nato_member) & ~self.is_usa)[None, :]
         self.peer_weights = network.row_normalised(peers + np.eye(self.n_states) * (peers.sum(1, keepdims=True) == 0))
         self.europe = (s.eu_member | s.nato_member) & ~self.is_usa & ~(d.region == "north_america")
-        self.pair_weight = metrics.pair_weights(d.gdp_usd_bn[self.europe])
         # Hybrid incidents are counted against the allies and EU members; Ukraine is at open war.
         self.targetable = (s.eu_member | s.nato_member) & ~self.is_usa
         self.spending_dynamic = (s.eu_member | s.nato_member) & ~self.is_usa
