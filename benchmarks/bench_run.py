@@ -3,8 +3,9 @@
 Usage: python benchmarks/bench_run.py [--repeats N]
 
 Prints the median wall time of a whole run on one core (model construction,
-132 steps and the model outcomes of every step as a DataFrame), then the share of the step spent in each process, measured by
-wrapping the model's process methods with timers in a separate pass.
+132 steps and the model outcomes of every step as a DataFrame), then the
+share of that time spent in each process, measured by wrapping the model's
+process methods with timers in a separate pass.
 """
 
 from __future__ import annotations

@@ -466,8 +466,9 @@ class AllianceModel(mesa.Model):
             history, self._europe_history[:done], self.data.gdp_usd_bn, self.p["bloc_distance"], self.elects
         )
         recorded = dict(zip(metrics.RECORDED_OUTCOMES, self._recorded[:done].T, strict=True))
-        frame = pd.DataFrame({name: derived[name] if name in derived else recorded[name]
-                              for name in metrics.MODEL_OUTCOMES})
+        frame = pd.DataFrame(
+            {name: derived[name] if name in derived else recorded[name] for name in metrics.MODEL_OUTCOMES}
+        )
         for name in metrics.COUNT_OUTCOMES:
             frame[name] = frame[name].astype("int64")
         frame.insert(0, "date", [format_month(self.start_month + k) for k in range(done)])
