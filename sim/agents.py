@@ -138,7 +138,8 @@ class UnitedStates(mesa.Agent):
         per_month_total = None if host is not None else delta_total / over_months
         self._troop_plan.append((last, delta_hosts / over_months, per_month_total))
         where = host or "all hosts"
-        return f"US troops {delta_total:+.1f}k ({where}) over {over_months} months"
+        months = "1 month" if over_months == 1 else f"{over_months} months"
+        return f"US troops {delta_total:+.1f}k ({where}) over {months}"
 
     # --- process 2 ---------------------------------------------------------
     def update(self, european_spending: float, pledge_norm: float, noise: float) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.calendar import parse_month
 from sim.errors import InputError, nearest
 from sim.inputs import REGIONS, check_iso3
-from sim.params import INITIAL_ONLY, check_name
+from sim.params import INITIAL_ONLY, PARAMETERS
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 
@@ -60,7 +60,7 @@ def _iso3(value: Any) -> str:
 class UsTroops(Event):
     type: Literal["us_troops"] = "us_troops"
     change: float = Field(description="fraction of current troops (-1 to 2) or thousands (-200 to 200)")
-    unit: Literal["fraction", "thousands"] = "fraction"
+    unit: Literal["fraction", "thousands"] = Field("fraction", description="how to read change")
     host: str | None = Field(None, description="ISO3 of the host; all hosts if omitted")
     over_months: int = Field(1, ge=1, le=120, description="spread the change over this many months")
     summary: ClassVar[str] = "Change US troops in Europe (fraction or thousands), optionally in one host, over months."
@@ -143,7 +143,7 @@ class RussiaAggression(Event):
 class HybridCampaign(Event):
     type: Literal["hybrid_campaign"] = "hybrid_campaign"
     multiplier: float = Field(3.0, ge=0.0, le=20.0, description="factor on the incident rate")
-    duration_months: int = Field(6, ge=1, le=120)
+    duration_months: int = Field(6, ge=1, le=120, description="how long the campaign lasts")
     region: str | None = Field(None, description=f"limit to a region: {', '.join(REGIONS)}")
     targets: list[str] | None = Field(None, description="or limit to these ISO3 states")
     summary: ClassVar[str] = "Raise the hybrid-incident rate for a period, optionally in a region or on states."
@@ -190,7 +190,7 @@ class Coercion(Event):
 class Election(Event):
     type: Literal["election"] = "election"
     state: str = Field(description="ISO3")
-    government: Literal["mainstream", "accommodationist"]
+    government: Literal["mainstream", "accommodationist"] = Field(description="the government after the election")
     summary: ClassVar[str] = "Force a government change in a state."
 
     _state = field_validator("state")(lambda cls, v: _iso3(v))
@@ -203,7 +203,7 @@ class Election(Event):
 class Accession(Event):
     type: Literal["accession"] = "accession"
     state: str = Field(description="ISO3")
-    body: Literal["eu", "nato"]
+    body: Literal["eu", "nato"] = Field(description="the body the state joins")
     summary: ClassVar[str] = "A state joins the EU or NATO."
 
     _state = field_validator("state")(lambda cls, v: _iso3(v))
@@ -215,17 +215,22 @@ class Accession(Event):
 class SetParameter(Event):
     type: Literal["set"] = "set"
     parameter: str = Field(description="name of a model parameter")
-    value: float | str
+    value: float | str = Field(description="new value, within the parameter's range")
     summary: ClassVar[str] = "Set any named parameter from this date on."
 
     @model_validator(mode="after")
     def _valid(self) -> SetParameter:
-        spec = check_name(self.parameter, "parameter")
+        if self.parameter not in PARAMETERS:
+            raise InputError("parameter", f"unknown parameter '{self.parameter}'{nearest(self.parameter, PARAMETERS)}")
+        spec = PARAMETERS[self.parameter]
         if self.parameter in INITIAL_ONLY:
             raise InputError(
                 "parameter", f"'{self.parameter}' sets the start of a run; put it under parameters, not in a set event"
             )
-        object.__setattr__(self, "value", spec.check(self.value))
+        try:
+            object.__setattr__(self, "value", spec.check(self.value))
+        except InputError as error:
+            raise InputError("value", error.message) from None
         return self
 
     def apply(self, model: Any) -> str:
@@ -256,7 +261,7 @@ def make_event(spec: dict[str, Any], field: str = "events") -> Event:
         cause = first.get("ctx", {}).get("error")
         message = cause.message if isinstance(cause, InputError) else first["msg"]
         if isinstance(cause, InputError) and not where:
-            where = cause.field.split(".")[-1] if kind == "set" else cause.field
+            where = cause.field
         if first["type"] == "missing":
             message = f"missing required field of a {kind} event"
         elif first["type"] == "extra_forbidden":

@@ -45,8 +45,12 @@ class Results:
     @classmethod
     def from_records(cls, records: list[RunRecord]) -> Results:
         records = sorted(records, key=lambda r: r.replication)
-        return cls(*(pd.concat([getattr(r, name) for r in records], ignore_index=True)
-                     for name in ("model", "agents", "events")))
+        return cls(
+            *(
+                pd.concat([getattr(r, name) for r in records], ignore_index=True)
+                for name in ("model", "agents", "events")
+            )
+        )
 
 
 def run_replication(scenario: Scenario, replication: int, point: int = 0) -> RunRecord:
@@ -98,8 +102,9 @@ def run_scenario(
             done(run_replication(scenario, k))
         return Results.from_records(records)
 
-    executor = ProcessPoolExecutor(max_workers=min(workers, scenario.replications), mp_context=_context(),
-                                   initializer=_ignore_interrupts)
+    executor = ProcessPoolExecutor(
+        max_workers=min(workers, scenario.replications), mp_context=_context(), initializer=_ignore_interrupts
+    )
     try:
         pending: set[Future] = {executor.submit(run_replication, scenario, k) for k in replications}
         while pending:

@@ -55,7 +55,9 @@ class ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80,
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=80,
         description="a name of letters, digits, '_', '-' or '.' (names the results folder); default: the file name",
     )
     description: str = Field("", description="one line of text, shown by 'cohesion list' and in the report")
@@ -63,8 +65,9 @@ class ScenarioFile(BaseModel):
     start: str | None = Field(None, description="the first month, YYYY-MM (default 2025-01)")
     end: str | None = Field(None, description="the last month, YYYY-MM (default 2035-12)")
     initial_year: Literal[2022, 2024] | None = Field(None, description="2022 or 2024: which data start the run")
-    replications: int | None = Field(None, ge=1, le=MAX_REPLICATIONS,
-                                     description=f"a whole number from 1 to {MAX_REPLICATIONS}")
+    replications: int | None = Field(
+        None, ge=1, le=MAX_REPLICATIONS, description=f"a whole number from 1 to {MAX_REPLICATIONS}"
+    )
     seed: int | None = Field(None, ge=0, lt=2**63, description="a whole number, 0 or more")
     parameters: dict[str, Any] = Field(default_factory=dict, description="a mapping of parameter: value")
     states: dict[str, Any] = Field(default_factory=dict, description="a mapping of ISO3: {variable: value}")
@@ -133,16 +136,21 @@ class Scenario:
     def build_model(self, replication: int) -> AllianceModel:
         """The model of replication ``k``, ready to run."""
         return AllianceModel(
-            seed=replication_seed(self.seed, replication), start=self.start, end=self.end,
-            initial_year=self.initial_year, events=list(self.events), states=self.states,
+            seed=replication_seed(self.seed, replication),
+            start=self.start,
+            end=self.end,
+            initial_year=self.initial_year,
+            events=list(self.events),
+            states=self.states,
             parameters=self.parameters,
         )
 
     def with_overrides(self, replications: int | None = None, seed: int | None = None) -> Scenario:
         """The same scenario with command-line replications or seed; InputError naming the option."""
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
-            raise InputError("--replications", f"{replications} is not allowed; use a whole number from 1 to "
-                                               f"{MAX_REPLICATIONS}")
+            raise InputError(
+                "--replications", f"{replications} is not allowed; use a whole number from 1 to {MAX_REPLICATIONS}"
+            )
         if seed is not None and not 0 <= seed < 2**63:
             raise InputError("--seed", f"{seed} is not allowed; use a whole number, 0 or more")
         return dataclasses.replace(
@@ -183,8 +191,9 @@ def find(reference: str | Path) -> Path:
         raise InputError("file", "is a folder; give a scenario file (.yaml)", str(reference))
     nearby = [str(p) for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
     hint = nearest(str(reference), nearby + list(packaged))
-    raise InputError("file", f"no such file{hint}; give a scenario file or one of: {', '.join(packaged)}",
-                     str(reference))
+    raise InputError(
+        "file", f"no such file{hint}; give a scenario file or one of: {', '.join(packaged)}", str(reference)
+    )
 
 
 def _parent_path(name: str, folder: Path, source: str) -> Path:
@@ -199,8 +208,11 @@ def _parent_path(name: str, folder: Path, source: str) -> Path:
         if name in packaged_scenarios():
             return packaged_scenarios()[name]
     known = sorted({p.stem for p in folder.glob("*.y*ml")} | set(packaged_scenarios()))
-    raise InputError("extends", f"no scenario '{name}' next to this file or among the packaged scenarios"
-                                f"{nearest(name, known)}", source)
+    raise InputError(
+        "extends",
+        f"no scenario '{name}' next to this file or among the packaged scenarios{nearest(name, known)}",
+        source,
+    )
 
 
 # ------------------------------------------------------------------ reading one file
@@ -238,7 +250,7 @@ def _read_yaml(path: Path, source: str) -> tuple[Any, str]:
     except OSError as error:
         raise InputError("file", f"cannot be read ({error.strerror})", source) from None
     try:
-        content = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        content = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "yaml"
@@ -260,7 +272,7 @@ def leading_comment(text: str) -> str:
 def _pydantic_error(error: ValidationError, source: str) -> InputError:
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"]]
-    field = loc[0] if loc else "top level"
+    field = (loc[0] or "(empty key)") if loc else "top level"
     if first["type"] == "extra_forbidden":
         return InputError(field, f"unknown key{nearest(field, KEYS)}; a scenario takes {', '.join(KEYS)}", source)
     cause = first.get("ctx", {}).get("error")
@@ -275,15 +287,20 @@ def _pydantic_error(error: ValidationError, source: str) -> InputError:
 def _check_file(content: Any, source: str) -> ScenarioFile:
     """One file's keys, each checked against the registries (parameters, states, events)."""
     if content is None:
-        raise InputError("top level", "the file is empty; a scenario is a mapping of keys such as name, "
-                                      "start, end, events", source)
+        raise InputError(
+            "top level", "the file is empty; a scenario is a mapping of keys such as name, start, end, events", source
+        )
     if not isinstance(content, Mapping):
-        raise InputError("top level", f"a scenario is a mapping of keys (name, start, end, events, ...), "
-                                      f"not a {type(content).__name__}", source)
+        raise InputError(
+            "top level",
+            f"a scenario is a mapping of keys (name, start, end, events, ...), not a {type(content).__name__}",
+            source,
+        )
     for key in content:
         if not isinstance(key, str):
-            raise InputError(str(key), f"unknown key{nearest(str(key), KEYS)}; a scenario takes "
-                                       f"{', '.join(KEYS)}", source)
+            raise InputError(
+                str(key), f"unknown key{nearest(str(key), KEYS)}; a scenario takes {', '.join(KEYS)}", source
+            )
     try:
         spec = ScenarioFile(**content)
         parameters = {name: check_name(str(name)).check(value) for name, value in spec.parameters.items()}
@@ -305,16 +322,20 @@ def _state_values(code: str, values: Any) -> dict[str, Any]:
         raise InputError(f"states.{code}", "give a mapping of variable: value, e.g. {threat: 0.9}")
     for name in values:
         if name not in STATE_OVERRIDES:
-            raise InputError(f"states.{code}.{name}", f"cannot be set per state{nearest(str(name), STATE_OVERRIDES)}"
-                                                      f"; use one of {', '.join(STATE_OVERRIDES)}")
+            raise InputError(
+                f"states.{code}.{name}",
+                f"cannot be set per state{nearest(str(name), STATE_OVERRIDES)}"
+                f"; use one of {', '.join(STATE_OVERRIDES)}",
+            )
     return dict(values)
 
 
 def _event(raw: Any, k: int) -> Event:
     field = f"events[{k}]"
     if not isinstance(raw, Mapping):
-        raise InputError(field, "each event is a mapping such as {date: 2026-03, type: coercion, target: DNK, "
-                                "size: 0.3}")
+        raise InputError(
+            field, "each event is a mapping such as {date: 2026-03, type: coercion, target: DNK, size: 0.3}"
+        )
     for key in raw:
         if not isinstance(key, str):
             raise InputError(f"{field}.{key}", "field names are words such as date, type, size")
@@ -344,8 +365,11 @@ def _layer(path: Path, source: str, content: Any, chain: tuple[Path, ...]) -> _L
         key = parent_path.resolve()
         if key in chain or key == path.resolve():
             cycle = " -> ".join([p.stem for p in chain] + [path.stem, parent_path.stem])
-            raise InputError("extends", f"'{spec.extends}' makes a cycle ({cycle}); a scenario cannot extend "
-                                        f"itself or its descendants", source)
+            raise InputError(
+                "extends",
+                f"'{spec.extends}' makes a cycle ({cycle}); a scenario cannot extend itself or its descendants",
+                source,
+            )
         parent_content, _ = _read_yaml(parent_path, str(parent_path))
         layer = _layer(parent_path, str(parent_path), parent_content, (*chain, path.resolve()))
         layer.chain.insert(0, parent_path.stem)
@@ -388,25 +412,44 @@ def _resolve(path: Path, source: str, content: Any, story: str) -> Scenario:
     origins = layer.origins
     start, end = parse_month(values["start"]), parse_month(values["end"])
     if end < start:
-        raise InputError("end", f"{values['end']} is before start {values['start']}; end must be on or after start",
-                         origins.get("end", source))
+        raise InputError(
+            "end",
+            f"{values['end']} is before start {values['start']}; end must be on or after start",
+            origins.get("end", source),
+        )
     for event, (origin, k) in zip(layer.events, layer.event_origins, strict=True):
         if start <= event.month <= end:
             continue
         bound = "start" if event.month < start else "end"
         if origins.get(bound, origin) != origin:
             # An inherited event falls outside a horizon narrowed by a child: the child's setting is the error.
-            raise InputError(bound, f"{values[bound]} leaves out inherited events[{k}] of {origin} "
-                                    f"({event.type}, {event.date}); the run must include every event",
-                             origins[bound])
-        raise InputError(f"events[{k}].date", f"{event.date} is outside the run {values['start']} to "
-                                              f"{values['end']}; move it or widen start/end", origin)
+            raise InputError(
+                bound,
+                f"{values[bound]} leaves out inherited events[{k}] of {origin} "
+                f"({event.type}, {event.date}); the run must include every event",
+                origins[bound],
+            )
+        raise InputError(
+            f"events[{k}].date",
+            f"{event.date} is outside the run {values['start']} to {values['end']}; move it or widen start/end",
+            origin,
+        )
     scenario = Scenario(
-        name=values["name"], description=values["description"], story=story, source=source,
-        extends=tuple(reversed(layer.chain)), start=values["start"], end=values["end"],
-        initial_year=values["initial_year"], replications=values["replications"], seed=values["seed"],
-        parameters=layer.parameters, states=layer.states, events=tuple(layer.events),
-        origins=origins, event_origins=tuple(layer.event_origins),
+        name=values["name"],
+        description=values["description"],
+        story=story,
+        source=source,
+        extends=tuple(reversed(layer.chain)),
+        start=values["start"],
+        end=values["end"],
+        initial_year=values["initial_year"],
+        replications=values["replications"],
+        seed=values["seed"],
+        parameters=layer.parameters,
+        states=layer.states,
+        events=tuple(layer.events),
+        origins=origins,
+        event_origins=tuple(layer.event_origins),
     )
     _dry_build(scenario)
     return scenario

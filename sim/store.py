@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -33,6 +34,7 @@ SUMMARY = "summary.csv"
 FIGURES = "figures"
 REPORT = "report.md"
 STATUSES = ("running", "complete", "failed", "interrupted")
+MANIFEST_INTERVAL_S = 0.5
 PACKAGES = ("alliance-cohesion", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "matplotlib")
 
 
@@ -61,10 +63,17 @@ def code_revision() -> dict[str, Any]:
     """The git commit of the code that ran, and whether it had uncommitted changes; nulls without git."""
     here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
-                                timeout=5, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                                capture_output=True, text=True, timeout=5, check=True).stdout
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "modified": None}
     return {"commit": commit, "modified": bool(status.strip())}
@@ -85,6 +94,7 @@ class ResultsFolder:
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
         self.manifest = manifest
+        self._saved_at = 0.0
 
     # ------------------------------------------------------------ writing
     @classmethod
@@ -112,7 +122,7 @@ class ResultsFolder:
             "scenario_hash": scenario.content_hash(),
             "seed": scenario.seed,
             "seed_derivation": "replication k runs with numpy.random.SeedSequence(seed).spawn(n)[k]"
-                               ".generate_state(1, uint64)[0] >> 1",
+            ".generate_state(1, uint64)[0] >> 1",
             "seeds": scenario.seeds(),
             "runs_total": scenario.replications,
             "runs_done": 0,
@@ -131,10 +141,13 @@ class ResultsFolder:
     def save_manifest(self) -> None:
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
         write_atomically(self.path / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+        self._saved_at = time.monotonic()
 
     def run_done(self) -> None:
+        """Count a finished run; the manifest on disk follows at most twice a second (runs can be milliseconds)."""
         self.manifest["runs_done"] += 1
-        self.save_manifest()
+        if time.monotonic() - self._saved_at >= MANIFEST_INTERVAL_S:
+            self.save_manifest()
 
     def write_results(self, results: Results) -> None:
         for name, filename in TABLES.items():
@@ -174,8 +187,11 @@ class ResultsFolder:
             raise InputError(f"{MANIFEST}.status", f"must be one of {', '.join(STATUSES)}", source)
         if manifest["status"] != "complete":
             done, total = manifest.get("runs_done"), manifest.get("runs_total")
-            raise InputError(f"{MANIFEST}.status", f"is '{manifest['status']}': this run did not finish "
-                                                   f"({done} of {total} runs); run the scenario again", source)
+            raise InputError(
+                f"{MANIFEST}.status",
+                f"is '{manifest['status']}': this run did not finish ({done} of {total} runs); run the scenario again",
+                source,
+            )
         missing = [name for name in TABLES.values() if not (path / name).is_file()]
         if missing:
             raise InputError(missing[0], "missing from a folder marked complete", source)

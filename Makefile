@@ -1,0 +1,42 @@
+# make demo: runs the headline scenarios and prints where their reports and figures are.
+# make test: runs the test suite.
+# Both create .venv when it is missing and (re)install the package when pyproject.toml changes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_SCENARIOS := baseline us_drawdown article5_doubt ceasefire_pressure perfect_storm
+DEMO_REPLICATIONS ?= 40
+DEMO_WORKERS ?= 2
+
+.PHONY: demo test lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	@echo "Running $(words $(DEMO_SCENARIOS)) scenarios x $(DEMO_REPLICATIONS) replications on $(DEMO_WORKERS) workers"
+	@echo "(illustrative scenario exploration, not a forecast)"
+	@for scenario in $(DEMO_SCENARIOS); do \
+		$(BIN)/cohesion run $$scenario --replications $(DEMO_REPLICATIONS) --workers $(DEMO_WORKERS) || exit $$?; \
+	done
+	@echo
+	@echo "Reports (open in any Markdown viewer) and figures:"
+	@for scenario in $(DEMO_SCENARIOS); do \
+		latest=$$(ls -d results/$$scenario-* | sort | tail -n 1); \
+		echo "  $$latest/report.md   $$latest/figures/"; \
+	done
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check sim tests

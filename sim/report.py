@@ -1,0 +1,227 @@
+"""report.md: a results folder explained to a policy reader.
+
+The report tells the scenario's story (its description and the comment that
+opens its file), gives key outcomes in December 2030 and 2035 with their
+spread across replications, shows the figures, summarises the decisions,
+and says plainly what the numbers are and are not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import DISCLAIMER
+from sim.plots import LABELS, blocker_counts
+from sim.runner import Results
+from sim.store import write_atomically
+
+KEY_OUTCOMES = (
+    "cohesion",
+    "blocs",
+    "article5_credibility",
+    "us_commitment",
+    "us_troops_europe",
+    "spending_pct_gdp",
+    "allies_at_2pct",
+    "allies_at_3_5pct",
+    "ukraine_support",
+    "autonomy",
+    "eu_decisions_blocked",
+    "nato_decisions_blocked",
+)
+EXTRA_LABELS = {
+    "eu_decisions_blocked": "EU decisions blocked (cumulative)",
+    "nato_decisions_blocked": "NATO decisions blocked (cumulative)",
+}
+FORMATS = {"us_troops_europe": "{:.0f}", "spending_pct_gdp": "{:.2f}"}
+INTEGERS = {"blocs", "allies_at_2pct", "allies_at_3_5pct", "eu_decisions_blocked", "nato_decisions_blocked"}
+FIGURE_CAPTIONS = {
+    "headline.png": "Headline outcomes. The line is the median over replications, the bands hold the middle "
+    "50 % and 90 % of replications: the spread the model's own randomness (incidents, elections, "
+    "votes, noise) gives under these assumptions, not a forecast error.",
+    "spending.png": "Defence spending of European allies (GDP-weighted) against the 2 % and 3.5 % lines, with the "
+    "pledge path the model's states measure themselves against, and how many allies reach each line.",
+    "positions.png": "Where the states stand: preference for European autonomy (across) and support for Ukraine "
+    "(up), median over replications, at four dates. Closer points mean a more cohesive alliance.",
+    "decisions.png": "Top: the decisions of one typical run (the one whose final cohesion is the median) and the "
+    "states that delayed or blocked them. Bottom: who stops decisions most often, over all runs.",
+    "states_threat.png": "Perceived threat by state (median over replications), grouped by region.",
+    "states_us_trust.png": "Trust in the US by state (median over replications), grouped by region.",
+    "states_spending_pct_gdp.png": "Defence spending by state (median over replications) with the 2 % and 3.5 % lines.",
+    "states_autonomy.png": "Preference for European autonomy by state (median over replications).",
+}
+
+
+def _label(outcome: str) -> str:
+    return EXTRA_LABELS.get(outcome, LABELS.get(outcome, outcome)).replace("\n", " ")
+
+
+def _cell(values: pd.Series, outcome: str) -> str:
+    low, median, high = values.quantile([0.05, 0.5, 0.95])
+    if outcome in INTEGERS:
+        return f"{median:.0f} [{low:.0f}–{high:.0f}]"
+    form = FORMATS.get(outcome, "{:.2f}")
+    return f"{form.format(median)} [{form.format(low)}–{form.format(high)}]"
+
+
+def report_dates(dates: list[str]) -> list[str]:
+    """The first month, December 2030 and 2035 when inside the run, and the last month if not already there."""
+    chosen = [dates[0]] + [d for d in ("2030-12", "2035-12") if d in dates[1:]]
+    if dates[-1] not in chosen:
+        chosen.append(dates[-1])
+    return chosen
+
+
+def outcomes_table(model: pd.DataFrame) -> str:
+    dates = sorted(model["date"].unique())
+    columns = report_dates(dates)
+    header = "| outcome | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns) + "\n"
+    rows = []
+    for outcome in KEY_OUTCOMES:
+        cells = [_cell(model.loc[model["date"] == d, outcome], outcome) for d in columns]
+        rows.append(f"| {_label(outcome)} | " + " | ".join(cells) + " |")
+    return header + "\n".join(rows) + "\n"
+
+
+def decisions_table(events: pd.DataFrame, runs: int) -> str:
+    votes = events[events["body"].isin(["EU", "NATO"]) & (events["rule"] != "coalition_of_the_willing")]
+    if votes.empty:
+        return "No EU or NATO decision came up in this period.\n"
+    lines = [
+        "| decision | body | rule | votes per run | passed | passed after concession | delayed | blocked |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (item, body), group in votes.groupby(["item", "body"], sort=True):
+        share = group["outcome"].value_counts(normalize=True)
+        rule = ", ".join(sorted(group["rule"].unique()))
+        cells = [
+            f"{100 * share.get(o, 0.0):.0f} %" for o in ("passed", "passed_after_concession", "delayed", "blocked")
+        ]
+        lines.append(
+            f"| {item.replace('_', ' ')} | {body} | {rule} | {len(group) / runs:.1f} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _blockers_sentence(events: pd.DataFrame, runs: int) -> str:
+    table = blocker_counts(events, runs).head(5)
+    if table.empty:
+        return "No state delayed or blocked a decision in any run."
+    parts = [
+        f"{state} ({row['total']:.1f} times per run, {row['blocked']:.1f} of them final blocks)"
+        for state, row in table.iterrows()
+    ]
+    return "The states that most often delay or block decisions: " + ", ".join(parts) + "."
+
+
+def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
+    lines = []
+    coalitions = events[events["rule"] == "coalition_of_the_willing"]
+    if not coalitions.empty:
+        lines.append(
+            f"When the EU Ukraine package was blocked, a coalition of the willing went ahead outside the "
+            f"EU framework {len(coalitions) / runs:.1f} times per run on average."
+        )
+    elections = events[events["body"] == "national"]
+    if not elections.empty:
+        changes = elections[elections["outcome"] == "change"]
+        to_accommodation = changes["detail"].str.endswith("accommodationist").sum()
+        lines.append(
+            f"{len(elections) / runs:.1f} national elections per run; {len(changes) / runs:.1f} changed "
+            f"the government's line, {to_accommodation / runs:.1f} of them toward accommodation with "
+            "Moscow."
+        )
+    return " ".join(lines)
+
+
+def _events_table(scenario: dict[str, Any]) -> str:
+    events = sorted(scenario.get("events", []), key=lambda e: e["date"])
+    if not events:
+        return "No scenario events.\n"
+    lines = ["| date | event | details |", "|---|---|---|"]
+    for event in events:
+        details = ", ".join(f"{k} {v}" for k, v in event.items() if k not in ("date", "type") and v is not None)
+        lines.append(f"| {event['date']} | {event['type']} | {details} |")
+    return "\n".join(lines) + "\n"
+
+
+def render(manifest: dict[str, Any], results: Results, figures: list[Path]) -> str:
+    """The text of report.md."""
+    scenario = manifest["scenario"]
+    runs = int(results.model["run"].nunique())
+    parents = scenario.get("extends") or []
+    builds_on = f" It builds on {', '.join(f'`{p}`' for p in parents)}." if parents else ""
+    story = manifest.get("scenario_story") or "(The scenario file has no opening comment.)"
+    revision = manifest.get("code_revision", {}).get("commit") or "not recorded (no git)"
+    parameters = scenario.get("parameters") or {}
+    parameter_text = ", ".join(f"`{k}` = {v}" for k, v in parameters.items()) or "none (all defaults)"
+    states = scenario.get("states") or {}
+    states_text = (
+        "; ".join(f"{code}: " + ", ".join(f"{k} {v}" for k, v in values.items()) for code, values in states.items())
+        or "none"
+    )
+    figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{FIGURE_CAPTIONS.get(p.name, '')}*" for p in figures)
+    return f"""# Scenario `{scenario["name"]}`
+
+**{DISCLAIMER}.**
+
+{scenario.get("description", "")}{builds_on}
+
+| | |
+|---|---|
+| period | {scenario["start"]} to {scenario["end"]} |
+| replications | {runs} |
+| seed | {scenario["seed"]} |
+| scenario hash | `{manifest["scenario_hash"]}` |
+| model version | {manifest["version"]}, code revision {revision} |
+| run started | {manifest["started"]} |
+
+## The story
+
+{story}
+
+Parameters changed from their defaults: {parameter_text}. Per-state overrides: {states_text}.
+
+Events, in date order (inherited ones included):
+
+{_events_table(scenario)}
+## Key outcomes
+
+Median over {runs} replications, with the interval that holds 90 % of them in brackets. The replications
+differ only in the model's random draws (hybrid incidents, elections, votes, noise in US and Russian
+behaviour); the spread says how much chance alone moves an outcome under these assumptions.
+
+{outcomes_table(results.model)}
+## Figures
+
+{figure_lines}
+
+## Decisions
+
+Share of all votes on each item, over all runs. A *delayed* decision was vetoed and tabled again a few
+months later with a concession; *blocked* means it failed again and was dropped.
+
+{decisions_table(results.events, runs)}
+{_blockers_sentence(results.events, runs)} {_coalitions_and_elections(results.events, runs)}
+
+## How to read this; what this is not
+
+- This is an illustrative exploration of a scenario, **not a forecast**. It shows what follows from the
+  assumptions of the model and of this scenario file, and how much chance alone moves the outcomes.
+- The numbers are only as good as the assumptions. The model's rules, parameters and their justifications
+  are documented in `docs/ODD.md` and `sim/params.py`; the data and their sources in `sim/data/SOURCES.md`;
+  the judgemental starting values (positions, reliance, stubbornness) in `sim/data/assumptions.csv`.
+- Compare scenarios rather than reading single values: all packaged scenarios share a seed, so replication
+  *k* of two scenarios draws the same random numbers and their difference is due to the assumptions.
+- Intervals are across replications of one set of assumptions. They do not include uncertainty about the
+  assumptions themselves; a sensitivity analysis over parameters is needed for that.
+"""
+
+
+def write_report(path: Path, manifest: dict[str, Any], results: Results, figures: list[Path]) -> Path:
+    text = render(manifest, results, figures)
+    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return path
