@@ -1,4 +1,4 @@
-"""The ``cohesion`` command: run, validate, list and plot scenarios.
+"""The ``cohesion`` command: run, validate, list and plot scenarios; sweep experiments.
 
 Exit codes: 0 success; 2 bad input, with one line on stderr naming the file,
 the field and what is allowed (never a traceback); 1 anything else. Each
@@ -68,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser(
         "validate",
-        help="check scenario files without running them",
-        description="Check scenario files (and the parents they extend).",
+        help="check scenario or experiment files without running them",
+        description="Check scenario files (and the parents they extend) and experiment files.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(handler=_validate)
@@ -90,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot.add_argument("folder", metavar="RESULTS_DIR")
     plot.set_defaults(handler=_plot)
+
+    from sim import sweep
+
+    sweeping = commands.add_parser(
+        "sweep",
+        help="run an experiment file: a design of settings x replications, resumable",
+        description=sweep.DESCRIPTION,
+    )
+    sweep.add_arguments(sweeping)
+    sweeping.set_defaults(handler=sweep.main)
     return parser
 
 
@@ -188,12 +198,29 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _is_experiment(file: str) -> bool:
+    """An experiment file is a mapping with a ``design``; anything else is checked as a scenario."""
+    import yaml
+
+    try:
+        with open(file, encoding="utf-8") as handle:
+            content = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(content, dict) and "design" in content
+
+
 def _validate(args: argparse.Namespace) -> int:
+    from sim import experiment
     from sim.scenario import load
 
     status = EXIT_OK
     for file in args.files:
         try:
+            if _is_experiment(file):
+                spec = experiment.load(file)
+                print(f"ok: {file}: experiment {spec.name} ({spec.design}, {len(spec.factors)} factors)")
+                continue
             scenario = load(file)
         except InputError as error:
             _report(error)

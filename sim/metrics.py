@@ -92,10 +92,9 @@ def history_outcomes(
     du = sup[:, :, None] - sup[:, None, :]
     distance = np.sqrt(da * da + du * du)
     weight = gdp[None, :] * europe
-    pairs = weight[:, :, None] * weight[:, None, :]
-    n = aut.shape[1]
-    pairs[:, np.arange(n), np.arange(n)] = 0.0
-    cohesion = 1.0 - (pairs * distance).sum(axis=(1, 2)) / pairs.sum(axis=(1, 2)) / np.sqrt(2.0)
+    # Sum over pairs of distinct states of w_i w_j d_ij (d_ii = 0), over the sum of w_i w_j for i != j.
+    weighted = np.einsum("ti,tij,tj->t", weight, distance, weight)
+    cohesion = 1.0 - weighted / (weight.sum(axis=1) ** 2 - (weight * weight).sum(axis=1)) / np.sqrt(2.0)
     aut_mean, sup_mean = _masked_mean(aut, europe), _masked_mean(sup, europe)
     spending = history["spending_pct_gdp"]
     return {
@@ -120,8 +119,7 @@ def blocs_over_time(distance: np.ndarray, members: np.ndarray, threshold: float)
     close = (distance < threshold) & members[:, :, None] & members[:, None, :]
     labels = np.where(members, np.arange(n)[None, :], n)
     while True:
-        new = np.where(close, labels[:, None, :], n).min(axis=2)
-        new = np.where(members, new, n)
+        new = np.min(np.broadcast_to(labels[:, None, :], close.shape), axis=2, where=close, initial=n)
         if np.array_equal(new, labels):
             return ((labels == np.arange(n)[None, :]) & members).sum(axis=1)
         labels = new

@@ -13,6 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from sim import dynamics, metrics, network, params
 from sim.agents import STATE_VARIABLES, MemberState, Russia, UnitedStates
@@ -123,6 +124,10 @@ class AllianceModel(mesa.Model):
         self.member_states = [MemberState(self, i) for i in range(self.n_states)]
         self.united_states = UnitedStates(self, self.p["us_commitment_initial"], self.p["us_troops_europe_initial_k"])
         self.russia = Russia(self, self.p["russia_aggression_initial"])
+        # Mesa 3.3 keeps a unique-id counter per model in a class-level dict (mesa.Agent._ids), which holds
+        # every model ever made alive (mesa issue #3179); a sweep worker would grow by ~0.6 MB a run. All
+        # agents exist now and none are added later, so the counter is no longer needed.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
         self.agenda = Agenda()
         self.war_fatigue = 0.0
         self.coercion_level = 0.0
@@ -144,6 +149,7 @@ class AllianceModel(mesa.Model):
         self.log: list[tuple] = []
         self._recorded = np.full((self.n_steps, len(metrics.RECORDED_OUTCOMES)), np.nan)
         self._europe_history = np.zeros((self.n_steps, self.n_states), dtype=bool)
+        self._dates = np.array([format_month(self.start_month + k) for k in range(self.n_steps)], dtype=object)
         self._agent_history = {v: np.full((self.n_steps, self.n_states), np.nan) for v in AGENT_COLUMNS}
         self.running = True
 
@@ -466,14 +472,12 @@ class AllianceModel(mesa.Model):
             history, self._europe_history[:done], self.data.gdp_usd_bn, self.p["bloc_distance"], self.elects
         )
         recorded = dict(zip(metrics.RECORDED_OUTCOMES, self._recorded[:done].T, strict=True))
-        frame = pd.DataFrame(
-            {name: derived[name] if name in derived else recorded[name] for name in metrics.MODEL_OUTCOMES}
-        )
-        for name in metrics.COUNT_OUTCOMES:
-            frame[name] = frame[name].astype("int64")
-        frame.insert(0, "date", [format_month(self.start_month + k) for k in range(done)])
-        frame.insert(0, "step", np.arange(done))
-        return frame
+        columns = {"step": np.arange(done), "date": self._dates[:done]}
+        for name in metrics.MODEL_OUTCOMES:
+            values = derived[name] if name in derived else recorded[name]
+            # Counts as integers; cast in numpy (pandas' astype costs more than all the outcomes together).
+            columns[name] = values.astype(np.int64) if name in metrics.COUNT_OUTCOMES else values
+        return pd.DataFrame(columns)
 
     def agent_dataframe(self) -> pd.DataFrame:
         """One row per month and state: step, date, iso3 and every state variable (tidy)."""
@@ -481,7 +485,7 @@ class AllianceModel(mesa.Model):
         frame = pd.DataFrame(
             {
                 "step": np.repeat(np.arange(done), n),
-                "date": np.repeat([format_month(self.start_month + k) for k in range(done)], n),
+                "date": np.repeat(self._dates[:done], n),
                 "iso3": np.tile(self.data.iso3, done),
             }
         )
@@ -496,7 +500,9 @@ class AllianceModel(mesa.Model):
 
     def log_dataframe(self) -> pd.DataFrame:
         """Every decision, election and applied event: step, date, body, item, rule, outcome, blockers, ..."""
-        return pd.DataFrame(self.log, columns=list(LOG_COLUMNS))
+        frame = pd.DataFrame(self.log, columns=list(LOG_COLUMNS))
+        frame["blockers"] = [self._names(mask) if mask is not None else "" for mask in frame["blockers"]]
+        return frame
 
     @property
     def datacollector(self) -> mesa.DataCollector:
@@ -760,7 +766,7 @@ class AllianceModel(mesa.Model):
                 item,
                 rule,
                 outcome,
-                self._names(blockers) if blockers is not None else "",
+                None if blockers is None else blockers.copy(),  # named when the log is read (cheaper)
                 *counts,
                 detail,
             )
@@ -769,6 +775,4 @@ class AllianceModel(mesa.Model):
 
 def _normal_from_uniform(u: np.ndarray) -> np.ndarray:
     """Standard normal deviates from uniforms (inverse CDF), so one stream serves noise and coin flips alike."""
-    from scipy.special import ndtri
-
     return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))

@@ -1,0 +1,343 @@
+"""Paired comparison of scenarios run with the same seeds (common random numbers).
+
+Replication *k* of a scenario runs with child *k* of ``SeedSequence(seed)``,
+and each stochastic process of the model (incidents, elections, votes,
+shocks) draws from its own stream, the same number of draws every month
+(:meth:`sim.model.AllianceModel._draw_random_numbers`). Two scenarios run
+with the same seed therefore share replication *k*'s incidents, elections
+and vote noise unless the scenario itself changes them: the difference of
+replication *k* is due to the assumptions, not to luck. The spread of these
+paired differences is much smaller than that of two independent samples,
+so fewer replications give a sharper answer.
+
+The first folder is the reference; every other folder is compared with it.
+For each outcome and month this module gives the mean of the paired
+differences (scenario - reference) and a 90 % percentile bootstrap interval
+that resamples the pairs; for contrast, also the interval that ignores the
+pairing and resamples each scenario on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
+from sim.store import MANIFEST, TABLES, ResultsFolder, write_atomically
+
+# Any fixed number will do: it makes the intervals of the same folders the same every time.
+BOOTSTRAP_SEED = 20250625
+BOOTSTRAP_RESAMPLES = 2000
+LEVEL = 0.90
+TABLE_DATES = ("2030-12", "2035-12")
+DIFFERENCES = "differences.csv"
+TABLE = "table.csv"
+REPORT = "report.md"
+FIGURES = "figures"
+
+
+@dataclasses.dataclass(frozen=True)
+class Arm:
+    """One scenario's results folder: its manifest and its model table (one row per run and month)."""
+
+    label: str
+    path: Path
+    manifest: dict[str, Any]
+    model: pd.DataFrame
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.manifest["scenario"]
+
+    @property
+    def seed(self) -> int:
+        return int(self.manifest["seed"])
+
+    @property
+    def horizon(self) -> tuple[str, str]:
+        return str(self.scenario["start"]), str(self.scenario["end"])
+
+    @property
+    def replications(self) -> int:
+        return int(self.model["replication"].nunique())
+
+    def matrix(self, outcome: str, replications: int) -> np.ndarray:
+        """(replications x months) values of one outcome, replication 0 first."""
+        table = self.model[self.model["replication"] < replications].pivot(
+            index="replication", columns="step", values=outcome
+        )
+        return table.sort_index().to_numpy(dtype="float64")
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Paired differences of each scenario against the reference, month by month."""
+
+    reference: Arm
+    others: tuple[Arm, ...]
+    outcomes: tuple[str, ...]
+    pairs: dict[str, int]
+    differences: pd.DataFrame
+    resamples: int
+    seed: int
+    level: float = LEVEL
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        return (self.reference, *self.others)
+
+    def table(self) -> pd.DataFrame:
+        """The rows of December 2030 and 2035 (the last month instead when the runs end before both)."""
+        return table_rows(self.differences)
+
+
+# ---------------------------------------------------------------------- reading and checking
+def load_arm(path: str | Path, outcomes: Sequence[str], label: str | None = None) -> Arm:
+    """A complete results folder of ``cohesion run``; InputError naming the folder otherwise."""
+    path = Path(path)
+    _refuse_sweep(path)
+    folder = ResultsFolder.open(path)
+    columns = ["run", "replication", "seed", "step", "date", *outcomes]
+    try:
+        model = pd.read_parquet(folder.path / TABLES["model"], columns=columns)
+    except (KeyError, ValueError, OSError) as error:
+        raise InputError(
+            TABLES["model"], f"cannot be read with columns {', '.join(columns)} ({error})", str(path)
+        ) from None
+    return Arm(label or folder.manifest["scenario"]["name"], folder.path, folder.manifest, model)
+
+
+def _refuse_sweep(path: Path) -> None:
+    try:
+        kind = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return  # ResultsFolder.open says what is wrong
+    if kind == "sweep":
+        raise InputError(
+            "RESULTS_DIR",
+            "is a sweep folder; compare takes folders made by 'cohesion run' (analyse a sweep with 'analyze')",
+            str(path),
+        )
+
+
+def check_pairs(reference: Arm, other: Arm) -> int:
+    """The number of replications the two runs share (same seeds, same months); InputError with the fix otherwise."""
+    source = str(other.path)
+    if other.horizon != reference.horizon:
+        raise InputError(
+            "manifest.json scenario start/end",
+            f"{other.horizon[0]} to {other.horizon[1]} differs from {reference.horizon[0]} to "
+            f"{reference.horizon[1]} in {reference.path}; paired runs must cover the same months: give both "
+            "scenario files the same start and end and run them again",
+            source,
+        )
+    if other.seed != reference.seed:
+        raise InputError(
+            "manifest.json seed",
+            f"{other.seed} differs from {reference.seed} in {reference.path}, so replication k of the two does not "
+            f"share its random numbers; run both with the same seed, e.g. 'cohesion run SCENARIO --seed "
+            f"{reference.seed}'",
+            source,
+        )
+    shared = min(reference.replications, other.replications)
+    seeds_a = _replication_seeds(reference, shared)
+    seeds_b = _replication_seeds(other, shared)
+    if seeds_a != seeds_b:
+        k = next(k for k, (a, b) in enumerate(zip(seeds_a, seeds_b, strict=True)) if a != b)
+        raise InputError(
+            "model.parquet seed",
+            f"replication {k} ran with seed {seeds_b[k]}, not {seeds_a[k]} as in {reference.path} (made by another "
+            "version of the tool?); run both scenarios again with the same version and seed",
+            source,
+        )
+    if shared < 2:
+        raise InputError(
+            "replications",
+            f"only {shared} replication shared with {reference.path}; an interval needs 2 or more: run both with "
+            "--replications 20 or more",
+            source,
+        )
+    return shared
+
+
+def _replication_seeds(arm: Arm, replications: int) -> list[int]:
+    seeds = arm.model.drop_duplicates("replication").set_index("replication")["seed"].sort_index()
+    missing = sorted(set(range(replications)) - set(seeds.index))
+    if missing:
+        raise InputError("model.parquet", f"replication {missing[0]} is missing; run the scenario again", str(arm.path))
+    return [int(s) for s in seeds.loc[: replications - 1]]
+
+
+def check_outcomes(outcomes: Sequence[str]) -> tuple[str, ...]:
+    for name in outcomes:
+        if name not in MODEL_OUTCOMES:
+            raise InputError("--outcomes", f"'{name}' is not a model outcome; use some of {', '.join(MODEL_OUTCOMES)}")
+    if not outcomes:
+        raise InputError("--outcomes", "give at least one model outcome")
+    return tuple(dict.fromkeys(outcomes))
+
+
+def _labels(paths: Sequence[Path], names: Sequence[str]) -> list[str]:
+    """Scenario names, or folder names when two folders hold the same scenario name."""
+    labels = list(names) if len(set(names)) == len(names) else [p.name for p in paths]
+    if len(set(labels)) < len(labels):  # the same folder twice
+        labels = [f"{label} #{k + 1}" for k, label in enumerate(labels)]
+    return labels
+
+
+# ---------------------------------------------------------------------- bootstrap
+def resampling_weights(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
+    """(resamples x n) weights of a bootstrap: how often each replication is drawn, divided by n.
+
+    A mean over a resample is then one matrix product, for every month and outcome at once.
+    """
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples) / n
+
+
+def percentile_interval(draws: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(draws, [tail, 1.0 - tail], axis=0)
+    return low, high
+
+
+def bootstrap_intervals(
+    reference: np.ndarray,
+    scenario: np.ndarray,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = LEVEL,
+) -> dict[str, np.ndarray]:
+    """Mean difference (scenario - reference) of paired rows, with paired and unpaired percentile intervals.
+
+    ``reference`` and ``scenario`` are (replications x columns), row *k* of one paired with row *k* of
+    the other. Paired: resample the pairs. Unpaired: resample each arm on its own, as if the runs
+    were independent.
+    """
+    if reference.shape != scenario.shape:
+        raise ValueError(f"paired arrays differ in shape: {reference.shape} and {scenario.shape}")
+    n = reference.shape[0]
+    rng = np.random.default_rng(seed)
+    pairs = resampling_weights(rng, n, resamples)
+    one, other = resampling_weights(rng, n, resamples), resampling_weights(rng, n, resamples)
+    difference = scenario - reference
+    paired_low, paired_high = percentile_interval(pairs @ difference, level)
+    unpaired_low, unpaired_high = percentile_interval(one @ scenario - other @ reference, level)
+    return {
+        "reference_mean": reference.mean(axis=0),
+        "scenario_mean": scenario.mean(axis=0),
+        "difference": difference.mean(axis=0),
+        "difference_low": paired_low,
+        "difference_high": paired_high,
+        "unpaired_low": unpaired_low,
+        "unpaired_high": unpaired_high,
+        "share_higher": (difference > 0).mean(axis=0),
+        "share_lower": (difference < 0).mean(axis=0),
+    }
+
+
+def paired_differences(
+    reference: Arm,
+    other: Arm,
+    outcomes: Sequence[str],
+    replications: int,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> pd.DataFrame:
+    """One row per outcome and month: means, the mean paired difference and its intervals."""
+    dates = reference.model.drop_duplicates("step").set_index("step")["date"].sort_index()
+    blocks = [reference.matrix(o, replications) for o in outcomes], [other.matrix(o, replications) for o in outcomes]
+    # All outcomes side by side, so that every outcome and month is resampled with the same draws.
+    result = bootstrap_intervals(np.hstack(blocks[0]), np.hstack(blocks[1]), resamples, seed)
+    steps = len(dates)
+    frame = pd.DataFrame(
+        {
+            "comparison": f"{other.label} - {reference.label}",
+            "scenario": other.label,
+            "reference": reference.label,
+            "outcome": np.repeat(list(outcomes), steps),
+            "step": np.tile(dates.index.to_numpy(), len(outcomes)),
+            "date": np.tile(dates.to_numpy(dtype=object), len(outcomes)),
+            "replications": replications,
+            **result,
+        }
+    )
+    return frame
+
+
+def compare(
+    paths: Sequence[str | Path],
+    outcomes: Sequence[str] = HEADLINE_OUTCOMES,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Comparison:
+    """Compare every folder after the first with the first; InputError when runs cannot be paired."""
+    if len(paths) < 2:
+        raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
+    if resamples < 100:
+        raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
+    outcomes = check_outcomes(outcomes)
+    arms = [load_arm(p, outcomes) for p in paths]
+    labels = _labels([a.path for a in arms], [a.label for a in arms])
+    arms = [dataclasses.replace(a, label=label) for a, label in zip(arms, labels, strict=True)]
+    reference, others = arms[0], tuple(arms[1:])
+    pairs = {other.label: check_pairs(reference, other) for other in others}
+    differences = pd.concat(
+        [paired_differences(reference, o, outcomes, pairs[o.label], resamples, seed) for o in others],
+        ignore_index=True,
+    )
+    return Comparison(reference, others, outcomes, pairs, differences, resamples, seed)
+
+
+def table_rows(differences: pd.DataFrame) -> pd.DataFrame:
+    dates = sorted(differences["date"].unique())
+    chosen = [d for d in TABLE_DATES if d in dates] or [dates[-1]]
+    rows = differences[differences["date"].isin(chosen)]
+    return rows.drop(columns="step").reset_index(drop=True)
+
+
+def interval_narrowing(differences: pd.DataFrame) -> pd.DataFrame:
+    """Per comparison and outcome: the median ratio of paired to unpaired interval width over the months.
+
+    Months where the unpaired interval has no width (identical runs, the first month) are left out.
+    """
+    paired = differences["difference_high"] - differences["difference_low"]
+    unpaired = differences["unpaired_high"] - differences["unpaired_low"]
+    frame = differences[["comparison", "outcome"]].assign(ratio=paired / unpaired.where(unpaired > 1e-12))
+    return frame.groupby(["comparison", "outcome"], sort=False)["ratio"].median().reset_index()
+
+
+# ---------------------------------------------------------------------- writing
+def default_out(labels: Sequence[str], root: str | Path = "results") -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    names = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(labels))[:80]
+    return Path(root) / f"compare-{names}-{stamp}"
+
+
+def write_comparison(comparison: Comparison, out: str | Path) -> dict[str, Any]:
+    """differences.csv, table.csv, figures/ and report.md in ``out``; returns their paths."""
+    from sim.analysis import figures, reports
+
+    out = Path(out)
+    try:
+        (out / FIGURES).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError("--out", f"cannot make the folder '{out}' ({error.strerror})") from None
+    differences = comparison.differences
+    write_atomically(out / DIFFERENCES, lambda p: differences.to_csv(p, index=False, float_format="%.6g"))
+    table = comparison.table()
+    write_atomically(out / TABLE, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+    drawn = [
+        figures.comparison_differences(comparison, out / FIGURES / "differences.png"),
+        figures.comparison_levels(comparison, out / FIGURES / "levels.png"),
+    ]
+    report = reports.write_comparison_report(out / REPORT, comparison, drawn)
+    return {"folder": out, "differences": out / DIFFERENCES, "table": out / TABLE, "figures": drawn, "report": report}

@@ -1,0 +1,92 @@
+"""A sweep in the EMA Workbench's experiments-and-outcomes form, for users who carry on in their own tools.
+
+The file is what ``ema_workbench.save_results`` writes and
+``ema_workbench.load_results`` reads (a ``.tar.gz`` of ``experiments.csv``,
+one CSV per outcome and ``metadata.json``), written here without needing
+the workbench:
+
+- ``experiments``: one row per finished run, one column per factor, then the
+  workbench's ``scenario`` (the run number: point * replications +
+  replication), ``policy`` and ``model`` columns.
+- ``outcomes``: one (runs x months) array per kept outcome (the
+  workbench's ``ArrayOutcome``), and ``TIME``, the month of each column as a
+  fractional year (2030.917 is December 2030).
+
+Each replication is a row of its own, so that PRIM, CART or feature scoring
+see the model's randomness; average over replications (rows with the same
+factor values) for a per-point view.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.store import write_atomically
+
+FILE = "ema_results.tar.gz"
+FORMAT_VERSION = 0.1  # the version save_results writes in metadata.json
+
+
+def _years(dates: pd.Series) -> np.ndarray:
+    values = pd.Series(dates).astype(str)
+    return (values.str[:4].astype(int) + (values.str[5:7].astype(int) - 1) / 12.0).to_numpy()
+
+
+def _csv(frame: pd.DataFrame, header: bool) -> bytes:
+    return frame.to_csv(header=header, index=False, encoding="UTF-8").encode()
+
+
+def experiments_and_outcomes(sweep: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The sweep as (experiments, outcomes), the pair ``ema_workbench.perform_experiments`` returns."""
+    series = sweep.series()
+    runs = series.drop_duplicates("run")[["run", "point"]].reset_index(drop=True)
+    experiments = runs.join(sweep.points, on="point")[sweep.factor_names].reset_index(drop=True)
+    for name in experiments.columns:
+        # The workbench holds categorical uncertainties as pandas categories (and reads text columns back as such).
+        if not pd.api.types.is_numeric_dtype(experiments[name]) and not pd.api.types.is_bool_dtype(experiments[name]):
+            experiments[name] = pd.Categorical(experiments[name].astype(str))
+    experiments["scenario"] = pd.Categorical(runs["run"].astype(str))
+    experiments["policy"] = pd.Categorical(["none"] * len(runs))
+    experiments["model"] = pd.Categorical([sweep.scenario_name] * len(runs))
+    steps = sorted(series["step"].unique())
+    outcomes: dict[str, np.ndarray] = {}
+    for outcome in sweep.outcomes:
+        table = series.pivot(index="run", columns="step", values=outcome).reindex(index=runs["run"], columns=steps)
+        outcomes[outcome] = table.to_numpy(dtype="float64")
+    dates = series.drop_duplicates("step").set_index("step")["date"].reindex(steps)
+    outcomes["TIME"] = np.tile(_years(dates), (len(runs), 1))
+    return experiments, outcomes
+
+
+def export(sweep: Any, path: str | Path) -> Path:
+    """Write the sweep to ``path`` (a .tar.gz the EMA Workbench's ``load_results`` reads)."""
+    path = Path(path)
+    experiments, outcomes = experiments_and_outcomes(sweep)
+    files = {"experiments.csv": _csv(experiments, header=True)}
+    listed = []
+    for name, values in outcomes.items():
+        files[f"{name}.csv"] = _csv(pd.DataFrame(values), header=False)
+        listed.append(("ArrayOutcome", name, f"{name}.csv"))
+    metadata = {
+        "version": FORMAT_VERSION,
+        "outcomes": listed,
+        "experiments": {k: v.name for k, v in experiments.dtypes.to_dict().items()},
+    }
+    files["metadata.json"] = json.dumps(metadata).encode()
+
+    def write(temporary: Path) -> None:
+        with tarfile.open(temporary, "w:gz") as archive:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+
+    write_atomically(path, write)
+    return path

@@ -1,0 +1,230 @@
+"""Reading a sweep folder for analysis: its design, its points in the design's order, outcomes at a date.
+
+A sweep folder (``cohesion sweep``, :mod:`sim.sweep`) holds ``manifest.json``
+(the experiment: design, factors, seeds; for sampled designs the SALib
+problem), ``points.parquet`` (one row per point, in the order the design
+made them, which SALib's Sobol' and Morris analyses rely on) and
+``model.parquet`` (a folder of parts; one row per run and month, keyed by
+run, point and replication). Run ``r`` is replication ``k`` of point ``p``,
+``r = p * replications + k``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.calendar import format_month, parse_month
+from sim.designs import Axis, salib_problem
+from sim.designs import points as design_points
+from sim.errors import InputError
+
+MANIFEST = "manifest.json"
+POINTS = "points.parquet"
+MODEL = "model.parquet"
+FINISHED = ("complete", "failed")  # "failed": the sweep ended but some runs raised (failures.csv)
+# Morris levels when the manifest does not record them: the default of sim.designs.morris.
+DEFAULT_MORRIS_LEVELS = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Sweep:
+    """A finished sweep: its manifest and its points (index ``point``, one column per factor)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    points: pd.DataFrame
+    points_reconstructed: bool = False
+
+    # ------------------------------------------------------------ what the manifest says
+    @property
+    def experiment(self) -> dict[str, Any]:
+        return self.manifest["experiment"]
+
+    @property
+    def name(self) -> str:
+        return str(self.experiment.get("name") or self.path.name)
+
+    @property
+    def design(self) -> str:
+        return str(self.experiment["design"])
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.experiment.get("options") or {})
+
+    @property
+    def replications(self) -> int:
+        return int(self.experiment["replications"])
+
+    @property
+    def seed(self) -> int:
+        return int(self.experiment["seed"])
+
+    @property
+    def factors(self) -> list[dict[str, Any]]:
+        return list(self.experiment["factors"])
+
+    @property
+    def factor_names(self) -> list[str]:
+        return [f["name"] for f in self.factors]
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        return tuple(self.experiment["outputs"]["model"])
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.manifest["scenario"]
+
+    @property
+    def scenario_name(self) -> str:
+        return str(self.scenario.get("name", "scenario"))
+
+    @property
+    def start(self) -> str:
+        return str(self.scenario["start"])
+
+    @property
+    def end(self) -> str:
+        return str(self.scenario["end"])
+
+    @property
+    def runs_failed(self) -> int:
+        return int(self.manifest.get("runs_failed") or 0)
+
+    @property
+    def salib_problem(self) -> dict[str, Any]:
+        """The manifest's SALib problem; rebuilt from the factors' bounds for a manifest that lacks it."""
+        problem = (self.manifest.get("design") or {}).get("salib_problem")
+        return problem or salib_problem(axes(self.factors))
+
+    @property
+    def morris_levels(self) -> int:
+        return int(self.options.get("levels", DEFAULT_MORRIS_LEVELS))
+
+    @property
+    def second_order(self) -> bool:
+        return bool(self.options.get("second_order", False))
+
+    # ------------------------------------------------------------ reading outcomes
+    def dates(self) -> list[str]:
+        return [format_month(m) for m in range(parse_month(self.start), parse_month(self.end) + 1)]
+
+    def resolve_date(self, text: str | None) -> str:
+        """'YYYY-MM', a year (its December, or the last month of the run in that year) or 'end'."""
+        dates = self.dates()
+        if text is None or str(text).strip().lower() in ("end", "last", "final"):
+            return dates[-1]
+        text = str(text).strip()
+        if re.fullmatch(r"\d{4}", text):
+            inside = [d for d in dates if d.startswith(f"{text}-")]
+            if inside:
+                return inside[-1]
+        elif text in dates:
+            return text
+        raise InputError(
+            "--date",
+            f"'{text}' is not a month of the sweep ({self.start} to {self.end}); give YYYY-MM, a year or 'end'",
+        )
+
+    def check_outcome(self, outcome: str, option: str = "--outcome") -> str:
+        if outcome not in self.outcomes:
+            raise InputError(
+                option,
+                f"'{outcome}' was not kept by this sweep; use one of {', '.join(self.outcomes)} "
+                "(outputs.model of the experiment file)",
+            )
+        return outcome
+
+    def runs_at(self, date: str, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per finished run: run, point, replication, the factors' values and the outcomes at ``date``."""
+        outcomes = list(outcomes or self.outcomes)
+        table = pd.read_parquet(
+            self.path / MODEL, columns=["run", "point", "replication", *outcomes], filters=[("date", "==", date)]
+        )
+        table = table.sort_values("run").reset_index(drop=True)
+        return table.join(self.points, on="point")
+
+    def series(self, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every month of every finished run (for exports)."""
+        outcomes = list(outcomes or self.outcomes)
+        table = pd.read_parquet(self.path / MODEL, columns=["run", "point", "replication", "step", "date", *outcomes])
+        return table.sort_values(["run", "step"]).reset_index(drop=True)
+
+
+def axes(factors: Sequence[dict[str, Any]]) -> list[Axis]:
+    """The design axes of the manifest's factors (the inverse of ``Factor.to_dict``)."""
+    return [
+        Axis(
+            f["name"],
+            tuple(f.get("levels") or ()),
+            f.get("low"),
+            f.get("high"),
+            integer=f.get("kind") == "int",
+        )
+        for f in factors
+    ]
+
+
+def reconstruct_points(manifest: dict[str, Any]) -> pd.DataFrame:
+    """The design's points from the manifest alone: same design, factors, sample count, options and design seed."""
+    experiment, design = manifest["experiment"], manifest.get("design") or {}
+    table = design_points(
+        experiment["design"],
+        axes(experiment["factors"]),
+        experiment.get("samples"),
+        int(design["seed"]),
+        dict(experiment.get("options") or {}),
+    )
+    for factor in experiment["factors"]:
+        if factor.get("kind") == "float":
+            table[factor["name"]] = table[factor["name"]].astype("float64")
+    return table
+
+
+def open_sweep(path: str | Path) -> Sweep:
+    """A finished sweep folder; InputError naming the folder and what to do otherwise."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_dir():
+        raise InputError("SWEEP_DIR", "no such folder; give a folder made by 'cohesion sweep'", source)
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(MANIFEST, "missing; give a folder made by 'cohesion sweep'", source) from None
+    except (OSError, ValueError) as error:
+        raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
+    if not isinstance(manifest, dict) or manifest.get("kind") != "sweep":
+        raise InputError(
+            "SWEEP_DIR",
+            "is not a sweep folder (a results folder of 'cohesion run'? compare those with 'compare')",
+            source,
+        )
+    status = manifest.get("status")
+    if status not in FINISHED:
+        raise InputError(
+            f"{MANIFEST}.status",
+            f"is '{status}': the sweep has not finished ({manifest.get('runs_done')} of {manifest.get('runs_total')} "
+            "runs); run the same sweep command again to resume it",
+            source,
+        )
+    if not (path / MODEL).exists():
+        raise InputError(MODEL, "missing from a finished sweep folder", source)
+    reconstructed = not (path / POINTS).is_file()
+    if reconstructed:
+        # Written before any run starts, so only a hand-made or damaged folder lacks it; the design is deterministic.
+        points = reconstruct_points(manifest)
+    else:
+        points = pd.read_parquet(path / POINTS).set_index("point").sort_index()
+    points.index.name = "point"
+    expected = (manifest.get("design") or {}).get("points")
+    if expected is not None and len(points) != int(expected):
+        raise InputError(POINTS, f"has {len(points)} points, the manifest {expected}; the folder is damaged", source)
+    return Sweep(path, manifest, points, reconstructed)

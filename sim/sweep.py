@@ -1,0 +1,695 @@
+"""Sweeps: an experiment's points x replications, thousands of runs, streamed to disk, resumable.
+
+An experiment (:mod:`sim.experiment`) names a scenario, a design
+(:mod:`sim.designs`), the factors it varies, the replications of each point
+and the outputs to keep. Run ``r`` is replication ``k`` of point ``p``
+(``r = p * replications + k``) and runs with its own seed
+(:func:`sim.experiment.run_seed`), so its result does not depend on the
+executor (:mod:`sim.executors`), the number of workers or the order of
+execution.
+
+Runs go to workers in chunks; each finished chunk is written by this process
+as its own Parquet part file (``model.parquet/part-000042.parquet``, ...),
+renamed into place, and only then recorded in the ledger ``chunks.jsonl``.
+Re-running the same command on the same folder reads the ledger, deletes any
+part that a kill left unrecorded, and runs only the chunks not recorded:
+no run is lost or written twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import os
+import platform
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from sim import DISCLAIMER, __version__
+from sim.designs import DESIGNS, salib_problem
+from sim.errors import InputError
+from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from sim.experiment import Experiment, load
+from sim.model import AllianceModel
+
+log = logging.getLogger(__name__)
+
+# A chunk of a few dozen runs (about a second of work) makes the cost of a task and of a part file negligible;
+# at least a few chunks per worker keep the workers evenly loaded and the progress bar moving.
+MAX_CHUNK_RUNS = 32
+CHUNKS_PER_WORKER = 8
+
+
+# ====================================================================== running chunks (in the workers)
+@dataclasses.dataclass(frozen=True)
+class Chunk:
+    """A task: some runs, as (run, point, replication, seed), and the factor values of their points."""
+
+    id: int
+    runs: tuple[tuple[int, int, int, int], ...]
+    values: dict[int, tuple[Any, ...]]
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkResult:
+    """What a worker sends back: Parquet bytes per table (None when empty) and the runs that failed."""
+
+    id: int
+    runs: int
+    parts: dict[str, bytes | None]
+    failures: list[dict[str, Any]]
+    seconds: float
+
+
+def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int) -> AllianceModel:
+    """One run: the scenario with the point's factor values, to the end of its horizon."""
+    scenario = experiment.scenario
+    parameters, events = dict(scenario.parameters), list(scenario.events)
+    for factor, value in zip(experiment.factors, values, strict=True):
+        factor.apply(parameters, events, value)
+    model = AllianceModel(
+        seed=seed,
+        start=scenario.start,
+        end=scenario.end,
+        initial_year=scenario.initial_year,
+        events=events,
+        states=scenario.states,
+        parameters=parameters,
+    )
+    return model.run()
+
+
+def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
+    """Run every run of a chunk; a run that raises is recorded with its error and the others go on."""
+    began = time.perf_counter()
+    outcomes = list(experiment.outcomes)
+    model_frames, model_keys, agent_frames, summaries, failures = [], [], [], [], []
+    for run, point, replication, seed in chunk.runs:
+        values = chunk.values[point]
+        keys = {"run": run, "point": point, "replication": replication, "seed": seed}
+        factors = {f.name: v for f, v in zip(experiment.factors, values, strict=True)}
+        try:
+            model = simulate(experiment, values, seed)
+            rows = model.model_dataframe()[["step", "date", *outcomes]]
+            agents = _agent_rows(model, experiment.agents, keys) if experiment.agents != "none" else None
+        except Exception as error:  # noqa: BLE001 - any failure of one run is data, not a reason to stop
+            message = _describe(error)
+            failures.append({**keys, "error": message})
+            summaries.append({**keys, **factors, "error": message})
+            continue
+        model_frames.append(rows)
+        model_keys.append((run, point, replication, seed, len(rows)))
+        if agents is not None:
+            agent_frames.append(agents)
+        table = rows[outcomes].to_numpy(dtype="float64")
+        final = dict(zip((f"final_{o}" for o in outcomes), table[-1], strict=True))
+        mean = dict(zip((f"mean_{o}" for o in outcomes), table.mean(axis=0), strict=True))
+        summaries.append({**keys, **factors, **final, **mean, "error": None})
+    schema = experiment.summary_schema()
+    parts = {
+        "model": _parquet(_keyed(model_frames, model_keys)) if model_frames else None,
+        "agents": _parquet(pd.concat(agent_frames, ignore_index=True)) if agent_frames else None,
+        "summary": _parquet(pd.DataFrame(summaries).reindex(columns=schema.names), schema),
+    }
+    return ChunkResult(chunk.id, len(chunk.runs), parts, failures, round(time.perf_counter() - began, 3))
+
+
+def _describe(error: Exception) -> str:
+    """'Type: message (file.py:line)', the line being where it was raised: enough to find it from failures.csv."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}"
+
+
+def _keyed(frames: list[pd.DataFrame], keys: list[tuple[int, ...]]) -> pd.DataFrame:
+    """The runs' rows one after the other, each led by its run, point, replication and seed (one concat per chunk)."""
+    table = pd.concat(frames, ignore_index=True)
+    columns = np.array(keys, dtype="int64")
+    for position, name in enumerate(("run", "point", "replication", "seed")):
+        table.insert(position, name, np.repeat(columns[:, position], columns[:, 4]))
+    return table
+
+
+def _agent_rows(model: AllianceModel, which: str, keys: dict[str, int]) -> pd.DataFrame:
+    agents = model.agent_dataframe()
+    last = agents["step"] == agents["step"].iloc[-1]
+    if which == "final":
+        agents = agents[last]
+    elif which == "yearly":  # each December, and the last month when the run ends mid-year
+        agents = agents[agents["date"].str.endswith("-12") | last]
+    agents = agents.reset_index(drop=True)
+    head = pd.DataFrame({k: keys[k] for k in ("run", "point", "replication")}, index=agents.index)
+    return pd.concat([head, agents], axis=1)
+
+
+def _parquet(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+# ====================================================================== the results folder
+MANIFEST = "manifest.json"
+LEDGER = "chunks.jsonl"
+LOCK = ".lock"
+POINTS = "points.parquet"
+POINTS_CSV = "points.csv"
+SUMMARY = "summary.csv"
+FAILURES = "failures.csv"
+PART_TABLES = ("model", "agents", "summary")
+VERSIONED = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write under a hidden temporary name (Parquet readers skip names starting with '.'), then rename.
+
+    The data is on disk before the rename, so a part that exists is whole.
+    """
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version(), "alliance-cohesion": __version__}
+    for name in VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _code_revision() -> dict[str, Any]:
+    from sim.store import code_revision
+
+    return code_revision()
+
+
+def _code_hash() -> str:
+    """sha256 of the package's code and data: tells a resumed sweep whether the model changed in between."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *package.glob("data/*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return "sha256:" + digest.hexdigest()
+
+
+class SweepFolder:
+    """A sweep's results folder: manifest, points, Parquet parts per chunk, the ledger of finished chunks."""
+
+    def __init__(self, path: Path, experiment: Experiment) -> None:
+        self.path = path
+        self.experiment = experiment
+        self.manifest: dict[str, Any] = {}
+        self.done: set[int] = set()
+        self.runs_done = 0
+        self.runs_failed = 0
+        self._lock: Any = None
+        self._saved = 0.0
+
+    @property
+    def resuming(self) -> bool:
+        return bool(self.manifest)
+
+    # ------------------------------------------------------------ claiming
+    def claim(self) -> None:
+        """Lock the folder and, when it holds a sweep already, check it is this experiment's (JSON only, no workers)."""
+        source = str(self.path)
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError("--out", "is a file; give a folder for the results", source)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.path / LOCK, "a+")  # noqa: SIM115 - held open for the life of the sweep
+        try:
+            import fcntl
+
+            # A POSIX record lock belongs to this process alone: forked workers do not inherit it, so it goes
+            # the moment this process dies, even if a worker lingers.
+            fcntl.lockf(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no guard against two sweeps on one folder
+            pass
+        except OSError:
+            self._lock.close()
+            self._lock = None
+            raise InputError(
+                "--out", "another sweep is writing to this folder; wait for it or use another", source
+            ) from None
+        manifest_path = self.path / MANIFEST
+        if not manifest_path.is_file():
+            foreign = [p.name for p in self.path.iterdir() if p.name != LOCK]
+            if foreign:
+                raise InputError(
+                    "--out",
+                    f"holds other files ({', '.join(sorted(foreign)[:3])}); give an empty or new folder",
+                    source,
+                )
+            return
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
+        if manifest.get("kind") != "sweep":
+            raise InputError("--out", "holds results that are not a sweep; give another folder", source)
+        if manifest.get("experiment_hash") != self.experiment.content_hash():
+            raise InputError(
+                "--out",
+                f"holds a sweep of a different experiment ('{manifest.get('experiment', {}).get('name')}', or the file "
+                "or its scenario changed since); give another --out, or delete the folder to start over",
+                source,
+            )
+        self.manifest = manifest
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    # ------------------------------------------------------------ preparing
+    def prepare(self, chunk_runs: int, executor: dict[str, Any], command: list[str] | None) -> pd.DataFrame:
+        """Start a new sweep or pick up an old one; returns the points."""
+        for table in PART_TABLES:
+            if table != "agents" or self.experiment.agents != "none":
+                (self.path / f"{table}.parquet").mkdir(exist_ok=True)
+        if self.resuming:
+            self.manifest["status"] = "running"
+            self.manifest["resumed"] = [*self.manifest.get("resumed", []), _now()]
+            self.manifest["executor"] = executor
+            if self.manifest.get("code_hash") != _code_hash():
+                log.warning(
+                    "warning: the model's code or data changed since this sweep started; the runs done so far used "
+                    "the old code (delete %s to start over)",
+                    self.path,
+                )
+            self._read_ledger()
+            self._save(force=True)
+            if (self.path / POINTS).is_file():
+                return pd.read_parquet(self.path / POINTS).set_index("point")
+            return self._write_points()  # killed before the points were written: no run has started
+        experiment = self.experiment
+        total = experiment.runs_total
+        n_points = experiment.n_points
+        self.manifest = {
+            "tool": "alliance-cohesion",
+            "kind": "sweep",
+            "version": __version__,
+            "disclaimer": DISCLAIMER,
+            "status": "running",
+            "command": command,
+            "experiment_file": experiment.source,
+            "experiment": experiment.to_dict(),
+            "experiment_hash": experiment.content_hash(),
+            "description": experiment.description,
+            "scenario": experiment.scenario.to_dict(),
+            "scenario_hash": experiment.scenario.content_hash(),
+            "design": {
+                "name": experiment.design,
+                "samples": experiment.samples,
+                "points": n_points,
+                "options": experiment.options,
+                "seed": experiment.design_seed,
+                "salib_problem": salib_problem([f.axis for f in experiment.factors])
+                if DESIGNS[experiment.design].sampled
+                else None,
+            },
+            "seed": experiment.seed,
+            "seed_derivation": (
+                "run (point p, replication k) uses numpy.random.SeedSequence(seed, spawn_key=(k,))"
+                if experiment.common_random_numbers
+                else "run (point p, replication k) uses numpy.random.SeedSequence(seed, spawn_key=(p, k))"
+            )
+            + ".generate_state(1, uint64)[0] >> 1; run = p * replications + k",
+            "runs_total": total,
+            "runs_done": 0,
+            "runs_failed": 0,
+            "chunk_runs": chunk_runs,
+            "chunks_total": math.ceil(total / chunk_runs),
+            "started": _now(),
+            "finished": None,
+            "error": None,
+            "executor": executor,
+            "packages": _versions(),
+            "code_revision": _code_revision(),
+            "code_hash": _code_hash(),
+            "platform": platform.platform(),
+            "files": {
+                "points": POINTS,
+                "model": "model.parquet/",
+                "agents": "agents.parquet/" if experiment.agents != "none" else None,
+                "summary": SUMMARY,
+                "failures": FAILURES,
+                "ledger": LEDGER,
+            },
+        }
+        (self.path / LEDGER).touch()
+        self._save(force=True)  # first, so that a folder with anything in it is recognised as this sweep's
+        return self._write_points()
+
+    def _write_points(self) -> pd.DataFrame:
+        points = self.experiment.points()
+        table = points.reset_index()
+        _write_atomically(self.path / POINTS, _parquet(table))
+        _write_atomically(self.path / POINTS_CSV, table.to_csv(index=False).encode())
+        return points
+
+    def _read_ledger(self) -> None:
+        """The finished chunks; anything a kill left behind that the ledger does not vouch for is removed."""
+        valid: list[str] = []
+        ledger = self.path / LEDGER
+        if ledger.is_file():
+            for line in ledger.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                    chunk, runs, failures = int(entry["chunk"]), int(entry["runs"]), len(entry["failures"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a kill: its chunk runs again
+                if chunk in self.done:
+                    continue
+                self.done.add(chunk)
+                self.runs_done += runs
+                self.runs_failed += failures
+                valid.append(line)
+        # Rewrite the ledger without any torn line so that new entries start on a line of their own.
+        _write_atomically(ledger, "".join(f"{line}\n" for line in valid).encode())
+        for table in PART_TABLES:
+            folder = self.path / f"{table}.parquet"
+            if not folder.is_dir():
+                continue
+            for part in folder.iterdir():
+                chunk = _chunk_of(part.name)
+                if chunk is None or chunk not in self.done:
+                    part.unlink()
+
+    # ------------------------------------------------------------ running
+    def chunks(self, points: pd.DataFrame) -> Iterator[Chunk]:
+        """The chunks still to run, in order; built lazily so that memory does not grow with the run count."""
+        experiment = self.experiment
+        size, total, replications = self.manifest["chunk_runs"], experiment.runs_total, experiment.replications
+        names = [f.name for f in experiment.factors]
+        for chunk in range(math.ceil(total / size)):
+            if chunk in self.done:
+                continue
+            runs = []
+            for run in range(chunk * size, min((chunk + 1) * size, total)):
+                point, replication = divmod(run, replications)
+                runs.append((run, point, replication, experiment.run_seed(point, replication)))
+            values = {
+                p: tuple(f.canonical(v) for f, v in zip(experiment.factors, points.loc[p, names], strict=True))
+                for p in sorted({r[1] for r in runs})
+            }
+            yield Chunk(chunk, tuple(runs), values)
+
+    def commit(self, result: ChunkResult) -> None:
+        """Write a chunk's parts, then record it: a chunk is done only once the ledger says so."""
+        for table, data in result.parts.items():
+            if data is not None:
+                _write_atomically(self.path / f"{table}.parquet" / _part_name(result.id), data)
+        entry = {
+            "chunk": result.id,
+            "runs": result.runs,
+            "failures": result.failures,
+            "seconds": round(result.seconds, 3),
+        }
+        with open(self.path / LEDGER, "a", encoding="utf-8") as ledger:
+            ledger.write(json.dumps(entry) + "\n")
+            ledger.flush()
+            os.fsync(ledger.fileno())
+        self.done.add(result.id)
+        self.runs_done += result.runs
+        self.runs_failed += len(result.failures)
+        self._save()
+
+    def _save(self, force: bool = False) -> None:
+        # The manifest's counts are for people watching; the ledger is the record. Every second is often enough.
+        now = time.monotonic()
+        if not force and now - self._saved < 1.0:
+            return
+        self._saved = now
+        self.manifest.update(runs_done=self.runs_done, runs_failed=self.runs_failed)
+        text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
+        _write_atomically(self.path / MANIFEST, text.encode())
+
+    # ------------------------------------------------------------ finishing
+    def assemble(self) -> None:
+        """summary.csv and failures.csv from the parts and the ledger, one part at a time."""
+        folder = self.path / "summary.parquet"
+        temporary = self.path / f".{SUMMARY}.tmp"
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            parts = sorted(folder.glob("part-*.parquet"))
+            if not parts:
+                handle.write(",".join(self.experiment.summary_schema().names) + "\n")
+            for k, part in enumerate(parts):
+                pd.read_parquet(part).to_csv(handle, header=k == 0, index=False)
+        os.replace(temporary, self.path / SUMMARY)
+        failures = []
+        for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
+            failures.extend(json.loads(line)["failures"])
+        table = pd.DataFrame(failures, columns=["run", "point", "replication", "seed", "error"]).sort_values("run")
+        _write_atomically(self.path / FAILURES, table.to_csv(index=False).encode())
+        if failures:
+            self.manifest["first_failures"] = table.head(5).to_dict("records")
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Record the final status; "complete" is written last, after every other file."""
+        self.manifest.update(status=status, finished=_now(), error=error)
+        self._save(force=True)
+
+
+def _part_name(chunk: int) -> str:
+    return f"part-{chunk:06d}.parquet"
+
+
+def _chunk_of(name: str) -> int | None:
+    match = re.fullmatch(r"part-(\d+)\.parquet", name)
+    return int(match.group(1)) if match else None
+
+
+# ====================================================================== the sweep
+@dataclasses.dataclass(frozen=True)
+class SweepReport:
+    path: Path
+    status: str
+    runs_total: int
+    runs_done: int
+    runs_failed: int
+    runs_this_time: int
+    seconds: float
+    error: str | None = None
+
+
+class _ProgressBar(tqdm):
+    # No monitor thread: it is not needed for a bar updated every chunk, and a thread would make forking
+    # workers unsafe for a later sweep in the same process.
+    monitor_interval = 0
+
+
+def auto_chunk_runs(runs_total: int, workers: int) -> int:
+    return max(1, min(MAX_CHUNK_RUNS, math.ceil(runs_total / (CHUNKS_PER_WORKER * max(workers, 1)))))
+
+
+def run_sweep(
+    experiment: Experiment,
+    out: str | Path,
+    executor: Executor | None = None,
+    *,
+    chunk_runs: int | None = None,
+    progress: bool = False,
+    command: list[str] | None = None,
+) -> SweepReport:
+    """Run (or resume) a sweep into the folder ``out``; returns what happened."""
+    executor = executor or SerialExecutor()
+    folder = SweepFolder(Path(out), experiment)
+    began = time.perf_counter()
+    folder.claim()
+    try:
+        executor.start()
+        if folder.resuming and chunk_runs is not None and chunk_runs != folder.manifest["chunk_runs"]:
+            log.info("resuming with the folder's %d runs per chunk", folder.manifest["chunk_runs"])
+        size = chunk_runs or auto_chunk_runs(experiment.runs_total, executor.workers)
+        points = folder.prepare(size, executor.describe(), command)
+        before = folder.runs_done
+        if folder.resuming and before:
+            log.info("resuming %s: %d of %d runs already done", folder.path, before, experiment.runs_total)
+        bar = _ProgressBar(
+            total=experiment.runs_total,
+            initial=before,
+            unit="run",
+            desc=experiment.name,
+            disable=not progress,
+            dynamic_ncols=True,
+            smoothing=0.05,
+        )
+        try:
+            for result in executor.map_unordered(run_chunk, experiment, folder.chunks(points)):
+                folder.commit(result)
+                bar.update(result.runs)
+        except KeyboardInterrupt:
+            folder.finish("interrupted", "interrupted; run the same command again to resume")
+            raise
+        except Exception as error:
+            folder.finish("failed", f"{type(error).__name__}: {error}")
+            raise
+        finally:
+            bar.close()
+        folder.assemble()
+        status = "failed" if folder.runs_failed else "complete"
+        error = (
+            f"{folder.runs_failed} of {experiment.runs_total} runs failed; see {FAILURES}"
+            if folder.runs_failed
+            else None
+        )
+        folder.finish(status, error)
+        return SweepReport(
+            folder.path,
+            status,
+            experiment.runs_total,
+            folder.runs_done,
+            folder.runs_failed,
+            folder.runs_done - before,
+            time.perf_counter() - began,
+            error,
+        )
+    finally:
+        executor.close()
+        folder.release()
+
+
+# ====================================================================== command line
+DESCRIPTION = "Run an experiment file: a design of parameter and event settings x replications, resumable."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``cohesion sweep`` (also ``python -m sim.sweep``)."""
+    parser.add_argument("file", metavar="FILE", help="experiment file (YAML), e.g. experiments/drawdown_vs_doubt.yaml")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="local worker processes (default: one per CPU; 1 runs in this process); results do not depend on it",
+    )
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster of N worker processes")
+    parser.add_argument(
+        "--out", metavar="DIR", help="results folder (default results/<name>); re-running on it resumes the sweep"
+    )
+    parser.add_argument(
+        "--chunk-runs", type=int, metavar="N", help=f"runs per task (default: automatic, at most {MAX_CHUNK_RUNS})"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or messages, only the final summary")
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    if args.scheduler:
+        return DaskExecutor(address=args.scheduler)
+    if args.dask_local is not None:
+        return DaskExecutor(local_workers=args.dask_local)
+    if args.workers < 1:
+        raise InputError("--workers", f"{args.workers} is not allowed; use a whole number, 1 or more")
+    return SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler's kill, a closed session) ends the sweep like Ctrl-C: marked interrupted, resumable."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the sweep the arguments describe; the exit code: 0 all runs done, 1 a run failed or else, 2 bad input."""
+    if not logging.getLogger().handlers and not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING if args.quiet else logging.INFO)
+    try:
+        if args.chunk_runs is not None and args.chunk_runs < 1:
+            raise InputError("--chunk-runs", f"{args.chunk_runs} is not allowed; use a whole number, 1 or more")
+        experiment = load(args.file)
+        out = Path(args.out) if args.out else Path("results") / experiment.name
+        with _terminate_as_interrupt():
+            report = run_sweep(
+                experiment,
+                out,
+                _executor(args),
+                chunk_runs=args.chunk_runs,
+                progress=not args.quiet and sys.stderr.isatty(),
+                command=["cohesion", "sweep", *sys.argv[1:]] if sys.argv else None,
+            )
+    except InputError as error:
+        print(f"error: {error.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(_summary_line(experiment, report))
+    return 1 if report.runs_failed else 0
+
+
+def _summary_line(experiment: Experiment, report: SweepReport) -> str:
+    points, replications = experiment.n_points, experiment.replications
+    shape = f"{points} point{'s' * (points != 1)} x {replications} replication{'s' * (replications != 1)}"
+    rate = report.runs_this_time / report.seconds if report.seconds > 0 else 0.0
+    line = (
+        f"{experiment.name}: {report.status}; {report.runs_done} of {report.runs_total} runs ({shape}), "
+        f"{report.runs_this_time} this time in {report.seconds:.1f} s ({rate:.1f} runs/s); "
+        f"{report.runs_failed} failed -> {report.path}"
+    )
+    if report.runs_failed:
+        line += f"\n  failures: {report.path / FAILURES}"
+    return line
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=DESCRIPTION)
+    add_arguments(parser)
+    return main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    # Re-enter through the package module so that functions sent to workers are sim.sweep.*, not __main__.*
+    from sim import sweep
+
+    sys.exit(sweep.cli())

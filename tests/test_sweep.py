@@ -1,0 +1,432 @@
+"""Sweeps: experiment files, designs, seeds, executors, streaming to Parquet parts, resume, failures.
+
+Sweeps here are small (a two-year horizon, a dozen runs) so that the whole
+file runs in well under a minute on two cores; the command is run as a real
+subprocess wherever a process boundary matters (workers, SIGKILL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim import designs, sweep
+from sim.designs import Axis
+from sim.errors import InputError
+from sim.executors import ProcessExecutor
+from sim.experiment import load, run_seed
+from sim.params import NUMERIC_PARAMETERS
+from sim.scenario import replication_seed
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+
+# The command under test. One place to change when `cohesion sweep` (python -m sim sweep) takes over.
+COMMAND = [sys.executable, "-m", "sim", "sweep"]
+
+
+def sweep_command(*args: str, background: bool = False, **options) -> subprocess.CompletedProcess | subprocess.Popen:
+    """Run the sweep command with ``args``; with ``background`` return the running process instead."""
+    argv = [*COMMAND, *map(str, args)]
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **options}
+    if background:
+        return subprocess.Popen(argv, start_new_session=True, **options)
+    return subprocess.run(argv, timeout=300, **options)
+
+
+def sweep_in_process(*args: str) -> int:
+    """The same command in this process (so that a test can monkeypatch what a run does)."""
+    parser = argparse.ArgumentParser()
+    sweep.add_arguments(parser)
+    return sweep.main(parser.parse_args([str(a) for a in args]))
+
+
+SHORT_SCENARIO = {
+    "extends": "prelude_2025",
+    "end": "2026-12",
+    "events": [
+        {"date": "2026-02", "type": "article5_doubt", "size": 0.2, "decay_months": 6},
+        {"date": "2026-03", "type": "us_troops", "change": -0.5, "over_months": 6},
+    ],
+}
+
+
+def experiment_file(folder: Path, name: str = "small", **changes) -> Path:
+    """A small grid experiment (2 x 2 points x 3 replications over two years) with ``changes`` applied."""
+    content = {
+        "name": name,
+        "scenario": SHORT_SCENARIO,
+        "design": "grid",
+        "replications": 3,
+        "seed": 11,
+        "factors": {
+            "events.us_troops[-1].change": [0.0, -0.6],
+            "eu_cfsp_rule": ["unanimity", "qmv"],
+        },
+        "outputs": {"model": ["cohesion", "article5_credibility", "spending_pct_gdp"], "agents": "monthly"},
+    }
+    for key, value in changes.items():
+        if value is None:
+            content.pop(key, None)
+        else:
+            content[key] = value
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def read_results(folder: Path) -> dict[str, pd.DataFrame]:
+    return {
+        "model": pd.read_parquet(folder / "model.parquet"),
+        "agents": pd.read_parquet(folder / "agents.parquet"),
+        "summary": pd.read_csv(folder / "summary.csv"),
+        "points": pd.read_parquet(folder / "points.parquet"),
+    }
+
+
+def assert_same_results(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+
+
+# ====================================================================== experiment files
+def test_shipped_experiments_are_valid() -> None:
+    grid = load(EXPERIMENTS / "drawdown_vs_doubt.yaml")
+    assert grid.design == "grid" and {f.name for f in grid.factors} == {
+        "events.us_troops[-1].change",
+        "events.article5_doubt.size",
+    }
+    assert grid.n_points == 25
+    sobol = load(EXPERIMENTS / "sobol_key_parameters.yaml")
+    assert sobol.design == "sobol" and len(sobol.factors) >= 8
+    morris = load(EXPERIMENTS / "morris_all_parameters.yaml")
+    assert morris.design == "morris"
+    assert [f.parameter for f in morris.factors] == list(NUMERIC_PARAMETERS)
+
+
+def test_event_factor_targets_every_event_of_its_type_or_one_by_index(tmp_path: Path) -> None:
+    scenario = dict(
+        SHORT_SCENARIO, events=[*SHORT_SCENARIO["events"], {"date": "2026-09", "type": "us_troops", "change": -0.1}]
+    )
+    every = load(experiment_file(tmp_path, "every", scenario=scenario, factors={"events.us_troops.change": [-0.2]}))
+    last = load(experiment_file(tmp_path, "last", scenario=scenario, factors={"events.us_troops[-1].change": [-0.2]}))
+    events = every.scenario.events
+    troops = [i for i, e in enumerate(events) if e.type == "us_troops"]
+    assert len(troops) == 3  # the prelude's Romania rotation and the two above
+    assert every.factors[0].targets == tuple(troops)
+    assert last.factors[0].targets == (troops[-1],)
+    changed = list(events)
+    last.factors[0].apply({}, changed, -0.2)
+    assert [e.change for e in changed if e.type == "us_troops"] == [events[troops[0]].change, -0.5, -0.2]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"desing": "grid"}, "desing", "did you mean 'design'"),
+        ({"design": "gird"}, "design", "did you mean 'grid'"),
+        ({"factors": {"confidence_bund": [0.2]}}, "factors.confidence_bund", "did you mean 'confidence_bound'"),
+        ({"factors": {"confidence_bound": [0.1, 1.5]}}, "factors.confidence_bound", "out of range"),
+        ({"factors": {"events.us_trops.change": [0.1]}}, "factors.events.us_trops.change", "did you mean 'us_troops'"),
+        ({"factors": {"events.us_troops.chnge": [0.1]}}, "factors.events.us_troops.chnge", "did you mean 'change'"),
+        ({"factors": {"events.ceasefire.aggression": [0.1]}}, "factors.events.ceasefire.aggression", "no ceasefire"),
+        ({"factors": {"events.us_troops[5].change": [0.1]}}, "factors.events.us_troops[5].change", "out of range"),
+        ({"factors": {"events.us_troops.change": [-3]}}, "factors.events.us_troops.change", "out of range"),
+        ({"factors": {"events.article5_doubt.date": ["2027-05"]}}, "factors.events.article5_doubt.date", "outside"),
+        ({"factors": {}}, "factors", "at least one factor"),
+        ({"design": "lhs", "samples": 8, "factors": {"eu_cfsp_rule": [0, 1]}}, "factors.eu_cfsp_rule", "not numeric"),
+        (
+            {"design": "lhs", "samples": 8, "factors": {"confidence_bound": [0.5, 0.1]}},
+            "factors.confidence_bound",
+            "below",
+        ),
+        ({"design": "sobol", "samples": 100, "factors": {"confidence_bound": "range"}}, "samples", "power of 2"),
+        ({"design": "morris", "factors": {"confidence_bound": "range"}}, "samples", "missing"),
+        ({"samples": 10}, "samples", "remove samples"),
+        ({"second_order": True}, "second_order", "only a sobol"),
+        ({"replications": 0}, "replications", "not allowed"),
+        ({"outputs": {"model": ["cohesoin"]}}, "outputs.model", "did you mean 'cohesion'"),
+        ({"outputs": {"agents": "weekly"}}, "outputs.agents", "none, final, yearly, monthly"),
+        ({"scenario": "no_such_scenario"}, "file", "no such file"),
+    ],
+)
+def test_bad_experiment_files_name_file_and_field(tmp_path: Path, changes: dict, field: str, fragment: str) -> None:
+    path = experiment_file(tmp_path, **changes)
+    with pytest.raises(InputError) as caught:
+        load(path)
+    assert caught.value.field == field
+    assert fragment in caught.value.message
+    if field != "file":
+        assert caught.value.source == str(path)
+
+
+def test_inline_scenario_errors_point_into_the_experiment_file(tmp_path: Path) -> None:
+    scenario = dict(SHORT_SCENARIO, events=[{"date": "2026-02", "type": "article5_doubt", "size": 3.0}])
+    path = experiment_file(tmp_path, scenario=scenario, factors={"confidence_bound": [0.2]})
+    with pytest.raises(InputError) as caught:
+        load(path)
+    assert caught.value.source == str(path) and caught.value.field.startswith("scenario.events[0]")
+
+
+# ====================================================================== designs and seeds
+def test_designs_have_the_documented_shapes_and_repeat_for_a_seed() -> None:
+    axes = [Axis("a", low=0.0, high=1.0), Axis("b", low=-2.0, high=2.0), Axis("months", low=1, high=24, integer=True)]
+    shapes = {
+        ("lhs", 10, ()): 10,
+        ("sobol", 8, ()): 8 * (3 + 2),
+        ("sobol", 8, (("second_order", True),)): 8 * (2 * 3 + 2),
+        ("morris", 4, ()): 4 * (3 + 1),
+    }
+    for (name, samples, options), rows in shapes.items():
+        table = designs.points(name, axes, samples, 5, dict(options))
+        assert table.shape == (rows, 3) == (designs.DESIGNS[name].size(axes, samples, dict(options)), 3)
+        for axis in axes:
+            assert table[axis.name].between(axis.low, axis.high).all()
+        assert table["months"].dtype == "int64"
+        pd.testing.assert_frame_equal(table, designs.points(name, axes, samples, 5, dict(options)))
+        assert not table.equals(designs.points(name, axes, samples, 6, dict(options)))
+    lhs = designs.points("lhs", axes[:1], 10, 5, {})
+    assert sorted(np.floor(lhs["a"] * 10).astype(int)) == list(range(10))  # one point in each tenth
+    grid = designs.points("grid", [Axis("x", levels=(1, 2, 3)), Axis("rule", levels=("u", "q"))], None, 0, {})
+    assert grid.values.tolist() == [[1, "u"], [1, "q"], [2, "u"], [2, "q"], [3, "u"], [3, "q"]]
+
+
+def test_run_seeds_derive_from_the_file_seed_per_point_and_replication() -> None:
+    seeds = [[run_seed(11, p, k) for k in range(4)] for p in range(5)]
+    tree = np.random.SeedSequence(11).spawn(5)
+    for p in range(5):
+        for k, child in enumerate(tree[p].spawn(4)):
+            assert seeds[p][k] == int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    assert len({s for row in seeds for s in row}) == 20 and all(0 <= s < 2**63 for row in seeds for s in row)
+    # Common random numbers: every point shares replication k's seed, the one `cohesion run` uses.
+    assert [run_seed(11, 3, k, common_random_numbers=True) for k in range(4)] == [
+        replication_seed(11, k) for k in range(4)
+    ]
+
+
+def test_process_executor_keeps_few_tasks_in_flight() -> None:
+    taken = []
+
+    def tasks():
+        for k in range(40):
+            taken.append(k)
+            yield k
+
+    executor = ProcessExecutor(2)
+    with executor:
+        results = executor.map_unordered(pow, 2, tasks())
+        first = next(results)
+        assert len(taken) <= 2 * (2 * 2)  # never the whole queue: memory does not grow with the task count
+        assert sorted([first, *results]) == [2**k for k in range(40)]
+
+
+# ====================================================================== running
+@pytest.mark.slow
+def test_serial_local_workers_and_dask_cluster_give_identical_results(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    path = experiment_file(tmp_path)
+    serial = sweep_command(path, "--out", tmp_path / "serial", "--workers", "1")
+    assert serial.returncode == 0, serial.stderr
+    assert "complete; 12 of 12 runs" in serial.stdout
+    local = sweep_command(path, "--out", tmp_path / "local", "--workers", "2", "--quiet")
+    assert local.returncode == 0, local.stderr
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = sweep_command(path, "--out", tmp_path / "dask", "--scheduler", cluster.scheduler_address, "--quiet")
+    assert dask.returncode == 0, dask.stderr
+    dask_local = sweep_command(path, "--out", tmp_path / "dask_local", "--dask-local", "2", "--quiet")
+    assert dask_local.returncode == 0, dask_local.stderr
+
+    reference = read_results(tmp_path / "serial")
+    for other in ("local", "dask", "dask_local"):
+        assert_same_results(reference, read_results(tmp_path / other))
+
+    # Streamed: several part files, each table whole through pandas, one row per run x step (x state).
+    assert len(list((tmp_path / "serial" / "model.parquet").glob("part-*.parquet"))) > 1
+    model, agents, summary = reference["model"], reference["agents"], reference["summary"]
+    assert len(model) == 12 * 24 and not model.duplicated(["point", "replication", "step"]).any()
+    assert len(agents) == 12 * 24 * agents["iso3"].nunique()
+    assert not agents.duplicated(["point", "replication", "step", "iso3"]).any()
+    assert list(model.columns[:6]) == ["run", "point", "replication", "seed", "step", "date"]
+    assert len(summary) == 12 and summary["error"].isna().all()
+    assert set(summary.columns) >= {"events.us_troops[-1].change", "eu_cfsp_rule", "final_cohesion", "mean_cohesion"}
+    assert summary["seed"].tolist() == [run_seed(11, p, k) for p in range(4) for k in range(3)]
+    last = model[model["step"] == 23].reset_index(drop=True)
+    np.testing.assert_array_equal(summary["final_cohesion"], last["cohesion"])
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert (
+        manifest["status"] == "complete" and manifest["runs_done"] == 12 and manifest["executor"]["executor"] == "dask"
+    )
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_finishes_without_duplicates_or_losses(tmp_path: Path) -> None:
+    # Five years and 160 runs in chunks of 4: a few seconds of work, killed after a few chunks.
+    path = experiment_file(
+        tmp_path,
+        scenario=dict(SHORT_SCENARIO, end="2029-12"),
+        replications=40,
+        outputs={"model": "all", "agents": "final"},
+    )
+    out = tmp_path / "killed"
+    args = (path, "--out", out, "--workers", "2", "--chunk-runs", "4", "--quiet")
+    process = sweep_command(*args, background=True)
+    ledger = out / "chunks.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if ledger.is_file() and len(ledger.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, f"the sweep ended before it could be killed: {process.communicate()}"
+        workers = _children(process.pid)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        _wait_gone(workers)  # the workers die with their parent rather than run on as orphans
+    finally:
+        process.stdout.close()
+        process.stderr.close()
+        _kill_group(process.pid)
+
+    finished = {json.loads(line)["chunk"] for line in ledger.read_text().splitlines() if line.strip()}
+    assert 0 < len(finished) < 40
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "model.parquet").glob("part-*.parquet")}
+
+    resumed = sweep_command(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{160 - 4 * len(finished)} this time" in resumed.stdout
+    entries = [json.loads(line)["chunk"] for line in ledger.read_text().splitlines()]
+    assert sorted(entries) == list(range(40))  # every chunk once
+    for chunk in finished:  # finished chunks were not run again
+        name = f"part-{chunk:06d}.parquet"
+        assert (out / "model.parquet" / name).stat().st_mtime_ns == stamps[name]
+
+    reference = sweep_command(path, "--out", tmp_path / "uninterrupted", "--workers", "2", "--quiet")
+    assert reference.returncode == 0, reference.stderr
+    assert_same_results(read_results(tmp_path / "uninterrupted"), read_results(out))
+    model = read_results(out)["model"]
+    assert len(model) == 160 * 60 and not model.duplicated(["point", "replication", "step"]).any()
+
+
+@pytest.mark.slow
+def test_sigterm_marks_the_sweep_interrupted(tmp_path: Path) -> None:
+    path = experiment_file(tmp_path, scenario=dict(SHORT_SCENARIO, end="2029-12"), replications=40)
+    out = tmp_path / "out"
+    process = sweep_command(path, "--out", out, "--workers", "1", "--chunk-runs", "4", background=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (out / "chunks.jsonl").is_file():
+            time.sleep(0.02)
+        while time.monotonic() < deadline and not (out / "chunks.jsonl").read_text():
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        _kill_group(process.pid)
+    assert process.returncode == 1 and "run the same command again to resume" in stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and 0 < manifest["runs_done"] < 160
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _wait_gone(pids: list[int], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+        time.sleep(0.05)
+    assert not alive, f"worker processes {alive} outlived their killed parent"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_rerun_of_a_finished_sweep_does_nothing_and_a_changed_file_is_refused(tmp_path: Path) -> None:
+    path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
+    out = tmp_path / "out"
+    assert sweep_command(path, "--out", out, "--workers", "1").returncode == 0
+    again = sweep_command(path, "--out", out, "--workers", "1")
+    assert again.returncode == 0 and "0 this time" in again.stdout
+    experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"}, replications=4)
+    changed = sweep_command(path, "--out", out)
+    assert changed.returncode == 2
+    assert "different experiment" in changed.stderr and len(changed.stderr.strip().splitlines()) == 1
+    missing = sweep_command(tmp_path / "nope.yaml")
+    assert missing.returncode == 2 and "no such experiment file" in missing.stderr
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
+    real = sweep.simulate
+
+    def flaky(experiment, values, seed):
+        if values[0] == -0.6 and values[1] == "qmv":  # point 3
+            raise FloatingPointError("provoked for the test")
+        return real(experiment, values, seed)
+
+    monkeypatch.setattr(sweep, "simulate", flaky)
+    out = tmp_path / "out"
+    assert sweep_in_process(path, "--out", out, "--workers", "1", "--quiet") == 1
+    failures = pd.read_csv(out / "failures.csv")
+    assert failures["point"].tolist() == [3, 3, 3] and failures["replication"].tolist() == [0, 1, 2]
+    assert failures["error"].str.contains("FloatingPointError: provoked for the test").all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 12 and summary["error"].notna().sum() == 3
+    assert summary.loc[summary["point"] != 3, "final_cohesion"].notna().all()
+    model = pd.read_parquet(out / "model.parquet")
+    assert sorted(model["point"].unique()) == [0, 1, 2] and len(model) == 9 * 24
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["runs_failed"] == 3 and manifest["runs_done"] == 12
+
+
+@pytest.mark.slow
+def test_progress_bar_with_eta_on_a_terminal(tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 columns wide
+    try:
+        done = sweep_command(path, "--out", tmp_path / "out", "--workers", "1", stderr=terminal, stdout=subprocess.PIPE)
+        os.close(terminal)
+        drawn = b""
+        with contextlib.suppress(OSError):  # reading past the end of a closed pty raises EIO
+            while chunk := os.read(controller, 65536):
+                drawn += chunk
+    finally:
+        os.close(controller)
+    assert done.returncode == 0
+    bar = drawn.decode(errors="replace")
+    assert "12/12" in bar and "run/s" in bar and "<" in bar  # count, rate and elapsed<remaining (the ETA)
