@@ -235,20 +235,24 @@ class AllianceModel(mesa.Model):
         )
 
     def _update_us_trust(self) -> None:
-        s, p, us = self.state, self.p, self.united_states
-        signal = dynamics.trust_signal(
-            us.commitment,
-            s.us_troops_k,
-            self.troops_host0,
-            us.troops_europe_k,
-            self.troops_total0,
-            p["host_half_saturation_k"],
-            p["trust_commitment_weight"],
-        )
+        s, p = self.state, self.p
+        signal = self._trust_signal()
         trust = dynamics.us_trust(
             s.us_trust, signal + s.trust_bias, s.us_reliance, p["trust_rate"], p["trust_attention_floor"]
         )
         s.us_trust = np.where(self.is_usa, 1.0, trust)  # the US does not doubt itself
+
+    def _trust_signal(self) -> np.ndarray:
+        us = self.united_states
+        return dynamics.trust_signal(
+            us.commitment,
+            self.state.us_troops_k,
+            self.troops_host0,
+            us.troops_europe_k,
+            self.troops_total0,
+            self.p["host_half_saturation_k"],
+            self.p["trust_commitment_weight"],
+        )
 
     def _update_fear(self) -> None:
         s = self.state
@@ -654,15 +658,7 @@ class AllianceModel(mesa.Model):
             s.threat_bias[i] = value - s.threat[i]
             s.threat[i] = value
         us = self.united_states
-        signal = dynamics.trust_signal(
-            us.commitment,
-            s.us_troops_k,
-            self.troops_host0,
-            us.troops_europe_k,
-            self.troops_total0,
-            p["host_half_saturation_k"],
-            p["trust_commitment_weight"],
-        )
+        signal = self._trust_signal()
         s.us_trust = signal.copy()
         for i, value in self._trust_override.items():
             s.trust_bias[i] = value - signal[i]
