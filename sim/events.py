@@ -159,8 +159,13 @@ class HybridCampaign(Event):
 
     @model_validator(mode="after")
     def _one_scope(self) -> HybridCampaign:
-        if self.region is not None and self.targets:
+        # Incidents strike EU and NATO members other than the US; a scope with none of them would do nothing.
+        if self.region is not None and self.targets is not None:
             raise ValueError("give region or targets, not both")
+        if self.region == "partner":
+            raise ValueError("hybrid incidents strike EU and NATO members; region partner has none")
+        if self.targets is not None and (not self.targets or set(self.targets) & {"USA", "UKR"}):
+            raise ValueError("targets must list EU or NATO members other than USA (and not UKR)")
         return self
 
     def apply(self, model: Any) -> str:

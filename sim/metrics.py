@@ -1,4 +1,4 @@
-"""Model-level outcomes (MODEL.md section 7), computed from the state arrays."""
+"""Model-level outcomes (docs/ODD.md section 7.11), computed from the recorded state history."""
 
 from __future__ import annotations
 

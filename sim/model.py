@@ -371,10 +371,8 @@ class AllianceModel(mesa.Model):
 
     def _hold_elections(self, uniforms: np.ndarray) -> None:
         s, p = self.state, self.p
-        due = self.elects & (
-            (self.month - self.data.next_election) % np.maximum(self.data.election_term_months, 1) == 0
-        )
-        if not due.any():
+        due = self._elections_due.get(self.month)
+        if due is None:
             return
         win = dynamics.accommodationist_win_probability(
             self.war_fatigue,
@@ -677,8 +675,9 @@ class AllianceModel(mesa.Model):
 
         ``assumptions.csv`` gives each state's own line (its Friedkin-Johnsen
         anchor); the starting positions are where influence among the states
-        settles with those anchors and no outside push (300 rounds, enough
-        to converge at the default parameters).
+        settles with those anchors and no outside push (a linear solve, repeated until
+        the bounded-confidence sets stop changing; see
+        ``dynamics.friedkin_johnsen_fixed_point``).
         """
         s, bound = self.state, self.p["confidence_bound"]
         moving = self.position_dynamic
