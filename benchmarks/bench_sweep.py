@@ -12,7 +12,7 @@ steps), keeping every model outcome at every step and no agent rows.
 - batch_run: the same points and seeds run by ``mesa.batch_run`` collecting
   the same outcomes every step, in one process and on 2 processes, beside the
   sweep on the same number of processes; the values are checked to be equal.
-- memory: ``python -m sim.sweep`` on 2 local workers for each run count,
+- memory: ``cohesion sweep`` (``python -m sim sweep``) on 2 local workers for each run count,
   peak resident memory of the whole process tree (sampled every 0.1 s from
   /proc, Linux only) and wall time.
 - overhead: the model alone (build, run, model_dataframe) against the serial
@@ -193,7 +193,7 @@ def memory(run_counts: list[int]) -> list[dict]:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "memory.yaml"
             path.write_text(yaml.safe_dump(baseline_experiment(runs, points=10, name=f"memory_{runs}")))
-            command = [sys.executable, "-m", "sim.sweep", str(path), "--workers", "2", "--out", f"{folder}/out"]
+            command = [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "2", "--out", f"{folder}/out"]
             began = time.perf_counter()
             process = subprocess.Popen(command + ["--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             peaks = {"tree": 0, "parent": 0}

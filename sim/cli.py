@@ -1,4 +1,4 @@
-"""The ``cohesion`` command: run, validate, list and plot scenarios; sweep experiments.
+"""The ``cohesion`` command: run, validate, list and plot scenarios; sweep, compare and analyze.
 
 Exit codes: 0 success; 2 bad input, with one line on stderr naming the file,
 the field and what is allowed (never a traceback); 1 anything else. Each
@@ -100,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_arguments(sweeping)
     sweeping.set_defaults(handler=sweep.main)
+
+    from sim.analysis import commands as analysis
+
+    comparing = commands.add_parser("compare", help=analysis.COMPARE_HELP, description=analysis.COMPARE_DESCRIPTION)
+    analysis.add_compare_arguments(comparing)
+    comparing.set_defaults(handler=analysis.compare_main)
+    analyzing = commands.add_parser("analyze", help=analysis.ANALYZE_HELP, description=analysis.ANALYZE_DESCRIPTION)
+    analysis.add_analyze_arguments(analyzing)
+    analyzing.set_defaults(handler=analysis.analyze_main)
     return parser
 
 

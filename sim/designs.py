@@ -76,10 +76,15 @@ def sobol(axes: Sequence[Axis], samples: int | None, seed: int, options: Mapping
     return _frame(axes, values)
 
 
+DEFAULT_MORRIS_LEVELS = 4  # SALib's usual choice; an even number keeps the Morris step balanced
+
+
 def morris(axes: Sequence[Axis], samples: int | None, seed: int, options: Mapping[str, Any]) -> pd.DataFrame:
     from SALib.sample import morris as salib_morris
 
-    values = salib_morris.sample(salib_problem(axes), samples, num_levels=int(options.get("levels", 4)), seed=seed)
+    values = salib_morris.sample(
+        salib_problem(axes), samples, num_levels=int(options.get("levels", DEFAULT_MORRIS_LEVELS)), seed=seed
+    )
     return _frame(axes, values)
 
 

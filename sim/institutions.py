@@ -141,9 +141,7 @@ CEASEFIRE_ITEMS = (
 )
 # Fixed order of vote kinds: each item, first vote and re-vote, has its own row of random numbers
 # every month, so that common random numbers hold across scenarios with different agendas.
-ITEM_KINDS = tuple(
-    f"{item.name}{suffix}" for suffix in ("", ":revote") for item in DEFAULT_AGENDA + CEASEFIRE_ITEMS
-)
+ITEM_KINDS = tuple(f"{item.name}{suffix}" for suffix in ("", ":revote") for item in DEFAULT_AGENDA + CEASEFIRE_ITEMS)
 
 
 class Agenda:

@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim import DISCLAIMER, __version__
-from sim.designs import DESIGNS, salib_problem
+from sim.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
 from sim.errors import InputError
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
@@ -334,6 +334,13 @@ class SweepFolder:
                 "samples": experiment.samples,
                 "points": n_points,
                 "options": experiment.options,
+                # The settings the sampler used, defaults included, so analysis never has to guess them.
+                "morris_levels": int(experiment.options.get("levels", DEFAULT_MORRIS_LEVELS))
+                if experiment.design == "morris"
+                else None,
+                "second_order": bool(experiment.options.get("second_order", False))
+                if experiment.design == "sobol"
+                else None,
                 "seed": experiment.design_seed,
                 "salib_problem": salib_problem([f.axis for f in experiment.factors])
                 if DESIGNS[experiment.design].sampled
@@ -586,7 +593,7 @@ DESCRIPTION = "Run an experiment file: a design of parameter and event settings 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``cohesion sweep`` (also ``python -m sim.sweep``)."""
+    """The options of ``cohesion sweep``."""
     parser.add_argument("file", metavar="FILE", help="experiment file (YAML), e.g. experiments/drawdown_vs_doubt.yaml")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -680,16 +687,3 @@ def _summary_line(experiment: Experiment, report: SweepReport) -> str:
     if report.runs_failed:
         line += f"\n  failures: {report.path / FAILURES}"
     return line
-
-
-def cli(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=DESCRIPTION)
-    add_arguments(parser)
-    return main(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    # Re-enter through the package module so that functions sent to workers are sim.sweep.*, not __main__.*
-    from sim import sweep
-
-    sys.exit(sweep.cli())

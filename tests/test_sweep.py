@@ -32,7 +32,7 @@ from sim.scenario import replication_seed
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
-# The command under test. One place to change when `cohesion sweep` (python -m sim sweep) takes over.
+# The command under test: `cohesion sweep`, as a real process.
 COMMAND = [sys.executable, "-m", "sim", "sweep"]
 
 

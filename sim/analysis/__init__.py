@@ -10,6 +10,8 @@
   (a decision tree by default, PRIM with the EMA Workbench).
 - :mod:`sim.analysis.ema`: a sweep in the EMA Workbench's
   experiments-and-outcomes form.
+- :mod:`sim.analysis.analyze`: ``cohesion analyze``, all of the above for
+  one sweep folder, with a report.
 - :mod:`sim.analysis.figures` and :mod:`sim.analysis.reports`: what the
   commands draw and write.
 
@@ -26,7 +28,6 @@ from sim.analysis.commands import (
     add_compare_arguments,
     analyze_main,
     compare_main,
-    main,
 )
 
 __all__ = [
@@ -38,5 +39,4 @@ __all__ = [
     "add_compare_arguments",
     "analyze_main",
     "compare_main",
-    "main",
 ]

@@ -258,9 +258,54 @@ def tree_boxes(
 
     walk(0, {})
     enough = min(MIN_DENSITY, MIN_LIFT * y.mean())
-    boxes = [b for b in boxes if b.limits and b.density >= enough]
+    boxes = _merge_neighbours([b for b in boxes if b.limits and b.density >= enough], x, y)
+    boxes = [b for b in boxes if b.limits]
     boxes.sort(key=lambda b: (-b.density, -b.coverage))
     return boxes[:max_boxes]
+
+
+def _merge_neighbours(boxes: list[Box], x: pd.DataFrame, y: np.ndarray) -> list[Box]:
+    """Join leaves that differ only in touching ranges of one factor: a tree often splits one box in two."""
+    boxes = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                union = _union(boxes[i].limits, boxes[j].limits)
+                if union is not None:
+                    union = {
+                        name: limit
+                        for name, limit in union.items()
+                        if not (_is_levels(limit) and set(limit[1]) >= set(x[name].unique()))
+                    }
+                    boxes[i] = _stats(union, x, y)
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
+
+
+def _union(a: dict[str, tuple[Any, ...]], b: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]] | None:
+    if set(a) != set(b):
+        return None
+    different = [name for name in a if a[name] != b[name]]
+    if len(different) != 1:
+        return None
+    name = different[0]
+    first, second = a[name], b[name]
+    if _is_levels(first) and _is_levels(second):
+        return {**a, name: ("levels", tuple(sorted(set(first[1]) | set(second[1]), key=str)))}
+    if _is_levels(first) or _is_levels(second):
+        return None
+    (low_a, high_a), (low_b, high_b) = sorted([first, second], key=lambda r: -np.inf if r[0] is None else r[0])
+    if high_a is None or low_b is None or high_a != low_b:
+        return None  # not touching
+    if low_a is None and high_b is None:  # the two halves make the whole range: the factor is free
+        return {k: v for k, v in a.items() if k != name}
+    return {**a, name: (low_a, high_b)}
 
 
 def _limits(bounds: dict[str, list[float | None]], levels: dict[str, list[Any]]) -> dict[str, tuple[Any, ...]]:

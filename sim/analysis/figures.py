@@ -411,14 +411,22 @@ def factor_figure(
 
 
 # ====================================================================== discovery
-def _positions(column: pd.Series) -> tuple[np.ndarray, list[str] | None]:
-    """Plot positions of a factor: its values, or codes of its levels with a little jitter."""
+JITTER_LEVELS = 12
+
+
+def _positions(column: pd.Series, seed: int) -> tuple[np.ndarray, list[str] | None]:
+    """Plot positions of a factor: its values, or codes of its levels; jittered when there are few levels
+    (a grid), so that the runs of one cell do not hide behind each other."""
+    rng = np.random.default_rng(seed)  # a seed per axis: the same jitter on both would line the runs up
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.to_numpy(dtype="float64"), None
+        values = column.to_numpy(dtype="float64")
+        levels = np.unique(values)
+        if 1 < len(levels) <= JITTER_LEVELS:
+            values = values + rng.uniform(-0.2, 0.2, len(values)) * np.diff(levels).min()
+        return values, None
     levels = sorted(column.unique(), key=str)
     codes = column.map({v: k for k, v in enumerate(levels)}).to_numpy(dtype="float64")
-    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(codes))
-    return codes + jitter, [str(v) for v in levels]
+    return codes + rng.uniform(-0.2, 0.2, len(codes)), [str(v) for v in levels]
 
 
 def _scatter_axes(discovery: Discovery, x: pd.DataFrame) -> list[str]:
@@ -440,9 +448,9 @@ def discovery_figure(
     scatter, limits = axes[0], axes[1]
     bad = discovery.condition.holds(values)
     names = _scatter_axes(discovery, x)
-    xs, x_levels = _positions(x[names[0]])
+    xs, x_levels = _positions(x[names[0]], 0)
     if len(names) > 1:
-        ys, y_levels = _positions(x[names[1]])
+        ys, y_levels = _positions(x[names[1]], 1)
         y_name = names[1]
     else:
         ys, y_levels, y_name = (

@@ -16,6 +16,7 @@ from sim.params import PARAMETERS
 from sim.store import write_atomically
 
 if TYPE_CHECKING:
+    from sim.analysis.analyze import SweepAnalysis
     from sim.analysis.compare import Arm, Comparison
     from sim.analysis.discovery import Discovery
     from sim.analysis.sensitivity import Sensitivity
@@ -263,7 +264,8 @@ SWEEP_CAPTIONS = {
     "90 % of them. Right: the width of that range, the spread that chance alone gives in each cell.",
     "factors": "The outcome against each factor over all runs: median and the bands holding 50 % and 90 % of the "
     "runs (sampled designs: runs binned by the factor). Other factors vary within each bin.",
-    "discovery": "Left: the runs in the plane of the factors the boxes restrict, bad ones in red, with the boxes. "
+    "discovery": "Left: the runs in the plane of the factors the boxes restrict, bad ones in red, with the boxes "
+    "(a factor with few levels is spread a little around each level, so that its runs do not hide each other). "
     "Middle: each box's limits within the range of each factor it restricts. Right (PRIM): coverage against "
     "density along the peeling; the ring marks the box kept.",
 }
@@ -412,9 +414,8 @@ def _discovery_section(found: Discovery, default_condition: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_sweep(sweep: Sweep, result: dict[str, Any], default_condition: bool, folder: Path) -> str:
-    sensitivities = result["sensitivity"]
-    date = result["date"]
+def render_sweep(result: SweepAnalysis, folder: Path) -> str:
+    sweep, sensitivities, date = result.sweep, result.sensitivity, result.date
     if sensitivities:
         sensitivity = f"## What drives the outcomes in {date}\n\n{_sensitivity_section(sensitivities)}\n"
     else:
@@ -422,11 +423,10 @@ def render_sweep(sweep: Sweep, result: dict[str, Any], default_condition: bool, 
             f"## What drives the outcomes\n\nA {sweep.design} design gives no sensitivity indices; the figures "
             "show how the outcome moves with each factor. Run a `sobol` or `morris` design for indices.\n\n"
         )
-    captions = {**SWEEP_CAPTIONS}
     export = ""
-    if "ema" in result:
+    if result.ema is not None:
         export = (
-            f"\n## Carrying on in the EMA Workbench\n\n`{Path(result['ema']).name}` holds this sweep as experiments "
+            f"\n## Carrying on in the EMA Workbench\n\n`{result.ema.name}` holds this sweep as experiments "
             "and outcomes: `experiments, outcomes = ema_workbench.load_results('ema_results.tar.gz')`. One row per "
             "finished run (the `scenario` column is the run number, point x replications + replication); each "
             "outcome is a (runs x months) array and `TIME` gives the months as fractional years.\n"
@@ -448,10 +448,10 @@ conditional on them and on the scenario.
 {_factor_rows(sweep)}
 {sensitivity}## Which conditions lead to a bad outcome
 
-{_discovery_section(result["discovery"], default_condition)}
+{_discovery_section(result.discovery, result.default_condition)}
 ## Figures
 
-{_figure_lines(result["figures"], captions, folder)}
+{_figure_lines(result.figures, SWEEP_CAPTIONS, folder)}
 {export}
 ## How to read this; what this is not
 
@@ -466,5 +466,5 @@ conditional on them and on the scenario.
 """
 
 
-def write_sweep_report(path: Path, sweep: Sweep, result: dict[str, Any], default_condition: bool) -> Path:
-    return _write(path, render_sweep(sweep, result, default_condition, path.parent))
+def write_sweep_report(path: Path, result: SweepAnalysis) -> Path:
+    return _write(path, render_sweep(result, path.parent))

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.calendar import format_month, parse_month
-from sim.designs import Axis, salib_problem
+from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.designs import points as design_points
 from sim.errors import InputError
 
@@ -29,8 +29,8 @@ MANIFEST = "manifest.json"
 POINTS = "points.parquet"
 MODEL = "model.parquet"
 FINISHED = ("complete", "failed")  # "failed": the sweep ended but some runs raised (failures.csv)
+NUMBER_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}
 # Morris levels when the manifest does not record them: the default of sim.designs.morris.
-DEFAULT_MORRIS_LEVELS = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +107,8 @@ class Sweep:
 
     @property
     def morris_levels(self) -> int:
-        return int(self.options.get("levels", DEFAULT_MORRIS_LEVELS))
+        recorded = (self.manifest.get("design") or {}).get("morris_levels")
+        return int(recorded or self.options.get("levels", DEFAULT_MORRIS_LEVELS))
 
     @property
     def second_order(self) -> bool:
@@ -184,8 +185,9 @@ def reconstruct_points(manifest: dict[str, Any]) -> pd.DataFrame:
         dict(experiment.get("options") or {}),
     )
     for factor in experiment["factors"]:
-        if factor.get("kind") == "float":
-            table[factor["name"]] = table[factor["name"]].astype("float64")
+        # Numbers get the column types sim.experiment gives the points; text keeps the type pandas infers.
+        if factor.get("kind") in NUMBER_TYPES:
+            table[factor["name"]] = table[factor["name"]].astype(NUMBER_TYPES[factor["kind"]])
     return table
 
 
