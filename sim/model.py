@@ -147,6 +147,7 @@ class AllianceModel(mesa.Model):
         self.events = sorted((self._checked_event(e, k) for k, e in enumerate(events)), key=lambda e: e.month)
         self._next_event = 0
         self.log: list[tuple] = []
+        self._collector_cache: tuple[int, mesa.DataCollector] | None = None
         self._recorded = np.full((self.n_steps, len(metrics.RECORDED_OUTCOMES)), np.nan)
         self._europe_history = np.zeros((self.n_steps, self.n_states), dtype=bool)
         self._dates = np.array([format_month(self.start_month + k) for k in range(self.n_steps)], dtype=object)
@@ -509,10 +510,14 @@ class AllianceModel(mesa.Model):
     @property
     def datacollector(self) -> mesa.DataCollector:
         """A Mesa DataCollector holding the model outcomes, one entry per step (for ``mesa.batch_run``)."""
+        cached = self._collector_cache
+        if cached is not None and cached[0] == self.steps:
+            return cached[1]  # mesa.batch_run reads it twice per collected step
         collector = mesa.DataCollector(model_reporters={name: name for name in metrics.MODEL_OUTCOMES})
         frame = self.model_dataframe()
         for name in metrics.MODEL_OUTCOMES:
             collector.model_vars[name] = frame[name].tolist()
+        self._collector_cache = (self.steps, collector)
         return collector
 
     @property
