@@ -50,20 +50,23 @@ HEADLINE_OUTCOMES = (
 )
 
 
-# Outcomes recorded as they happen (the rest are computed from the state history).
-RECORDED_OUTCOMES = (
-    "us_commitment",
-    "us_troops_europe",
-    "eu_decisions_passed",
-    "eu_decisions_blocked",
-    "nato_decisions_passed",
-    "nato_decisions_blocked",
-    "russia_aggression",
-    "war_fatigue",
-    "burden_grievance",
-    "pledge_norm_pct",
-    "hybrid_incidents",
+# Outcomes computed from the recorded state history (history_outcomes); the rest are recorded as they
+# happen, in the order of MODEL_OUTCOMES (AllianceModel._observe writes them in that order).
+DERIVED_OUTCOMES = (
+    "cohesion",
+    "blocs",
+    "article5_credibility",
+    "mean_threat",
+    "spending_pct_gdp",
+    "allies_at_2pct",
+    "allies_at_3_5pct",
+    "autonomy",
+    "ukraine_support",
+    "autonomy_sd",
+    "ukraine_support_sd",
+    "accommodationist_governments",
 )
+RECORDED_OUTCOMES = tuple(name for name in MODEL_OUTCOMES if name not in DERIVED_OUTCOMES)
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:

@@ -160,10 +160,23 @@ def headline(results: Results, context: Context, path: Path) -> Path:
         if outcome == "blocs":
             ax.yaxis.get_major_locator().set_params(integer=True)
     handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(
-        handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.4 / 8.5), ncols=3, fontsize=11, frameon=False
-    )
+    _top_legend(figure, handles, 0.4 / 8.5, labels=labels, ncols=3)
     return _finish(figure, context, "Headline outcomes", path)
+
+
+def _top_legend(
+    figure: Figure, handles: list, drop: float, labels: list | None = None, ncols: int | None = None
+) -> None:
+    """One row of legend entries centred above the panels, ``drop`` (a share of the height) below the top."""
+    figure.legend(
+        handles,
+        labels if labels is not None else [h.get_label() for h in handles],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - drop),
+        ncols=ncols or len(handles),
+        fontsize=11,
+        frameon=False,
+    )
 
 
 def _ordered_states(agents: pd.DataFrame) -> list[tuple[str, str]]:
@@ -236,14 +249,7 @@ def states(results: Results, context: Context, variable: str, path: Path) -> Pat
     handles.append(Line2D([], [], color="#999999", linewidth=8, alpha=0.4, label="50 % of replications"))
     if variable == "spending_pct_gdp":
         handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines"))
-    figure.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 1 - 0.45 / height),
-        ncols=len(handles),
-        fontsize=11,
-        frameon=False,
-    )
+    _top_legend(figure, handles, 0.45 / height)
     return _finish(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
 
 
@@ -364,14 +370,7 @@ def positions(results: Results, context: Context, path: Path) -> Path:
         for r in REGIONS
         if r in set(region.values())
     ]
-    figure.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 1 - 0.5 / height),
-        ncols=len(handles),
-        fontsize=11,
-        frameon=False,
-    )
+    _top_legend(figure, handles, 0.5 / height)
     return _finish(figure, context, "Positions of the states (median across replications)", path)
 
 

@@ -38,7 +38,7 @@ MANIFEST_INTERVAL_S = 0.5
 PACKAGES = ("alliance-cohesion", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "matplotlib")
 
 
-def _now() -> str:
+def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -49,9 +49,10 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(temporary, path)
 
 
-def package_versions() -> dict[str, str | None]:
+def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Python's version and those of the packages the numbers depend on (and ``extra`` ones)."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in PACKAGES + extra:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -126,7 +127,7 @@ class ResultsFolder:
             "seeds": scenario.seeds(),
             "runs_total": scenario.replications,
             "runs_done": 0,
-            "started": _now(),
+            "started": utc_now(),
             "finished": None,
             "error": None,
             "packages": package_versions(),
@@ -158,7 +159,7 @@ class ResultsFolder:
 
     def finish(self, status: str, error: str | None = None) -> None:
         """Record the final status; "complete" must be the last thing written."""
-        self.manifest.update(status=status, finished=_now(), error=error)
+        self.manifest.update(status=status, finished=utc_now(), error=error)
         self.save_manifest()
 
     @property

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -35,7 +34,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +49,7 @@ from sim.errors import InputError
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
 from sim.model import AllianceModel
+from sim.store import code_revision, package_versions, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -178,11 +177,8 @@ POINTS_CSV = "points.csv"
 SUMMARY = "summary.csv"
 FAILURES = "failures.csv"
 PART_TABLES = ("model", "agents", "summary")
-VERSIONED = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+# Packages a sweep also depends on, beyond those every results folder records.
+SWEEP_PACKAGES = ("SALib", "dask", "distributed")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -196,22 +192,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-
-
-def _versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": platform.python_version(), "alliance-cohesion": __version__}
-    for name in VERSIONED:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def _code_revision() -> dict[str, Any]:
-    from sim.store import code_revision
-
-    return code_revision()
 
 
 def _code_hash() -> str:
@@ -300,7 +280,7 @@ class SweepFolder:
                 (self.path / f"{table}.parquet").mkdir(exist_ok=True)
         if self.resuming:
             self.manifest["status"] = "running"
-            self.manifest["resumed"] = [*self.manifest.get("resumed", []), _now()]
+            self.manifest["resumed"] = [*self.manifest.get("resumed", []), utc_now()]
             self.manifest["executor"] = executor
             if self.manifest.get("code_hash") != _code_hash():
                 log.warning(
@@ -358,12 +338,12 @@ class SweepFolder:
             "runs_failed": 0,
             "chunk_runs": chunk_runs,
             "chunks_total": math.ceil(total / chunk_runs),
-            "started": _now(),
+            "started": utc_now(),
             "finished": None,
             "error": None,
             "executor": executor,
-            "packages": _versions(),
-            "code_revision": _code_revision(),
+            "packages": package_versions(SWEEP_PACKAGES),
+            "code_revision": code_revision(),
             "code_hash": _code_hash(),
             "platform": platform.platform(),
             "files": {
@@ -485,7 +465,7 @@ class SweepFolder:
 
     def finish(self, status: str, error: str | None = None) -> None:
         """Record the final status; "complete" is written last, after every other file."""
-        self.manifest.update(status=status, finished=_now(), error=error)
+        self.manifest.update(status=status, finished=utc_now(), error=error)
         self._save(force=True)
 
 

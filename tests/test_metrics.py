@@ -60,3 +60,11 @@ def test_article5_credibility_counts_only_allies():
     h = _history([0.5, 0.5], [0.5, 0.5], nato=[1.0, 0.0], trust=[0.8, 0.1])
     out = metrics.history_outcomes(h, np.ones((1, 2), bool), np.ones(2), 0.15, np.ones(2, bool))
     assert out["article5_credibility"][0] == pytest.approx(0.8)
+
+
+def test_every_outcome_is_either_derived_or_recorded():
+    h = _history([0.3, 0.4], [0.7, 0.6])
+    out = metrics.history_outcomes(h, np.ones((1, 2), bool), np.ones(2), 0.15, np.ones(2, bool))
+    assert set(out) == set(metrics.DERIVED_OUTCOMES)
+    assert set(metrics.DERIVED_OUTCOMES) | set(metrics.RECORDED_OUTCOMES) == set(metrics.MODEL_OUTCOMES)
+    assert not set(metrics.DERIVED_OUTCOMES) & set(metrics.RECORDED_OUTCOMES)
