@@ -10,26 +10,39 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from sim.errors import InputError
+from sim.errors import InputError, shown
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FULL_DATE = re.compile(r"^(\d{4})-(\d{1,2})-\d{1,2}([Tt ].*)?$")
 EARLIEST_YEAR = 2014
 LATEST_YEAR = 2100
 
 
 def parse_month(value: object, field: str = "date") -> int:
-    """'2026-03' (or a date / datetime) -> month index; InputError if malformed."""
+    """'2026-03' -> month index; InputError naming ``field`` if it is anything but a year-month.
+
+    A full date (``2035-12-31``, written or as a date object) is refused rather
+    than cut to its month: the model has no days, and the user should say which
+    month is meant.
+    """
     if isinstance(value, _dt.date):
-        year, month = value.year, value.month
-    else:
-        match = _MONTH.match(str(value).strip())
-        if not match:
-            raise InputError(field, f"'{value}' is not a year-month; write YYYY-MM, e.g. 2026-03")
-        year, month = int(match.group(1)), int(match.group(2))
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise InputError(field, f"{shown(value)} is not a year-month; write YYYY-MM, e.g. 2026-03")
+    full = _FULL_DATE.match(value.strip())
+    if full:
+        month_text = f"{full.group(1)}-{int(full.group(2)):02d}"
+        raise InputError(
+            field, f"{shown(value)} is a full date; write the year-month YYYY-MM (e.g. {month_text}), without a day"
+        )
+    match = _MONTH.match(value.strip())
+    if not match:
+        raise InputError(field, f"{shown(value)} is not a year-month; write YYYY-MM, e.g. 2026-03")
+    year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        raise InputError(field, f"'{value}' has month {month}; months run 01 to 12")
+        raise InputError(field, f"{shown(value)} has month {month}; months run 01 to 12")
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise InputError(field, f"'{value}' is outside {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12")
+        raise InputError(field, f"{shown(value)} is outside {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12")
     return 12 * year + (month - 1)
 
 

@@ -10,6 +10,7 @@ slot in beside them.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -123,9 +124,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_FAILURE
+    except OSError as error:
+        bad = _bad_path(args, error)
+        if bad is None:  # not a path the user gave: show where it happened
+            traceback.print_exc()
+            return EXIT_FAILURE
+        _report(bad)
+        return EXIT_BAD_INPUT
+    except RecursionError:  # only input nested beyond every limit gets here
+        _report(InputError("input", "nested too deeply to be read; simplify the file"))
+        return EXIT_BAD_INPUT
     except Exception:  # a bug, not bad input: show where it happened
         traceback.print_exc()
         return EXIT_FAILURE
+
+
+# Operating-system errors that mean a path given on the command line cannot name a file or folder.
+_NAME_ERRORS = frozenset({errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EINVAL, errno.ENOENT, errno.EISDIR})
+_READ_ERRORS = _NAME_ERRORS | {errno.EACCES, errno.EPERM}
+_PATH_ARGUMENTS = (("file", "file", _READ_ERRORS), ("files", "file", _READ_ERRORS))
+_PATH_ARGUMENTS += (("folder", "folder", _READ_ERRORS), ("folders", "folder", _READ_ERRORS))
+_PATH_ARGUMENTS += (("out", "--out", _NAME_ERRORS),)
+
+
+def _bad_path(args: argparse.Namespace, error: OSError) -> InputError | None:
+    """The InputError for an OSError on a path given on the command line (bad input), None for any other."""
+    if not isinstance(error.filename, str | os.PathLike):
+        return None
+    failed = os.fspath(error.filename)
+    for attribute, option, errors in _PATH_ARGUMENTS:
+        given = getattr(args, attribute, None)
+        for path in given if isinstance(given, list) else [given]:
+            if not isinstance(path, str) or error.errno not in errors:
+                continue
+            if failed == path or failed.startswith(path.rstrip(os.sep) + os.sep):
+                reason = error.strerror or type(error).__name__
+                return InputError(option, f"cannot be used ({reason})", path)
+    return None
 
 
 def _report(error: InputError) -> None:
@@ -153,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = load(args.file).with_overrides(replications=args.replications, seed=args.seed)
     workers = _positive(args.workers, "--workers")
+    _notes(scenario.notes)
     command = ["cohesion", "run", args.file] + [
         f"--{k}={v}" for k in ("replications", "seed", "workers") if (v := getattr(args, k)) is not None
     ]
@@ -209,14 +245,19 @@ def _run(args: argparse.Namespace) -> int:
 
 def _is_experiment(file: str) -> bool:
     """An experiment file is a mapping with a ``design``; anything else is checked as a scenario."""
-    import yaml
+    from sim import yamlfile
 
     try:
-        with open(file, encoding="utf-8") as handle:
-            content = yaml.safe_load(handle)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        content, _ = yamlfile.read(file, file)
+    except InputError:  # checked as a scenario, which reports it
         return False
     return isinstance(content, dict) and "design" in content
+
+
+def _notes(notes: Sequence[str]) -> None:
+    """Print a scenario's notes and warnings, one line each, on stderr."""
+    for note in notes:
+        print(" ".join(note.split()), file=sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -228,6 +269,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             if _is_experiment(file):
                 spec = experiment.load(file)
+                _notes(spec.scenario.notes)
                 print(f"ok: {file}: experiment {spec.name} ({spec.design}, {len(spec.factors)} factors)")
                 continue
             scenario = load(file)
@@ -235,6 +277,7 @@ def _validate(args: argparse.Namespace) -> int:
             _report(error)
             status = EXIT_BAD_INPUT
             continue
+        _notes(scenario.notes)
         parents = f", extends {' -> '.join(scenario.extends)}" if scenario.extends else ""
         print(
             f"ok: {file}: {scenario.name} ({scenario.start} to {scenario.end}, {len(scenario.events)} events, "

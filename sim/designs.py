@@ -13,6 +13,11 @@ engine does not care which design made the points.
   ``samples * (2D + 2)`` with second-order indices.
 - ``morris``: ``samples`` one-at-a-time trajectories (SALib), ready for
   ``SALib.analyze.morris``: ``samples * (D + 1)`` points.
+
+A whole-number factor (``Axis.integer``) is sampled like any other on its
+bounds, then mapped onto the whole numbers low..high in equal bins
+(:func:`whole_numbers`), so that every whole number, the top one included,
+is drawn as often; the table holds the values that run.
 """
 
 from __future__ import annotations
@@ -47,12 +52,27 @@ def salib_problem(axes: Sequence[Axis]) -> dict[str, Any]:
     }
 
 
+def whole_numbers(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Values sampled in [low, high] mapped onto the whole numbers low..high, each with an equal share.
+
+    The interval is cut into ``high - low + 1`` equal bins, bin ``i`` giving
+    ``low + i``: uniform samples give every whole number (the top one too) the
+    same chance, and a sample at ``high`` gives ``high``. Shape: as ``values``;
+    int64. ``low`` and ``high`` are whole numbers, ``low < high``.
+    """
+    count = int(high) - int(low) + 1
+    unit = (np.asarray(values, dtype="float64") - low) / (high - low)
+    # The tolerance puts a sample that lands on a bin edge (Morris levels do) in the bin it was meant for.
+    bins = np.floor(unit * count + 1e-9).astype("int64")
+    return int(low) + np.clip(bins, 0, count - 1)
+
+
 def _frame(axes: Sequence[Axis], values: np.ndarray) -> pd.DataFrame:
     columns = {}
     for j, axis in enumerate(axes):
         column = values[:, j]
-        # A whole-number factor (months, an event's duration) is rounded; rounding keeps it within its bounds.
-        columns[axis.name] = np.rint(column).astype("int64") if axis.integer else column.astype("float64")
+        # A whole-number factor (a month, a year, an event's duration) takes whole numbers over its whole range.
+        columns[axis.name] = whole_numbers(column, axis.low, axis.high) if axis.integer else column.astype("float64")
     return pd.DataFrame(columns)
 
 

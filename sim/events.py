@@ -8,23 +8,32 @@ scenario schema, ``cohesion list`` and the docs are all derived from
 
 from __future__ import annotations
 
+import typing
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.calendar import parse_month
-from sim.errors import InputError, nearest
+from sim.errors import InputError, nearest, pydantic_problem, shown
 from sim.inputs import REGIONS, check_iso3
 from sim.params import INITIAL_ONLY, PARAMETERS
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 
 
-class Event(BaseModel):
-    """Base class: a dated change to the model."""
+class NoChange(str):
+    """The log text of an event that changed nothing when applied (the events log says ``no_change``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Event(BaseModel):
+    """Base class: a dated change to the model.
+
+    Fields are strict: a number field takes numbers (not text or true/false),
+    a whole-number field whole numbers, a list field a list.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
     type: str
     date: str = Field(description="year-month, YYYY-MM")
 
@@ -49,7 +58,7 @@ class Event(BaseModel):
         return parse_month(self.date)
 
     def apply(self, model: Any) -> str:  # pragma: no cover - abstract
-        """Change the model; return a short description for the event log."""
+        """Change the model; return a short description for the event log (a :class:`NoChange` if none)."""
         raise NotImplementedError
 
 
@@ -71,7 +80,10 @@ class UsTroops(Event):
     def _range(self) -> UsTroops:
         low, high = (-1.0, 2.0) if self.unit == "fraction" else (-200.0, 200.0)
         if not low <= self.change <= high:
-            raise ValueError(f"change {self.change} out of range for unit {self.unit}: {low:g} to {high:g}")
+            raise InputError(
+                "change",
+                f"{shown(self.change)} is out of range for unit {self.unit}; use a number from {low:g} to {high:g}",
+            )
         return self
 
     def apply(self, model: Any) -> str:
@@ -152,7 +164,9 @@ class HybridCampaign(Event):
     @classmethod
     def _region(cls, value: str | None) -> str | None:
         if value is not None and value not in REGIONS:
-            raise ValueError(f"'{value}' is not a region{nearest(value, REGIONS)}; use one of {', '.join(REGIONS)}")
+            raise InputError(
+                "region", f"{shown(value)} is not a region{nearest(value, REGIONS)}; use one of {', '.join(REGIONS)}"
+            )
         return value
 
     _targets = field_validator("targets")(lambda cls, v: None if v is None else [_iso3(c) for c in v])
@@ -161,11 +175,11 @@ class HybridCampaign(Event):
     def _one_scope(self) -> HybridCampaign:
         # Incidents strike EU and NATO members other than the US; a scope with none of them would do nothing.
         if self.region is not None and self.targets is not None:
-            raise ValueError("give region or targets, not both")
+            raise InputError("targets", "give region or targets, not both")
         if self.region == "partner":
-            raise ValueError("hybrid incidents strike EU and NATO members; region partner has none")
+            raise InputError("region", "hybrid incidents strike EU and NATO members; region partner has none")
         if self.targets is not None and (not self.targets or set(self.targets) & {"USA", "UKR"}):
-            raise ValueError("targets must list EU or NATO members other than USA (and not UKR)")
+            raise InputError("targets", "list EU or NATO members other than USA (and not UKR), e.g. [EST, LVA, LTU]")
         return self
 
     def apply(self, model: Any) -> str:
@@ -198,7 +212,17 @@ class Election(Event):
     government: Literal["mainstream", "accommodationist"] = Field(description="the government after the election")
     summary: ClassVar[str] = "Force a government change in a state."
 
-    _state = field_validator("state")(lambda cls, v: _iso3(v))
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: Any) -> str:
+        code = _iso3(value)
+        if code == "USA":
+            raise InputError(
+                "state",
+                "the USA has no election in the model: the US stance is set by the scenario's US events "
+                f"({', '.join(US_EVENTS)}) and by 'set' events of the us_ parameters",
+            )
+        return code
 
     def apply(self, model: Any) -> str:
         model.set_government(model.data.index(self.state), self.government == "accommodationist")
@@ -209,12 +233,13 @@ class Accession(Event):
     type: Literal["accession"] = "accession"
     state: str = Field(description="ISO3")
     body: Literal["eu", "nato"] = Field(description="the body the state joins")
-    summary: ClassVar[str] = "A state joins the EU or NATO."
+    summary: ClassVar[str] = "A state joins the EU or NATO (no change if it is already a member)."
 
     _state = field_validator("state")(lambda cls, v: _iso3(v))
 
     def apply(self, model: Any) -> str:
-        return model.join(model.data.index(self.state), self.body)
+        detail = model.join(model.data.index(self.state), self.body)
+        return NoChange(detail) if "already" in detail else detail
 
 
 class SetParameter(Event):
@@ -226,7 +251,11 @@ class SetParameter(Event):
     @model_validator(mode="after")
     def _valid(self) -> SetParameter:
         if self.parameter not in PARAMETERS:
-            raise InputError("parameter", f"unknown parameter '{self.parameter}'{nearest(self.parameter, PARAMETERS)}")
+            raise InputError(
+                "parameter",
+                f"unknown parameter {shown(self.parameter)}{nearest(self.parameter, PARAMETERS)}; "
+                "'cohesion list parameters' shows all",
+            )
         spec = PARAMETERS[self.parameter]
         if self.parameter in INITIAL_ONLY:
             raise InputError(
@@ -243,19 +272,69 @@ class SetParameter(Event):
         return f"{self.parameter} = {self.value}"
 
 
+# The events that set the US stance (an election for the USA is refused in their favour).
+US_EVENTS = ("us_troops", "article5_doubt", "us_reassurance", "ceasefire_pressure", "coercion")
+
+
 def _field_path(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+    parts = [part for part in loc if not str(part).startswith("function-")]
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).removeprefix(".")
+
+
+def _number_range(info: Any) -> str:
+    bounds = {}
+    for constraint in info.metadata:
+        for attribute in ("ge", "gt", "le", "lt"):
+            if getattr(constraint, attribute, None) is not None:
+                bounds[attribute] = f"{getattr(constraint, attribute):g}"
+    low = f"from {bounds['ge']}" if "ge" in bounds else (f"above {bounds['gt']}" if "gt" in bounds else "")
+    high = f"to {bounds['le']}" if "le" in bounds else (f"below {bounds['lt']}" if "lt" in bounds else "")
+    if low.startswith("above") and high.startswith("to"):
+        return f"{low}, up to {bounds['le']}"
+    return " ".join(part for part in (low, high) if part)
+
+
+def allowed(kind: str, name: str) -> str:
+    """What field ``name`` of an event of type ``kind`` takes, in words (as error messages say it)."""
+    info = EVENT_TYPES[kind].model_fields[name]
+    if name == "date":
+        return "a year-month YYYY-MM"
+    optional = not info.is_required()
+    annotation = info.annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if args and typing.get_origin(annotation) is not Literal and typing.get_origin(annotation) is not list:
+        annotation = args[0] if len(args) == 1 else annotation
+    origin = typing.get_origin(annotation)
+    description = (info.description or "").lower()
+    if origin is Literal:
+        text = "one of " + ", ".join(str(v) for v in typing.get_args(annotation))
+    elif origin is list:
+        text = "a list of ISO3 codes, e.g. [EST, LVA]"
+    elif annotation is bool:
+        text = "true or false"
+    elif annotation in (int, float):
+        span = _number_range(info)
+        text = ("a whole number" if annotation is int else "a number") + (f" {span}" if span else "")
+    elif "iso3" in description:
+        text = "an ISO3 code of the model, e.g. DNK"
+    elif name == "parameter":
+        text = "the name of a parameter ('cohesion list parameters')"
+    elif name == "value":
+        text = "a value within the parameter's range"
+    else:
+        text = "text"
+    return text + (" (or leave it out)" if optional and info.default is None else "")
 
 
 def make_event(spec: dict[str, Any], field: str = "events") -> Event:
-    """Build one event from a mapping; InputError naming the field otherwise."""
+    """Build one event from a mapping; InputError naming the field (``field.name``) and what it takes otherwise."""
     if not isinstance(spec, dict):
-        raise InputError(field, f"each event is a mapping with date and type, got {spec!r}")
+        raise InputError(field, f"{shown(spec)} is not an event; each event is a mapping with date and type")
     kind = spec.get("type")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise InputError(
             f"{field}.type",
-            f"unknown event type '{kind}'{nearest(str(kind), EVENT_TYPES)}; "
+            f"unknown event type {shown(kind)}{nearest(str(kind), EVENT_TYPES)}; "
             f"use one of {', '.join(sorted(EVENT_TYPES))}",
         )
     try:
@@ -264,13 +343,18 @@ def make_event(spec: dict[str, Any], field: str = "events") -> Event:
         first = error.errors()[0]
         where = _field_path(first["loc"])
         cause = first.get("ctx", {}).get("error")
-        message = cause.message if isinstance(cause, InputError) else first["msg"]
-        if isinstance(cause, InputError) and not where:
-            where = cause.field
-        if first["type"] == "missing":
-            message = f"missing required field of a {kind} event"
+        fields = [f for f in EVENT_TYPES[kind].model_fields if f != "type"]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        if isinstance(cause, InputError):
+            message, where = cause.message, where or cause.field
+        elif cause is not None:  # a check of ours that raised a plain ValueError
+            message = str(cause)
+        elif first["type"] == "missing":
+            message = f"missing; a {kind} event needs it: {allowed(kind, name)}"
         elif first["type"] == "extra_forbidden":
-            fields = [f for f in EVENT_TYPES[kind].model_fields if f != "type"]
-            message = f"unknown field{nearest(where, fields)}; {kind} takes {', '.join(fields)}"
-        return_field = f"{field}.{where}" if where else field
-        raise InputError(return_field, message.removeprefix("Value error, ")) from None
+            message = f"unknown field{nearest(where, fields)}; a {kind} event takes {', '.join(fields)}"
+        elif name in fields:
+            message = pydantic_problem(first, allowed(kind, name))
+        else:
+            message = pydantic_problem(first, "a valid value")
+        raise InputError(f"{field}.{where}" if where else field, message) from None

@@ -27,14 +27,14 @@ from typing import Any, get_args
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import scenario as scenarios
+from sim import yamlfile
 from sim.calendar import parse_month
 from sim.designs import DESIGNS, Axis
 from sim.designs import points as design_points
-from sim.errors import InputError, nearest
+from sim.errors import InputError, nearest, pydantic_problem, shown
 from sim.events import EVENT_TYPES, Event, make_event
 from sim.metrics import MODEL_OUTCOMES
 from sim.params import PARAMETERS, check_name
@@ -42,12 +42,13 @@ from sim.scenario import Scenario
 
 AGENT_ROWS = ("none", "final", "yearly", "monthly")
 MAX_RUNS = 100_000_000
+MAX_LEVELS = 10_000  # levels of one grid factor
 
 
 class OutputsSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    model: list[str] | str = Field("all", description="'all' or a list of model outcomes")
+    model: list[str] | str = Field("all", description="'all' or a list of model outcomes, e.g. [cohesion]")
     agents: str = Field("none", description=f"one of {', '.join(AGENT_ROWS)}")
 
 
@@ -60,21 +61,41 @@ class ExperimentFile(BaseModel):
         None,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
         max_length=80,
-        description="a name of letters, digits, '_', '-' or '.'; default: the file name",
+        description="a name of 1 to 80 letters, digits, '_', '-' or '.', starting with a letter or digit; "
+        "default: the file name",
     )
-    description: str = Field("", description="one line of text")
+    description: str = Field("", description="text")
     scenario: str | dict[str, Any] = Field(
         description="a scenario file (relative to this file), the name of a packaged scenario, or a scenario mapping"
     )
     design: str = Field(description=f"one of {', '.join(DESIGNS)}")
-    samples: int | None = Field(None, ge=1, le=MAX_RUNS, description="a whole number, 1 or more (lhs, sobol, morris)")
-    replications: int = Field(1, ge=1, le=scenarios.MAX_REPLICATIONS, description="a whole number, 1 or more")
-    seed: int | None = Field(None, ge=0, lt=2**63, description="a whole number, 0 or more; default: the scenario's")
+    samples: int | None = Field(
+        None, ge=1, le=MAX_RUNS, description=f"a whole number from 1 to {MAX_RUNS} (lhs, sobol, morris)"
+    )
+    replications: int = Field(
+        1,
+        ge=1,
+        le=scenarios.MAX_REPLICATIONS,
+        description=f"a whole number from 1 to {scenarios.MAX_REPLICATIONS}",
+    )
+    seed: int | None = Field(
+        None,
+        ge=0,
+        le=scenarios.MAX_SEED,
+        description=f"a whole number from 0 to {scenarios.MAX_SEED}; default: the scenario's",
+    )
     common_random_numbers: bool = Field(False, description="true or false")
     second_order: bool | None = Field(None, description="true or false (sobol only)")
-    morris_levels: int | None = Field(None, ge=2, le=100, description="an even number of levels, 4 by default (morris)")
-    factors: dict[str, Any] = Field(description="a mapping of parameter or event field: levels or bounds")
-    outputs: OutputsSpec = Field(default_factory=OutputsSpec, description="model: [outcomes], agents: none/final/...")
+    morris_levels: int | None = Field(
+        None, ge=2, le=100, description="an even whole number from 2 to 100, 4 by default (morris only)"
+    )
+    factors: dict[str, Any] = Field(
+        description="a mapping of parameter or event field: levels (grid) or bounds (lhs, sobol, morris)"
+    )
+    outputs: OutputsSpec = Field(
+        default_factory=OutputsSpec,
+        description=f"a mapping {{model: all or [outcomes], agents: one of {', '.join(AGENT_ROWS)}}}",
+    )
 
 
 KEYS = tuple(ExperimentFile.model_fields)
@@ -231,21 +252,13 @@ def load(path: str | Path) -> Experiment:
     """Read and check an experiment file; every problem is an InputError naming the file and the field."""
     source = str(path)
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        nearby = [str(p) for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
-        raise InputError("file", f"no such experiment file{nearest(source, nearby)}", source) from None
-    except IsADirectoryError:
-        raise InputError("file", "is a folder; give an experiment file (.yaml)", source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError("file", f"cannot be read ({error})", source) from None
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "yaml"
-        raise InputError(where, f"not valid YAML ({getattr(error, 'problem', None) or error})", source) from None
+    if not yamlfile.is_file(path) and not yamlfile.is_dir(path):
+        try:
+            nearby = [str(p) for p in path.parent.glob("*.y*ml")] if yamlfile.is_dir(path.parent) else []
+        except (OSError, ValueError):
+            nearby = []
+        raise InputError("file", f"no such experiment file{nearest(source, nearby)}", source)
+    content, _ = yamlfile.read(path, source, "experiment")
     return from_mapping(content, source, folder=path.parent, default_name=path.stem)
 
 
@@ -254,11 +267,18 @@ def from_mapping(
 ) -> Experiment:
     """Check an experiment given as parsed YAML; a scenario path in it is relative to ``folder``."""
     if not isinstance(content, Mapping):
-        raise InputError("top level", "an experiment is a mapping of keys (scenario, design, factors, ...)", source)
+        raise InputError(
+            "top level",
+            f"an experiment is a mapping of keys (scenario, design, factors, ...), not {shown(content)}",
+            source,
+        )
+    yamlfile.check_shape(content, source)
     for key in content:
-        if str(key) not in KEYS:
+        if not isinstance(key, str) or key not in KEYS:
             raise InputError(
-                str(key), f"unknown key{nearest(str(key), KEYS)}; an experiment takes {', '.join(KEYS)}", source
+                shown(key) if not isinstance(key, str) else key,
+                f"unknown key{nearest(str(key), KEYS)}; an experiment takes {', '.join(KEYS)}",
+                source,
             )
     try:
         spec = ExperimentFile(**content)
@@ -274,26 +294,26 @@ def _pydantic_error(error: ValidationError, source: str) -> InputError:
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"] if not str(part).startswith(("function-", "str", "dict", "list"))]
     field = ".".join(loc) or "top level"
-    if first["type"] == "missing":
-        return InputError(field, f"missing; give {_allowed(loc)}", source)
     if first["type"] == "extra_forbidden":
         keys = tuple(OutputsSpec.model_fields) if loc[0] == "outputs" else KEYS
         return InputError(field, f"unknown key{nearest(loc[-1], keys)}; use one of {', '.join(keys)}", source)
-    value = first.get("input")
-    shown = f"'{value}'" if isinstance(value, str) else repr(value)
-    return InputError(field, f"{shown} is not allowed; use {_allowed(loc)}", source)
+    return InputError(field, pydantic_problem(first, _allowed(loc)), source)
 
 
 def _allowed(loc: list[str]) -> str:
-    model: type[BaseModel] = OutputsSpec if loc and loc[0] == "outputs" and len(loc) > 1 else ExperimentFile
-    name = loc[-1] if loc else ""
+    if loc and loc[0] == "outputs" and len(loc) > 1:
+        model: type[BaseModel] = OutputsSpec
+        name = loc[1]
+    else:
+        model, name = ExperimentFile, (loc[0] if loc else "")
     return model.model_fields[name].description if name in model.model_fields else "a valid value"
 
 
 def _resolve(spec: ExperimentFile, source: str, folder: Path, default_name: str) -> Experiment:
     if spec.design not in DESIGNS:
         raise InputError(
-            "design", f"'{spec.design}' is not a design{nearest(spec.design, DESIGNS)}; use one of {', '.join(DESIGNS)}"
+            "design",
+            f"{shown(spec.design)} is not a design{nearest(spec.design, DESIGNS)}; use one of {', '.join(DESIGNS)}",
         )
     design = DESIGNS[spec.design]
     if design.sampled and spec.samples is None:
@@ -324,7 +344,7 @@ def _resolve(spec: ExperimentFile, source: str, folder: Path, default_name: str)
     if spec.outputs.agents not in AGENT_ROWS:
         raise InputError(
             "outputs.agents",
-            f"'{spec.outputs.agents}' is not allowed{nearest(spec.outputs.agents, AGENT_ROWS)}; "
+            f"{shown(spec.outputs.agents)} is not allowed{nearest(spec.outputs.agents, AGENT_ROWS)}; "
             f"use one of {', '.join(AGENT_ROWS)}",
         )
     experiment = Experiment(
@@ -359,7 +379,21 @@ def _scenario(reference: str | dict[str, Any], source: str, folder: Path) -> Sce
                 raise InputError(f"scenario.{error.field}", error.message, source) from None
             raise
     beside = folder / reference
-    return scenarios.load(beside if beside.is_file() else reference)
+    if yamlfile.is_file(beside):
+        return scenarios.load(beside)
+    if reference in scenarios.packaged_scenarios() or yamlfile.is_file(reference):
+        return scenarios.load(reference)
+    try:
+        nearby = [p.name for p in folder.glob("*.y*ml")] if yamlfile.is_dir(folder) else []
+    except (OSError, ValueError):
+        nearby = []
+    packaged = list(scenarios.packaged_scenarios())
+    raise InputError(
+        "scenario",
+        f"no scenario file {shown(reference)} next to this experiment file and no packaged scenario of that "
+        f"name{nearest(reference, nearby + packaged)}; use a file name or one of {', '.join(packaged)}",
+        source,
+    )
 
 
 def _outcomes(requested: list[str] | str) -> tuple[str, ...]:
@@ -371,7 +405,7 @@ def _outcomes(requested: list[str] | str) -> tuple[str, ...]:
         if name not in MODEL_OUTCOMES:
             raise InputError(
                 "outputs.model",
-                f"'{name}' is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use 'all' or some of "
+                f"{shown(name)} is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use 'all' or some of "
                 f"{', '.join(MODEL_OUTCOMES)}",
             )
     if not requested:
@@ -386,7 +420,7 @@ def _factor(name: str, spec: Any, scenario: Scenario, design: str) -> Factor:
         factor = _event_factor(name, scenario, field)
     else:
         parameter = check_name(name, "factors")
-        kind = "str" if parameter.is_categorical else "float"
+        kind = "str" if parameter.is_categorical else ("int" if parameter.integer else "float")
         factor = Factor(name, name, None, None, (), kind)
     if DESIGNS[design].sampled:
         low, high = _bounds(factor, spec, design, field)
@@ -405,7 +439,8 @@ def _event_factor(name: str, scenario: Scenario, field: str) -> Factor:
     if kind not in EVENT_TYPES:
         raise InputError(
             field,
-            f"unknown event type '{kind}'{nearest(kind, EVENT_TYPES)}; use one of {', '.join(sorted(EVENT_TYPES))}",
+            f"unknown event type {shown(kind)}{nearest(kind, EVENT_TYPES)}; "
+            f"use one of {', '.join(sorted(EVENT_TYPES))}",
         )
     present = [i for i, event in enumerate(scenario.events) if event.type == kind]
     if not present:
@@ -422,7 +457,8 @@ def _event_factor(name: str, scenario: Scenario, field: str) -> Factor:
     if attribute not in fields:
         raise InputError(
             field,
-            f"a {kind} event has no field '{attribute}'{nearest(attribute, fields)}; use one of {', '.join(fields)}",
+            f"a {kind} event has no field {shown(attribute)}{nearest(attribute, fields)}; "
+            f"use one of {', '.join(fields)}",
         )
     return Factor(
         name, None, kind, attribute, tuple(present), _value_kind(EVENT_TYPES[kind].model_fields[attribute].annotation)
@@ -440,7 +476,7 @@ def _value_kind(annotation: Any) -> str:
 
 def _bounds(factor: Factor, spec: Any, design: str, field: str) -> tuple[Any, Any]:
     if factor.kind not in ("float", "int"):
-        raise InputError(field, f"a {design} design samples numbers; '{factor.name}' is not numeric: use design: grid")
+        raise InputError(field, f"a {design} design samples numbers; this factor takes {factor.kind}: use design: grid")
     if spec == "range":
         if factor.parameter is None:
             raise InputError(field, "'range' means a parameter's registered range; give an event field [low, high]")
@@ -449,8 +485,10 @@ def _bounds(factor: Factor, spec: Any, design: str, field: str) -> tuple[Any, An
         spec = [spec["low"], spec["high"]]
     if not (isinstance(spec, list) and len(spec) == 2 and all(_is_number(v) for v in spec)):
         raise InputError(field, f"a {design} design needs bounds: [low, high], {{low: .., high: ..}} or 'range'")
+    if not all(math.isfinite(v) for v in spec):
+        raise InputError(field, f"bounds {shown(spec)} must be finite numbers, [low, high]")
     if not spec[0] < spec[1]:
-        raise InputError(field, f"low {spec[0]} must be below high {spec[1]}")
+        raise InputError(field, f"low {shown(spec[0])} must be below high {shown(spec[1])}")
     return spec[0], spec[1]
 
 
@@ -459,8 +497,10 @@ def _levels(factor: Factor, spec: Any, field: str) -> list[Any]:
         if set(spec) != {"low", "high", "levels"} or not all(_is_number(spec[k]) for k in spec):
             raise InputError(field, "a grid needs levels: a list, or {low: .., high: .., levels: n}")
         count = spec["levels"]
-        if not isinstance(count, int) or count < 2:
-            raise InputError(field, f"levels: {count} is not allowed; use a whole number, 2 or more")
+        if not isinstance(count, int) or not 2 <= count <= MAX_LEVELS:
+            raise InputError(field, f"levels: {shown(count)} is not allowed; use a whole number from 2 to {MAX_LEVELS}")
+        if not (math.isfinite(spec["low"]) and math.isfinite(spec["high"])):
+            raise InputError(field, "low and high must be finite numbers")
         values = np.linspace(spec["low"], spec["high"], count)
         return list(dict.fromkeys(round(v) for v in values)) if factor.kind == "int" else [float(v) for v in values]
     if not isinstance(spec, list) or not spec:
@@ -485,7 +525,8 @@ def _check(factor: Factor, value: Any, scenario: Scenario, field: str) -> Any:
         try:
             event = make_event({**scenario.events[i].model_dump(), factor.field: value}, "event")
         except InputError as error:
-            raise InputError(field, f"{value!r}: {error.message} (event {scenario.events[i].date})") from None
+            message = error.message if error.message.startswith(shown(value)) else f"{shown(value)}: {error.message}"
+            raise InputError(field, f"{message} (event {scenario.events[i].date})") from None
         if not start <= event.month <= end:
             raise InputError(field, f"{event.date} is outside the run {scenario.start} to {scenario.end}")
         checked = getattr(event, factor.field)

@@ -13,7 +13,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, nearest
+from sim.errors import InputError, nearest, shown
 
 INITIAL_YEARS = (2022, 2024)
 DATA_FILES = ("member_states.csv", "assumptions.csv", "groupings.csv", "borders.csv")
@@ -35,10 +35,58 @@ def iso3_codes() -> tuple[str, ...]:
     return tuple(tables()["member_states.csv"]["iso3"])
 
 
+# Two-letter codes (ISO 3166-1 alpha-2) and names in common use, each to the ISO3 code of the model.
+# A near miss is suggested from these before spelling: 'UK' is the United Kingdom (GBR), not Ukraine (UKR).
+ISO2 = {
+    "AL": "ALB", "AT": "AUT", "BE": "BEL", "BG": "BGR", "CA": "CAN", "HR": "HRV", "CY": "CYP", "CZ": "CZE",
+    "DK": "DNK", "EE": "EST", "FI": "FIN", "FR": "FRA", "DE": "DEU", "GR": "GRC", "EL": "GRC", "HU": "HUN",
+    "IS": "ISL", "IE": "IRL", "IT": "ITA", "LV": "LVA", "LT": "LTU", "LU": "LUX", "MT": "MLT", "ME": "MNE",
+    "NL": "NLD", "MK": "MKD", "NO": "NOR", "PL": "POL", "PT": "PRT", "RO": "ROU", "SK": "SVK", "SI": "SVN",
+    "ES": "ESP", "SE": "SWE", "TR": "TUR", "GB": "GBR", "UK": "GBR", "US": "USA", "UA": "UKR",
+}  # fmt: skip
+COMMON_NAMES = {
+    "BRITAIN": "GBR", "GREAT BRITAIN": "GBR", "ENGLAND": "GBR", "SCOTLAND": "GBR", "WALES": "GBR",
+    "NORTHERN IRELAND": "GBR", "UNITED KINGDOM OF GREAT BRITAIN AND NORTHERN IRELAND": "GBR",
+    "HOLLAND": "NLD", "THE NETHERLANDS": "NLD", "CZECH REPUBLIC": "CZE", "CZECHIA": "CZE", "TURKEY": "TUR",
+    "TURKIYE": "TUR", "AMERICA": "USA", "UNITED STATES OF AMERICA": "USA", "THE UNITED STATES": "USA",
+    "MACEDONIA": "MKD", "FYROM": "MKD", "EIRE": "IRL", "HELLAS": "GRC", "DEUTSCHLAND": "DEU",
+    "ESPANA": "ESP", "ESPAÑA": "ESP", "POLSKA": "POL", "SUOMI": "FIN", "SVERIGE": "SWE", "NORGE": "NOR",
+    "DANMARK": "DNK", "EESTI": "EST", "LATVIJA": "LVA", "LIETUVA": "LTU", "MAGYARORSZAG": "HUN",
+    "MAGYARORSZÁG": "HUN", "SLOVAK REPUBLIC": "SVK", "SHQIPERIA": "ALB", "CRNA GORA": "MNE", "HRVATSKA": "HRV",
+    "ROMANIA": "ROU", "ROUMANIA": "ROU",
+}  # fmt: skip
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    """Upper-case name or short form -> ISO3 code: names of member_states.csv, two-letter codes, common names."""
+    pairs = zip(iso3_codes(), tables()["member_states.csv"]["name"], strict=True)
+    names = {str(name).upper(): code for code, name in pairs}
+    return {**names, **ISO2, **COMMON_NAMES}
+
+
+def suggest_iso3(code: object) -> str:
+    """The hint " (did you mean 'GBR', United Kingdom?)" for a name, short form or near-miss code; '' when none fits."""
+    text = " ".join(str(code).split()).upper().removeprefix("THE ") if isinstance(code, str) else ""
+    names = dict(zip(iso3_codes(), tables()["member_states.csv"]["name"], strict=True))
+    aliases = _aliases()
+    match = aliases.get(text) or aliases.get(f"THE {text}")
+    if match is None and len(text) > 3:  # a misspelt name: 'Grmany'
+        close = nearest(text, aliases)
+        match = aliases[close.split("'")[1]] if close else None
+    if match is not None:
+        return f" (did you mean '{match}', {names[match]}?)"
+    return nearest(text, iso3_codes())
+
+
 def check_iso3(code: object, field: str) -> str:
+    """The ISO3 code of a state of the model (any case), or InputError naming ``field`` with a suggestion."""
+    written = code
     code = str(code).upper() if isinstance(code, str) else code
     if code not in iso3_codes():
-        raise InputError(field, f"'{code}' is not a state of the model{nearest(str(code), iso3_codes())}")
+        hint = suggest_iso3(code)
+        allowed = "" if hint else f"; use an ISO3 code of the model: {', '.join(sorted(iso3_codes()))}"
+        raise InputError(field, f"{shown(written)} is not a state of the model{hint}{allowed}")
     return code
 
 

@@ -19,7 +19,7 @@ from sim import dynamics, metrics, network, params
 from sim.agents import STATE_VARIABLES, MemberState, Russia, UnitedStates
 from sim.calendar import format_month, parse_month, year_of
 from sim.errors import InputError, nearest
-from sim.events import Event, make_event
+from sim.events import Event, NoChange, make_event
 from sim.inputs import INITIAL_YEARS, StateData, check_iso3, load_states
 from sim.institutions import ITEM_KINDS, NO, RULES, YES, Agenda, AgendaItem, vote
 
@@ -195,7 +195,8 @@ class AllianceModel(mesa.Model):
         while self._next_event < len(self.events) and self.events[self._next_event].month == self.month:
             event = self.events[self._next_event]
             detail = event.apply(self)
-            self._log("scenario", event.type, "", "applied", detail=detail)
+            outcome = "no_change" if isinstance(detail, NoChange) else "applied"
+            self._log("scenario", event.type, "", outcome, detail=str(detail))
             self._next_event += 1
 
     def _update_united_states(self, noise: float) -> None:

@@ -11,15 +11,23 @@ trust live on [0, 1]; spending is in % of GDP.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import InputError, nearest
+from sim.errors import InputError, kind_of, nearest, shown
 
 
 @dataclass(frozen=True)
 class Parameter:
+    """One coefficient: default, range [low, high], unit, process and justification.
+
+    ``integer`` marks a whole-number parameter (a month of the year, a year, a
+    delay in months): the model uses it as a whole number, so scenario files
+    and sweeps give it whole numbers only. ``choices`` makes it categorical.
+    """
+
     name: str
     default: float | str
     low: float | None
@@ -28,6 +36,7 @@ class Parameter:
     process: str
     justification: str
     choices: tuple[str, ...] = ()
+    integer: bool = False
 
     @property
     def is_categorical(self) -> bool:
@@ -36,26 +45,31 @@ class Parameter:
     def allowed(self) -> str:
         if self.is_categorical:
             return "one of " + ", ".join(self.choices)
-        return f"a number from {self.low:g} to {self.high:g}"
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}"
 
-    def check(self, value: Any) -> float | str:
-        """Return the value in canonical type, or raise InputError."""
+    def check(self, value: Any) -> float | int | str:
+        """Return the value in canonical type (str, int for a whole-number parameter, else float) or raise InputError."""
+        field = f"parameters.{self.name}"
         if self.is_categorical:
-            if value not in self.choices:
-                raise InputError(f"parameters.{self.name}", f"'{value}' is not allowed; use {self.allowed()}")
+            if not isinstance(value, str) or value not in self.choices:
+                raise InputError(field, f"{shown(value)} is not allowed; use {self.allowed()}")
             return str(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(
-                f"parameters.{self.name}",
-                f"'{value}' is a {type(value).__name__}; use {self.allowed()}",
-            )
-        if not (self.low <= float(value) <= self.high):
-            raise InputError(f"parameters.{self.name}", f"{value} is out of range; use {self.allowed()}")
+            raise InputError(field, f"{shown(value)} is {kind_of(value)}; use {self.allowed()}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(field, f"{shown(value)} is not a finite number; use {self.allowed()}")
+        if not (self.low <= value <= self.high):
+            raise InputError(field, f"{shown(value)} is out of range; use {self.allowed()}")
+        if self.integer:
+            if value != int(value):
+                raise InputError(field, f"{shown(value)} is not a whole number; use {self.allowed()}")
+            return int(value)
         return float(value)
 
 
-def _p(name, default, low, high, unit, process, why, choices=()):
-    return Parameter(name, default, low, high, unit, process, why, tuple(choices))
+def _p(name, default, low, high, unit, process, why, choices=(), integer=False):
+    return Parameter(name, default, low, high, unit, process, why, tuple(choices), integer)
 
 
 _ALL = [
@@ -349,12 +363,13 @@ _ALL = [
     ),
     _p(
         "pledge_deadline_year",
-        2035.0,
-        2026.0,
-        2045.0,
+        2035,
+        2026,
+        2045,
         "year",
         "spending",
         "Year by which a newly raised pledge is to be met (The Hague: 2035).",
+        integer=True,
     ),
     _p(
         "peer_pull",
@@ -392,7 +407,16 @@ _ALL = [
         "spending",
         "Cuts happen more slowly than rises (procurement contracts), as a share of the rise rate.",
     ),
-    _p("budget_month", 1.0, 1.0, 12.0, "month of year", "spending", "Month in which annual budgets take effect."),
+    _p(
+        "budget_month",
+        1,
+        1,
+        12,
+        "month of year",
+        "spending",
+        "Month in which annual budgets take effect.",
+        integer=True,
+    ),
     # --- 8. Positions ---------------------------------------------------------------
     _p(
         "confidence_bound",
@@ -616,12 +640,13 @@ _ALL = [
     ),
     _p(
         "veto_delay_months",
-        2.0,
-        1.0,
-        12.0,
+        2,
+        1,
+        12,
         "months",
         "institutions",
         "Delay before a blocked decision is tabled again with a concession.",
+        integer=True,
     ),
     _p(
         "eu_cfsp_rule",

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sim import yamlfile
 from sim.calendar import format_month, parse_month
-from sim.errors import InputError, nearest
-from sim.events import Event, make_event
-from sim.inputs import check_iso3
+from sim.errors import InputError, nearest, pydantic_problem, shorten, shown
+from sim.events import EVENT_TYPES, Event, make_event
+from sim.inputs import check_iso3, load_states
 from sim.model import STATE_OVERRIDES, AllianceModel
 from sim.params import check_name
 
@@ -43,6 +43,9 @@ SUFFIXES = (".yaml", ".yml")
 SETTINGS = ("start", "end", "initial_year", "replications", "seed")
 DEFAULTS: dict[str, Any] = {"start": "2025-01", "end": "2035-12", "initial_year": None, "replications": 10, "seed": 0}
 MAX_REPLICATIONS = 100_000
+MAX_SEED = 2**63 - 1
+MAX_CHAIN = 20  # files in one chain of extends (the packaged scenarios use 2)
+PRELUDE = "prelude_2025"  # the packaged record of 2025 that the headline scenarios extend
 
 
 def _month(value: Any, field: str) -> str | None:
@@ -58,20 +61,29 @@ class ScenarioFile(BaseModel):
         None,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
         max_length=80,
-        description="a name of letters, digits, '_', '-' or '.' (names the results folder); default: the file name",
+        description="a name of 1 to 80 letters, digits, '_', '-' or '.', starting with a letter or digit "
+        "(names the results folder); default: the file name",
     )
-    description: str = Field("", description="one line of text, shown by 'cohesion list' and in the report")
-    extends: str | None = Field(None, description="the name of a parent scenario in the same folder or packaged")
+    description: str = Field("", description="text, shown by 'cohesion list' and in the report")
+    extends: str | None = Field(
+        None, description="the name of a parent scenario (a file in the same folder, or a packaged scenario)"
+    )
     start: str | None = Field(None, description="the first month, YYYY-MM (default 2025-01)")
     end: str | None = Field(None, description="the last month, YYYY-MM (default 2035-12)")
     initial_year: Literal[2022, 2024] | None = Field(None, description="2022 or 2024: which data start the run")
     replications: int | None = Field(
         None, ge=1, le=MAX_REPLICATIONS, description=f"a whole number from 1 to {MAX_REPLICATIONS}"
     )
-    seed: int | None = Field(None, ge=0, lt=2**63, description="a whole number, 0 or more")
-    parameters: dict[str, Any] = Field(default_factory=dict, description="a mapping of parameter: value")
-    states: dict[str, Any] = Field(default_factory=dict, description="a mapping of ISO3: {variable: value}")
-    events: list[Any] = Field(default_factory=list, description="a list of events, each {date, type, ...}")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description=f"a whole number from 0 to {MAX_SEED}")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="a mapping of parameter: value ('cohesion list parameters')"
+    )
+    states: dict[str, Any] = Field(
+        default_factory=dict, description="a mapping of ISO3 code: {variable: value}, e.g. {POL: {threat: 0.9}}"
+    )
+    events: list[Any] = Field(
+        default_factory=list, description="a list of events, each {date: YYYY-MM, type: ..., ...}"
+    )
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -90,6 +102,11 @@ class Scenario:
     (``"start"``, ``"parameters.x"``, ``"states.POL"``);
     ``event_origins[k]`` gives the file and index of event ``k`` in it, so
     that late checks still point at the right line of the right file.
+    ``notes`` are one-line remarks on a scenario that is valid but may not
+    say what its author meant, each ``"warning: source: field: text"`` (an
+    accession of a state already in the body) or ``"note: ..."`` (a start in
+    2025 without the record of 2025); ``cohesion validate`` and ``cohesion run``
+    print them on stderr.
     """
 
     name: str
@@ -107,6 +124,7 @@ class Scenario:
     events: tuple[Event, ...]
     origins: dict[str, str] = dataclasses.field(repr=False, compare=False)
     event_origins: tuple[tuple[str, int], ...] = dataclasses.field(repr=False, compare=False)
+    notes: tuple[str, ...] = dataclasses.field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-able data (for the manifest)."""
@@ -149,10 +167,11 @@ class Scenario:
         """The same scenario with command-line replications or seed; InputError naming the option."""
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
-                "--replications", f"{replications} is not allowed; use a whole number from 1 to {MAX_REPLICATIONS}"
+                "--replications",
+                f"{shown(replications)} is not allowed; use a whole number from 1 to {MAX_REPLICATIONS}",
             )
-        if seed is not None and not 0 <= seed < 2**63:
-            raise InputError("--seed", f"{seed} is not allowed; use a whole number, 0 or more")
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise InputError("--seed", f"{shown(seed)} is not allowed; use a whole number from 0 to {MAX_SEED}")
         return dataclasses.replace(
             self,
             replications=self.replications if replications is None else replications,
@@ -180,16 +199,22 @@ def packaged_scenarios() -> dict[str, Path]:
 
 
 def find(reference: str | Path) -> Path:
-    """A scenario file by path, or a packaged scenario by name; InputError with a suggestion otherwise."""
+    """A scenario file by path, or a packaged scenario by name; InputError with a suggestion otherwise.
+
+    A name the operating system cannot look up (too long, a NUL byte) is "no such file", not an OSError.
+    """
     path = Path(reference)
-    if path.is_file():
+    if yamlfile.is_file(path):
         return path
     packaged = packaged_scenarios()
     if str(reference) in packaged:
         return packaged[str(reference)]
-    if path.is_dir():
+    if yamlfile.is_dir(path):
         raise InputError("file", "is a folder; give a scenario file (.yaml)", str(reference))
-    nearby = [str(p) for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
+    try:
+        nearby = [str(p) for p in path.parent.glob("*.y*ml")] if yamlfile.is_dir(path.parent) else []
+    except (OSError, ValueError):
+        nearby = []
     hint = nearest(str(reference), nearby + list(packaged))
     raise InputError(
         "file", f"no such file{hint}; give a scenario file or one of: {', '.join(packaged)}", str(reference)
@@ -199,63 +224,30 @@ def find(reference: str | Path) -> Path:
 def _parent_path(name: str, folder: Path, source: str) -> Path:
     if name.endswith(SUFFIXES) or "/" in name:
         candidate = folder / name
-        if candidate.is_file():
+        if yamlfile.is_file(candidate):
             return candidate
     else:
         for suffix in SUFFIXES:
-            if (folder / f"{name}{suffix}").is_file():
+            if yamlfile.is_file(folder / f"{name}{suffix}"):
                 return folder / f"{name}{suffix}"
         if name in packaged_scenarios():
             return packaged_scenarios()[name]
-    known = sorted({p.stem for p in folder.glob("*.y*ml")} | set(packaged_scenarios()))
+    try:
+        beside = {p.stem for p in folder.glob("*.y*ml")} if yamlfile.is_dir(folder) else set()
+    except (OSError, ValueError):
+        beside = set()
+    known = sorted(beside | set(packaged_scenarios()))
     raise InputError(
         "extends",
-        f"no scenario '{name}' next to this file or among the packaged scenarios{nearest(name, known)}",
+        f"no scenario {shown(name)} next to this file or among the packaged scenarios{nearest(name, known)}",
         source,
     )
 
 
 # ------------------------------------------------------------------ reading one file
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys: YAML would silently keep the last one."""
-
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            duplicate = key in seen
-        except TypeError:  # an unhashable key (a list as key): let the constructor report it
-            break
-        if duplicate:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
-
-
 def _read_yaml(path: Path, source: str) -> tuple[Any, str]:
-    """(parsed content, leading comment block)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file", "no such file", source) from None
-    except IsADirectoryError:
-        raise InputError("file", "is a folder; give a scenario file (.yaml)", source) from None
-    except UnicodeDecodeError:
-        raise InputError("file", "is not text (UTF-8); give a YAML scenario file", source) from None
-    except OSError as error:
-        raise InputError("file", f"cannot be read ({error.strerror})", source) from None
-    try:
-        content = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "yaml"
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(where, f"not valid YAML ({problem})", source) from None
+    """(parsed content, leading comment block); InputError naming ``source`` for any failure to read it."""
+    content, text = yamlfile.read(path, source, "scenario")
     return content, leading_comment(text)
 
 
@@ -271,17 +263,15 @@ def leading_comment(text: str) -> str:
 
 def _pydantic_error(error: ValidationError, source: str) -> InputError:
     first = error.errors()[0]
-    loc = [str(part) for part in first["loc"]]
-    field = (loc[0] or "(empty key)") if loc else "top level"
+    loc = [str(part) for part in first["loc"] if str(part) != "[key]"]
+    key = (loc[0] or "(empty key)") if loc else "top level"
     if first["type"] == "extra_forbidden":
-        return InputError(field, f"unknown key{nearest(field, KEYS)}; a scenario takes {', '.join(KEYS)}", source)
+        return InputError(key, f"unknown key{nearest(key, KEYS)}; a scenario takes {', '.join(KEYS)}", source)
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, InputError):
         return InputError(cause.field, cause.message, source)
-    allowed = ScenarioFile.model_fields[field].description if field in ScenarioFile.model_fields else ""
-    value = first.get("input")
-    shown = f"'{value}'" if isinstance(value, str) else repr(value)
-    return InputError(field, f"{shown} is not allowed; use {allowed}", source)
+    allowed = ScenarioFile.model_fields[key].description if key in ScenarioFile.model_fields else "a valid value"
+    return InputError(".".join(loc) or key, pydantic_problem(first, allowed), source)
 
 
 def _check_file(content: Any, source: str) -> ScenarioFile:
@@ -299,7 +289,7 @@ def _check_file(content: Any, source: str) -> ScenarioFile:
     for key in content:
         if not isinstance(key, str):
             raise InputError(
-                str(key), f"unknown key{nearest(str(key), KEYS)}; a scenario takes {', '.join(KEYS)}", source
+                shown(key), f"unknown key{nearest(str(key), KEYS)}; a scenario takes {', '.join(KEYS)}", source
             )
     try:
         spec = ScenarioFile(**content)
@@ -319,11 +309,13 @@ def _state_code(code: Any) -> str:
 
 def _state_values(code: str, values: Any) -> dict[str, Any]:
     if not isinstance(values, Mapping):
-        raise InputError(f"states.{code}", "give a mapping of variable: value, e.g. {threat: 0.9}")
+        raise InputError(
+            f"states.{code}", f"{shown(values)} is not a mapping; give variable: value, e.g. {{threat: 0.9}}"
+        )
     for name in values:
         if name not in STATE_OVERRIDES:
             raise InputError(
-                f"states.{code}.{name}",
+                f"states.{code}.{shorten(str(name))}",
                 f"cannot be set per state{nearest(str(name), STATE_OVERRIDES)}"
                 f"; use one of {', '.join(STATE_OVERRIDES)}",
             )
@@ -334,20 +326,30 @@ def _event(raw: Any, k: int) -> Event:
     field = f"events[{k}]"
     if not isinstance(raw, Mapping):
         raise InputError(
-            field, "each event is a mapping such as {date: 2026-03, type: coercion, target: DNK, size: 0.3}"
+            field,
+            f"{shown(raw)} is not a mapping; each event is a mapping such as "
+            "{date: 2026-03, type: coercion, target: DNK, size: 0.3}",
         )
     for key in raw:
         if not isinstance(key, str):
-            raise InputError(f"{field}.{key}", "field names are words such as date, type, size")
-    if not isinstance(raw.get("type"), str):
-        raise InputError(f"{field}.type", "give the event type as a word; 'cohesion list' shows them")
+            raise InputError(f"{field}.{shown(key)}", "field names are words such as date, type, size")
+    if "type" not in raw:
+        raise InputError(f"{field}.type", f"missing; give the event type, one of {', '.join(sorted(EVENT_TYPES))}")
+    if not isinstance(raw["type"], str):
+        raise InputError(
+            f"{field}.type", f"{shown(raw['type'])} is not an event type; use one of {', '.join(sorted(EVENT_TYPES))}"
+        )
     return make_event(dict(raw), field)
 
 
 # ------------------------------------------------------------------ resolving
 @dataclasses.dataclass
 class _Layer:
-    """Settings merged so far, with the file that set each."""
+    """Settings merged so far, with the file that set each.
+
+    ``files`` lists the sources of the chain, the furthest parent first and the
+    user's file last: a file later in it extends (directly or not) the earlier ones.
+    """
 
     settings: dict[str, Any]
     parameters: dict[str, Any]
@@ -356,25 +358,36 @@ class _Layer:
     origins: dict[str, str]
     event_origins: list[tuple[str, int]]
     chain: list[str]
+    files: list[str] = dataclasses.field(default_factory=list)
+    paths: list[Path] = dataclasses.field(default_factory=list)
 
 
 def _layer(path: Path, source: str, content: Any, chain: tuple[Path, ...]) -> _Layer:
     spec = _check_file(content, source)
     if spec.extends is not None:
         parent_path = _parent_path(spec.extends, path.parent, source)
-        key = parent_path.resolve()
-        if key in chain or key == path.resolve():
+        key = _resolved(parent_path)
+        if key in chain or key == _resolved(path):
             cycle = " -> ".join([p.stem for p in chain] + [path.stem, parent_path.stem])
             raise InputError(
                 "extends",
-                f"'{spec.extends}' makes a cycle ({cycle}); a scenario cannot extend itself or its descendants",
+                f"{shown(spec.extends)} makes a cycle ({shorten(cycle, 120)}); "
+                "a scenario cannot extend itself or its descendants",
+                source,
+            )
+        if len(chain) + 2 > MAX_CHAIN:
+            raise InputError(
+                "extends",
+                f"{shown(spec.extends)} makes a chain of more than {MAX_CHAIN} files; extend a scenario nearer the top",
                 source,
             )
         parent_content, _ = _read_yaml(parent_path, str(parent_path))
-        layer = _layer(parent_path, str(parent_path), parent_content, (*chain, path.resolve()))
+        layer = _layer(parent_path, str(parent_path), parent_content, (*chain, _resolved(path)))
         layer.chain.insert(0, parent_path.stem)
     else:
         layer = _Layer({}, {}, {}, [], {}, [], [])
+    layer.files.append(source)
+    layer.paths.append(_resolved(path))
     for key in SETTINGS:
         value = getattr(spec, key)
         if value is not None:
@@ -393,45 +406,75 @@ def _layer(path: Path, source: str, content: Any, chain: tuple[Path, ...]) -> _L
     return layer
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop, a name the system refuses
+        return path.absolute()
+
+
 def load(reference: str | Path) -> Scenario:
-    """Read, check and resolve a scenario file (a path, or the name of a packaged scenario)."""
+    """Read, check and resolve a scenario file (a path, or the name of a packaged scenario).
+
+    Raises InputError naming the file and the field for anything wrong with the
+    file or its parents, whatever broke: reading, decoding, parsing, nesting.
+    """
     path = find(reference)
-    source = str(reference) if Path(reference).is_file() else str(path)
+    source = str(reference) if yamlfile.is_file(reference) else str(path)
     content, story = _read_yaml(path, source)
     return _resolve(path, source, content, story)
 
 
 def from_mapping(content: Any, source: str = "scenario", folder: str | Path = ".", story: str = "") -> Scenario:
     """Resolve a scenario given as parsed YAML (``extends`` is looked up in ``folder``)."""
+    yamlfile.check_shape(content, source)
     return _resolve(Path(folder) / f"{source}.yaml", source, content, story)
 
 
 def _resolve(path: Path, source: str, content: Any, story: str) -> Scenario:
-    layer = _layer(path, source, content, ())
+    try:
+        layer = _layer(path, source, content, ())
+    except RecursionError:  # a safety net: MAX_CHAIN and the nesting limit keep the recursion shallow
+        raise InputError("extends", "the chain of parent scenarios is too long or nested too deeply", source) from None
     values = {**DEFAULTS, **layer.settings}
     origins = layer.origins
+    rank = {file: i for i, file in enumerate(layer.files)}  # a higher rank extends a lower one
     start, end = parse_month(values["start"]), parse_month(values["end"])
     if end < start:
+        # Blame the setting written in the file further down the chain: the other one came with a parent.
+        if rank.get(origins.get("start"), -1) > rank.get(origins.get("end"), -1):
+            raise InputError(
+                "start",
+                f"{values['start']} is after end {values['end']}{_set_in(origins, 'end', origins['start'])}; "
+                "start must be on or before end",
+                origins["start"],
+            )
         raise InputError(
             "end",
-            f"{values['end']} is before start {values['start']}; end must be on or after start",
+            f"{values['end']} is before start {values['start']}{_set_in(origins, 'start', origins.get('end'))}; "
+            "end must be on or after start",
             origins.get("end", source),
         )
     for event, (origin, k) in zip(layer.events, layer.event_origins, strict=True):
         if start <= event.month <= end:
             continue
         bound = "start" if event.month < start else "end"
-        if origins.get(bound, origin) != origin:
-            # An inherited event falls outside a horizon narrowed by a child: the child's setting is the error.
+        setter = origins.get(bound)
+        if setter is not None and rank[setter] > rank[origin]:
+            # A child narrowed the horizon of a parent's event: the child's setting is the error.
             raise InputError(
                 bound,
-                f"{values[bound]} leaves out inherited events[{k}] of {origin} "
-                f"({event.type}, {event.date}); the run must include every event",
-                origins[bound],
+                f"{values[bound]} leaves out events[{k}] ({event.type}, {event.date}) of {origin}, "
+                f"which this file extends; the run must include every event",
+                setter,
             )
         raise InputError(
             f"events[{k}].date",
-            f"{event.date} is outside the run {values['start']} to {values['end']}; move it or widen start/end",
+            f"{event.date} is outside the run {values['start']} to {values['end']}"
+            f"{_set_in(origins, bound, origin)}; move the event or set {bound} in this file"
+            if setter is not None and setter != origin
+            else f"{event.date} is outside the run {values['start']} to {values['end']}; "
+            f"move the event or widen start/end",
             origin,
         )
     scenario = Scenario(
@@ -452,7 +495,64 @@ def _resolve(path: Path, source: str, content: Any, story: str) -> Scenario:
         event_origins=tuple(layer.event_origins),
     )
     _dry_build(scenario)
-    return scenario
+    notes = _accession_notes(scenario) + _prelude_note(scenario, layer.paths)
+    return dataclasses.replace(scenario, notes=tuple(notes)) if notes else scenario
+
+
+def _set_in(origins: dict[str, str], setting: str, here: str | None) -> str:
+    """' (start set in parent.yaml)' when another file set it, ' (start by default)' when none did."""
+    setter = origins.get(setting)
+    if setter is None:
+        return f" ({setting} by default)"
+    return "" if setter == here else f" ({setting} set in {setter})"
+
+
+def _accession_notes(scenario: Scenario) -> list[str]:
+    """A note for each accession of a state that is already in the body at that date (it changes nothing)."""
+    accessions = [(k, e) for k, e in enumerate(scenario.events) if e.type == "accession"]
+    if not accessions:
+        return []
+    data = load_states()
+    start_year = parse_month(scenario.start) // 12
+    members = {
+        "eu": set(np.array(data.iso3)[data.eu_member & ~(data.eu_accession_year >= start_year)]),
+        "nato": set(np.array(data.iso3)[data.nato_member & ~(data.nato_accession_year >= start_year)]),
+    }
+    notes = []
+    # Events of one month apply in the order given, months in date order (as the model does).
+    for k, event in sorted(accessions, key=lambda pair: pair[1].month):
+        body = members[event.body]
+        if event.state in body:
+            origin, index = scenario.event_origins[k]
+            notes.append(
+                f"warning: {origin}: events[{index}]: {event.state} is already in {event.body.upper()} "
+                f"in {event.date}; the accession changes nothing (the events log says no_change)"
+            )
+        body.add(event.state)
+    return notes
+
+
+def _prelude_note(scenario: Scenario, paths: list[Path]) -> list[str]:
+    """A note when a scenario starts inside the period of the 2025 record without extending it."""
+    prelude_path = packaged_scenarios().get(PRELUDE)
+    if prelude_path is None or _resolved(prelude_path) in paths:
+        return []
+    try:
+        prelude = load(prelude_path)
+    except InputError:  # a damaged installation: nothing to compare with
+        return []
+    start, end = parse_month(scenario.start), parse_month(scenario.end)
+    if not parse_month(prelude.start) <= start <= max(e.month for e in prelude.events):
+        return []
+    own = [e.model_dump() for e in scenario.events]
+    missing = [e for e in prelude.events if start <= e.month <= end and e.model_dump() not in own]
+    if not missing:
+        return []
+    listed = ", ".join(f"{e.type} {e.date}" for e in missing)
+    return [
+        f"note: {scenario.source}: start: {scenario.start} without the record of 2025 in {PRELUDE} "
+        f"({listed}); to keep it, add 'extends: baseline' (or 'extends: {PRELUDE}')"
+    ]
 
 
 def _dry_build(scenario: Scenario) -> None:

@@ -45,7 +45,7 @@ BAD_FILES = [
     ("zero_replications", "replications: 0\n", "replications", "1 to"),
     ("negative_replications", "replications: -4\n", "replications", "1 to"),
     ("float_replications", "replications: 2.5\n", "replications", "whole number"),
-    ("negative_seed", "seed: -1\n", "seed", "0 or more"),
+    ("negative_seed", "seed: -1\n", "seed", "a whole number from 0 to"),
     (
         "unknown_parameter",
         "parameters: {confidence_bond: 0.3}\n",
@@ -59,7 +59,7 @@ BAD_FILES = [
         "event_out_of_range",
         "events:\n  - {date: 2026-01, type: coercion, target: DNK, size: 3}\n",
         "events[0].size",
-        "less than or equal to 1",
+        "3 is not allowed; use a number above 0, up to 1",
     ),
     ("missing_event_field", "events:\n  - {date: 2026-01, type: coercion, size: 0.3}\n", "events[0].target", "missing"),
     (

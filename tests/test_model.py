@@ -85,7 +85,7 @@ def test_parameter_overrides_by_name_and_bad_ones_are_refused():
         AllianceModel(confidence_bund=0.3)
     with pytest.raises(InputError, match="out of range"):
         AllianceModel(confidence_bound=7.0)
-    with pytest.raises(InputError, match="is a str"):
+    with pytest.raises(InputError, match="is text; use a number from 0.05 to 1"):
         AllianceModel(confidence_bound="wide")
     with pytest.raises(InputError, match="one of unanimity, qmv"):
         AllianceModel(eu_cfsp_rule="majority")

@@ -169,10 +169,19 @@ def test_a_bad_state_value_found_by_the_model_is_blamed_on_the_file_that_set_it(
     assert (error.value.source, error.value.field) == (parent, "states.POL.threat")
 
 
-def test_yaml_dates_and_lower_case_codes_are_accepted(tmp_path):
-    scenario = load(write(tmp_path, "dates", "start: 2025-01-15\nend: 2026-06\nstates: {pol: {threat: 0.8}}\n"))
+def test_lower_case_codes_are_accepted(tmp_path):
+    scenario = load(write(tmp_path, "codes", "start: 2025-01\nend: 2026-06\nstates: {pol: {threat: 0.8}}\n"))
     assert (scenario.start, scenario.end) == ("2025-01", "2026-06")
     assert scenario.states == {"POL": {"threat": 0.8}}
+
+
+@pytest.mark.parametrize("written", ["2035-12-31", "'2035-12-31'", '"2035-12-31"', "2035-12-31 10:00:00"])
+def test_a_full_date_is_refused_quoted_or_not_not_cut_to_its_month(tmp_path, written):
+    path = write(tmp_path, "full_date", f"end: {written}\n")
+    with pytest.raises(InputError) as error:
+        load(path)
+    assert (error.value.source, error.value.field) == (path, "end")
+    assert "is a full date; write the year-month YYYY-MM (e.g. 2035-12)" in error.value.message
 
 
 # ---------------------------------------------------------------- never a traceback

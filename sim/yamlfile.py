@@ -1,0 +1,129 @@
+"""Reading the YAML files a user writes (scenarios, experiments): any failure is bad input.
+
+:func:`read` returns the parsed content of a file, or raises
+:class:`~sim.errors.InputError` naming the file, whatever went wrong: the
+operating system (no such file, a folder, a name too long, no permission),
+the encoding (not UTF-8), the YAML (syntax, duplicate keys, unhashable keys),
+the shape (nested deeper than :data:`MAX_DEPTH` levels, a self-referencing
+alias, more than :data:`MAX_VALUES` values once aliases are expanded).
+
+The loader is PyYAML's safe loader (no arbitrary objects) with three
+changes: a key written twice in one mapping is refused (YAML would keep the
+last silently); merge keys (``<<: *defaults``) work as in standard YAML, the
+keys written beside them overriding the merged ones; and a full date such
+as ``2035-12-31`` stays the text it was written as (PyYAML would make a
+date of it), so that the unquoted and the quoted form get the same answer
+from the field that reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import InputError
+
+MAX_DEPTH = 32  # a scenario needs 4 levels (states.POL.threat), an experiment with an inline scenario 6
+MAX_VALUES = 200_000  # values in one file once aliases are expanded (a scenario holds a few hundred)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, supports merge keys and keeps full dates as text."""
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = "<<" if key_node.tag == _MERGE_TAG else loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key (a list as key): the constructor reports it
+            break
+        if duplicate:
+            shown = str(key) if len(str(key)) <= 40 else str(key)[:37] + "..."
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{shown}'", key_node.start_mark)
+        seen.add(key)
+    # SafeConstructor.construct_mapping merges '<<' keys first; the keys written beside them win.
+    return loader.construct_mapping(node, deep=deep)
+
+
+Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def parse(text: str, source: str) -> Any:
+    """Parse YAML text; InputError naming ``source`` and the line for anything that is not usable YAML."""
+    try:
+        content = yaml.load(text, Loader=Loader)  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "yaml"
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(where, f"not valid YAML ({problem})", source) from None
+    except RecursionError:
+        raise InputError("top level", f"nested too deeply; a file takes at most {MAX_DEPTH} levels", source) from None
+    check_shape(content, source)
+    return content
+
+
+def check_shape(content: Any, source: str) -> None:
+    """Refuse content nested deeper than MAX_DEPTH (or referring to itself) or larger than MAX_VALUES values."""
+    stack: list[tuple[Any, int]] = [(content, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise InputError(
+                "top level",
+                f"holds more than {MAX_VALUES:,} values once YAML aliases are expanded; write a smaller file",
+                source,
+            )
+        if isinstance(value, Mapping | list):
+            if depth > MAX_DEPTH:
+                raise InputError(
+                    "top level",
+                    f"nested too deeply (or an alias refers to itself); a file takes at most {MAX_DEPTH} levels",
+                    source,
+                )
+            items = value.values() if isinstance(value, Mapping) else value
+            stack.extend((item, depth + 1) for item in items)
+
+
+def read(path: str | Path, source: str, what: str = "scenario") -> tuple[Any, str]:
+    """(parsed content, text) of a user's YAML file; InputError naming ``source`` for any failure.
+
+    ``what`` names the kind of file in messages ("scenario", "experiment").
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file", f"no such file; give a {what} file (.yaml)", source) from None
+    except IsADirectoryError:
+        raise InputError("file", f"is a folder; give a {what} file (.yaml)", source) from None
+    except UnicodeDecodeError:
+        raise InputError("file", f"is not text (UTF-8); give a YAML {what} file", source) from None
+    except OSError as error:
+        raise InputError("file", f"cannot be read ({error.strerror or type(error).__name__})", source) from None
+    return parse(text, source), text
+
+
+def is_file(path: str | Path) -> bool:
+    """Whether ``path`` is a file; False (not an exception) for a name the system cannot even look up."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
+
+
+def is_dir(path: str | Path) -> bool:
+    """Whether ``path`` is a folder; False for a name the system cannot look up."""
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):
+        return False
