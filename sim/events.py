@@ -63,7 +63,7 @@ class Event(BaseModel):
 
 
 def _iso3(value: Any) -> str:
-    return check_iso3(value.upper() if isinstance(value, str) else value, "state")
+    return check_iso3(value, "state")
 
 
 class UsTroops(Event):

@@ -476,7 +476,7 @@ def _value_kind(annotation: Any) -> str:
 
 def _bounds(factor: Factor, spec: Any, design: str, field: str) -> tuple[Any, Any]:
     if factor.kind not in ("float", "int"):
-        raise InputError(field, f"a {design} design samples numbers; this factor takes {factor.kind}: use design: grid")
+        raise InputError(field, f"a {design} design samples numbers; '{factor.name}' is not numeric: use design: grid")
     if spec == "range":
         if factor.parameter is None:
             raise InputError(field, "'range' means a parameter's registered range; give an event field [low, high]")

@@ -31,11 +31,16 @@ MAX_VALUES = 200_000  # values in one file once aliases are expanded (a scenario
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: fast, and it stops deep nesting at once, where the
+# pure-Python scanner takes seconds; the constructors (below) are the same either way.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_SafeLoader):
     """SafeLoader that refuses duplicate keys, supports merge keys and keeps full dates as text."""
 
 
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _mapping_without_duplicates(loader: Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: set = set()
     for key_node, _ in node.value:
         key = "<<" if key_node.tag == _MERGE_TAG else loader.construct_object(key_node, deep=deep)
@@ -52,7 +57,7 @@ def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode,
 
 
 Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
-Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.constructor.SafeConstructor.construct_yaml_str)
 
 
 def parse(text: str, source: str) -> Any:
@@ -63,6 +68,10 @@ def parse(text: str, source: str) -> Any:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "yaml"
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if "nesting depth" in problem:  # libyaml's own limit
+            raise InputError(
+                "top level", f"nested too deeply; a file takes at most {MAX_DEPTH} levels", source
+            ) from None
         raise InputError(where, f"not valid YAML ({problem})", source) from None
     except RecursionError:
         raise InputError("top level", f"nested too deeply; a file takes at most {MAX_DEPTH} levels", source) from None

@@ -158,7 +158,7 @@ def test_event_factor_targets_every_event_of_its_type_or_one_by_index(tmp_path: 
         ({"replications": 0}, "replications", "not allowed"),
         ({"outputs": {"model": ["cohesoin"]}}, "outputs.model", "did you mean 'cohesion'"),
         ({"outputs": {"agents": "weekly"}}, "outputs.agents", "none, final, yearly, monthly"),
-        ({"scenario": "no_such_scenario"}, "file", "no such file"),
+        ({"scenario": "no_such_scenario"}, "scenario", "no scenario file 'no_such_scenario' next to this experiment"),
     ],
 )
 def test_bad_experiment_files_name_file_and_field(tmp_path: Path, changes: dict, field: str, fragment: str) -> None:
@@ -167,8 +167,7 @@ def test_bad_experiment_files_name_file_and_field(tmp_path: Path, changes: dict,
         load(path)
     assert caught.value.field == field
     assert fragment in caught.value.message
-    if field != "file":
-        assert caught.value.source == str(path)
+    assert caught.value.source == str(path)
 
 
 def test_inline_scenario_errors_point_into_the_experiment_file(tmp_path: Path) -> None:

@@ -1,0 +1,474 @@
+"""Bad input is bad input, whatever breaks: one line naming the user's file and field, exit 2, never a traceback.
+
+Each test is one example of a kind of fault (issue "Hardening"): a failure to
+read or parse (operating system, recursion, decoding, YAML), a message that
+blames the wrong file or field, the library's own wording, a value echoed at
+full length, a suggestion that misleads, and values that do not mean what
+they say (fractions of whole numbers, no-op events, a silently dropped record).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sim import AllianceModel
+from sim.cli import main
+from sim.designs import Axis, points, whole_numbers
+from sim.errors import InputError
+from sim.experiment import from_mapping as experiment_from_mapping
+from sim.experiment import load as load_experiment
+from sim.params import PARAMETERS
+from sim.scenario import from_mapping, load
+
+# The schema library's own phrasing: none of it may reach a user.
+LIBRARY_WORDING = re.compile(
+    r"Input should|String should|should have at (most|least)|valid (list|dictionary|integer|number|string|boolean)"
+    r"|Value error|Assertion failed|\[type=|pydantic|Traceback"
+)
+LONG = "x" * 300
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, list[str], str]:
+    """(exit code, stderr lines, stdout) of ``cohesion argv`` run in this process."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.err.splitlines(), captured.out
+
+
+def one_error(capsys, *argv: str) -> str:
+    code, lines, _ = run_cli(capsys, *argv)
+    assert code == 2, lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: "), lines
+    assert not LIBRARY_WORDING.search(lines[0]), lines[0]
+    return lines[0]
+
+
+def write(folder: Path, name: str, text: str) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# ---------------------------------------------------------------- whatever breaks
+@pytest.mark.parametrize(
+    "argv",
+    [["validate", LONG], ["run", LONG], ["sweep", LONG], ["plot", LONG], ["analyze", LONG], ["compare", LONG, LONG]],
+    ids=["validate", "run", "sweep", "plot", "analyze", "compare"],
+)
+def test_a_command_line_path_of_300_characters_is_bad_input(capsys, argv):
+    line = one_error(capsys, *argv)
+    assert "xxxxxxxx...xxxxxxxx" in line, "the name is shown, cut in the middle"
+    assert re.search(r": (file|folder): ", line), line
+
+
+def test_an_extends_value_of_300_characters_is_bad_input(tmp_path, capsys):
+    path = write(tmp_path, "child.yaml", f"extends: {LONG}\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: extends: no scenario 'xxx")
+    assert "...'" in line and len(line) < 250
+
+
+def test_deeply_nested_yaml_is_bad_input(tmp_path, capsys):
+    for name, text in [
+        ("flow.yaml", "events: " + "[" * 3000 + "]" * 3000 + "\n"),  # beyond the parser's recursion
+        ("nested.yaml", "states: " + "{a: " * 40 + "1" + "}" * 40 + "\n"),  # beyond the nesting limit
+        ("alias.yaml", "events: &loop [*loop]\n"),  # an alias that contains itself
+    ]:
+        path = write(tmp_path, name, text)
+        line = one_error(capsys, "validate", path)
+        assert line.startswith(f"error: {path}: top level: nested too deeply"), line
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded(tmp_path, capsys):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
+    path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    assert "more than 200,000 values" in one_error(capsys, "validate", path)
+
+
+def test_a_long_chain_of_extends_is_bad_input(tmp_path, capsys):
+    for k in range(30):
+        write(tmp_path, f"s{k}.yaml", f"extends: s{k + 1}\n" if k < 29 else "name: s29\n")
+    line = one_error(capsys, "validate", str(tmp_path / "s0.yaml"))
+    assert ": extends: 's" in line and "a chain of more than 20 files" in line
+
+
+def test_an_experiment_file_that_is_not_text_or_not_yaml_is_bad_input(tmp_path, capsys):
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"design: grid\n\xff\xfe\x81")
+    assert f"{binary}: file: is not text (UTF-8)" in one_error(capsys, "sweep", str(binary))
+    duplicate = write(tmp_path, "twice.yaml", "design: grid\ndesign: lhs\n")
+    assert f"{duplicate}: line 2: not valid YAML (duplicate key 'design')" in one_error(capsys, "sweep", duplicate)
+
+
+# ---------------------------------------------------------------- blame the user's file and field
+def test_an_event_before_an_inherited_start_is_the_childs_event_not_the_preludes_start(tmp_path, capsys):
+    path = write(tmp_path, "child.yaml", "extends: baseline\nevents:\n  - {date: 2024-02, type: ceasefire}\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: events[0].date: 2024-02 is outside the run 2025-01 to 2035-12"), line
+    assert "start set in" in line and "prelude_2025.yaml)" in line
+    assert "inherited" not in line
+
+
+def test_a_child_start_after_the_inherited_end_blames_the_childs_start(tmp_path, capsys):
+    path = write(tmp_path, "late.yaml", "extends: baseline\nstart: 2036-01\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: start: 2036-01 is after end 2035-12 (end set in "), line
+
+
+def test_a_child_end_before_the_inherited_start_blames_the_childs_end(tmp_path, capsys):
+    path = write(tmp_path, "early.yaml", "extends: baseline\nend: 2024-12\n")
+    assert one_error(capsys, "validate", path).startswith(f"error: {path}: end: 2024-12 is before start 2025-01")
+
+
+def test_a_child_that_narrows_the_horizon_is_still_blamed_for_the_parents_event(tmp_path, capsys):
+    write(tmp_path, "parent.yaml", "events:\n  - {date: 2030-01, type: ceasefire}\n")
+    child = write(tmp_path, "child.yaml", "extends: parent\nend: 2029-12\n")
+    line = one_error(capsys, "validate", child)
+    assert line.startswith(f"error: {child}: end: 2029-12 leaves out events[0] (ceasefire, 2030-01) of "), line
+
+
+def test_an_unknown_scenario_in_an_experiment_names_the_experiment_file_and_field(tmp_path, capsys):
+    path = write(tmp_path, "exp.yaml", "scenario: bogus\ndesign: grid\nfactors: {confidence_bound: [0.1, 0.2]}\n")
+    for command in ("validate", "sweep"):
+        line = one_error(capsys, command, path)
+        assert line.startswith(f"error: {path}: scenario: no scenario file 'bogus' next to this experiment file"), line
+        assert "baseline" in line
+
+
+def test_a_single_value_where_a_list_is_needed_shows_the_list(tmp_path, capsys):
+    path = write(tmp_path, "t.yaml", "events:\n  - {date: 2026-02, type: hybrid_campaign, targets: EST}\n")
+    line = one_error(capsys, "validate", path)
+    assert line == f"error: {path}: events[0].targets: 'EST' is not a list; write a list, e.g. [EST]"
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("UK", "GBR"),
+        ("Britain", "GBR"),
+        ("Great Britain", "GBR"),
+        ("Holland", "NLD"),
+        ("the Netherlands", "NLD"),
+        ("Czech Republic", "CZE"),
+        ("Czechia", "CZE"),
+        ("Turkey", "TUR"),
+        ("Türkiye", "TUR"),
+        ("Germany", "DEU"),
+        ("DE", "DEU"),
+        ("US", "USA"),
+        ("DNKK", "DNK"),
+    ],
+)
+def test_states_are_suggested_by_name_and_short_form(tmp_path, capsys, written, code):
+    path = write(tmp_path, "c.yaml", f"events:\n  - {{date: 2026-02, type: coercion, target: {written}, size: 0.2}}\n")
+    line = one_error(capsys, "validate", path)
+    assert f"events[0].target: '{written}' is not a state of the model (did you mean '{code}', " in line, line
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "fragment"),
+    [
+        ("replications: [3]\n", "replications", "[3] is a list; use a whole number from 1 to 100000"),
+        ("replications: 2.5\n", "replications", "2.5 is not a whole number; use a whole number from 1 to 100000"),
+        ("seed: 99999999999999999999999\n", "seed", "is too large; use a whole number from 0 to 9223372036854775807"),
+        ("name: [a]\n", "name", "[a] is a list; use a name of 1 to 80 letters"),
+        (
+            "name: " + "n" * 90 + "\n",
+            "name",
+            "'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...' is not allowed; use a name of 1 to 80",
+        ),
+        ("description: {a: 1}\n", "description", "{a: 1} is a mapping; use text"),
+        ("events: {date: 2026-01}\n", "events", "{date: 2026-01} is a mapping; use a list of events"),
+        ("parameters: [1]\n", "parameters", "[1] is a list; use a mapping of parameter: value"),
+        ("parameters: {confidence_bound: .nan}\n", "parameters.confidence_bound", ".nan is not a finite number"),
+        ("parameters: {confidence_bound: -.inf}\n", "parameters.confidence_bound", "-.inf is not a finite number"),
+        ("parameters: {eu_cfsp_rule: [qmv]}\n", "parameters.eu_cfsp_rule", "[qmv] is not allowed; use one of"),
+        (
+            "events:\n  - {date: 2026-01, type: us_troops, change: -0.5, unit: percent}\n",
+            "events[0].unit",
+            "'percent' is not allowed; use one of fraction, thousands",
+        ),
+        (
+            "events:\n  - {date: 2026-01, type: us_troops, change: -0.5, over_months: 2.5}\n",
+            "events[0].over_months",
+            "2.5 is not a whole number; use a whole number from 1 to 120",
+        ),
+        (
+            "events:\n  - {date: 2026-01, type: us_troops, change: '-0.5'}\n",
+            "events[0].change",
+            "'-0.5' is text; use a number",
+        ),
+        (
+            "events:\n  - {date: 2026-01, type: ceasefire_pressure, level: 0.5, endorsement_vote: 1}\n",
+            "events[0].endorsement_vote",
+            "1 is a number; use true or false",
+        ),
+        (
+            "events:\n  - {date: 2026-01, type: coercion, size: 0.3}\n",
+            "events[0].target",
+            "missing; a coercion event needs it: an ISO3 code of the model",
+        ),
+        (
+            "events:\n  - {date: 2026-01, type: us_troops, change: 5}\n",
+            "events[0].change",
+            "5.0 is out of range for unit fraction; use a number from -1 to 2",
+        ),
+        ("events:\n  - {date: 2026-01, size: 0.3}\n", "events[0].type", "missing; give the event type, one of"),
+        ("start: 2026\n", "start", "2026 is not a year-month; write YYYY-MM"),
+        ("end: 2035-12-31\n", "end", "'2035-12-31' is a full date; write the year-month YYYY-MM (e.g. 2035-12)"),
+        ("end: '2035-12-31'\n", "end", "'2035-12-31' is a full date; write the year-month YYYY-MM (e.g. 2035-12)"),
+    ],
+)
+def test_messages_say_what_was_given_and_what_is_allowed_in_our_words(tmp_path, capsys, text, field, fragment):
+    path = write(tmp_path, "s.yaml", text)
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: {field}: "), line
+    assert fragment in line, line
+
+
+def test_every_allowed_text_of_a_number_field_matches_what_the_field_accepts():
+    """For each bounded event field: the bounds the message states are accepted, a step beyond them refused."""
+    from sim.events import EVENT_TYPES, allowed, make_event
+
+    base = {
+        "us_troops": {"change": 0.1},
+        "article5_doubt": {"size": 0.1},
+        "us_reassurance": {"size": 0.1},
+        "ceasefire_pressure": {"level": 0.5},
+        "ceasefire": {},
+        "russia_aggression": {"level": 0.5},
+        "hybrid_campaign": {},
+        "coercion": {"target": "DNK", "size": 0.1},
+        "election": {"state": "POL", "government": "mainstream"},
+        "accession": {"state": "UKR", "body": "eu"},
+        "set": {"parameter": "confidence_bound", "value": 0.3},
+    }
+    checked = 0
+    for kind, cls in EVENT_TYPES.items():
+        for name in cls.model_fields:
+            text = allowed(kind, name)
+            match = re.match(r"a (whole )?number (from|above) (-?[\d.]+),? (to|up to) (-?[\d.]+)", text)
+            if not match or (kind, name) in (("russia_aggression", "change"),):
+                continue
+            low, high = float(match.group(3)), float(match.group(5))
+            whole = match.group(1) is not None
+            spec = {"type": kind, "date": "2026-01", **base[kind]}
+            if kind == "russia_aggression":
+                spec.pop("level")
+            step = 1 if whole else 1e-9
+            inclusive_low = match.group(2) == "from"
+            for value, ok in ((low, inclusive_low), (high, True), (low - step, False), (high + step, False)):
+                value = int(value) if whole else value
+                try:
+                    make_event({**spec, name: value})
+                    accepted = True
+                except InputError:
+                    accepted = False
+                assert accepted == ok, (kind, name, text, value)
+            checked += 1
+    assert checked >= 10
+
+
+def test_parameter_allowed_texts_match_the_checks():
+    for spec in PARAMETERS.values():
+        if spec.is_categorical:
+            for choice in spec.choices:
+                assert spec.check(choice) == choice
+            with pytest.raises(InputError, match=re.escape(spec.allowed())):
+                spec.check("none of those")
+            continue
+        assert spec.check(spec.low) == spec.low and spec.check(spec.high) == spec.high
+        for outside in (spec.low - 1, spec.high + 1):
+            with pytest.raises(InputError, match=re.escape(spec.allowed())):
+                spec.check(outside)
+
+
+def test_a_long_value_is_echoed_short_and_on_one_line(tmp_path, capsys):
+    value = "DNK " + "y" * 500 + "\\nsecond line"
+    path = write(tmp_path, "long.yaml", f'events:\n  - {{date: 2026-01, type: coercion, target: "{value}", size: 1}}\n')
+    line = one_error(capsys, "validate", path)
+    echoed = re.search(r"'([^']*)' is not a state", line).group(1)
+    assert len(echoed) <= 40 and echoed.endswith("...")
+    unknown_key = write(tmp_path, "key.yaml", "k" * 400 + ": 1\n")
+    assert len(one_error(capsys, "validate", unknown_key)) < 400
+
+
+# ---------------------------------------------------------------- YAML: merge keys and dates
+def test_merge_keys_work_as_standard_yaml_and_duplicate_keys_are_still_refused(tmp_path, capsys):
+    merged = write(
+        tmp_path,
+        "merged.yaml",
+        "events:\n"
+        "  - &coerce {date: 2026-01, type: coercion, target: DNK, size: 0.2}\n"
+        "  - {<<: *coerce, date: 2026-03}\n"
+        "  - <<: *coerce\n"
+        "    date: 2026-05\n"
+        "    size: 0.4\n",
+    )
+    scenario = load(merged)
+    assert [(e.date, e.target, e.size) for e in scenario.events] == [
+        ("2026-01", "DNK", 0.2),
+        ("2026-03", "DNK", 0.2),
+        ("2026-05", "DNK", 0.4),
+    ]
+    code, _, out = run_cli(capsys, "validate", merged)
+    assert code == 0 and "3 events" in out
+    twice = write(tmp_path, "twice.yaml", "events:\n  - {date: 2026-01, type: ceasefire, date: 2026-02}\n")
+    assert "not valid YAML (duplicate key 'date')" in one_error(capsys, "validate", twice)
+    merged_twice = write(
+        tmp_path, "merged_twice.yaml", "events:\n  - &e {date: 2026-01, type: ceasefire}\n  - {<<: *e, <<: *e}\n"
+    )
+    assert "duplicate key '<<'" in one_error(capsys, "validate", merged_twice)
+
+
+def test_merge_keys_in_an_experiment_file(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text(
+        "scenario: {extends: baseline, end: 2026-12, events: [&e {date: 2026-02, type: article5_doubt, size: 0.1},"
+        " {<<: *e, date: 2026-06}]}\n"
+        "design: grid\nfactors: {events.article5_doubt.size: [0.1, 0.2]}\n"
+    )
+    experiment = load_experiment(path)
+    assert [f.targets for f in experiment.factors] == [(3, 4)]
+
+
+# ---------------------------------------------------------------- values that mean what they say
+WHOLE_NUMBER_PARAMETERS = ("budget_month", "pledge_deadline_year", "veto_delay_months")
+
+
+def test_every_parameter_the_model_uses_as_a_whole_number_is_declared_one():
+    source = "\n".join(p.read_text() for p in (Path(__file__).resolve().parent.parent / "sim").rglob("*.py"))
+    truncated = set(re.findall(r"int\((?:self\.)?p\[\"(\w+)\"\]\)", source))
+    assert truncated, "the pattern must find the model's whole-number parameters"
+    assert truncated <= set(WHOLE_NUMBER_PARAMETERS)
+    assert {name for name, spec in PARAMETERS.items() if spec.integer} == set(WHOLE_NUMBER_PARAMETERS)
+
+
+@pytest.mark.parametrize("name", WHOLE_NUMBER_PARAMETERS)
+def test_a_fraction_of_a_whole_number_parameter_is_refused(tmp_path, capsys, name):
+    spec = PARAMETERS[name]
+    path = write(tmp_path, "p.yaml", f"parameters: {{{name}: {spec.low + 0.5}}}\n")
+    line = one_error(capsys, "validate", path)
+    assert line == (
+        f"error: {path}: parameters.{name}: {spec.low + 0.5} is not a whole number; "
+        f"use a whole number from {spec.low:g} to {spec.high:g}"
+    )
+    scenario = from_mapping({"parameters": {name: float(spec.high)}})
+    assert scenario.parameters[name] == spec.high and isinstance(scenario.parameters[name], int)
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol", "morris"])
+def test_sampled_designs_draw_every_whole_number_of_the_range_the_top_one_included(design):
+    axes = [Axis("budget_month", low=1, high=12, integer=True), Axis("x", low=0.0, high=1.0)]
+    samples = {"lhs": 600, "sobol": 256, "morris": 100}[design]
+    table = points(design, axes, samples, seed=7, options={})
+    months = table["budget_month"]
+    assert months.dtype == "int64"
+    assert set(months) <= set(range(1, 13))
+    if design == "morris":  # four levels: 1, 5, 9 and the top, 12
+        assert set(months) == {1, 5, 9, 12}
+    else:
+        counts = months.value_counts()
+        assert set(counts.index) == set(range(1, 13))
+        assert counts.min() >= 0.6 * len(months) / 12, counts.to_dict()
+    again = points(design, axes, samples, seed=7, options={})
+    assert again.equals(table), "same seed, same points"
+
+
+def test_whole_numbers_cut_the_range_into_equal_bins():
+    values = np.linspace(1, 12, 12 * 1000 + 1)
+    mapped = whole_numbers(values, 1, 12)
+    counts = np.bincount(mapped)[1:]
+    assert mapped.min() == 1 and mapped.max() == 12 and counts.max() - counts.min() <= 1
+
+
+def test_a_sweep_records_the_whole_number_it_ran(tmp_path):
+    experiment = experiment_from_mapping(
+        {
+            "scenario": {"end": "2025-06"},
+            "design": "lhs",
+            "samples": 24,
+            "seed": 3,
+            "factors": {"budget_month": "range", "pledge_deadline_year": [2030, 2040]},
+        }
+    )
+    table = experiment.points()
+    assert str(table["budget_month"].dtype) == "int64" and str(table["pledge_deadline_year"].dtype) == "int64"
+    assert table["budget_month"].max() == 12 and table["pledge_deadline_year"].max() == 2040
+    factor = experiment.factors[0]
+    for value in table["budget_month"]:
+        parameters: dict = {}
+        factor.apply(parameters, [], experiment.factors[0].canonical(value))
+        assert parameters["budget_month"] == value
+    grid = experiment_from_mapping(
+        {
+            "scenario": {"end": "2025-06"},
+            "design": "grid",
+            "factors": {"budget_month": {"low": 1, "high": 12, "levels": 4}},
+        }
+    )
+    assert list(grid.points()["budget_month"]) == [1, 5, 8, 12]
+    with pytest.raises(InputError, match="11.99 is not a whole number"):
+        experiment_from_mapping(
+            {"scenario": {"end": "2025-06"}, "design": "grid", "factors": {"budget_month": [1, 11.99]}}
+        )
+
+
+def test_an_accession_of_a_member_is_a_warning_and_logged_as_no_change(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "join.yaml",
+        "extends: baseline\nend: 2026-06\nevents:\n"
+        "  - {date: 2026-02, type: accession, state: POL, body: nato}\n"
+        "  - {date: 2026-03, type: accession, state: UKR, body: eu}\n"
+        "  - {date: 2026-04, type: accession, state: UKR, body: eu}\n",
+    )
+    code, lines, out = run_cli(capsys, "validate", path)
+    assert code == 0 and out.startswith(f"ok: {path}")
+    assert lines == [
+        f"warning: {path}: events[0]: POL is already in NATO in 2026-02; the accession changes nothing "
+        "(the events log says no_change)",
+        f"warning: {path}: events[2]: UKR is already in EU in 2026-04; the accession changes nothing "
+        "(the events log says no_change)",
+    ]
+    log = load(path).build_model(0).run().log_dataframe()
+    joins = log[log["item"] == "accession"][["date", "outcome"]].astype(str).values.tolist()
+    assert joins == [["2026-02", "no_change"], ["2026-03", "applied"], ["2026-04", "no_change"]]
+
+
+def test_an_election_for_the_usa_is_refused_naming_the_us_events(tmp_path, capsys):
+    path = write(
+        tmp_path, "e.yaml", "events:\n  - {date: 2026-01, type: election, state: usa, government: mainstream}\n"
+    )
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: events[0].state: the USA has no election in the model")
+    assert "us_troops, article5_doubt, us_reassurance, ceasefire_pressure, coercion" in line
+    with pytest.raises(InputError):
+        AllianceModel(events=[{"date": "2026-01", "type": "election", "state": "USA", "government": "mainstream"}])
+
+
+def test_a_start_in_2025_without_the_prelude_says_the_record_is_left_out(tmp_path, capsys, monkeypatch):
+    import sim.plots
+
+    monkeypatch.setattr(sim.plots, "draw_all", lambda *args, **kwargs: [])  # the note is the point, not figures
+    path = write(tmp_path, "bare.yaml", "end: 2025-07\nreplications: 1\n")
+    code, lines, _ = run_cli(capsys, "validate", path)
+    assert code == 0 and len(lines) == 1
+    assert lines[0].startswith(f"note: {path}: start: 2025-01 without the record of 2025 in prelude_2025 (set 2025-06)")
+    assert "add 'extends: baseline'" in lines[0]
+    code, lines, _ = run_cli(capsys, "run", path, "--out", str(tmp_path / "results"), "--quiet")
+    assert code == 0 and lines == [lines[0]] and lines[0].startswith("note: ")
+    for quiet in ("extends: baseline\nend: 2026-06\n", "start: 2026-02\nend: 2026-06\n", "start: 2022-01\n"):
+        other = write(tmp_path, "quiet.yaml", quiet)
+        code, lines, _ = run_cli(capsys, "validate", other)
+        assert (code, lines) == (0, []), quiet
+    copied = yaml.safe_load((Path(load("prelude_2025").source)).read_text())
+    keeps = write(tmp_path, "copy.yaml", yaml.safe_dump({"events": copied["events"], "end": "2026-06"}))
+    assert run_cli(capsys, "validate", keeps)[:2] == (0, [])
