@@ -485,7 +485,7 @@ def _bounds(factor: Factor, spec: Any, design: str, field: str) -> tuple[Any, An
         spec = [spec["low"], spec["high"]]
     if not (isinstance(spec, list) and len(spec) == 2 and all(_is_number(v) for v in spec)):
         raise InputError(field, f"a {design} design needs bounds: [low, high], {{low: .., high: ..}} or 'range'")
-    if not all(math.isfinite(v) for v in spec):
+    if not all(_is_finite(v) for v in spec):
         raise InputError(field, f"bounds {shown(spec)} must be finite numbers, [low, high]")
     if not spec[0] < spec[1]:
         raise InputError(field, f"low {shown(spec[0])} must be below high {shown(spec[1])}")
@@ -499,7 +499,7 @@ def _levels(factor: Factor, spec: Any, field: str) -> list[Any]:
         count = spec["levels"]
         if not isinstance(count, int) or not 2 <= count <= MAX_LEVELS:
             raise InputError(field, f"levels: {shown(count)} is not allowed; use a whole number from 2 to {MAX_LEVELS}")
-        if not (math.isfinite(spec["low"]) and math.isfinite(spec["high"])):
+        if not (_is_finite(spec["low"]) and _is_finite(spec["high"])):
             raise InputError(field, "low and high must be finite numbers")
         values = np.linspace(spec["low"], spec["high"], count)
         return list(dict.fromkeys(round(v) for v in values)) if factor.kind == "int" else [float(v) for v in values]
@@ -510,6 +510,10 @@ def _levels(factor: Factor, spec: Any, field: str) -> list[Any]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_finite(value: int | float) -> bool:
+    return isinstance(value, int) or math.isfinite(value)  # a Python int of any size is finite
 
 
 def _check(factor: Factor, value: Any, scenario: Scenario, field: str) -> Any:

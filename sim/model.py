@@ -18,7 +18,7 @@ from scipy.special import ndtri
 from sim import dynamics, metrics, network, params
 from sim.agents import STATE_VARIABLES, MemberState, Russia, UnitedStates
 from sim.calendar import format_month, parse_month, year_of
-from sim.errors import InputError, nearest
+from sim.errors import InputError, nearest, shown
 from sim.events import Event, NoChange, make_event
 from sim.inputs import INITIAL_YEARS, StateData, check_iso3, load_states
 from sim.institutions import ITEM_KINDS, NO, RULES, YES, Agenda, AgendaItem, vote
@@ -577,12 +577,12 @@ class AllianceModel(mesa.Model):
                     )
                 if name == "government":
                     if value not in ("mainstream", "accommodationist"):
-                        raise InputError(field, f"'{value}' is not allowed; use mainstream or accommodationist")
+                        raise InputError(field, f"{shown(value)} is not allowed; use mainstream or accommodationist")
                     s.accommodationist[i] = value == "accommodationist"
                     continue
                 high = 100.0 if name in ("spending_pct_gdp", "us_troops_k") else 1.0
                 if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= high:
-                    raise InputError(field, f"'{value}' is not allowed; use a number from 0 to {high:g}")
+                    raise InputError(field, f"{shown(value)} is not allowed; use a number from 0 to {high:g}")
                 if name == "threat":
                     self._threat_override[i] = float(value)
                 elif name == "us_trust":
