@@ -210,7 +210,7 @@ class Election(Event):
     type: Literal["election"] = "election"
     state: str = Field(description="ISO3")
     government: Literal["mainstream", "accommodationist"] = Field(description="the government after the election")
-    summary: ClassVar[str] = "Force a government change in a state."
+    summary: ClassVar[str] = "Force a government change in a state (not the USA: its stance follows the US events)."
 
     @field_validator("state")
     @classmethod
