@@ -252,7 +252,7 @@ def load(path: str | Path) -> Experiment:
     """Read and check an experiment file; every problem is an InputError naming the file and the field."""
     source = str(path)
     path = Path(path)
-    if not yamlfile.is_file(path) and not yamlfile.is_dir(path):
+    if not yamlfile.exists(path):
         try:
             nearby = [str(p) for p in path.parent.glob("*.y*ml")] if yamlfile.is_dir(path.parent) else []
         except (OSError, ValueError):

@@ -211,6 +211,8 @@ def find(reference: str | Path) -> Path:
         return packaged[str(reference)]
     if yamlfile.is_dir(path):
         raise InputError("file", "is a folder; give a scenario file (.yaml)", str(reference))
+    if yamlfile.exists(path):
+        raise InputError("file", "is not a regular file; give a scenario file (.yaml)", str(reference))
     try:
         nearby = [str(p) for p in path.parent.glob("*.y*ml")] if yamlfile.is_dir(path.parent) else []
     except (OSError, ValueError):

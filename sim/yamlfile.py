@@ -28,6 +28,7 @@ from sim.errors import InputError
 
 MAX_DEPTH = 32  # a scenario needs 4 levels (states.POL.threat), an experiment with an inline scenario 6
 MAX_VALUES = 200_000  # values in one file once aliases are expanded (a scenario holds a few hundred)
+MAX_BYTES = 10_000_000  # a scenario or experiment file is a few kilobytes
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -108,15 +109,20 @@ def read(path: str | Path, source: str, what: str = "scenario") -> tuple[Any, st
 
     ``what`` names the kind of file in messages ("scenario", "experiment").
     """
+    kind = f"an {what}" if what[:1] in "aeiou" else f"a {what}"
     path = Path(path)
     try:
+        if exists(path) and not path.is_file() and not path.is_dir():
+            raise InputError("file", f"is not a regular file; give {kind} file (.yaml)", source)
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise InputError("file", f"is larger than {MAX_BYTES:,} bytes; {kind} file is a few kB", source)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError("file", f"no such file; give a {what} file (.yaml)", source) from None
+        raise InputError("file", f"no such file; give {kind} file (.yaml)", source) from None
     except IsADirectoryError:
-        raise InputError("file", f"is a folder; give a {what} file (.yaml)", source) from None
+        raise InputError("file", f"is a folder; give {kind} file (.yaml)", source) from None
     except UnicodeDecodeError:
-        raise InputError("file", f"is not text (UTF-8); give a YAML {what} file", source) from None
+        raise InputError("file", f"is not text (UTF-8); give {kind} file in YAML", source) from None
     except OSError as error:
         raise InputError("file", f"cannot be read ({error.strerror or type(error).__name__})", source) from None
     return parse(text, source), text
@@ -127,6 +133,14 @@ def is_file(path: str | Path) -> bool:
     try:
         return Path(path).is_file()
     except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
+
+
+def exists(path: str | Path) -> bool:
+    """Whether anything is at ``path`` (a file, a folder, a device, a pipe); False for a name that cannot be."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
         return False
 
 

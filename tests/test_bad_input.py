@@ -9,6 +9,7 @@ they say (fractions of whole numbers, no-op events, a silently dropped record).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim import AllianceModel
+from sim import AllianceModel, yamlfile
 from sim.cli import main
 from sim.designs import Axis, points, whole_numbers
 from sim.errors import InputError
@@ -105,6 +106,17 @@ def test_an_experiment_file_that_is_not_text_or_not_yaml_is_bad_input(tmp_path, 
     assert f"{binary}: file: is not text (UTF-8)" in one_error(capsys, "sweep", str(binary))
     duplicate = write(tmp_path, "twice.yaml", "design: grid\ndesign: lhs\n")
     assert f"{duplicate}: line 2: not valid YAML (duplicate key 'design')" in one_error(capsys, "sweep", duplicate)
+
+
+def test_a_pipe_a_device_or_a_huge_file_is_bad_input_and_not_read(tmp_path, capsys, monkeypatch):
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # reading it would wait for a writer for ever
+    for command in ("validate", "run", "sweep"):
+        assert f"{pipe}: file: is not a regular file" in one_error(capsys, command, str(pipe))
+    assert "/dev/zero: file: is not a regular file" in one_error(capsys, "validate", "/dev/zero")
+    big = write(tmp_path, "big.yaml", "# " + "x" * 2000 + "\nname: big\n")
+    monkeypatch.setattr(yamlfile, "MAX_BYTES", 1000)
+    assert f"{big}: file: is larger than 1,000 bytes" in one_error(capsys, "validate", big)
 
 
 # ---------------------------------------------------------------- blame the user's file and field
