@@ -36,6 +36,8 @@ def _value(name: str):
     spec = PARAMETERS[name]
     if spec.is_categorical:
         return st.sampled_from(spec.choices)
+    if spec.integer:  # a whole-number parameter takes whole numbers only
+        return st.one_of(st.sampled_from([int(spec.low), int(spec.high)]), st.integers(int(spec.low), int(spec.high)))
     # Extremes are the point: draw the bounds often, and anything in between.
     return st.one_of(st.sampled_from([spec.low, spec.high]), st.floats(spec.low, spec.high))
 
