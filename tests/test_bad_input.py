@@ -484,3 +484,14 @@ def test_a_start_in_2025_without_the_prelude_says_the_record_is_left_out(tmp_pat
     copied = yaml.safe_load((Path(load("prelude_2025").source)).read_text())
     keeps = write(tmp_path, "copy.yaml", yaml.safe_dump({"events": copied["events"], "end": "2026-06"}))
     assert run_cli(capsys, "validate", keeps)[:2] == (0, [])
+
+
+def test_option_values_are_echoed_short_too():
+    from sim.analysis.compare import check_outcomes
+    from sim.analysis.discovery import Condition
+
+    for check in (lambda: check_outcomes(["o" * 300]), lambda: Condition.parse("c" * 300 + " <", ["cohesion"])):
+        with pytest.raises(InputError) as error:
+            check()
+        assert "o" * 41 not in error.value.message and "c" * 41 not in error.value.message
+        assert "...'" in error.value.message

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.errors import InputError, shown
 from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
 from sim.store import MANIFEST, TABLES, ResultsFolder, write_atomically
 
@@ -180,7 +180,9 @@ def _replication_seeds(arm: Arm, replications: int) -> list[int]:
 def check_outcomes(outcomes: Sequence[str]) -> tuple[str, ...]:
     for name in outcomes:
         if name not in MODEL_OUTCOMES:
-            raise InputError("--outcomes", f"'{name}' is not a model outcome; use some of {', '.join(MODEL_OUTCOMES)}")
+            raise InputError(
+                "--outcomes", f"{shown(name)} is not a model outcome; use some of {', '.join(MODEL_OUTCOMES)}"
+            )
     if not outcomes:
         raise InputError("--outcomes", "give at least one model outcome")
     return tuple(dict.fromkeys(outcomes))

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.errors import InputError, shown
 
 OPERATORS = {"<=": op.le, ">=": op.ge, "<": op.lt, ">": op.gt}
 METHODS = ("tree", "prim")
@@ -74,14 +74,14 @@ class Condition:
     def parse(cls, text: str, outcomes: Sequence[str]) -> Condition:
         match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*", text)
         if match is None:
-            raise InputError("--bad", f"'{text}' is not a condition; write OUTCOME < VALUE, e.g. 'cohesion < 0.6'")
+            raise InputError("--bad", f"{shown(text)} is not a condition; write OUTCOME < VALUE, e.g. 'cohesion < 0.6'")
         outcome, operator, value = match.groups()
         if outcome not in outcomes:
-            raise InputError("--bad", f"'{outcome}' was not kept by this sweep; use one of {', '.join(outcomes)}")
+            raise InputError("--bad", f"{shown(outcome)} was not kept by this sweep; use one of {', '.join(outcomes)}")
         try:
             threshold = float(value)
         except ValueError:
-            raise InputError("--bad", f"'{value}' is not a number") from None
+            raise InputError("--bad", f"{shown(value)} is not a number") from None
         return cls(outcome, operator, threshold)
 
     @classmethod
@@ -428,7 +428,7 @@ def _prim_limits(box: pd.DataFrame, initial: pd.DataFrame, frame: pd.DataFrame) 
 def discover(x: pd.DataFrame, values: pd.Series, condition: Condition, date: str, method: str = "tree") -> Discovery:
     """Boxes of factor ranges where ``condition`` holds for the runs ``x`` (factor columns) with ``values``."""
     if method not in METHODS:
-        raise InputError("--method", f"'{method}' is not a discovery method; use one of {', '.join(METHODS)}")
+        raise InputError("--method", f"{shown(method)} is not a discovery method; use one of {', '.join(METHODS)}")
     y = condition.holds(values)
     cases, bad = len(y), int(y.sum())
     notes = []

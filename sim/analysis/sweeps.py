@@ -23,7 +23,7 @@ import pandas as pd
 from sim.calendar import format_month, parse_month
 from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.designs import points as design_points
-from sim.errors import InputError
+from sim.errors import InputError, shown
 
 MANIFEST = "manifest.json"
 POINTS = "points.parquet"
@@ -132,14 +132,14 @@ class Sweep:
             return text
         raise InputError(
             "--date",
-            f"'{text}' is not a month of the sweep ({self.start} to {self.end}); give YYYY-MM, a year or 'end'",
+            f"{shown(text)} is not a month of the sweep ({self.start} to {self.end}); give YYYY-MM, a year or 'end'",
         )
 
     def check_outcome(self, outcome: str, option: str = "--outcome") -> str:
         if outcome not in self.outcomes:
             raise InputError(
                 option,
-                f"'{outcome}' was not kept by this sweep; use one of {', '.join(self.outcomes)} "
+                f"{shown(outcome)} was not kept by this sweep; use one of {', '.join(self.outcomes)} "
                 "(outputs.model of the experiment file)",
             )
         return outcome
