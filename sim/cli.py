@@ -22,7 +22,7 @@ from typing import NoReturn
 from tqdm import tqdm
 
 from sim import __version__
-from sim.errors import InputError
+from sim.errors import InputError, short_path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -195,7 +195,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         folder = ResultsFolder.create(args.out, scenario, command)
     except OSError as error:
-        raise InputError("--out", f"cannot make a results folder in '{args.out}' ({error.strerror})") from None
+        raise InputError(
+            "--out", f"cannot make a results folder in '{short_path(args.out)}' ({error.strerror})"
+        ) from None
     # tqdm's monitor thread would make the parent multi-threaded before worker processes fork.
     tqdm.monitor_interval = 0
     bar = tqdm(

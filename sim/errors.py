@@ -47,6 +47,11 @@ class InputError(ValueError):
         return InputError(self.field, self.message, source)
 
 
+def short_path(text: str, limit: int = SOURCE_CHARS) -> str:
+    """A file name cut in the middle to at most ``limit`` characters ('start...end'), for messages."""
+    return _cut_middle(str(text), limit)
+
+
 def _cut_middle(text: str, limit: int = SOURCE_CHARS) -> str:
     if len(text) <= limit:
         return text

@@ -68,6 +68,19 @@ def test_a_command_line_path_of_300_characters_is_bad_input(capsys, argv):
     assert re.search(r": (file|folder): ", line), line
 
 
+def test_an_out_folder_of_300_characters_is_bad_input(tmp_path, capsys):
+    line = one_error(capsys, "run", "baseline", "--replications", "1", "--out", LONG)
+    assert "--out: cannot make a results folder in 'xxx" in line and "(File name too long)" in line
+    assert "x" * 70 not in line, line
+    experiment = write(
+        tmp_path, "tiny.yaml", "scenario: {end: 2025-03}\ndesign: grid\nfactors: {budget_month: [1, 2]}\n"
+    )
+    assert main(["sweep", experiment, "--workers", "1", "--quiet", "--out", str(tmp_path / "sweep")]) == 0
+    capsys.readouterr()
+    line = one_error(capsys, "analyze", str(tmp_path / "sweep"), "--out", str(tmp_path / LONG))
+    assert "--out: cannot make the folder" in line and "x" * 70 not in line, line
+
+
 def test_an_extends_value_of_300_characters_is_bad_input(tmp_path, capsys):
     path = write(tmp_path, "child.yaml", f"extends: {LONG}\n")
     line = one_error(capsys, "validate", path)

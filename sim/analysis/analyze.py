@@ -15,7 +15,7 @@ from sim.analysis import ema, figures, reports
 from sim.analysis.discovery import Condition, Discovery, discover, prim_available
 from sim.analysis.sensitivity import METHODS, Sensitivity, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep
-from sim.errors import InputError, shown
+from sim.errors import InputError, short_path, shown
 from sim.metrics import HEADLINE_OUTCOMES
 from sim.store import write_atomically
 
@@ -77,7 +77,7 @@ def analyze_sweep(
     try:
         (out / FIGURES).mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError("--out", f"cannot make the folder '{out}' ({error.strerror})") from None
+        raise InputError("--out", f"cannot make the folder '{short_path(str(out))}' ({error.strerror})") from None
     context = figures.sweep_context(sweep)
     drawn: list[Path] = []
 

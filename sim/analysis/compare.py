@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, shown
+from sim.errors import InputError, short_path, shown
 from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
 from sim.store import MANIFEST, TABLES, ResultsFolder, write_atomically
 
@@ -332,7 +332,7 @@ def write_comparison(comparison: Comparison, out: str | Path) -> dict[str, Any]:
     try:
         (out / FIGURES).mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError("--out", f"cannot make the folder '{out}' ({error.strerror})") from None
+        raise InputError("--out", f"cannot make the folder '{short_path(str(out))}' ({error.strerror})") from None
     differences = comparison.differences
     write_atomically(out / DIFFERENCES, lambda p: differences.to_csv(p, index=False, float_format="%.6g"))
     table = comparison.table()
