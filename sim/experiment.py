@@ -373,11 +373,14 @@ def _scenario(reference: str | dict[str, Any], source: str, folder: Path) -> Sce
     if isinstance(reference, dict):
         label = "inline scenario"
         try:
-            return scenarios.from_mapping(reference, label, folder)
+            scenario = scenarios.from_mapping(reference, label, folder)
         except InputError as error:
             if error.source in (None, label):  # a problem in the mapping itself, not in a parent file
                 raise InputError(f"scenario.{error.field}", error.message, source) from None
             raise
+        # Notes on the inline scenario point into the experiment file, as its errors do.
+        notes = tuple(note.replace(f" {label}: ", f" {source}: scenario.", 1) for note in scenario.notes)
+        return dataclasses.replace(scenario, notes=notes)
     beside = folder / reference
     if yamlfile.is_file(beside):
         return scenarios.load(beside)

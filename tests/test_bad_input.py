@@ -508,3 +508,18 @@ def test_option_values_are_echoed_short_too():
             check()
         assert "o" * 41 not in error.value.message and "c" * 41 not in error.value.message
         assert "...'" in error.value.message
+
+
+def test_notes_on_an_inline_scenario_point_into_the_experiment_file(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "exp.yaml",
+        "scenario: {end: 2025-08, events: [{date: 2025-03, type: accession, state: POL, body: eu}]}\n"
+        "design: grid\nfactors: {budget_month: [1, 2]}\n",
+    )
+    code, lines, out = run_cli(capsys, "validate", path)
+    assert code == 0 and out.startswith(f"ok: {path}: experiment")
+    assert [line.split(": ")[:3] for line in lines] == [
+        ["warning", path, "scenario.events[0]"],
+        ["note", path, "scenario.start"],
+    ]
