@@ -8,6 +8,7 @@ scenario schema, ``cohesion list`` and the docs are all derived from
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any, ClassVar, Literal
 
@@ -279,8 +280,12 @@ class SetParameter(Event):
 US_EVENTS = ("us_troops", "article5_doubt", "us_reassurance", "ceasefire_pressure", "coercion")
 
 
+# The names pydantic gives the members of a union in an error's location ('value.float'): not fields.
+_UNION_MEMBER = re.compile(r"^(float|int|str|bool|none|(list|dict|literal|function-\w+)\[.*\]|function-\w+)$")
+
+
 def _field_path(loc: tuple) -> str:
-    parts = [part for part in loc if not str(part).startswith("function-")]
+    parts = [part for k, part in enumerate(loc) if k == 0 or not _UNION_MEMBER.match(str(part))]
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).removeprefix(".")
 
 
@@ -356,6 +361,8 @@ def make_event(spec: dict[str, Any], field: str = "events") -> Event:
             message = f"missing; a {kind} event needs it: {allowed(kind, name)}"
         elif first["type"] == "extra_forbidden":
             message = f"unknown field{nearest(where, fields)}; a {kind} event takes {', '.join(fields)}"
+        elif name in fields and any(isinstance(part, int) for part in first["loc"]):  # an item of a list
+            message = pydantic_problem(first, "an ISO3 code of the model, e.g. EST")
         elif name in fields:
             message = pydantic_problem(first, allowed(kind, name))
         else:
