@@ -246,14 +246,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _is_experiment(file: str) -> bool:
-    """An experiment file is a mapping with a ``design``; anything else is checked as a scenario."""
-    from sim import yamlfile
+    """Whether to check a file as an experiment: a mapping with more keys of an experiment than of a scenario.
+
+    Counting keys (not only ``design``) keeps an experiment file with its ``design`` missing or misspelt
+    an experiment, so that its errors are an experiment's. Anything else is checked as a scenario.
+    """
+    from sim import experiment, scenario, yamlfile
 
     try:
         content, _ = yamlfile.read(file, file)
     except InputError:  # checked as a scenario, which reports it
         return False
-    return isinstance(content, dict) and "design" in content
+    if not isinstance(content, dict):
+        return False
+    only_experiment = set(experiment.KEYS) - set(scenario.KEYS)
+    only_scenario = set(scenario.KEYS) - set(experiment.KEYS)
+    keys = {key for key in content if isinstance(key, str)}
+    return len(keys & only_experiment) > len(keys & only_scenario) or "design" in keys and not keys & only_scenario
 
 
 def _notes(notes: Sequence[str]) -> None:

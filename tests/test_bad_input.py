@@ -533,3 +533,10 @@ def test_notes_on_an_inline_scenario_point_into_the_experiment_file(tmp_path, ca
         ["warning", path, "scenario.events[0]"],
         ["note", path, "scenario.start"],
     ]
+
+
+def test_validate_checks_an_experiment_without_its_design_as_an_experiment(tmp_path, capsys):
+    path = write(tmp_path, "exp.yaml", "scenario: baseline\nsamples: 8\nfactors: {confidence_bound: [0.1, 0.2]}\n")
+    line = one_error(capsys, "validate", path)
+    assert line == f"error: {path}: design: missing; give one of grid, lhs, sobol, morris"
+    assert one_error(capsys, "sweep", path) == line

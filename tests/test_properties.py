@@ -140,14 +140,27 @@ ODD_VALUES = [
 SCALARS = st.sampled_from(ODD_VALUES) | st.integers() | st.floats() | st.text(max_size=30)
 
 
-def validate_in_process(documents: dict[str, str], target: str) -> tuple[int, str]:
-    """Write the files, run ``cohesion validate target`` here; (exit code, stderr)."""
+def validate_in_process(documents: dict[str, str], target: str, command: str | None = None) -> tuple[int, str]:
+    """Write the files, run ``cohesion validate target`` here; (exit code, stderr).
+
+    When validate refuses the file and ``command`` (run or sweep) is given, that command is run on it too
+    and must refuse it with one line (``run``: the same line), leaving no results folder behind.
+    """
     err = io.StringIO()
     with tempfile.TemporaryDirectory() as folder:
         for name, text in documents.items():
             (Path(folder) / name).write_text(text, encoding="utf-8")
+        path, out = str(Path(folder) / target), Path(folder) / "results"
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            code = main(["validate", str(Path(folder) / target)])
+            code = main(["validate", path])
+        if code == 2 and command is not None:
+            again = io.StringIO()
+            with contextlib.redirect_stderr(again), contextlib.redirect_stdout(io.StringIO()):
+                assert main([command, path, "--out", str(out), "--workers", "1"]) == 2, again.getvalue()
+            if command == "run":
+                assert again.getvalue() == err.getvalue(), (again.getvalue(), err.getvalue())
+            assert_one_line_or_accepted(2, again.getvalue(), command)
+            assert not out.exists(), "bad input must not leave a results folder"
     return code, err.getvalue()
 
 
@@ -253,14 +266,14 @@ def _nodes(node, seen=None):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=mutated_documents(SCENARIO))
 def test_any_structural_mutation_of_a_scenario_file_is_accepted_or_one_line(text):
-    code, err = validate_in_process({"fuzzed.yaml": text}, "fuzzed.yaml")
+    code, err = validate_in_process({"fuzzed.yaml": text}, "fuzzed.yaml", command="run")
     assert_one_line_or_accepted(code, err, text[:2000])
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=mutated_documents(EXPERIMENT))
 def test_any_structural_mutation_of_an_experiment_file_is_accepted_or_one_line(text):
-    code, err = validate_in_process({"fuzzed.yaml": text}, "fuzzed.yaml")
+    code, err = validate_in_process({"fuzzed.yaml": text}, "fuzzed.yaml", command="sweep")
     assert_one_line_or_accepted(code, err, text[:2000])
 
 
