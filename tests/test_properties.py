@@ -208,7 +208,7 @@ def mutated_documents(draw, valid):
             st.sampled_from(["replace", "nest", "alias", "self", "drop", "rename", "merge", "duplicate", "long"])
         )
         if operation == "replace":
-            container[key] = draw(SCALARS)
+            container[key] = copy.deepcopy(draw(SCALARS))  # never the shared ODD_VALUES objects themselves
         elif operation == "nest":
             value = container[key]
             for _ in range(draw(st.integers(1, 40))):
@@ -285,7 +285,7 @@ def test_a_wrong_value_at_every_field_is_accepted_or_one_line(valid):
         for value in ODD_VALUES:
             document = copy.deepcopy(valid)
             container, key = _slots(document)[index]
-            container[key] = value
+            container[key] = copy.deepcopy(value)
             text = yaml.safe_dump(document, allow_unicode=True)
             code, err = validate_in_process({"file.yaml": text}, "file.yaml")
             assert_one_line_or_accepted(code, err, (index, key, value if not isinstance(value, str) else value[:50]))
