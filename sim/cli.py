@@ -159,7 +159,8 @@ def _bad_path(args: argparse.Namespace, error: OSError) -> InputError | None:
                 continue
             if failed == path or failed.startswith(path.rstrip(os.sep) + os.sep):
                 reason = error.strerror or type(error).__name__
-                return InputError(option, f"cannot be used ({reason})", path)
+                inside = "" if failed == path else f": {short_path(failed[len(path.rstrip(os.sep)) + 1 :], 60)}"
+                return InputError(option, f"cannot be used{inside} ({reason})", path)
     return None
 
 

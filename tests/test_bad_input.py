@@ -540,3 +540,18 @@ def test_validate_checks_an_experiment_without_its_design_as_an_experiment(tmp_p
     line = one_error(capsys, "validate", path)
     assert line == f"error: {path}: design: missing; give one of grid, lhs, sobol, morris"
     assert one_error(capsys, "sweep", path) == line
+
+
+def test_an_os_error_is_bad_input_only_on_a_path_the_user_gave():
+    import argparse
+    import errno
+
+    from sim.cli import _bad_path
+
+    args = argparse.Namespace(folder="res/run-1", out="results")
+    missing = FileNotFoundError(errno.ENOENT, "No such file or directory", "res/run-1/model.parquet")
+    error = _bad_path(args, missing)
+    assert error.one_line() == "res/run-1: folder: cannot be used: model.parquet (No such file or directory)"
+    assert _bad_path(args, FileNotFoundError(errno.ENOENT, "No such file", "/usr/lib/x.so")) is None
+    full = OSError(errno.ENOSPC, "No space left on device", "results/x/model.parquet")
+    assert _bad_path(args, full) is None, "a full disk is not bad input"
