@@ -10,20 +10,19 @@ interchangeable.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import itertools
 import logging
 import multiprocessing
-import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.errors import InputError
+from sim.processes import interrupted, signals_held, stop_pool, worker_initializer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +45,10 @@ class Executor(ABC):
     def close(self) -> None:  # noqa: B027 - most executors hold nothing
         """Release the workers; safe to call twice."""
 
+    def abort(self) -> None:
+        """Release the workers at once, abandoning running tasks (after Ctrl-C, a signal or an error)."""
+        self.close()
+
     def describe(self) -> dict[str, Any]:
         return {"executor": type(self).__name__, "workers": self.workers}
 
@@ -66,18 +69,6 @@ class SerialExecutor(Executor):
 
     def describe(self) -> dict[str, Any]:
         return {"executor": "serial", "workers": 1}
-
-
-def _die_with_parent() -> None:
-    """Worker initializer: ignore Ctrl-C (the parent handles it) and die if the parent is killed.
-
-    Without PR_SET_PDEATHSIG a parent killed with SIGKILL leaves its workers
-    waiting forever on a queue nobody writes to.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # a libc without prctl: workers may outlive a kill
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
 def _ready() -> bool:
@@ -105,9 +96,12 @@ class ProcessExecutor(Executor):
             context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
             if context.get_start_method() == "forkserver":
                 context.set_forkserver_preload(["sim.sweep"])
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_die_with_parent)
+        # The workers leave Ctrl-C and SIGTERM to this process, which stops them (sim.processes).
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=worker_initializer)
         # With fork every worker is created at the first submission: do it now, before other threads exist.
-        self._pool.submit(_ready).result()
+        with signals_held():
+            ready = self._pool.submit(_ready)
+        ready.result()
 
     def map_unordered(self, function: Callable[[Any, Any], Any], context: Any, tasks: Iterable[Any]) -> Iterator[Any]:
         if self._pool is None:
@@ -125,6 +119,10 @@ class ProcessExecutor(Executor):
                 pending |= {pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))}
                 for future in finished:
                     yield future.result()
+        except BrokenProcessPool:
+            if interrupted():  # the workers died of the signal that is about to interrupt this process
+                raise KeyboardInterrupt from None
+            raise
         finally:
             for future in pending:
                 future.cancel()
@@ -132,6 +130,11 @@ class ProcessExecutor(Executor):
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def abort(self) -> None:
+        if self._pool is not None:
+            stop_pool(self._pool)
             self._pool = None
 
     def describe(self) -> dict[str, Any]:
