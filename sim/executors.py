@@ -22,7 +22,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.errors import InputError
-from sim.processes import interrupted, signals_held, stop_pool, worker_initializer
+from sim.processes import (
+    POLL_S,
+    interrupted,
+    interrupts_deferred,
+    raise_if_interrupted,
+    signals_held,
+    stop_pool,
+    worker_initializer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,16 +117,23 @@ class ProcessExecutor(Executor):
         pool = self._pool
         assert pool is not None
         queue = iter(tasks)
-        pending: set[Future] = {
-            pool.submit(function, context, task)
-            for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers)
-        }
+        # The pool is used inside interrupts_deferred: a signal is acted on between calls, never inside the pool's
+        # locks and queues, which an exception could leave blocked (a hang on the way out).
+        with interrupts_deferred():
+            pending: set[Future] = {
+                pool.submit(function, context, task)
+                for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers)
+            }
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                pending |= {pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))}
-                for future in finished:
-                    yield future.result()
+                with interrupts_deferred():
+                    finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                    raise_if_interrupted()
+                    pending |= {
+                        pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))
+                    }
+                    results = [future.result() for future in finished]
+                yield from results
         except BrokenProcessPool:
             if interrupted():  # the workers died of the signal that is about to interrupt this process
                 raise KeyboardInterrupt from None

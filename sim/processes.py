@@ -36,6 +36,8 @@ INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
 MAX_WORKERS_PER_CPU = 4
 # How long a stopped worker may take to go before it is killed.
 STOP_GRACE_S = 2.0
+# How often a command waiting on its workers looks for a signal (the longest delay before it stops).
+POLL_S = 0.2
 
 
 # ------------------------------------------------------------------ the command's process
@@ -88,12 +90,23 @@ def interrupted() -> bool:
     return _state is not None and _state.received is not None
 
 
+def raise_if_interrupted() -> None:
+    """Raise the KeyboardInterrupt of a signal held back by :func:`interrupts_deferred` (once); else nothing."""
+    state = _state
+    if state is not None and state.received is not None and not state.raised:
+        state.raised = True
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
     """Hold back the KeyboardInterrupt of a signal until the block ends (a manifest write is never cut in half).
 
     A signal received inside the block raises KeyboardInterrupt when the
-    block is left normally.
+    block is left normally; code inside may call :func:`raise_if_interrupted`
+    at safe points. Code that talks to a process pool runs inside such a
+    block: an exception raised by a signal in the middle of the pool's
+    locks and queues could leave them blocked for ever.
     """
     state = _state
     if state is None:
@@ -147,7 +160,13 @@ def worker_initializer() -> None:
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop a pool's workers now (running tasks are abandoned) and shut it down without waiting for its tasks."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public way before Python 3.14
+    # No public way before Python 3.14: the pool's processes, and its task queue, whose feeder thread would
+    # otherwise wait for ever to hand tasks to workers that are gone.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:
+        with contextlib.suppress(Exception):
+            queue.cancel_join_thread()
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             process.terminate()

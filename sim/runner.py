@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.processes import interrupted, signals_held, stop_pool, worker_initializer
+from sim.processes import (
+    POLL_S,
+    interrupted,
+    interrupts_deferred,
+    raise_if_interrupted,
+    signals_held,
+    stop_pool,
+    worker_initializer,
+)
 from sim.scenario import Scenario, replication_seed
 
 RUN_KEYS = ("run", "point", "replication", "seed")
@@ -102,13 +110,19 @@ def run_scenario(
         max_workers=min(workers, scenario.replications), mp_context=_context(), initializer=worker_initializer
     )
     try:
-        with signals_held():  # the workers are forked at the first submission
-            pending: set[Future] = {executor.submit(run_replication, scenario, 0)}
-        pending |= {executor.submit(run_replication, scenario, k) for k in replications[1:]}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done(future.result())
+        # The pool is used inside interrupts_deferred: a signal is acted on between calls, never inside the pool's
+        # locks and queues, which an exception could leave blocked (a hang on the way out).
+        with interrupts_deferred():
+            with signals_held():  # the workers are forked at the first submission
+                pending: set[Future] = {executor.submit(run_replication, scenario, 0)}
+            for k in replications[1:]:
+                pending.add(executor.submit(run_replication, scenario, k))
+                raise_if_interrupted()
+            while pending:
+                finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                raise_if_interrupted()
+                for future in finished:
+                    done(future.result())
     except BrokenProcessPool:
         stop_pool(executor)
         if interrupted():  # the workers died of the signal that is about to interrupt this process

@@ -483,13 +483,14 @@ class SweepFolder:
             "seconds": round(result.seconds, 3),
             "parts": parts,
         }
-        with open(self.path / LEDGER, "a", encoding="utf-8") as ledger:
-            ledger.write(json.dumps(entry) + "\n")
-            ledger.flush()
-            os.fsync(ledger.fileno())
-        self.done.add(result.id)
-        self.runs_done += result.runs
-        self.runs_failed += len(result.failures)
+        with interrupts_deferred():  # the ledger and the counts move together
+            with open(self.path / LEDGER, "a", encoding="utf-8") as ledger:
+                ledger.write(json.dumps(entry) + "\n")
+                ledger.flush()
+                os.fsync(ledger.fileno())
+            self.done.add(result.id)
+            self.runs_done += result.runs
+            self.runs_failed += len(result.failures)
         self._save()
 
     def _save(self, force: bool = False) -> None:
