@@ -327,8 +327,13 @@ class SweepFolder:
             if self.repaired:
                 more = len(self.repaired) - 3
                 shown = "; ".join(self.repaired[:3]) + (f"; and {more} more" if more > 0 else "")
+                count = len(self.repaired)
                 log.warning(
-                    "warning: %d missing or damaged parts (%s): running their chunks again", len(self.repaired), shown
+                    "warning: %d missing or damaged part%s (%s): running %s again",
+                    count,
+                    "s" * (count != 1),
+                    shown,
+                    "their chunks" if count != 1 else "its chunk",
                 )
             self._save(force=True)
             if (self.path / POINTS).is_file():
