@@ -129,9 +129,7 @@ class ProcessExecutor(Executor):
                 with interrupts_deferred():
                     finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
                     raise_if_interrupted()
-                    pending |= {
-                        pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))
-                    }
+                    pending |= {pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))}
                     results = [future.result() for future in finished]
                 yield from results
         except BrokenProcessPool:
