@@ -281,6 +281,6 @@ def check_parts(path: Path) -> None:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(
             "SWEEP_DIR",
-            f"is damaged: {problems[0]}{more}; run the same sweep command again to re-run the damaged chunks",
+            f"{problems[0]}{more}; run the same sweep command again to re-run the damaged chunks",
             source,
         )
