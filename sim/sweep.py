@@ -514,13 +514,18 @@ class SweepFolder:
         """summary.csv and failures.csv from the parts and the ledger, one part at a time."""
         folder = self.path / "summary.parquet"
         temporary = self.path / f".{SUMMARY}.tmp"
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            parts = sorted(folder.glob("part-*.parquet"))
-            if not parts:
-                handle.write(",".join(self.experiment.summary_schema().names) + "\n")
-            for k, part in enumerate(parts):
-                read_parquet_checked(part, str(self.path)).to_csv(handle, header=k == 0, index=False)
-        os.replace(temporary, self.path / SUMMARY)
+        try:
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                parts = sorted(folder.glob("part-*.parquet"))
+                if not parts:
+                    handle.write(",".join(self.experiment.summary_schema().names) + "\n")
+                for k, part in enumerate(parts):
+                    read_parquet_checked(part, str(self.path)).to_csv(handle, header=k == 0, index=False)
+            os.replace(temporary, self.path / SUMMARY)
+        except BaseException:  # a full disk, a signal: no temporary file is left behind
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
         failures = []
         for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
             failures.extend(json.loads(line)["failures"])
