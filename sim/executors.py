@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import sys
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -24,6 +25,7 @@ from typing import Any
 from sim.errors import InputError
 from sim.processes import (
     POLL_S,
+    ctrl_c_ignored,
     interrupted,
     interrupts_deferred,
     raise_if_interrupted,
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 
 # Tasks in flight per worker: two keep a worker busy while the parent handles a result, more only cost memory.
 IN_FLIGHT_PER_WORKER = 2
+# How often the command looks for a finished Dask task (and for a signal) while none is ready.
+DASK_POLL_S = 0.02
 
 
 class Executor(ABC):
@@ -188,15 +192,22 @@ class DaskExecutor(Executor):
         if self.local_workers is not None:
             # Dask's statistical profiler samples every worker thread every 10 ms and takes the GIL to do it:
             # about 7 % of a pure-Python model run (benchmarks/README.md). Nothing here reads its profiles.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # Its worker processes start ignoring Ctrl-C and keep ignoring it (sim.processes.dask_setup); SIGTERM
+            # is acted on once the cluster is up (a few seconds): cut short, its start-up cannot be closed cleanly.
+            with (
+                dask.config.set({"distributed.worker.profile.enabled": False}),
+                interrupts_deferred(),
+                ctrl_c_ignored(),
+            ):
                 self._cluster = LocalCluster(
                     n_workers=self.local_workers,
                     threads_per_worker=1,  # the model holds the GIL: processes, not threads, run it in parallel
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    preload=["sim.processes"],  # workers leave Ctrl-C to this process (sim.processes.dask_setup)
                 )
-            self._client = Client(self._cluster)
+                self._client = Client(self._cluster)
         else:
             try:
                 self._client = Client(self.address, timeout="10s")
@@ -244,12 +255,18 @@ class DaskExecutor(Executor):
         for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers):
             submit(task)
         try:
-            for future in running:
-                outstanding.discard(future)
-                result = future.result()
-                future.release()  # the result now lives here only: let the cluster forget it
-                for task in itertools.islice(queue, 1):
-                    submit(task)
+            while not running.is_empty():
+                # As with local processes: a signal is acted on between calls, never inside the client's own.
+                with interrupts_deferred():
+                    while not running.has_ready():
+                        raise_if_interrupted()
+                        time.sleep(DASK_POLL_S)
+                    future = next(running)
+                    outstanding.discard(future)
+                    result = future.result()
+                    future.release()  # the result now lives here only: let the cluster forget it
+                    for task in itertools.islice(queue, 1):
+                        submit(task)
                 yield result
         finally:
             if outstanding:
@@ -262,6 +279,11 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+    def abort(self) -> None:
+        # Tasks in flight are abandoned on purpose: the scheduler's complaint that their data is lost is no news.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        self.close()
 
     def describe(self) -> dict[str, Any]:
         where = self.address or f"LocalCluster({self.local_workers} processes)"

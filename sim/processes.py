@@ -141,6 +141,26 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+@contextlib.contextmanager
+def ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT process-wide while worker processes are started by threads this code does not control (Dask).
+
+    A process started meanwhile begins with SIGINT ignored (an ignored
+    signal stays ignored across ``exec``), so it cannot die of Ctrl-C with a
+    traceback before it has set up its own handling. A Ctrl-C inside the
+    block is lost: pressing it again, once the block is over, interrupts the
+    command. SIGTERM is left to the command's handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # ------------------------------------------------------------------ worker processes
 def worker_initializer() -> None:
     """Initializer of every worker process: the command alone handles Ctrl-C; SIGTERM ends a worker at once.
@@ -156,6 +176,20 @@ def worker_initializer() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTING)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask preload (``preload=["sim.processes"]``): a local Dask worker leaves Ctrl-C to the command, as ours do.
+
+    Without it, Ctrl-C reaching the process group makes every worker print
+    a KeyboardInterrupt traceback while the command is already stopping the
+    cluster. Workers started inside :func:`ctrl_c_ignored` ignore SIGINT from
+    their first instruction; this keeps it so (and SIGTERM at its default,
+    which ends the worker).
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:

@@ -52,7 +52,13 @@ from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecuto
 from sim.experiment import Experiment, load
 from sim.locks import LOCK, FolderLock, holder, identity
 from sim.model import AllianceModel
-from sim.processes import check_workers, cpu_count, interrupts_as_keyboard_interrupt, interrupts_deferred
+from sim.processes import (
+    check_workers,
+    cpu_count,
+    interrupted,
+    interrupts_as_keyboard_interrupt,
+    interrupts_deferred,
+)
 from sim.resources import packaged_experiments
 from sim.store import (
     code_revision,
@@ -658,7 +664,7 @@ def run_sweep(
         )
     except BaseException as error:
         executor.abort()  # running tasks are abandoned: their chunks run again on resume
-        if isinstance(error, KeyboardInterrupt):
+        if isinstance(error, KeyboardInterrupt) or interrupted():  # workers may die of the signal first
             status, reason = "interrupted", "interrupted; run the same command again to resume"
         elif isinstance(error, OSError):
             status, reason = "failed", f"cannot write the results: {describe_os_error(error)}"
@@ -669,6 +675,8 @@ def run_sweep(
         else:
             with contextlib.suppress(OSError):  # a full disk may refuse the manifest too; the lock tells the rest
                 folder.finish(status, reason)
+        if status == "interrupted" and not isinstance(error, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
         raise
     finally:
         folder.release()

@@ -218,3 +218,19 @@ def test_signal_while_the_run_writes_its_tables_and_figures(tmp_path: Path) -> N
     for case in cases:
         _check(case)
         assert _manifests(case.out)[0]["runs_done"] == 24
+
+
+def test_signal_in_the_middle_of_a_sweep_on_a_local_dask_cluster(tmp_path: Path) -> None:
+    """The same for `--dask-local 2`: the cluster's workers leave Ctrl-C to the command, SIGTERM ends them."""
+    experiment = _experiment(tmp_path)
+    cases = []
+    for sent in (signal.SIGTERM, signal.SIGINT):
+        name = f"sweep --dask-local 2 {signal.Signals(sent).name}"
+        out = tmp_path / f"dask_{signal.Signals(sent).name}"
+        argv = ["sweep", str(experiment), "--dask-local", "2", "--out", str(out)]
+        cases.append(Case(name, argv, out, sent, _running))
+    _drive(cases)
+    for case in cases:
+        _check(case)
+        manifest = _manifests(case.out)[0]
+        assert 1 <= manifest["runs_done"] < manifest["runs_total"]
