@@ -10,6 +10,9 @@ one is marked ``interrupted``, the live one is refused.
 
 The lock is an ``fcntl.lockf`` record lock: it belongs to the process alone,
 so forked worker processes do not keep it alive after the command is gone.
+Such a lock does not exclude its own process (and closing any descriptor
+of the file drops it), so the folders this process holds are also kept in
+a set: within one process they count as live and are never probed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import IO, Any
 from sim.errors import InputError
 
 LOCK = ".lock"
+_HELD: set[Path] = set()  # folders whose lock this process holds
 STALE_NOTE = "the process that wrote this folder (pid {pid} on {host}) ended without finishing (killed?)"
 
 
@@ -53,16 +57,20 @@ class FolderLock:
 
     @classmethod
     def acquire(cls, folder: Path) -> FolderLock | None:
-        """The lock of ``folder``, or None when another process holds it. OSError if the file cannot be opened."""
+        """The lock of ``folder``, or None when another writer holds it. OSError if the file cannot be opened."""
+        if folder.resolve() in _HELD:
+            return None
         handle = open(folder / LOCK, "a+")  # noqa: SIM115 - held open for the life of the command
         if not _try_lock(handle):
             handle.close()
             return None
+        _HELD.add(folder.resolve())
         return cls(folder, handle)
 
     def release(self) -> None:
         """Let the folder go; safe to call twice."""
         if self._handle is not None:
+            _HELD.discard(self.folder.resolve())
             self._handle.close()
             self._handle = None
 

@@ -386,3 +386,18 @@ def test_write_atomically_removes_its_temporary_file_when_writing_fails(tmp_path
     with pytest.raises(OSError):
         store.write_atomically(target, fail)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_this_process_writes_is_live_to_its_own_readers_and_keeps_its_lock(tmp_path):
+    from sim.scenario import load
+
+    folder = store.ResultsFolder.create(tmp_path, load(scenario_file(tmp_path)))
+    try:
+        with pytest.raises(store.InputError, match=f"still running, pid {os.getpid()} on host"):
+            store.ResultsFolder.open(folder.path)
+        probe = subprocess.run(
+            [sys.executable, "-c", HOLD_LOCK, str(folder.path / ".lock")], capture_output=True, text=True, timeout=60
+        )
+        assert probe.returncode != 0 and "locked" not in probe.stdout, "the reader must not drop the writer's lock"
+    finally:
+        folder.finish("interrupted", "end of the test")
