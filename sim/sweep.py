@@ -288,16 +288,16 @@ class SweepFolder:
             raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
         if manifest.get("kind") != "sweep":
             raise InputError("--out", "holds results that are not a sweep; give another folder", source)
-        if manifest.get("status") == "running":  # the lock is ours, so the process that wrote "running" is gone
-            log.info(
-                "the sweep that was writing this folder (%s) ended without finishing; resuming it", holder(manifest)
-            )
         if manifest.get("experiment_hash") != self.experiment.content_hash():
             raise InputError(
                 "--out",
                 f"holds a sweep of a different experiment ('{manifest.get('experiment', {}).get('name')}', or the file "
                 "or its scenario changed since); give another --out, or delete the folder to start over",
                 source,
+            )
+        if manifest.get("status") == "running":  # the lock is ours, so the process that wrote "running" is gone
+            log.info(
+                "the sweep that was writing this folder (%s) ended without finishing; resuming it", holder(manifest)
             )
         self.manifest = manifest
 
@@ -617,7 +617,11 @@ def run_sweep(
     executor = executor or SerialExecutor()
     folder = SweepFolder(Path(out), experiment)
     began = time.perf_counter()
-    folder.claim()
+    try:
+        folder.claim()
+    except BaseException:
+        folder.release()  # refused: the folder is left as it was found
+        raise
     resuming = folder.resuming
     try:
         executor.start()

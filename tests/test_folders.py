@@ -401,3 +401,14 @@ def test_a_folder_this_process_writes_is_live_to_its_own_readers_and_keeps_its_l
         assert probe.returncode != 0 and "locked" not in probe.stdout, "the reader must not drop the writer's lock"
     finally:
         folder.finish("interrupted", "end of the test")
+
+
+def test_a_refused_resume_lets_the_folder_go(tmp_path, capsys):
+    out = sweep_folder(tmp_path, capsys)
+    changed = experiment_file(tmp_path)
+    changed.write_text(changed.read_text().replace("replications: 2", "replications: 3"))
+    argv = ["sweep", str(changed), "--workers", "1", "--quiet", "--out", str(out)]
+    assert main(argv) == 2
+    assert "different experiment" in one_line(capsys)
+    changed.write_text(changed.read_text().replace("replications: 3", "replications: 2"))
+    assert main(argv) == 0, "the refused command held no lock after it ended"
