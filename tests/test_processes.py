@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
+import threading
 
 import pytest
 
@@ -11,7 +11,9 @@ from sim import processes
 
 
 def _signal_self(signum: int) -> None:
-    os.kill(os.getpid(), signum)
+    # To the main thread itself, whose handler then runs before the call returns; a signal sent to the process
+    # could be taken by another thread of the test session and handled a moment later.
+    signal.pthread_kill(threading.main_thread().ident, signum)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
