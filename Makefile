@@ -1,5 +1,5 @@
 # make demo: runs the headline scenarios and prints where their reports and figures are.
-# make test: runs the test suite.
+# make test: runs the test suite except the tests marked slow (.ci/run runs those too).
 # Both create .venv when it is missing and (re)install the package when pyproject.toml changes.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +9,7 @@ DEMO_SCENARIOS := baseline us_drawdown article5_doubt ceasefire_pressure perfect
 DEMO_REPLICATIONS ?= 40
 DEMO_WORKERS ?= 2
 
-.PHONY: demo test lint
+.PHONY: demo test test-slow lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,10 @@ demo: $(VENV)/.installed
 	done
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m slow
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sim tests

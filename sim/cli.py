@@ -10,19 +10,15 @@ slot in beside them.
 from __future__ import annotations
 
 import argparse
-import errno
-import os
-import signal
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from tqdm import tqdm
-
 from sim import __version__
-from sim.errors import InputError, short_path
+from sim.errors import InputError, bad_path, short_path
+from sim.processes import check_workers, cpu_count, interrupts_as_keyboard_interrupt
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -61,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         metavar="N",
-        default=os.cpu_count() or 1,
-        help="local processes (default: one per CPU); results do not depend on it",
+        default=cpu_count(),
+        help="local processes (default: one per CPU; at most four per CPU); results do not depend on it",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar; print only the results folder")
     run.set_defaults(handler=_run)
@@ -114,54 +110,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``cohesion`` and ``python -m sim``; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args)
-    except InputError as error:
-        _report(error)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as error:
-        bad = _bad_path(args, error)
-        if bad is None:  # not a path the user gave: show where it happened
+    """Entry point of ``cohesion`` and ``python -m sim``; returns the exit code.
+
+    SIGINT and SIGTERM end any command with exit code 1 (a results folder
+    being written is marked ``interrupted``); an operating-system error (a
+    full disk, a folder that cannot be written) ends it with one line and
+    exit code 1.
+    """
+    args: argparse.Namespace | None = None
+    with interrupts_as_keyboard_interrupt():
+        try:
+            argv = list(sys.argv[1:] if argv is None else argv)
+            args = build_parser().parse_args(argv)
+            args.argv = argv  # the command as typed, for manifests
+            return args.handler(args)
+        except InputError as error:
+            _report(error)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_FAILURE
+        except OSError as error:
+            bad = None if args is None else bad_path(args, error)
+            if bad is not None:  # a path the user gave cannot be used: bad input
+                _report(bad)
+                return EXIT_BAD_INPUT
+            from sim.store import describe_os_error
+
+            print(f"error: {describe_os_error(error)}", file=sys.stderr)
+            return EXIT_FAILURE
+        except RecursionError:  # only input nested beyond every limit gets here
+            _report(InputError("input", "nested too deeply to be read; simplify the file"))
+            return EXIT_BAD_INPUT
+        except Exception:  # a bug, not bad input: show where it happened
             traceback.print_exc()
             return EXIT_FAILURE
-        _report(bad)
-        return EXIT_BAD_INPUT
-    except RecursionError:  # only input nested beyond every limit gets here
-        _report(InputError("input", "nested too deeply to be read; simplify the file"))
-        return EXIT_BAD_INPUT
-    except Exception:  # a bug, not bad input: show where it happened
-        traceback.print_exc()
-        return EXIT_FAILURE
-
-
-# Operating-system errors that mean a path given on the command line cannot name a file or folder.
-_NAME_ERRORS = frozenset({errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EINVAL, errno.ENOENT, errno.EISDIR})
-_READ_ERRORS = _NAME_ERRORS | {errno.EACCES, errno.EPERM}
-_PATH_ARGUMENTS = (("file", "file", _READ_ERRORS), ("files", "file", _READ_ERRORS))
-_PATH_ARGUMENTS += (("folder", "folder", _READ_ERRORS), ("folders", "folder", _READ_ERRORS))
-_PATH_ARGUMENTS += (("out", "--out", _NAME_ERRORS),)
-
-
-def _bad_path(args: argparse.Namespace, error: OSError) -> InputError | None:
-    """The InputError for an OSError on a path given on the command line (bad input), None for any other."""
-    if not isinstance(error.filename, str | os.PathLike):
-        return None
-    failed = os.fspath(error.filename)
-    for attribute, option, errors in _PATH_ARGUMENTS:
-        given = getattr(args, attribute, None)
-        for path in given if isinstance(given, list) else [given]:
-            if not isinstance(path, str) or error.errno not in errors:
-                continue
-            if failed == path or failed.startswith(path.rstrip(os.sep) + os.sep):
-                reason = error.strerror or type(error).__name__
-                inside = "" if failed == path else f": {short_path(failed[len(path.rstrip(os.sep)) + 1 :], 60)}"
-                return InputError(option, f"cannot be used{inside} ({reason})", path)
-    return None
 
 
 def _report(error: InputError) -> None:
@@ -169,44 +152,42 @@ def _report(error: InputError) -> None:
     print("error: " + " ".join(error.one_line().split()), file=sys.stderr)
 
 
-def _positive(value: int, option: str) -> int:
-    if value < 1:
-        raise InputError(option, f"{value} is not allowed; use a whole number, 1 or more")
-    return value
-
-
-def _interrupt(signum: int, frame: object) -> NoReturn:
-    # A polite kill (SIGTERM) is handled like Ctrl-C: the results folder is marked interrupted.
-    raise KeyboardInterrupt
+def _finish(folder: object, status: str, reason: str) -> bool:
+    """Mark a results folder at the end of a failed or interrupted run; False if its manifest cannot be written."""
+    try:
+        folder.finish(status, reason)  # type: ignore[attr-defined]
+    except OSError:
+        return False
+    return True
 
 
 def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from sim.plots import Context, draw_all
     from sim.report import write_report
     from sim.runner import run_scenario
     from sim.scenario import load
-    from sim.store import ResultsFolder
+    from sim.store import ResultsFolder, describe_os_error
 
     scenario = load(args.file).with_overrides(replications=args.replications, seed=args.seed)
-    workers = _positive(args.workers, "--workers")
+    workers = check_workers(args.workers, "--workers")
     _notes(scenario.notes)
-    command = ["cohesion", "run", args.file] + [
-        f"--{k}={v}" for k in ("replications", "seed", "workers") if (v := getattr(args, k)) is not None
-    ]
+    command = ["cohesion", *getattr(args, "argv", ["run", args.file])]
     try:
         folder = ResultsFolder.create(args.out, scenario, command)
     except OSError as error:
         raise InputError(
             "--out", f"cannot make a results folder in '{short_path(args.out)}' ({error.strerror})"
         ) from None
-    # tqdm's monitor thread would make the parent multi-threaded before worker processes fork.
-    tqdm.monitor_interval = 0
-    bar = tqdm(
-        total=scenario.replications, unit="run", desc=scenario.name, disable=args.quiet or not sys.stderr.isatty()
-    )
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    started = time.perf_counter()
+    bar = None
     try:
+        # tqdm's monitor thread would make the parent multi-threaded before worker processes fork.
+        tqdm.monitor_interval = 0
+        bar = tqdm(
+            total=scenario.replications, unit="run", desc=scenario.name, disable=args.quiet or not sys.stderr.isatty()
+        )
+        started = time.perf_counter()
 
         def record_done(_record: object) -> None:
             folder.run_done()
@@ -221,19 +202,27 @@ def _run(args: argparse.Namespace) -> int:
         write_report(folder.report, folder.manifest, results, figures)
         folder.finish("complete")
     except KeyboardInterrupt:
-        folder.finish("interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
+        marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
+        status = "manifest status 'interrupted'" if marked else "its manifest could not be written"
         print(
             f"interrupted: {folder.path} is incomplete ({folder.manifest['runs_done']} of "
-            f"{scenario.replications} runs; manifest status 'interrupted')",
+            f"{scenario.replications} runs; {status})",
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    except OSError as error:
+        reason = describe_os_error(error)
+        marked = _finish(folder, "failed", f"cannot write the results: {reason}")
+        where = "manifest status 'failed'" if marked else "its manifest could not be written either"
+        print(f"error: cannot write the results: {reason} ({folder.path}: {where})", file=sys.stderr)
+        return EXIT_FAILURE
     except BaseException as error:
-        folder.finish("failed", f"{type(error).__name__}: {error}")
+        _finish(folder, "failed", f"{type(error).__name__}: {error}")
         raise
     finally:
-        bar.close()
-        signal.signal(signal.SIGTERM, previous)
+        if bar is not None:
+            bar.close()
+        folder.release()
     elapsed = time.perf_counter() - started
     if args.quiet:
         print(folder.path)

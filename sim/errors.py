@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import math
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -157,3 +159,33 @@ def pydantic_problem(detail: Mapping[str, Any], allowed: str) -> str:
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{shown(value)} is {kind_of(value)}; use {allowed}"
     return f"{shown(value)} is not allowed; use {allowed}"
+
+
+# Operating-system errors that mean a path given on the command line cannot name a file or folder.
+_NAME_ERRORS = frozenset({errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EINVAL, errno.ENOENT, errno.EISDIR})
+_READ_ERRORS = _NAME_ERRORS | {errno.EACCES, errno.EPERM}
+_PATH_ARGUMENTS = (("file", "file", _READ_ERRORS), ("files", "file", _READ_ERRORS))
+_PATH_ARGUMENTS += (("folder", "folder", _READ_ERRORS), ("folders", "folder", _READ_ERRORS))
+_PATH_ARGUMENTS += (("out", "--out", _NAME_ERRORS),)
+
+
+def bad_path(args: Any, error: OSError) -> InputError | None:
+    """The InputError for an OSError on a path given on the command line (bad input), None for any other.
+
+    ``args`` is the parsed command line (an ``argparse.Namespace``): its ``file``, ``files``, ``folder``,
+    ``folders`` and ``out`` attributes are the paths the user gave. An error on another path (a full disk,
+    a file of the package) is not the user's and gives None.
+    """
+    if not isinstance(error.filename, str | os.PathLike):
+        return None
+    failed = os.fspath(error.filename)
+    for attribute, option, errors in _PATH_ARGUMENTS:
+        given = getattr(args, attribute, None)
+        for path in given if isinstance(given, list) else [given]:
+            if not isinstance(path, str) or error.errno not in errors:
+                continue
+            if failed == path or failed.startswith(path.rstrip(os.sep) + os.sep):
+                reason = error.strerror or type(error).__name__
+                inside = "" if failed == path else f": {short_path(failed[len(path.rstrip(os.sep)) + 1 :], 60)}"
+                return InputError(option, f"cannot be used{inside} ({reason})", path)
+    return None

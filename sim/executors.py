@@ -10,25 +10,36 @@ interchangeable.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import itertools
 import logging
 import multiprocessing
-import signal
 import sys
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.errors import InputError
+from sim.processes import (
+    POLL_S,
+    ctrl_c_ignored,
+    interrupted,
+    interrupts_deferred,
+    raise_if_interrupted,
+    signals_held,
+    stop_pool,
+    worker_initializer,
+)
 
 log = logging.getLogger(__name__)
 
 # Tasks in flight per worker: two keep a worker busy while the parent handles a result, more only cost memory.
 IN_FLIGHT_PER_WORKER = 2
+# How often the command looks for a finished Dask task (and for a signal) while none is ready.
+DASK_POLL_S = 0.02
 
 
 class Executor(ABC):
@@ -45,6 +56,10 @@ class Executor(ABC):
 
     def close(self) -> None:  # noqa: B027 - most executors hold nothing
         """Release the workers; safe to call twice."""
+
+    def abort(self) -> None:
+        """Release the workers at once, abandoning running tasks (after Ctrl-C, a signal or an error)."""
+        self.close()
 
     def describe(self) -> dict[str, Any]:
         return {"executor": type(self).__name__, "workers": self.workers}
@@ -66,18 +81,6 @@ class SerialExecutor(Executor):
 
     def describe(self) -> dict[str, Any]:
         return {"executor": "serial", "workers": 1}
-
-
-def _die_with_parent() -> None:
-    """Worker initializer: ignore Ctrl-C (the parent handles it) and die if the parent is killed.
-
-    Without PR_SET_PDEATHSIG a parent killed with SIGKILL leaves its workers
-    waiting forever on a queue nobody writes to.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # a libc without prctl: workers may outlive a kill
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
 def _ready() -> bool:
@@ -105,9 +108,12 @@ class ProcessExecutor(Executor):
             context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
             if context.get_start_method() == "forkserver":
                 context.set_forkserver_preload(["sim.sweep"])
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_die_with_parent)
+        # The workers leave Ctrl-C and SIGTERM to this process, which stops them (sim.processes).
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=worker_initializer)
         # With fork every worker is created at the first submission: do it now, before other threads exist.
-        self._pool.submit(_ready).result()
+        with signals_held():
+            ready = self._pool.submit(_ready)
+        ready.result()
 
     def map_unordered(self, function: Callable[[Any, Any], Any], context: Any, tasks: Iterable[Any]) -> Iterator[Any]:
         if self._pool is None:
@@ -115,16 +121,25 @@ class ProcessExecutor(Executor):
         pool = self._pool
         assert pool is not None
         queue = iter(tasks)
-        pending: set[Future] = {
-            pool.submit(function, context, task)
-            for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers)
-        }
+        # The pool is used inside interrupts_deferred: a signal is acted on between calls, never inside the pool's
+        # locks and queues, which an exception could leave blocked (a hang on the way out).
+        with interrupts_deferred():
+            pending: set[Future] = {
+                pool.submit(function, context, task)
+                for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers)
+            }
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                pending |= {pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))}
-                for future in finished:
-                    yield future.result()
+                with interrupts_deferred():
+                    finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                    raise_if_interrupted()
+                    pending |= {pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))}
+                    results = [future.result() for future in finished]
+                yield from results
+        except BrokenProcessPool:
+            if interrupted():  # the workers died of the signal that is about to interrupt this process
+                raise KeyboardInterrupt from None
+            raise
         finally:
             for future in pending:
                 future.cancel()
@@ -132,6 +147,11 @@ class ProcessExecutor(Executor):
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def abort(self) -> None:
+        if self._pool is not None:
+            stop_pool(self._pool)
             self._pool = None
 
     def describe(self) -> dict[str, Any]:
@@ -172,15 +192,22 @@ class DaskExecutor(Executor):
         if self.local_workers is not None:
             # Dask's statistical profiler samples every worker thread every 10 ms and takes the GIL to do it:
             # about 7 % of a pure-Python model run (benchmarks/README.md). Nothing here reads its profiles.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # Its worker processes start ignoring Ctrl-C and keep ignoring it (sim.processes.dask_setup); SIGTERM
+            # is acted on once the cluster is up (a few seconds): cut short, its start-up cannot be closed cleanly.
+            with (
+                dask.config.set({"distributed.worker.profile.enabled": False}),
+                interrupts_deferred(),
+                ctrl_c_ignored(),
+            ):
                 self._cluster = LocalCluster(
                     n_workers=self.local_workers,
                     threads_per_worker=1,  # the model holds the GIL: processes, not threads, run it in parallel
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    preload=["sim.processes"],  # workers leave Ctrl-C to this process (sim.processes.dask_setup)
                 )
-            self._client = Client(self._cluster)
+                self._client = Client(self._cluster)
         else:
             try:
                 self._client = Client(self.address, timeout="10s")
@@ -228,12 +255,18 @@ class DaskExecutor(Executor):
         for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers):
             submit(task)
         try:
-            for future in running:
-                outstanding.discard(future)
-                result = future.result()
-                future.release()  # the result now lives here only: let the cluster forget it
-                for task in itertools.islice(queue, 1):
-                    submit(task)
+            while not running.is_empty():
+                # As with local processes: a signal is acted on between calls, never inside the client's own.
+                with interrupts_deferred():
+                    while not running.has_ready():
+                        raise_if_interrupted()
+                        time.sleep(DASK_POLL_S)
+                    future = next(running)
+                    outstanding.discard(future)
+                    result = future.result()
+                    future.release()  # the result now lives here only: let the cluster forget it
+                    for task in itertools.islice(queue, 1):
+                        submit(task)
                 yield result
         finally:
             if outstanding:
@@ -246,6 +279,11 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+    def abort(self) -> None:
+        # Tasks in flight are abandoned on purpose: the scheduler's complaint that their data is lost is no news.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        self.close()
 
     def describe(self) -> dict[str, Any]:
         where = self.address or f"LocalCluster({self.local_workers} processes)"

@@ -9,15 +9,24 @@ returned, which makes them identical whatever the number of workers.
 from __future__ import annotations
 
 import multiprocessing
-import signal
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.processes import (
+    POLL_S,
+    interrupted,
+    interrupts_deferred,
+    raise_if_interrupted,
+    signals_held,
+    stop_pool,
+    worker_initializer,
+)
 from sim.scenario import Scenario, replication_seed
 
 RUN_KEYS = ("run", "point", "replication", "seed")
@@ -68,13 +77,6 @@ def run_replication(scenario: Scenario, replication: int, point: int = 0) -> Run
     return RunRecord(replication, seed, frame, agents, events)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; only the parent handles it, so
-    # that it can mark the results folder as interrupted without workers
-    # printing tracebacks of their own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _context() -> multiprocessing.context.BaseContext:
     # fork starts a worker in milliseconds and is safe while the parent runs a single thread (Linux);
     # elsewhere spawn, which re-imports the package in each worker (about a second).
@@ -102,15 +104,32 @@ def run_scenario(
             done(run_replication(scenario, k))
         return Results.from_records(records)
 
+    # Ctrl-C and SIGTERM reach the whole process group; the parent alone handles them (sim.processes), so that
+    # it can mark the results folder as interrupted, and stops the workers itself.
     executor = ProcessPoolExecutor(
-        max_workers=min(workers, scenario.replications), mp_context=_context(), initializer=_ignore_interrupts
+        max_workers=min(workers, scenario.replications), mp_context=_context(), initializer=worker_initializer
     )
     try:
-        pending: set[Future] = {executor.submit(run_replication, scenario, k) for k in replications}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done(future.result())
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        # The pool is used inside interrupts_deferred: a signal is acted on between calls, never inside the pool's
+        # locks and queues, which an exception could leave blocked (a hang on the way out).
+        with interrupts_deferred():
+            with signals_held():  # the workers are forked at the first submission
+                pending: set[Future] = {executor.submit(run_replication, scenario, 0)}
+            for k in replications[1:]:
+                pending.add(executor.submit(run_replication, scenario, k))
+                raise_if_interrupted()
+            while pending:
+                finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                raise_if_interrupted()
+                for future in finished:
+                    done(future.result())
+    except BrokenProcessPool:
+        stop_pool(executor)
+        if interrupted():  # the workers died of the signal that is about to interrupt this process
+            raise KeyboardInterrupt from None
+        raise
+    except BaseException:
+        stop_pool(executor)
+        raise
+    executor.shutdown(wait=True)
     return Results.from_records(records)

@@ -35,10 +35,10 @@ from sim.events import EVENT_TYPES, Event, make_event
 from sim.inputs import check_iso3, load_states
 from sim.model import STATE_OVERRIDES, AllianceModel
 from sim.params import check_name
+from sim.resources import packaged_folder
 
-# The packaged scenarios live at the top of the repository (project layout);
-# an editable install or a checkout finds them next to the package.
-PACKAGED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+# The packaged scenarios: the checkout's top-level scenarios/, or their copy inside an installed wheel.
+PACKAGED_SCENARIOS = packaged_folder("scenarios")
 SUFFIXES = (".yaml", ".yml")
 SETTINGS = ("start", "end", "initial_year", "replications", "seed")
 DEFAULTS: dict[str, Any] = {"start": "2025-01", "end": "2035-12", "initial_year": None, "replications": 10, "seed": 0}

@@ -5,12 +5,19 @@
 ``report.md`` (README, "Outputs"). Every file is written under a temporary
 name and renamed into place, and the manifest says ``"complete"`` only after
 everything else is written: a run that is interrupted (Ctrl-C, kill) or fails
-never leaves a folder that looks finished.
+never leaves a folder that looks finished. The writing command holds the
+folder's lock (:mod:`sim.locks`) and records its ``pid`` and ``host``, so a
+folder left ``running`` by a killed process is told from a live one. The
+manifest records the size and sha256 of each table (``checksums``), so a
+damaged table is refused with one line rather than read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import hashlib
 import json
 import os
 import platform
@@ -25,6 +32,8 @@ import pandas as pd
 
 from sim import DISCLAIMER, MODEL_OUTCOMES, __version__
 from sim.errors import InputError
+from sim.locks import LOCK, FolderLock, identity, settle
+from sim.processes import interrupts_deferred
 from sim.runner import RUN_KEYS, Results
 from sim.scenario import Scenario
 
@@ -43,10 +52,54 @@ def utc_now() -> str:
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(temporary path)``, then rename into place (atomic on one file system)."""
+    """Write through ``write(temporary path)``, then rename into place (atomic on one file system).
+
+    If writing fails (a full disk, say) the temporary file is removed and the error raised again.
+    """
     temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    os.replace(temporary, path)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """``{"bytes": size, "sha256": hex digest}`` of a file, as recorded in manifests and the sweep ledger."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        size = os.fstat(handle.fileno()).st_size
+    return {"bytes": size, "sha256": digest}
+
+
+def damage(path: Path, recorded: dict[str, Any] | None) -> str | None:
+    """What is wrong with a file against its recorded size and checksum, or None if it matches (or nothing is recorded).
+
+    A missing file, another size or another sha256 is damage.
+    """
+    if not path.is_file():
+        return "is missing"
+    if not isinstance(recorded, dict):
+        return None
+    size = path.stat().st_size
+    if "bytes" in recorded and size != recorded["bytes"]:
+        return f"is damaged ({size} bytes, {recorded['bytes']} when written)"
+    try:
+        actual = file_digest(path)["sha256"]
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    if "sha256" in recorded and actual != recorded["sha256"]:
+        return "is damaged (its sha256 differs from the one recorded when it was written)"
+    return None
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for a failed write: 'No space left on device: results/x/model.parquet'."""
+    what = error.strerror or (os.strerror(error.errno) if error.errno else str(error) or errno.errorcode[errno.EIO])
+    where = f": {error.filename}" if error.filename else ""
+    return f"{what}{where}"
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
@@ -92,15 +145,20 @@ def summarise(model: pd.DataFrame) -> pd.DataFrame:
 class ResultsFolder:
     """One results folder and its manifest."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, path: Path, manifest: dict[str, Any], lock: FolderLock | None = None) -> None:
         self.path = path
         self.manifest = manifest
         self._saved_at = 0.0
+        self._lock = lock
 
     # ------------------------------------------------------------ writing
     @classmethod
     def create(cls, root: str | Path, scenario: Scenario, command: list[str] | None = None) -> ResultsFolder:
-        """A new folder ``<root>/<name>-<timestamp>`` with a manifest that says "running"."""
+        """A new folder ``<root>/<name>-<timestamp>``, locked by this process, with a manifest that says "running".
+
+        Raises:
+            OSError: the folder or its manifest cannot be written (nothing is left behind).
+        """
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
@@ -118,6 +176,7 @@ class ResultsFolder:
             "disclaimer": DISCLAIMER,
             "status": "running",
             "command": command,
+            **identity(),
             "scenario": scenario.to_dict(),
             "scenario_story": scenario.story,
             "scenario_hash": scenario.content_hash(),
@@ -133,15 +192,29 @@ class ResultsFolder:
             "packages": package_versions(),
             "code_revision": code_revision(),
             "platform": platform.platform(),
-            "files": {**TABLES, "summary": SUMMARY, "figures": f"{FIGURES}/", "report": REPORT},
+            "files": {**TABLES, "summary": SUMMARY, "figures": f"{FIGURES}/", "report": REPORT, "lock": LOCK},
+            "checksums": {},
         }
-        folder = cls(path, manifest)
-        folder.save_manifest()
+        try:
+            lock = FolderLock.acquire(path)
+            if lock is None:  # a folder made this instant by another process of the same name
+                raise FileExistsError(errno.EEXIST, "another process is writing this folder", str(path))
+            folder = cls(path, manifest, lock)
+            folder.save_manifest()
+        except BaseException:
+            # Nothing has run yet: leave no folder behind rather than one that looks unfinished.
+            with contextlib.suppress(OSError):
+                for child in path.iterdir():
+                    child.unlink()
+                path.rmdir()
+            raise
         return folder
 
     def save_manifest(self) -> None:
+        """Write the manifest (atomically; a signal cannot cut the write in half)."""
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
-        write_atomically(self.path / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+        with interrupts_deferred():
+            write_atomically(self.path / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
         self._saved_at = time.monotonic()
 
     def run_done(self) -> None:
@@ -154,13 +227,27 @@ class ResultsFolder:
         for name, filename in TABLES.items():
             table: pd.DataFrame = getattr(results, name)
             write_atomically(self.path / filename, lambda p, t=table: t.to_parquet(p, index=False))
+            self.manifest.setdefault("checksums", {})[filename] = file_digest(self.path / filename)
         summary = summarise(results.model)
         write_atomically(self.path / SUMMARY, lambda p: summary.to_csv(p, index=False))
 
     def finish(self, status: str, error: str | None = None) -> None:
-        """Record the final status; "complete" must be the last thing written."""
+        """Record the final status; "complete" must be the last thing written. The lock is released after it.
+
+        Raises:
+            OSError: the manifest cannot be written (the lock is released all the same).
+        """
         self.manifest.update(status=status, finished=utc_now(), error=error)
-        self.save_manifest()
+        try:
+            self.save_manifest()
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Let the folder go (the end of the writing command); safe to call twice."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def figures(self) -> Path:
@@ -186,6 +273,7 @@ class ResultsFolder:
             raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
         if not isinstance(manifest, dict) or manifest.get("status") not in STATUSES:
             raise InputError(f"{MANIFEST}.status", f"must be one of {', '.join(STATUSES)}", source)
+        manifest = settle(path, manifest, MANIFEST)
         if manifest["status"] != "complete":
             done, total = manifest.get("runs_done"), manifest.get("runs_total")
             raise InputError(
@@ -196,7 +284,33 @@ class ResultsFolder:
         missing = [name for name in TABLES.values() if not (path / name).is_file()]
         if missing:
             raise InputError(missing[0], "missing from a folder marked complete", source)
+        checksums = manifest.get("checksums") or {}
+        for name in TABLES.values():
+            problem = damage(path / name, checksums.get(name))
+            if problem:
+                raise InputError(name, f"{problem}; the folder is damaged: run the scenario again", source)
         return cls(path, manifest)
 
+    def read_table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One table (``model``, ``agents`` or ``events``); InputError naming the file if it cannot be read."""
+        return read_parquet_checked(self.path / TABLES[name], str(self.path), columns)
+
     def read_results(self) -> Results:
-        return Results(*(pd.read_parquet(self.path / TABLES[name]) for name in ("model", "agents", "events")))
+        """The three tables; InputError naming the file if one cannot be read."""
+        return Results(*(self.read_table(name) for name in ("model", "agents", "events")))
+
+
+def read_parquet_checked(path: Path, source: str, columns: list[str] | None = None, **options: Any) -> pd.DataFrame:
+    """``pandas.read_parquet`` whose failures (a damaged file, a missing column) are bad input naming the file."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path, columns=columns, **options)
+    except (pa.ArrowException, OSError, ValueError, KeyError) as error:
+        detail = " ".join(str(error).split())[:160]
+        wanted = f" with columns {', '.join(columns)}" if columns else ""
+        raise InputError(
+            str(path.relative_to(source)) if path.is_relative_to(source) else str(path),
+            f"cannot be read{wanted} ({type(error).__name__}: {detail}); the folder is damaged",
+            source,
+        ) from None

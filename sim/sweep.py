@@ -10,10 +10,13 @@ execution.
 
 Runs go to workers in chunks; each finished chunk is written by this process
 as its own Parquet part file (``model.parquet/part-000042.parquet``, ...),
-renamed into place, and only then recorded in the ledger ``chunks.jsonl``.
-Re-running the same command on the same folder reads the ledger, deletes any
-part that a kill left unrecorded, and runs only the chunks not recorded:
-no run is lost or written twice.
+renamed into place, and only then recorded in the ledger ``chunks.jsonl``
+with the size and sha256 of each part. Re-running the same command on the
+same folder reads the ledger, checks every recorded part against its size
+and checksum, deletes any part that a kill left unrecorded, and runs the
+chunks not recorded or whose parts are missing or damaged: no run is lost or
+written twice. The sweeping process holds the folder's lock and records its
+``pid`` and ``host`` (:mod:`sim.locks`).
 """
 
 from __future__ import annotations
@@ -28,9 +31,8 @@ import math
 import os
 import platform
 import re
-import signal
+import shutil
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -45,11 +47,27 @@ from tqdm import tqdm
 
 from sim import DISCLAIMER, __version__
 from sim.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
-from sim.errors import InputError
+from sim.errors import InputError, bad_path
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
+from sim.locks import LOCK, FolderLock, holder, identity
 from sim.model import AllianceModel
-from sim.store import code_revision, package_versions, utc_now
+from sim.processes import (
+    check_workers,
+    cpu_count,
+    interrupted,
+    interrupts_as_keyboard_interrupt,
+    interrupts_deferred,
+)
+from sim.resources import packaged_experiments
+from sim.store import (
+    code_revision,
+    damage,
+    describe_os_error,
+    package_versions,
+    read_parquet_checked,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +189,6 @@ def _parquet(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
 # ====================================================================== the results folder
 MANIFEST = "manifest.json"
 LEDGER = "chunks.jsonl"
-LOCK = ".lock"
 POINTS = "points.parquet"
 POINTS_CSV = "points.csv"
 SUMMARY = "summary.csv"
@@ -184,14 +201,20 @@ SWEEP_PACKAGES = ("SALib", "dask", "distributed")
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write under a hidden temporary name (Parquet readers skip names starting with '.'), then rename.
 
-    The data is on disk before the rename, so a part that exists is whole.
+    The data is on disk before the rename, so a part that exists is whole. If
+    writing fails (a full disk) the temporary file is removed and the error raised.
     """
     temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 def _code_hash() -> str:
@@ -213,7 +236,9 @@ class SweepFolder:
         self.done: set[int] = set()
         self.runs_done = 0
         self.runs_failed = 0
-        self._lock: Any = None
+        self.created = False  # this command made the folder (it is removed if the sweep cannot even start)
+        self.repaired: list[str] = []  # parts found missing or damaged on resume
+        self._lock: FolderLock | None = None
         self._saved = 0.0
 
     @property
@@ -222,26 +247,31 @@ class SweepFolder:
 
     # ------------------------------------------------------------ claiming
     def claim(self) -> None:
-        """Lock the folder and, when it holds a sweep already, check it is this experiment's (JSON only, no workers)."""
+        """Lock the folder and, when it holds a sweep already, check it is this experiment's (JSON only, no workers).
+
+        Raises:
+            InputError: the folder cannot be made or written, is being written by a live process, or holds
+                something else.
+        """
         source = str(self.path)
         if self.path.exists() and not self.path.is_dir():
             raise InputError("--out", "is a file; give a folder for the results", source)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path / LOCK, "a+")  # noqa: SIM115 - held open for the life of the sweep
         try:
-            import fcntl
-
+            self.created = not self.path.exists()
+            self.path.mkdir(parents=True, exist_ok=True)
             # A POSIX record lock belongs to this process alone: forked workers do not inherit it, so it goes
             # the moment this process dies, even if a worker lingers.
-            fcntl.lockf(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - not POSIX: no guard against two sweeps on one folder
-            pass
-        except OSError:
-            self._lock.close()
-            self._lock = None
+            self._lock = FolderLock.acquire(self.path)
+        except OSError as error:
             raise InputError(
-                "--out", "another sweep is writing to this folder; wait for it or use another", source
+                "--out", f"cannot make or write the results folder ({error.strerror or error})", source
             ) from None
+        if self._lock is None:
+            try:
+                who = holder(json.loads((self.path / MANIFEST).read_text(encoding="utf-8")))
+            except (OSError, ValueError, AttributeError):
+                who = "pid ? on host ?"
+            raise InputError("--out", f"still running, {who}: another sweep is writing to this folder", source)
         manifest_path = self.path / MANIFEST
         if not manifest_path.is_file():
             foreign = [p.name for p in self.path.iterdir() if p.name != LOCK]
@@ -265,12 +295,22 @@ class SweepFolder:
                 "or its scenario changed since); give another --out, or delete the folder to start over",
                 source,
             )
+        if manifest.get("status") == "running":  # the lock is ours, so the process that wrote "running" is gone
+            log.info(
+                "the sweep that was writing this folder (%s) ended without finishing; resuming it", holder(manifest)
+            )
         self.manifest = manifest
 
     def release(self) -> None:
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
             self._lock = None
+
+    def discard(self) -> None:
+        """Remove a folder this command made when the sweep could not even start (nothing ran)."""
+        if self.created and not self.done:
+            self.release()
+            shutil.rmtree(self.path, ignore_errors=True)
 
     # ------------------------------------------------------------ preparing
     def prepare(self, chunk_runs: int, executor: dict[str, Any], command: list[str] | None) -> pd.DataFrame:
@@ -280,6 +320,7 @@ class SweepFolder:
                 (self.path / f"{table}.parquet").mkdir(exist_ok=True)
         if self.resuming:
             self.manifest["status"] = "running"
+            self.manifest.update(identity())
             self.manifest["resumed"] = [*self.manifest.get("resumed", []), utc_now()]
             self.manifest["executor"] = executor
             if self.manifest.get("code_hash") != _code_hash():
@@ -289,6 +330,17 @@ class SweepFolder:
                     self.path,
                 )
             self._read_ledger()
+            if self.repaired:
+                more = len(self.repaired) - 3
+                shown = "; ".join(self.repaired[:3]) + (f"; and {more} more" if more > 0 else "")
+                count = len(self.repaired)
+                log.warning(
+                    "warning: %d missing or damaged part%s (%s): running %s again",
+                    count,
+                    "s" * (count != 1),
+                    shown,
+                    "their chunks" if count != 1 else "its chunk",
+                )
             self._save(force=True)
             if (self.path / POINTS).is_file():
                 return pd.read_parquet(self.path / POINTS).set_index("point")
@@ -303,6 +355,7 @@ class SweepFolder:
             "disclaimer": DISCLAIMER,
             "status": "running",
             "command": command,
+            **identity(),
             "experiment_file": experiment.source,
             "experiment": experiment.to_dict(),
             "experiment_hash": experiment.content_hash(),
@@ -353,6 +406,7 @@ class SweepFolder:
                 "summary": SUMMARY,
                 "failures": FAILURES,
                 "ledger": LEDGER,
+                "lock": LOCK,
             },
         }
         (self.path / LEDGER).touch()
@@ -367,7 +421,11 @@ class SweepFolder:
         return points
 
     def _read_ledger(self) -> None:
-        """The finished chunks; anything a kill left behind that the ledger does not vouch for is removed."""
+        """The finished chunks whose parts are whole; anything the ledger does not vouch for is removed.
+
+        A chunk whose recorded part is missing, or differs from the size and
+        checksum recorded, is dropped from the ledger and runs again.
+        """
         valid: list[str] = []
         ledger = self.path / LEDGER
         if ledger.is_file():
@@ -378,6 +436,10 @@ class SweepFolder:
                 except (ValueError, KeyError, TypeError):
                     continue  # a line cut short by a kill: its chunk runs again
                 if chunk in self.done:
+                    continue
+                problems = part_problems(self.path, entry)
+                if problems:
+                    self.repaired.extend(problems)
                     continue
                 self.done.add(chunk)
                 self.runs_done += runs
@@ -414,23 +476,32 @@ class SweepFolder:
             yield Chunk(chunk, tuple(runs), values)
 
     def commit(self, result: ChunkResult) -> None:
-        """Write a chunk's parts, then record it: a chunk is done only once the ledger says so."""
+        """Write a chunk's parts, then record them (size, sha256) in the ledger: done once the ledger says so."""
+        parts: dict[str, dict[str, Any]] = {}
         for table, data in result.parts.items():
             if data is not None:
-                _write_atomically(self.path / f"{table}.parquet" / _part_name(result.id), data)
+                path = self.path / f"{table}.parquet" / _part_name(result.id)
+                _write_atomically(path, data)
+                parts[table] = {
+                    "name": f"{table}.parquet/{path.name}",
+                    "bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
         entry = {
             "chunk": result.id,
             "runs": result.runs,
             "failures": result.failures,
             "seconds": round(result.seconds, 3),
+            "parts": parts,
         }
-        with open(self.path / LEDGER, "a", encoding="utf-8") as ledger:
-            ledger.write(json.dumps(entry) + "\n")
-            ledger.flush()
-            os.fsync(ledger.fileno())
-        self.done.add(result.id)
-        self.runs_done += result.runs
-        self.runs_failed += len(result.failures)
+        with interrupts_deferred():  # the ledger and the counts move together
+            with open(self.path / LEDGER, "a", encoding="utf-8") as ledger:
+                ledger.write(json.dumps(entry) + "\n")
+                ledger.flush()
+                os.fsync(ledger.fileno())
+            self.done.add(result.id)
+            self.runs_done += result.runs
+            self.runs_failed += len(result.failures)
         self._save()
 
     def _save(self, force: bool = False) -> None:
@@ -441,20 +512,26 @@ class SweepFolder:
         self._saved = now
         self.manifest.update(runs_done=self.runs_done, runs_failed=self.runs_failed)
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
-        _write_atomically(self.path / MANIFEST, text.encode())
+        with interrupts_deferred():  # a signal cannot cut the manifest in half
+            _write_atomically(self.path / MANIFEST, text.encode())
 
     # ------------------------------------------------------------ finishing
     def assemble(self) -> None:
         """summary.csv and failures.csv from the parts and the ledger, one part at a time."""
         folder = self.path / "summary.parquet"
         temporary = self.path / f".{SUMMARY}.tmp"
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            parts = sorted(folder.glob("part-*.parquet"))
-            if not parts:
-                handle.write(",".join(self.experiment.summary_schema().names) + "\n")
-            for k, part in enumerate(parts):
-                pd.read_parquet(part).to_csv(handle, header=k == 0, index=False)
-        os.replace(temporary, self.path / SUMMARY)
+        try:
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                parts = sorted(folder.glob("part-*.parquet"))
+                if not parts:
+                    handle.write(",".join(self.experiment.summary_schema().names) + "\n")
+                for k, part in enumerate(parts):
+                    read_parquet_checked(part, str(self.path)).to_csv(handle, header=k == 0, index=False)
+            os.replace(temporary, self.path / SUMMARY)
+        except BaseException:  # a full disk, a signal: no temporary file is left behind
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
         failures = []
         for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
             failures.extend(json.loads(line)["failures"])
@@ -471,6 +548,32 @@ class SweepFolder:
 
 def _part_name(chunk: int) -> str:
     return f"part-{chunk:06d}.parquet"
+
+
+def part_problems(folder: Path, entry: dict[str, Any]) -> list[str]:
+    """What is wrong with the parts of one ledger entry: ['model.parquet/part-000003.parquet is missing', ...].
+
+    An entry written before sizes and checksums were recorded has its
+    summary part checked for existence and a readable Parquet footer.
+    """
+    recorded = entry.get("parts")
+    if not isinstance(recorded, dict):
+        path = folder / "summary.parquet" / _part_name(int(entry["chunk"]))
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException):
+            return [f"summary.parquet/{path.name} is missing or damaged"]
+        return []
+    problems = []
+    for part in recorded.values():
+        name = str(part.get("name", "")) if isinstance(part, dict) else ""
+        if not re.fullmatch(r"(model|agents|summary)\.parquet/part-\d+\.parquet", name):
+            problems.append(f"the ledger's entry for chunk {entry.get('chunk')} is damaged")
+            continue
+        problem = damage(folder / name, part)
+        if problem:
+            problems.append(f"{name} {problem}")
+    return problems
 
 
 def _chunk_of(name: str) -> int | None:
@@ -514,7 +617,12 @@ def run_sweep(
     executor = executor or SerialExecutor()
     folder = SweepFolder(Path(out), experiment)
     began = time.perf_counter()
-    folder.claim()
+    try:
+        folder.claim()
+    except BaseException:
+        folder.release()  # refused: the folder is left as it was found
+        raise
+    resuming = folder.resuming
     try:
         executor.start()
         if folder.resuming and chunk_runs is not None and chunk_runs != folder.manifest["chunk_runs"]:
@@ -537,12 +645,6 @@ def run_sweep(
             for result in executor.map_unordered(run_chunk, experiment, folder.chunks(points)):
                 folder.commit(result)
                 bar.update(result.runs)
-        except KeyboardInterrupt:
-            folder.finish("interrupted", "interrupted; run the same command again to resume")
-            raise
-        except Exception as error:
-            folder.finish("failed", f"{type(error).__name__}: {error}")
-            raise
         finally:
             bar.close()
         folder.assemble()
@@ -553,6 +655,7 @@ def run_sweep(
             else None
         )
         folder.finish(status, error)
+        executor.close()
         return SweepReport(
             folder.path,
             status,
@@ -563,8 +666,23 @@ def run_sweep(
             time.perf_counter() - began,
             error,
         )
+    except BaseException as error:
+        executor.abort()  # running tasks are abandoned: their chunks run again on resume
+        if isinstance(error, KeyboardInterrupt) or interrupted():  # workers may die of the signal first
+            status, reason = "interrupted", "interrupted; run the same command again to resume"
+        elif isinstance(error, OSError):
+            status, reason = "failed", f"cannot write the results: {describe_os_error(error)}"
+        else:
+            status, reason = "failed", f"{type(error).__name__}: {error}"
+        if not folder.manifest or (isinstance(error, OSError) and not resuming and not folder.done):
+            folder.discard()  # nothing ran: leave no folder behind rather than one that looks unfinished
+        else:
+            with contextlib.suppress(OSError):  # a full disk may refuse the manifest too; the lock tells the rest
+                folder.finish(status, reason)
+        if status == "interrupted" and not isinstance(error, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise
     finally:
-        executor.close()
         folder.release()
 
 
@@ -579,9 +697,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
+        default=cpu_count(),
         metavar="N",
-        help="local worker processes (default: one per CPU; 1 runs in this process); results do not depend on it",
+        help="local worker processes (default: one per CPU, at most four per CPU; 1 runs in this process); "
+        "results do not depend on it",
     )
     where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     where.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster of N worker processes")
@@ -598,59 +717,63 @@ def _executor(args: argparse.Namespace) -> Executor:
     if args.scheduler:
         return DaskExecutor(address=args.scheduler)
     if args.dask_local is not None:
-        return DaskExecutor(local_workers=args.dask_local)
-    if args.workers < 1:
-        raise InputError("--workers", f"{args.workers} is not allowed; use a whole number, 1 or more")
-    return SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers)
+        return DaskExecutor(local_workers=check_workers(args.dask_local, "--dask-local"))
+    workers = check_workers(args.workers, "--workers")
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
 
 
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a scheduler's kill, a closed session) ends the sweep like Ctrl-C: marked interrupted, resumable."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _experiment_file(reference: str) -> str:
+    """A path as given, or the packaged experiment of that name (``drawdown_vs_doubt``) when no such file exists."""
+    if not Path(reference).exists():
+        packaged = packaged_experiments()
+        if reference in packaged:
+            return str(packaged[reference])
+    return reference
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the sweep the arguments describe; the exit code: 0 all runs done, 1 a run failed or else, 2 bad input."""
+    """Run the sweep the arguments describe; the exit code: 0 all runs done, 1 a run failed or else, 2 bad input.
+
+    SIGINT and SIGTERM mark the folder ``interrupted`` (exit code 1); a write
+    that fails (a full disk) marks it ``failed`` with the reason (exit code 1);
+    a folder that cannot be made is bad input (exit code 2). Each ends with one line.
+    """
     if not logging.getLogger().handlers and not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.WARNING if args.quiet else logging.INFO)
-    try:
-        if args.chunk_runs is not None and args.chunk_runs < 1:
-            raise InputError("--chunk-runs", f"{args.chunk_runs} is not allowed; use a whole number, 1 or more")
-        experiment = load(args.file)
-        out = Path(args.out) if args.out else Path("results") / experiment.name
-        with _terminate_as_interrupt():
+    argv = getattr(args, "argv", None)
+    with interrupts_as_keyboard_interrupt():
+        try:
+            if args.chunk_runs is not None and args.chunk_runs < 1:
+                raise InputError("--chunk-runs", f"{args.chunk_runs} is not allowed; use a whole number, 1 or more")
+            experiment = load(_experiment_file(args.file))
+            out = Path(args.out) if args.out else Path("results") / experiment.name
             report = run_sweep(
                 experiment,
                 out,
                 _executor(args),
                 chunk_runs=args.chunk_runs,
                 progress=not args.quiet and sys.stderr.isatty(),
-                command=["cohesion", "sweep", *sys.argv[1:]] if sys.argv else None,
+                command=["cohesion", *argv] if argv is not None else None,
             )
-    except InputError as error:
-        print(f"error: {error.one_line()}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to resume", file=sys.stderr)
-        return 1
-    except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
+        except InputError as error:
+            print("error: " + " ".join(error.one_line().split()), file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted; run the same command again to resume", file=sys.stderr)
+            return 1
+        except OSError as error:
+            bad = bad_path(args, error)
+            if bad is not None:  # a path the user gave cannot be used: bad input
+                print("error: " + " ".join(bad.one_line().split()), file=sys.stderr)
+                return 2
+            print(f"error: cannot write the results: {describe_os_error(error)}", file=sys.stderr)
+            return 1
+        except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
+            print(f"error: {type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
+            return 1
     print(_summary_line(experiment, report))
     return 1 if report.runs_failed else 0
 

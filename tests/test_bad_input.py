@@ -546,7 +546,7 @@ def test_an_os_error_is_bad_input_only_on_a_path_the_user_gave():
     import argparse
     import errno
 
-    from sim.cli import _bad_path
+    from sim.errors import bad_path as _bad_path
 
     args = argparse.Namespace(folder="res/run-1", out="results")
     missing = FileNotFoundError(errno.ENOENT, "No such file or directory", "res/run-1/model.parquet")

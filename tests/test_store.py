@@ -71,13 +71,15 @@ def test_manifest_says_running_until_complete_and_records_provenance(tmp_path, s
     assert {"numpy", "pandas", "mesa", "pyarrow"} <= set(manifest["packages"])
     assert "commit" in manifest["code_revision"]
     assert folder.path.name.startswith("short-")
-    with pytest.raises(InputError, match="did not finish"):
+    with pytest.raises(InputError, match="still running, pid"):  # its writer, this process, is alive
         ResultsFolder.open(folder.path)
     folder.run_done()
     folder.finish("interrupted", "stopped")
     assert json.loads((folder.path / MANIFEST).read_text())["runs_done"] == 1
     assert json.loads((folder.path / MANIFEST).read_text())["status"] == "interrupted"
     assert not list(folder.path.glob(".*.tmp")), "no temporary file is left behind"
+    with pytest.raises(InputError, match="did not finish"):
+        ResultsFolder.open(folder.path)
 
 
 def test_two_runs_in_the_same_second_get_two_folders(tmp_path, scenario):

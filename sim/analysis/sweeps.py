@@ -24,10 +24,13 @@ from sim.calendar import format_month, parse_month
 from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.designs import points as design_points
 from sim.errors import InputError, shown
+from sim.locks import settle
+from sim.store import read_parquet_checked
 
 MANIFEST = "manifest.json"
 POINTS = "points.parquet"
 MODEL = "model.parquet"
+LEDGER = "chunks.jsonl"
 FINISHED = ("complete", "failed")  # "failed": the sweep ended but some runs raised (failures.csv)
 NUMBER_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}
 # Morris levels when the manifest does not record them: the default of sim.designs.morris.
@@ -147,8 +150,11 @@ class Sweep:
     def runs_at(self, date: str, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per finished run: run, point, replication, the factors' values and the outcomes at ``date``."""
         outcomes = list(outcomes or self.outcomes)
-        table = pd.read_parquet(
-            self.path / MODEL, columns=["run", "point", "replication", *outcomes], filters=[("date", "==", date)]
+        table = read_parquet_checked(
+            self.path / MODEL,
+            str(self.path),
+            columns=["run", "point", "replication", *outcomes],
+            filters=[("date", "==", date)],
         )
         table = table.sort_values("run").reset_index(drop=True)
         return table.join(self.points, on="point")
@@ -156,7 +162,9 @@ class Sweep:
     def series(self, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
         """Every month of every finished run (for exports)."""
         outcomes = list(outcomes or self.outcomes)
-        table = pd.read_parquet(self.path / MODEL, columns=["run", "point", "replication", "step", "date", *outcomes])
+        table = read_parquet_checked(
+            self.path / MODEL, str(self.path), columns=["run", "point", "replication", "step", "date", *outcomes]
+        )
         return table.sort_values(["run", "step"]).reset_index(drop=True)
 
 
@@ -209,6 +217,7 @@ def open_sweep(path: str | Path) -> Sweep:
             "is not a sweep folder (a results folder of 'cohesion run'? compare those with 'compare')",
             source,
         )
+    manifest = settle(path, manifest, MANIFEST)
     status = manifest.get("status")
     if status not in FINISHED:
         raise InputError(
@@ -219,14 +228,59 @@ def open_sweep(path: str | Path) -> Sweep:
         )
     if not (path / MODEL).exists():
         raise InputError(MODEL, "missing from a finished sweep folder", source)
+    check_parts(path)
     reconstructed = not (path / POINTS).is_file()
     if reconstructed:
         # Written before any run starts, so only a hand-made or damaged folder lacks it; the design is deterministic.
         points = reconstruct_points(manifest)
     else:
-        points = pd.read_parquet(path / POINTS).set_index("point").sort_index()
+        points = read_parquet_checked(path / POINTS, source).set_index("point").sort_index()
     points.index.name = "point"
     expected = (manifest.get("design") or {}).get("points")
     if expected is not None and len(points) != int(expected):
         raise InputError(POINTS, f"has {len(points)} points, the manifest {expected}; the folder is damaged", source)
     return Sweep(path, manifest, points, reconstructed)
+
+
+def check_parts(path: Path) -> None:
+    """Refuse a sweep folder whose Parquet parts do not match its ledger (missing, damaged or unrecorded parts).
+
+    Raises:
+        InputError: naming the first bad part, with the fix (re-run the sweep command: it re-runs those chunks).
+    """
+    from sim.sweep import PART_TABLES, part_problems
+
+    source = str(path)
+    ledger = path / LEDGER
+    if not ledger.is_file():
+        return  # a folder made before the ledger recorded parts, or by hand: the readers' own checks apply
+    problems: list[str] = []
+    vouched: set[str] = set()
+    for number, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            entry = json.loads(line)
+            problems.extend(part_problems(path, entry))
+            recorded = entry.get("parts")
+            chunk = int(entry["chunk"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            problems.append(f"{LEDGER} line {number} is damaged")
+            continue
+        if isinstance(recorded, dict):
+            vouched.update(str(p.get("name")) for p in recorded.values() if isinstance(p, dict))
+        else:  # an older ledger without sizes and checksums vouches for whatever parts the chunk has
+            vouched.update(f"{t}.parquet/part-{chunk:06d}.parquet" for t in PART_TABLES)
+    for table in PART_TABLES:
+        folder = path / f"{table}.parquet"
+        if folder.is_dir():
+            problems.extend(
+                f"{table}.parquet/{p.name} is not in the ledger"
+                for p in sorted(folder.glob("part-*.parquet"))
+                if f"{table}.parquet/{p.name}" not in vouched
+            )
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(
+            "SWEEP_DIR",
+            f"{problems[0]}{more}; run the same sweep command again to re-run the damaged chunks",
+            source,
+        )

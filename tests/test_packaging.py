@@ -1,0 +1,81 @@
+"""The wheel carries its scenarios and experiments: built, installed into a fresh environment, run from elsewhere.
+
+The fresh virtual environment gets only the wheel (``--no-deps``); the
+dependencies come from the environment running the tests, through a ``.pth``
+file that adds its site-packages after the new environment's own (a plain
+path: the editable install of the checkout there is not picked up, so
+``sim`` can only come from the wheel, which the test checks).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(argv: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(map(str, argv))}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return result
+
+
+def test_an_installed_wheel_finds_its_scenarios_and_experiments_from_another_folder(tmp_path: Path) -> None:
+    # Build from a copy of the sources, so that the checkout gets no build/ or egg-info of the test's making.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("sim", "scenarios", "experiments"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    dist = tmp_path / "dist"
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), "."],
+        source,
+    )
+    (wheel,) = dist.glob("alliance_cohesion-*.whl")
+
+    environment = tmp_path / "env"
+    venv.EnvBuilder(with_pip=False).create(environment)
+    python = environment / "bin" / "python"
+    site = Path(
+        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path).stdout.strip()
+    )
+    (site / "test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    _run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)], tmp_path
+    )
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = _run([str(python), "-c", "import sim, sim.resources as r; print(sim.__file__)"], elsewhere).stdout
+    assert Path(where.strip()).is_relative_to(environment), f"sim came from {where}, not from the wheel"
+    installed = Path(where.strip()).parent
+    assert sorted(p.name for p in (installed / "scenarios").glob("*.yaml")) == sorted(
+        p.name for p in (ROOT / "scenarios").glob("*.yaml")
+    )
+    assert sorted(p.name for p in (installed / "experiments").glob("*.yaml")) == sorted(
+        p.name for p in (ROOT / "experiments").glob("*.yaml")
+    )
+
+    cohesion = environment / "bin" / "cohesion"
+    listing = _run([str(cohesion), "list", "scenarios"], elsewhere).stdout
+    for name in ("baseline", "prelude_2025", "perfect_storm", "hindcast_2022"):
+        assert f"  {name} " in listing
+    run = _run(
+        [str(cohesion), "run", "baseline", "--replications", "4", "--workers", "1", "--quiet", "--out", "results"],
+        elsewhere,
+    )
+    folder = elsewhere / run.stdout.strip()
+    assert (folder / "report.md").is_file() and '"status": "complete"' in (folder / "manifest.json").read_text()
+    checked = _run([str(cohesion), "validate", str(installed / "experiments" / "drawdown_vs_doubt.yaml")], elsewhere)
+    assert checked.stdout.startswith("ok: ")
