@@ -1,0 +1,254 @@
+"""Institutional decisions and elections over the rows of a batch (processes 9 and 10).
+
+The agenda is shared (recurring items) or per row (one-off endorsement votes
+tabled by events, vetoed items re-tabled with a concession). Votes and
+decision rules are masked reductions per row; the log keeps one list of
+entries per run, with blockers as masks named only when the log is read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+
+from sim import dynamics
+from sim.calendar import format_month
+from sim.engine.state import Batch, RowHooks
+from sim.institutions import (
+    ABSTAIN,
+    CONSTRUCTIVE_ABSTENTION_SHARE,
+    DEFAULT_AGENDA,
+    ITEM_KINDS,
+    NO,
+    QMV_BLOCKING_MINIMUM,
+    QMV_MEMBER_SHARE,
+    QMV_POPULATION_SHARE,
+    YES,
+    AgendaItem,
+    vote,
+)
+
+N_KINDS = len(ITEM_KINDS)
+
+
+def normal_from_uniform(u: np.ndarray) -> np.ndarray:
+    """Standard normal deviates from uniforms (inverse CDF), so one stream serves noise and coin flips alike."""
+    return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+
+
+def vote_uniforms(b: Batch, r: int) -> np.ndarray:
+    """(3 x 12, N) vote uniforms of run ``r`` this month: each month has its own block of the votes stream.
+
+    Months without a decision are skipped by advancing the generator (one 64-bit
+    output per double), which leaves every drawn number where month-by-month
+    draws would put it.
+    """
+    k = b.steps
+    skipped = k - b.vote_position[r]
+    generator = b.vote_streams[r]
+    if skipped:
+        generator.bit_generator.advance(int(skipped) * 3 * N_KINDS * b.n_states)
+    b.vote_position[r] = k + 1
+    return generator.random((3 * N_KINDS, b.n_states))
+
+
+def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
+    """Per run, the items due this month in order: recurring, one-offs, re-tabled (with their vetoers)."""
+    month_of_year = b.month % 12 + 1
+    recurring = [(item, None) for item in DEFAULT_AGENDA if month_of_year in item.months]
+    due: list[list[tuple[AgendaItem, np.ndarray | None]]] = [list(recurring) for _ in range(b.n_runs)]
+    for r, item in b.one_offs.pop(b.month, ()):
+        due[r].append((item, None))
+    for r, item, vetoers in b.retabled.pop(b.month, ()):
+        due[r].append((item, vetoers))
+    for table in (b.one_offs, b.retabled):
+        for month in [m for m in table if m < b.month]:
+            del table[month]
+    return due
+
+
+def take_decisions(b: Batch) -> None:
+    """Process 9: every item due in any run is voted on, rows with the same item at the same place together."""
+    due = due_items(b)
+    if not any(due):
+        return
+    uniforms = {r: vote_uniforms(b, r) for r in range(b.n_runs) if due[r]}
+    for position in range(max(len(items) for items in due)):
+        groups: dict[tuple[str, bool], list[int]] = {}
+        for r, items in enumerate(due):
+            if position < len(items):
+                item, vetoers = items[position]
+                groups.setdefault((item.name, vetoers is not None), []).append(r)
+        for rows in groups.values():
+            item = due[rows[0]][position][0]
+            vetoers = [due[r][position][1] for r in rows]
+            decide(b, np.array(rows), item, None if vetoers[0] is None else np.array(vetoers), uniforms)
+
+
+def decide(
+    b: Batch, rows: np.ndarray, item: AgendaItem, vetoers: np.ndarray | None, uniforms: dict[int, np.ndarray]
+) -> None:
+    """One item put to the vote in ``rows`` (a first vote if ``vetoers`` is None, else a re-vote with concessions)."""
+    n = b.n_states
+    slot = ITEM_KINDS.index(item.name if vetoers is None else f"{item.name}:revote")
+    block = np.stack([uniforms[r] for r in rows])
+    noise_u, hostage_u, concession_u = block[:, slot], block[:, N_KINDS + slot], block[:, 2 * N_KINDS + slot]
+    members = (b.eu_member if item.body == "EU" else b.nato_member)[rows]
+    support = getattr(b, item.position)[rows]
+    support = 1.0 - support if item.inverse else support
+    p = {name: values[rows] for name, values in b.p.items()}
+    if item.body == "NATO":
+        # The US votes its own line: it proposes a ceasefire plan, and backs posture only while committed.
+        committed = b.commitment[rows] >= p["us_nato_commitment_threshold"]
+        support[:, b.is_usa] = np.where(item.inverse | committed, 1.0, 0.0)[:, None]
+    noise = p["vote_noise_sd"][:, None] * normal_from_uniform(noise_u)
+    if vetoers is None:
+        hostage = hostage_u < b.linkage[rows] * p["linkage_veto_probability"][:, None]
+        conceded = np.zeros((len(rows), n), dtype=bool)
+    else:
+        hostage = np.zeros((len(rows), n), dtype=bool)
+        conceded = vetoers & (concession_u < b.linkage[rows])
+    votes = vote(support, p[item.threshold_parameter][:, None], noise, p["abstain_band"][:, None], hostage & members)
+    votes = np.where(conceded, YES, votes)
+    if item.rule.startswith("param:"):
+        rules = p[item.rule.split(":", 1)[1]]
+    else:
+        rules = np.full(len(rows), item.rule, dtype=object)
+    passed = np.zeros(len(rows), dtype=bool)
+    blockers = np.zeros((len(rows), n), dtype=bool)
+    reasons = np.empty(len(rows), dtype=object)
+    for rule in set(rules):
+        which = rules == rule
+        passed[which], blockers[which], reasons[which] = RULES[rule](votes[which], members[which], b.population)
+    yes = (members & (votes == YES)).sum(axis=1)
+    no = (members & (votes == NO)).sum(axis=1)
+    abstain = (members & (votes == ABSTAIN)).sum(axis=1)
+    lowest = np.where(members, support, np.inf).min(axis=1)
+    willing = (members & (votes == YES)).sum(axis=1)
+    body = item.body.lower()
+    column = {"eu": 0, "nato": 2}[body]
+    for j, r in enumerate(rows):
+        any_conceded = bool(conceded[j].any())
+        if passed[j]:
+            outcome = "passed_after_concession" if any_conceded else "passed"
+            b.counts[r, column] += 1
+        elif vetoers is None:
+            outcome = "delayed"
+            RowHooks(b, r).retable(b.month + int(p["veto_delay_months"][j]), item, blockers[j])
+        else:
+            outcome = "blocked"
+            b.counts[r, column + 1] += 1
+        detail = reasons[j] + (f"; concession to {names(b, conceded[j])}" if any_conceded else "")
+        counts = (int(yes[j]), int(no[j]), int(abstain[j]), float(lowest[j]))
+        log(b, r, item.body, item.name, rules[j], outcome, blockers[j].copy(), counts, detail)
+        if outcome == "blocked" and item.fallback_coalition:
+            log(
+                b,
+                r,
+                item.body,
+                item.name + "_coalition",
+                "coalition_of_the_willing",
+                "passed",
+                detail=f"{int(willing[j])} willing states go ahead outside the EU framework",
+            )
+
+
+# ------------------------------------------------------------------ decision rules over rows
+def unanimity(votes: np.ndarray, members: np.ndarray, population: np.ndarray):
+    """EU CFSP unanimity with constructive abstention (Art. 31(1) TEU), per row of ``votes`` (R, N)."""
+    no = members & (votes == NO)
+    vetoed = no.any(axis=1)
+    abstain = members & (votes == ABSTAIN)
+    share_states = abstain.sum(axis=1) / members.sum(axis=1)
+    share_population = (population * abstain).sum(axis=1) / (population * members).sum(axis=1)
+    abstained = (
+        ~vetoed & (share_states >= CONSTRUCTIVE_ABSTENTION_SHARE) & (share_population >= CONSTRUCTIVE_ABSTENTION_SHARE)
+    )
+    blockers = np.where(vetoed[:, None], no, abstained[:, None] & abstain)
+    reasons = np.where(
+        vetoed, "veto", np.where(abstained, "abstentions reach one third of states and population", "unanimous")
+    ).astype(object)
+    return ~vetoed & ~abstained, blockers, reasons
+
+
+def qualified_majority(votes: np.ndarray, members: np.ndarray, population: np.ndarray):
+    """EU qualified majority (Art. 16(4) TEU), per row: 55 % of members holding 65 % of the population."""
+    yes = members & (votes == YES)
+    against = members & (votes != YES)
+    enough_states = yes.sum(axis=1) >= QMV_MEMBER_SHARE * members.sum(axis=1) - 1e-9
+    enough_people = (population * yes).sum(axis=1) >= QMV_POPULATION_SHARE * (population * members).sum(axis=1) - 1e-9
+    majority = enough_states & enough_people
+    no_minority = enough_states & ~enough_people & (against.sum(axis=1) < QMV_BLOCKING_MINIMUM)
+    passed = majority | no_minority
+    reasons = np.where(
+        majority,
+        "qualified majority",
+        np.where(
+            no_minority,
+            "no blocking minority of four",
+            np.where(~enough_states, "too few states", "too little population"),
+        ),
+    ).astype(object)
+    return passed, np.where(passed[:, None], False, against), reasons
+
+
+def consensus(votes: np.ndarray, members: np.ndarray, population: np.ndarray):
+    """North Atlantic Council, per row: passes unless an ally objects."""
+    no = members & (votes == NO)
+    objected = no.any(axis=1)
+    return ~objected, no, np.where(objected, "objection", "consensus").astype(object)
+
+
+RULES = {"unanimity": unanimity, "qmv": qualified_majority, "consensus": consensus}
+
+
+# ------------------------------------------------------------------ elections
+def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
+    """Process 10: the states whose election falls this month vote; a government may change."""
+    due = b.elections_due.get(b.month)
+    if due is None:
+        return
+    win = dynamics.accommodationist_win_probability(
+        b.war_fatigue[:, None],
+        b.spending_pct_gdp - b.spending0,
+        b.threat,
+        b.col("election_base_switch"),
+        b.col("election_fatigue_coef"),
+        b.col("election_cost_coef"),
+    )
+    switch_in = due & ~b.accommodationist & (uniforms < win)
+    switch_out = due & b.accommodationist & (uniforms < b.col("election_return_probability"))
+    changed = switch_in | switch_out
+    b.accommodationist = np.where(switch_in, True, np.where(switch_out, False, b.accommodationist))
+    anchor = np.minimum(b.support_initial, b.col("accommodationist_support_anchor"))
+    b.support_anchor = np.where(switch_in, anchor, np.where(switch_out, b.support_initial, b.support_anchor))
+    iso3 = b.data.iso3
+    for i in np.flatnonzero(due):
+        labels = np.where(b.accommodationist[:, i], f"{iso3[i]}: accommodationist", f"{iso3[i]}: mainstream")
+        for r in range(b.n_runs):
+            outcome = "change" if changed[r, i] else "no_change"
+            log(b, r, "national", "election", "election", outcome, detail=labels[r])
+
+
+# ------------------------------------------------------------------ log
+NO_COUNTS = (-1, -1, -1, float("nan"))
+
+
+def log(
+    b: Batch,
+    r: int,
+    body: str,
+    item: str,
+    rule: str,
+    outcome: str,
+    blockers: np.ndarray | None = None,
+    counts: tuple[int, int, int, float] = NO_COUNTS,
+    detail: str = "",
+) -> None:
+    """Append one entry to run ``r``'s log: step, date, body, item, rule, outcome, blockers, yes, no, abstain, ..."""
+    b.logs[r].append((b.steps, format_month(b.month), body, item, rule, outcome, blockers, *counts, detail))
+
+
+def names(b: Batch, mask: np.ndarray) -> str:
+    """ISO3 codes of the states in ``mask``, joined by ';'."""
+    return ";".join(code for code, hit in zip(b.data.iso3, mask, strict=True) if hit)

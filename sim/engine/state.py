@@ -1,0 +1,389 @@
+"""The arrays of a batch of R runs, and the scenario hooks that change one row of it.
+
+Shapes: ``N`` states, ``R`` runs (rows), ``T`` months.
+
+- State variables of the member states: (R, N) float64 or bool.
+- Per-run scalars (US commitment, troops, Russian aggression, war fatigue, decision counts): (R,).
+- Parameters: ``p[name]`` is an (R,) array (float64, or object for the decision-rule choice);
+  ``col(name)`` gives it as an (R, 1) column to broadcast against states.
+- Geography that depends on membership or network parameters: (R, N) and (R, N, N).
+
+Scenario events change one row through :class:`RowHooks`, which offers the
+methods events call (``model.united_states.schedule_troops``, ``model.coerce``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim import dynamics, metrics, network, params
+from sim.inputs import StateData
+
+STREAMS = ("incidents", "elections", "votes", "shocks")
+STATE_VARIABLES = (
+    "threat",
+    "us_trust",
+    "us_reliance",
+    "abandonment_fear",
+    "spending_pct_gdp",
+    "autonomy",
+    "ukraine_support",
+    "stubbornness",
+    "us_troops_k",
+)
+FLOAT_STATE = (
+    "threat",
+    "threat_bias",
+    "us_trust",
+    "trust_bias",
+    "us_reliance",
+    "abandonment_fear",
+    "spending_pct_gdp",
+    "spending_base",
+    "autonomy",
+    "ukraine_support",
+    "autonomy_anchor",
+    "support_initial",
+    "support_anchor",
+    "stubbornness",
+    "pledge_adherence",
+    "linkage",
+    "us_troops_k",
+    "threat_reference",
+    "trust_reference",
+)
+BOOL_STATE = ("accommodationist", "eu_member", "nato_member")
+AGENT_COLUMNS = STATE_VARIABLES + ("government", "eu_member", "nato_member")
+NETWORK_PARAMS = frozenset(
+    {
+        "network_border_weight",
+        "network_grouping_weight",
+        "network_comembership_weight",
+        "network_size_exponent",
+        "network_self_weight",
+    }
+)
+PROXIMITY_PARAMS = frozenset({"proximity_length_km", "proximity_border_weight", "proximity_ukraine_border_weight"})
+COUNTS = ("eu_passed", "eu_blocked", "nato_passed", "nato_blocked")
+
+
+class Batch:
+    """R runs of one horizon, advanced together; every array has the run axis first.
+
+    Built by :func:`sim.engine.setup.build_batch`; advanced by :func:`sim.engine.step.step`.
+    Attributes are documented in the module docstring; ``month`` is the current month
+    index (``12 * year + month - 1``) and ``steps`` the number of months done.
+    """
+
+    data: StateData
+    n_runs: int
+    n_states: int
+    start_month: int
+    end_month: int
+    n_steps: int
+    month: int
+    steps: int
+    p: dict[str, np.ndarray]
+
+    def col(self, name: str) -> np.ndarray:
+        """Parameter ``name`` as an (R, 1) column."""
+        return self.p[name][:, None]
+
+    # ------------------------------------------------------------ derived per-run values
+    @property
+    def doubt(self) -> np.ndarray:
+        """(R,) net standing doubt: the sum of each run's rhetorical shocks still in force, in order."""
+        total = np.zeros(self.n_runs)
+        for s in range(self.shock_size.shape[1]):
+            total = total + self.shock_size[:, s]
+        return total
+
+    @property
+    def commitment(self) -> np.ndarray:
+        """(R,) signalled US commitment: the stance less any standing doubt."""
+        if self.shock_size.shape[1] == 0:
+            return np.minimum(np.maximum(self.us_base, 0.0), 1.0)
+        return np.minimum(np.maximum(self.us_base - self.doubt, 0.0), 1.0)
+
+    @property
+    def pledge_norm(self) -> np.ndarray:
+        """(R,) the pledge path this month."""
+        return dynamics.pledge_norm(self.month, self.pledge_start, self.pledge_end, self.pledge_from, self.pledge_to)
+
+    def european_spending(self) -> np.ndarray:
+        """(R,) GDP-weighted mean spending of the European allies."""
+        allies = self.nato_member & self.europe
+        weight = np.where(allies, self.data.gdp_usd_bn, 0.0)
+        return (self.spending_pct_gdp * weight).sum(axis=1) / weight.sum(axis=1)
+
+    def trust_signal(self) -> np.ndarray:
+        """(R, N) what each state reads from US words and boots."""
+        return dynamics.trust_signal(
+            self.commitment[:, None],
+            self.us_troops_k,
+            self.troops_host0,
+            self.us_troops_total[:, None],
+            self.troops_total0[:, None],
+            self.col("host_half_saturation_k"),
+            self.col("trust_commitment_weight"),
+        )
+
+    def desired_spending(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) desired spending: own motives plus the pull of the pledge and of peers."""
+        own = dynamics.own_spending(
+            base,
+            self.threat,
+            self.abandonment_fear,
+            self.us_trust,
+            self.us_reliance,
+            self.col("spending_threat_coef"),
+            self.col("spending_fear_coef"),
+            self.col("spending_free_ride_coef"),
+        )
+        peers = dynamics.matvec(self.peer_weights, self.spending_pct_gdp)
+        adherence = np.where(self.nato_member, self.pledge_adherence, 0.0)
+        return dynamics.desired_spending(
+            own,
+            self.spending_pct_gdp,
+            self.pledge_norm[:, None],
+            adherence,
+            self.col("pledge_pull"),
+            peers,
+            self.col("peer_pull"),
+        )
+
+    # ------------------------------------------------------------ geography
+    def derive_geography(self, rows: np.ndarray | None = None) -> None:
+        """Proximity, the influence network and the membership masks of ``rows`` (all by default).
+
+        Rows with the same membership and network parameters share one computation.
+        """
+        d = self.data
+        rows = np.arange(self.n_runs) if rows is None else np.asarray(rows)
+        keys: dict[tuple, int] = {}
+        for r in rows:
+            key = (
+                self.eu_member[r].tobytes(),
+                self.nato_member[r].tobytes(),
+                tuple(float(self.p[name][r]) for name in sorted(NETWORK_PARAMS)),
+            )
+            first = keys.setdefault(key, r)
+            if first != r:
+                for name in ("influence", "influence_norm", "peer_weights"):
+                    getattr(self, name)[r] = getattr(self, name)[first]
+                continue
+            eu, nato = self.eu_member[r], self.nato_member[r]
+            ties = network.tie_strength(
+                d.border_matrix,
+                list(d.groupings.values()),
+                eu,
+                nato,
+                float(self.p["network_border_weight"][r]),
+                float(self.p["network_grouping_weight"][r]),
+                float(self.p["network_comembership_weight"][r]),
+            )
+            participants = ~self.is_usa
+            influence = network.influence_matrix(
+                ties,
+                d.gdp_usd_bn,
+                participants,
+                float(self.p["network_size_exponent"][r]),
+                float(self.p["network_self_weight"][r]),
+            )
+            self.influence[r] = influence
+            self.influence_norm[r] = network.row_normalised(influence)
+            # Peers for the spending norm are the states whose budgets the model moves (not Ukraine at war).
+            peers = ties * ((eu | nato) & ~self.is_usa)[None, :]
+            self.peer_weights[r] = network.row_normalised(
+                peers + np.eye(self.n_states) * (peers.sum(1, keepdims=True) == 0)
+            )
+        self.proximity[rows] = dynamics.proximity(
+            d.distance_to_moscow_km,
+            d.borders_russia_or_belarus,
+            d.borders_ukraine,
+            self.p["proximity_length_km"][rows, None],
+            self.p["proximity_border_weight"][rows, None],
+            self.p["proximity_ukraine_border_weight"][rows, None],
+        )
+        member = self.eu_member[rows] | self.nato_member[rows]
+        self.europe[rows] = member & ~self.is_usa & ~(d.region == "north_america")
+        # Hybrid incidents are counted against the allies and EU members; Ukraine is at open war.
+        self.targetable[rows] = member & ~self.is_usa
+        self.spending_dynamic[rows] = member & ~self.is_usa
+
+
+class RowHooks:
+    """One row of a batch, seen through the methods that scenario events call.
+
+    ``event.apply(RowHooks(batch, r))`` changes run ``r`` only; ``united_states``,
+    ``russia`` and ``agenda`` are the hooks themselves, so an event's
+    ``model.united_states.schedule_troops(...)`` lands here too.
+    """
+
+    def __init__(self, batch: Batch, row: int) -> None:
+        self.batch = batch
+        self.row = row
+        self.united_states = self
+        self.russia = self
+        self.agenda = self
+
+    @property
+    def data(self) -> StateData:
+        return self.batch.data
+
+    @property
+    def n_states(self) -> int:
+        return self.batch.n_states
+
+    @property
+    def month(self) -> int:
+        return self.batch.month
+
+    # --- parameters and state ------------------------------------------------
+    def set_parameter(self, name: str, value: float | str) -> None:
+        b, r = self.batch, self.row
+        old = b.p[name][r]
+        b.p[name][r] = params.check_name(name).check(value)
+        if name == "pledge_core_pct" and value != old:
+            deadline = 12 * int(b.p["pledge_deadline_year"][r]) + 11
+            norm = b.pledge_norm[r]
+            b.pledge_start[r], b.pledge_end[r] = b.month, deadline
+            b.pledge_from[r], b.pledge_to[r] = norm, float(value)
+        if name == "pledge_deadline_year":
+            b.pledge_end[r] = 12 * int(value) + 11
+        if name == "stubbornness_scale":
+            b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
+        if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:
+            b.derive_geography(np.array([r]))
+
+    def coerce(self, index: int, size: float) -> None:
+        b, r = self.batch, self.row
+        others = b.europe[r].copy()
+        others[index] = False
+        trust = b.us_trust[r]
+        trust[index] = max(trust[index] - size, 0.0)
+        b.us_trust[r] = np.where(others, np.maximum(trust - size * b.p["coercion_spillover"][r], 0.0), trust)
+        b.coercion_level[r] = max(b.coercion_level[r], size)
+
+    def set_government(self, index: int, accommodationist: bool) -> None:
+        b, r = self.batch, self.row
+        b.accommodationist[r, index] = accommodationist
+        own = b.support_initial[r, index]
+        anchor = b.p["accommodationist_support_anchor"][r]
+        b.support_anchor[r, index] = min(own, anchor) if accommodationist else own
+
+    def join(self, index: int, body: str) -> str:
+        b, r = self.batch, self.row
+        mask = b.eu_member if body == "eu" else b.nato_member
+        code = b.data.iso3[index]
+        if mask[r, index]:
+            return f"{code} already in {body.upper()}"
+        mask[r, index] = True
+        b.derive_geography(np.array([r]))
+        return f"{code} joins {body.upper()}"
+
+    # --- United States -------------------------------------------------------
+    def add_doubt(self, size: float, decay_months: float) -> None:
+        b, r = self.batch, self.row
+        slot = int(b.shock_count[r])
+        if slot == b.shock_size.shape[1]:
+            grow = max(4, slot)
+            b.shock_size = np.concatenate([b.shock_size, np.zeros((b.n_runs, grow))], axis=1)
+            b.shock_decay = np.concatenate([b.shock_decay, np.ones((b.n_runs, grow))], axis=1)
+            b.shock_month = np.concatenate([b.shock_month, np.full((b.n_runs, grow), np.iinfo(np.int64).max)], axis=1)
+        b.shock_size[r, slot], b.shock_decay[r, slot], b.shock_month[r, slot] = size, decay_months, b.month
+        b.shock_count[r] = slot + 1
+
+    def press_for_ceasefire(self, level: float, until_month: int) -> None:
+        b, r = self.batch, self.row
+        b.pressure[r] = level
+        b.pressure_until[r] = until_month
+
+    def schedule_troops(self, change: float, unit: str, host: str | None, over_months: int) -> str:
+        b, r = self.batch, self.row
+        troops = b.us_troops_k[r]
+        hosts = np.zeros(b.n_states, dtype=bool)
+        if host is None:
+            hosts[:] = True
+        else:
+            hosts[b.data.index(host)] = True
+        current = float(troops[hosts].sum())
+        if unit == "fraction":
+            delta_hosts = np.where(hosts, troops * change, 0.0)
+            delta_total = change * (float(b.us_troops_total[r]) if host is None else current)
+        else:
+            share = np.where(hosts, troops, 0.0) / current if current > 0 else hosts / hosts.sum()
+            delta_hosts = change * share
+            delta_total = change
+        last = b.month + over_months - 1
+        # A change at one host moves the total by what the host actually loses (never below zero);
+        # a change at all hosts scales the whole presence, including troops not assigned to a host.
+        per_month_total = None if host is not None else delta_total / over_months
+        b.troop_plans.setdefault(r, []).append((last, delta_hosts / over_months, per_month_total))
+        where = host or "all hosts"
+        months = "1 month" if over_months == 1 else f"{over_months} months"
+        return f"US troops {delta_total:+.1f}k ({where}) over {months}"
+
+    # --- Russia -------------------------------------------------------------------
+    def set_target(self, level: float | None, change: float | None) -> str:
+        b, r = self.batch, self.row
+        new = level if level is not None else b.russia_target[r] + change
+        new = float(np.clip(new, 0.0, 1.0))
+        if new > b.russia_target[r]:
+            b.ceasefire_holds[r] = False
+        b.russia_target[r] = new
+        return f"Russian aggression target {new:.2f}"
+
+    def ceasefire(self, level: float) -> None:
+        b, r = self.batch, self.row
+        b.russia_target[r] = level
+        b.ceasefire_holds[r] = True
+
+    def start_campaign(self, multiplier: float, mask: np.ndarray, until_month: int) -> None:
+        self.batch.campaigns.setdefault(self.row, []).append((until_month, multiplier, mask))
+
+    # --- agenda -------------------------------------------------------------------
+    def table_ceasefire_endorsement(self, month: int) -> None:
+        from sim.institutions import CEASEFIRE_ITEMS
+
+        self.batch.one_offs.setdefault(month, []).extend((self.row, item) for item in CEASEFIRE_ITEMS)
+
+    def retable(self, month: int, item: Any, vetoers: np.ndarray) -> None:
+        self.batch.retabled.setdefault(month, []).append((self.row, item, vetoers))
+
+
+def recorded_row(batch: Batch) -> np.ndarray:
+    """(R, len(RECORDED_OUTCOMES)) the outcomes recorded as they happen, in that order."""
+    c = batch.counts
+    return np.column_stack(
+        (
+            batch.commitment,
+            batch.us_troops_total,
+            c[:, 0],
+            c[:, 1],
+            c[:, 2],
+            c[:, 3],
+            batch.aggression,
+            batch.war_fatigue,
+            batch.grievance,
+            batch.pledge_norm,
+            batch.incidents_now,
+        )
+    )
+
+
+assert metrics.RECORDED_OUTCOMES == (
+    "us_commitment",
+    "us_troops_europe",
+    "eu_decisions_passed",
+    "eu_decisions_blocked",
+    "nato_decisions_passed",
+    "nato_decisions_blocked",
+    "russia_aggression",
+    "war_fatigue",
+    "burden_grievance",
+    "pledge_norm_pct",
+    "hybrid_incidents",
+), "recorded_row writes the recorded outcomes in this order"
