@@ -6,7 +6,7 @@ Mesa. Every rule is one vectorised expression over the trailing (state)
 axis, so the same rule moves one run (arrays of shape (N,)) or a batch of
 runs ((R, N), with parameters as scalars or (R, 1) columns) and each rule
 can be tested alone. Sums over pairs of states go through the compiled
-per-row loops of :mod:`sim.engine.rowops`, whose rounding does not depend on
+per-row loops of :mod:`sim.engine.kernels` and :mod:`sim.engine.rowops`, whose rounding does not depend on
 the batch size. Equations are
 written out in ``docs/ODD.md`` (section 7, submodels).
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import rowops
+from sim.engine import kernels
 from sim.engine.rowops import matvec
 
 
@@ -250,7 +250,10 @@ def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: float) 
 
     ``influence`` must have a positive diagonal so that the set is never empty.
     """
-    return rowops.bounded_confidence_mean(x, influence, bound)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return kernels.bounded_confidence_mean(x[None, :], influence, np.asarray(bound, dtype=float).reshape(1))[0]
+    return kernels.bounded_confidence_mean(x, influence, bound)
 
 
 def friedkin_johnsen_fixed_point(

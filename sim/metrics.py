@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import rowops
+from sim.engine import kernels
 
 MODEL_OUTCOMES = (
     "cohesion",
@@ -90,7 +90,7 @@ def history_outcomes(
     other); ``europe`` is the (M, N) mask of the European states each month
     (membership changes with accessions); ``bloc_distance`` is a scalar or one
     value per row. Every reduction runs over a row's states (cohesion and blocs
-    in the compiled loops of :mod:`sim.engine.rowops`), so a row's outcomes do
+    in the compiled loops of :mod:`sim.engine.kernels`), so a row's outcomes do
     not depend on the other rows. Computing these in one vectorised pass after
     the run keeps the monthly step light.
     """
@@ -100,7 +100,7 @@ def history_outcomes(
     weight = gdp[None, :] * europe
     # Sum over pairs of distinct states of w_i w_j d_ij (d_ii = 0), over the sum of w_i w_j for i != j.
     thresholds = np.broadcast_to(np.asarray(bloc_distance, dtype=float), (len(aut),))
-    cohesion, blocs = rowops.pairwise_outcomes(aut, sup, weight, europe, thresholds)
+    cohesion, blocs = kernels.pairwise_outcomes(aut, sup, weight, europe, thresholds)
     aut_mean, sup_mean = _masked_mean(aut, europe), _masked_mean(sup, europe)
     spending = history["spending_pct_gdp"]
     return {

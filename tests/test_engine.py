@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import metrics, scenario
+from sim import dynamics, scenario
 from sim.engine import decisions, outputs, rowops
 from sim.engine.setup import RunSpec, build_batch, run_batch, spawn_streams
 from sim.engine.state import STREAMS
@@ -100,29 +100,13 @@ def test_matvec_matches_numpy_and_does_not_depend_on_the_batch():
     assert np.allclose(rowops.matvec(m[0], x[0]), m[0] @ x[0], rtol=1e-13, atol=0)
 
 
-def test_bounded_confidence_mean_matches_the_numpy_formula():
+def test_dynamics_uses_the_kernel_for_one_run_and_for_a_batch():
     rng = np.random.default_rng(1)
     x = rng.random((4, 37))
     influence = rng.random((37, 37)) + np.eye(37)
     bound = np.array([0.1, 0.2, 0.3, 1.0])
-    out = rowops.bounded_confidence_mean(x, influence, bound)
+    out = dynamics.bounded_confidence_mean(x, influence, bound)
     for r in range(4):
         weights = influence * (np.abs(x[r][None, :] - x[r][:, None]) < bound[r])
         assert np.allclose(out[r], (weights @ x[r]) / weights.sum(axis=1), rtol=1e-13, atol=0)
-        assert np.array_equal(rowops.bounded_confidence_mean(x[r], influence, bound[r]), out[r])
-
-
-def test_cohesion_and_blocs_match_the_numpy_definitions():
-    rng = np.random.default_rng(2)
-    aut, sup = rng.random((30, 37)), rng.random((30, 37))
-    members = rng.random((30, 37)) < 0.8
-    weight = rng.random(37)[None, :] * members
-    threshold = np.full(30, 0.15)
-    cohesion, blocs = rowops.pairwise_outcomes(aut, sup, weight, members, threshold)
-    da, du = aut[:, :, None] - aut[:, None, :], sup[:, :, None] - sup[:, None, :]
-    distance = np.sqrt(da * da + du * du)
-    weighted = np.einsum("ti,tij,tj->t", weight, distance, weight)
-    expected = 1.0 - weighted / (weight.sum(axis=1) ** 2 - (weight * weight).sum(axis=1)) / np.sqrt(2.0)
-    assert np.allclose(cohesion, expected, rtol=1e-12, atol=0)
-    assert np.array_equal(blocs, metrics.blocs_over_time(distance, members, 0.15))
-    assert blocs.min() > 1 and blocs.max() < 37  # the threshold makes several blocs, not one or all
+        assert np.array_equal(dynamics.bounded_confidence_mean(x[r], influence, bound[r]), out[r])

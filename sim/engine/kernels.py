@@ -1,0 +1,300 @@
+"""The two O(N²) kernels of a month, compiled with numba, each with a plain-numpy twin.
+
+* :func:`bounded_confidence_mean`: the weighted mean over the states within the
+  confidence bound of each state (Hegselmann & Krause 2002; ``docs/ODD.md``
+  section 7.4), for every run of a batch.
+* :func:`pairwise_outcomes`: cohesion and the number of blocs from the pairwise
+  distances in (autonomy, ukraine_support) (``docs/ODD.md`` section 7.11), for
+  any number of (month, run) rows.
+
+Determinism. Every row is computed on its own, by the same loops in a fixed
+order, so a row's result never depends on how many rows are in the call or
+what they hold: run k alone equals run k inside any batch, bit for bit. For
+that reason the kernels are compiled without ``fastmath`` (which lets the
+compiler reorder sums) and without ``parallel=True`` (whose reductions round
+differently with the number of threads).
+
+The numpy twins (:func:`bounded_confidence_mean_numpy`,
+:func:`pairwise_outcomes_numpy`) compute the same definitions with whole-array
+operations, as ``sim/dynamics.py`` and ``sim/metrics.py`` do for one run. They
+are the references the tests hold the compiled kernels to: numpy adds long
+sums pairwise while a loop adds them in order, so the two agree to about
+1e-15 relative, not bit for bit.
+
+Compiled code is cached on disk (``cache=True``). Numba writes the cache next
+to this file, or in the user-wide cache directory when the package directory
+is read-only; when neither is writable (an installed package under a
+read-only home) the cache goes to a directory in the system temporary
+directory instead (:func:`_fallback_cache_dir`). The one-off compilation
+costs about a second per kernel the first time on a machine.
+
+This module depends on numpy and numba only.
+
+Reference: Hegselmann, R. & Krause, U. (2002). Opinion dynamics and bounded
+confidence: models, analysis and simulation. *Journal of Artificial Societies
+and Social Simulation* 5(3), 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+
+import numba
+import numpy as np
+
+# error_model="numpy": a float division by zero gives inf/NaN as in numpy instead of raising, so the
+# kernels and their twins agree on empty sets (no members: cohesion NaN). It does not change rounding.
+_OPTIONS = {"cache": True, "error_model": "numpy"}
+
+
+def _fallback_cache_dir() -> str:
+    """A writable directory for numba's cache when neither the package nor the user cache dir is writable."""
+    return os.path.join(tempfile.gettempdir(), f"alliance-cohesion-numba-cache-{os.getuid()}")
+
+
+def _compiled(function: Callable) -> Callable:
+    """``numba.njit(cache=True)`` that still works when numba finds no writable cache directory.
+
+    Numba looks for a cache directory when the function is decorated: ``NUMBA_CACHE_DIR`` if set,
+    ``__pycache__`` next to the source, then the user-wide cache directory. When none is writable it
+    raises ``RuntimeError``; the cache then goes to :func:`_fallback_cache_dir`, and as a last resort
+    the function is compiled without a disk cache (compiled once per process).
+    """
+    try:
+        return numba.njit(**_OPTIONS)(function)
+    except RuntimeError:
+        pass
+    if not numba.config.CACHE_DIR:
+        numba.config.CACHE_DIR = _fallback_cache_dir()
+        try:
+            return numba.njit(**_OPTIONS)(function)
+        except RuntimeError:
+            pass
+    return numba.njit(**{**_OPTIONS, "cache": False})(function)
+
+
+def _contiguous(values, dtype) -> np.ndarray:
+    """C-contiguous and writable, so that every call hits the same compiled signature (numba types
+    read-only arrays apart and would compile again for them)."""
+    values = np.ascontiguousarray(values, dtype=dtype)
+    return values if values.flags.writeable else values.copy()
+
+
+# --------------------------------------------------------------------------- bounded confidence
+
+
+@_compiled
+def _bounded_confidence_mean_rows(x: np.ndarray, influence: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    rows, n = x.shape
+    shared = influence.shape[0] == 1
+    out = np.empty((rows, n))
+    for r in range(rows):
+        w_row = 0 if shared else r
+        b = bound[r]
+        for i in range(n):
+            xi = x[r, i]
+            weighted = 0.0
+            total = 0.0
+            for j in range(n):
+                xj = x[r, j]
+                # Same operands and order as numpy's abs(x[None, :] - x[:, None]) < bound, so the same mask;
+                # a weight of 0.0 is still added (as numpy's product does), so NaN and inf propagate alike.
+                w = influence[w_row, i, j] if abs(xj - xi) < b else 0.0
+                weighted += w * xj
+                total += w
+            out[r, i] = weighted / total
+    return out
+
+
+def _check_positions(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | float) -> tuple:
+    x = _contiguous(x, np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a (runs, states) array; got shape {x.shape}")
+    rows, n = x.shape
+    influence = np.asarray(influence, dtype=np.float64)
+    if influence.shape == (n, n):
+        influence = influence[None]
+    elif influence.shape != (rows, n, n):
+        raise ValueError(
+            f"influence must be ({n}, {n}) shared by all runs or ({rows}, {n}, {n}); got shape {influence.shape}"
+        )
+    bound = np.asarray(bound, dtype=np.float64)
+    if bound.ndim > 1 or (bound.ndim == 1 and bound.shape != (rows,)):
+        raise ValueError(f"bound must be a number or a ({rows},) array; got shape {bound.shape}")
+    return x, _contiguous(influence, np.float64), _contiguous(np.broadcast_to(bound, (rows,)), np.float64)
+
+
+def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | float) -> np.ndarray:
+    """Weighted mean of the positions within the confidence bound of each state, for every run (compiled).
+
+    ``out[r, i] = sum_j w[r, i, j] x[r, j] / sum_j w[r, i, j]`` with
+    ``w[r, i, j] = influence[(r,) i, j] * (abs(x[r, j] - x[r, i]) < bound[r])``
+    (Hegselmann & Krause 2002): state i listens to the states whose position is
+    strictly closer than the bound, itself included.
+
+    Args:
+        x: (R, N) positions of the N states in each of R runs (unit interval, dimensionless).
+        influence: (N, N) influence weights shared by all runs, or (R, N, N) one matrix per run;
+            non-negative with a positive diagonal, so that no set is empty.
+        bound: (R,) confidence bound per run, or one number for all (distance in position).
+
+    Returns:
+        (R, N) float64 array. A row depends only on that row's inputs, bit for bit.
+
+    Raises:
+        ValueError: if the shapes do not fit together.
+    """
+    x, influence, bound = _check_positions(x, influence, bound)
+    return _bounded_confidence_mean_rows(x, influence, bound)
+
+
+def bounded_confidence_mean_numpy(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | float) -> np.ndarray:
+    """Plain-numpy twin of :func:`bounded_confidence_mean`: same arguments, shapes and definition.
+
+    Built as ``sim.dynamics.bounded_confidence_mean`` is for one run (the sums are numpy's, so they
+    may differ from the compiled loop in the last bits).
+    """
+    x, influence, bound = _check_positions(x, influence, bound)
+    weights = influence * (np.abs(x[:, None, :] - x[:, :, None]) < bound[:, None, None])
+    return (weights * x[:, None, :]).sum(axis=2) / weights.sum(axis=2)
+
+
+# --------------------------------------------------------------------------- cohesion and blocs
+
+
+@_compiled
+def _pairwise_outcomes_rows(
+    aut: np.ndarray, sup: np.ndarray, weight: np.ndarray, members: np.ndarray, bloc_distance: np.ndarray
+) -> tuple:
+    rows, n = aut.shape
+    cohesion = np.empty(rows)
+    blocs = np.zeros(rows, dtype=np.int64)
+    distance = np.empty((n, n))
+    bloc = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    root_two = np.sqrt(2.0)
+    for r in range(rows):
+        # Distances (symmetric: a - b is exactly -(b - a), so d_ij == d_ji) and sum_{i != j} w_i w_j d_ij.
+        # The diagonal is computed too (0, or NaN for a NaN position): as in sim.metrics, a member
+        # that is not within the bloc distance of itself belongs to no bloc.
+        pairs = 0.0
+        for i in range(n):
+            da = aut[r, i] - aut[r, i]
+            du = sup[r, i] - sup[r, i]
+            distance[i, i] = np.sqrt(da * da + du * du)
+            for j in range(i + 1, n):
+                da = aut[r, i] - aut[r, j]
+                du = sup[r, i] - sup[r, j]
+                d = np.sqrt(da * da + du * du)
+                distance[i, j] = d
+                distance[j, i] = d
+                pairs += weight[r, i] * weight[r, j] * d
+        total = 0.0
+        squares = 0.0
+        for i in range(n):
+            total += weight[r, i]
+            squares += weight[r, i] * weight[r, i]
+        cohesion[r] = 1.0 - (pairs + pairs) / (total * total - squares) / root_two
+        # Blocs: connected components of the members, linked when closer than the bloc distance.
+        threshold = bloc_distance[r]
+        bloc[:] = -1
+        count = 0
+        for start in range(n):
+            if not members[r, start] or bloc[start] >= 0 or not distance[start, start] < threshold:
+                continue
+            bloc[start] = count
+            stack[0] = start
+            top = 1
+            while top > 0:
+                top -= 1
+                i = stack[top]
+                for j in range(n):
+                    if members[r, j] and bloc[j] < 0 and distance[i, j] < threshold:
+                        bloc[j] = count
+                        stack[top] = j
+                        top += 1
+            count += 1
+        blocs[r] = count
+    return cohesion, blocs
+
+
+def _check_outcome_inputs(aut, sup, weight, members, bloc_distance) -> tuple:
+    aut = _contiguous(aut, np.float64)
+    if aut.ndim != 2:
+        raise ValueError(f"aut must be an (M, states) array; got shape {aut.shape}")
+    shape = aut.shape
+    checked = [aut]
+    for name, values, dtype in (("sup", sup, np.float64), ("weight", weight, np.float64), ("members", members, bool)):
+        values = _contiguous(values, dtype)
+        if values.shape != shape:
+            raise ValueError(f"{name} must have the shape of aut {shape}; got shape {values.shape}")
+        checked.append(values)
+    bloc_distance = np.asarray(bloc_distance, dtype=np.float64)
+    if bloc_distance.ndim > 1 or (bloc_distance.ndim == 1 and bloc_distance.shape != shape[:1]):
+        raise ValueError(f"bloc_distance must be a number or a ({shape[0]},) array; got shape {bloc_distance.shape}")
+    checked.append(_contiguous(np.broadcast_to(bloc_distance, shape[:1]), np.float64))
+    return tuple(checked)
+
+
+def pairwise_outcomes(
+    aut: np.ndarray, sup: np.ndarray, weight: np.ndarray, members: np.ndarray, bloc_distance: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cohesion and the number of blocs of each row (compiled); a row is one month of one run.
+
+    With ``d_ij`` the Euclidean distance between states i and j in (autonomy, ukraine_support):
+
+    * ``cohesion = 1 - sum_{i != j} w_i w_j d_ij / ((sum_i w_i)^2 - sum_i w_i^2) / sqrt(2)``: one minus
+      the weighted mean distance between two different states, over the largest distance possible
+      in the unit square (``docs/ODD.md`` section 7.11; ``sim.metrics.history_outcomes``).
+    * ``blocs``: the number of connected components among the members, two members linked when
+      ``d_ij < bloc_distance`` (``sim.metrics.blocs_over_time``).
+
+    Args:
+        aut, sup: (M, N) autonomy and support for Ukraine (unit interval). M is any number of rows,
+            e.g. months x runs flattened.
+        weight: (M, N) weight of each state in cohesion (GDP, USD bn, of the European states; 0 for
+            the others).
+        members: (M, N) bool, the states counted in blocs.
+        bloc_distance: (M,) or one number: the distance below which two members are linked.
+
+    Returns:
+        ``(cohesion, blocs)``: (M,) float64 and (M,) int64. With fewer than two states of positive
+        weight, cohesion is NaN (0/0, as in ``sim.metrics``); with no member, blocs is 0. As in
+        ``sim.metrics``, a member counts only if it is within the bloc distance of itself, so a NaN
+        position or a bloc distance of 0 or less counts no bloc. A row depends only on that row's
+        inputs, bit for bit.
+
+    Raises:
+        ValueError: if the shapes do not fit together.
+    """
+    return _pairwise_outcomes_rows(*_check_outcome_inputs(aut, sup, weight, members, bloc_distance))
+
+
+def pairwise_outcomes_numpy(
+    aut: np.ndarray, sup: np.ndarray, weight: np.ndarray, members: np.ndarray, bloc_distance: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy twin of :func:`pairwise_outcomes`: same arguments, shapes and definitions.
+
+    Built as ``sim.metrics.history_outcomes`` and ``sim.metrics.blocs_over_time`` are (an (M, N, N)
+    distance array, so memory grows as M N²; for tests and small M).
+    """
+    aut, sup, weight, members, bloc_distance = _check_outcome_inputs(aut, sup, weight, members, bloc_distance)
+    da = aut[:, :, None] - aut[:, None, :]
+    du = sup[:, :, None] - sup[:, None, :]
+    distance = np.sqrt(da * da + du * du)
+    weighted = np.einsum("ti,tij,tj->t", weight, distance, weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cohesion = 1.0 - weighted / (weight.sum(axis=1) ** 2 - (weight * weight).sum(axis=1)) / np.sqrt(2.0)
+    # Blocs: every member takes the smallest label among its linked members until nothing changes.
+    rows, n = members.shape
+    close = (distance < bloc_distance[:, None, None]) & members[:, :, None] & members[:, None, :]
+    labels = np.where(members, np.arange(n)[None, :], n)
+    while True:
+        new = np.min(np.broadcast_to(labels[:, None, :], close.shape), axis=2, where=close, initial=n)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    blocs = ((labels == np.arange(n)[None, :]) & members).sum(axis=1).astype(np.int64)
+    return cohesion, blocs
