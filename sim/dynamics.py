@@ -92,11 +92,22 @@ def incident_probabilities(
     The alliance-wide expected count is ``rate``; targets are chosen with
     weight proximity**exponent, scaled by any campaign multiplier.
     """
+    weight = incident_weights(proximity, exponent, eligible)
+    return incident_chance(rate, multiplier, weight, weight.sum(axis=-1, keepdims=True))
+
+
+def incident_weights(proximity: np.ndarray, exponent: float | np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Targeting weight of each state: proximity**exponent for the eligible states, else 0."""
     # Both operands full and contiguous: numpy's vectorised power then computes every element the same way,
     # whatever the number of rows (a broadcast exponent can take another code path).
     base, power = (np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(proximity, exponent))
-    weight = np.where(eligible, np.power(base, power), 0.0)
-    total = weight.sum(axis=-1, keepdims=True)
+    return np.where(eligible, np.power(base, power), 0.0)
+
+
+def incident_chance(
+    rate: float | np.ndarray, multiplier: np.ndarray, weight: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """Chance per state from the targeting weights and their total over the states (``weight.sum(-1)``)."""
     chance = unit_interval(rate * multiplier * weight / np.where(total > 0.0, total, 1.0))
     return np.where(total > 0.0, chance, 0.0)
 
@@ -250,6 +261,16 @@ def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: float) 
 
     ``influence`` must have a positive diagonal so that the set is never empty.
     """
+    if (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and x.dtype == np.float64
+        and x.flags.c_contiguous
+        and influence.ndim == 3
+        and influence.flags.c_contiguous
+        and np.ndim(bound) == 1
+    ):
+        return kernels.compiled_bounded_confidence_mean(x, influence, bound)  # the engine's arrays, checked once
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         return kernels.bounded_confidence_mean(x[None, :], influence, np.asarray(bound, dtype=float).reshape(1))[0]

@@ -72,7 +72,10 @@ def take_decisions(b: Batch) -> None:
     due = due_items(b)
     if not any(due):
         return
-    uniforms = {r: vote_uniforms(b, r) for r in range(b.n_runs) if due[r]}
+    uniforms = np.empty((b.n_runs, 3 * N_KINDS, b.n_states))
+    for r in range(b.n_runs):
+        if due[r]:
+            uniforms[r] = vote_uniforms(b, r)
     for position in range(max(len(items) for items in due)):
         groups: dict[tuple[str, bool], list[int]] = {}
         for r, items in enumerate(due):
@@ -82,63 +85,69 @@ def take_decisions(b: Batch) -> None:
         for rows in groups.values():
             item = due[rows[0]][position][0]
             vetoers = [due[r][position][1] for r in rows]
-            decide(b, np.array(rows), item, None if vetoers[0] is None else np.array(vetoers), uniforms)
+            decide(b, rows, item, None if vetoers[0] is None else np.array(vetoers), uniforms)
 
 
-def decide(
-    b: Batch, rows: np.ndarray, item: AgendaItem, vetoers: np.ndarray | None, uniforms: dict[int, np.ndarray]
-) -> None:
-    """One item put to the vote in ``rows`` (a first vote if ``vetoers`` is None, else a re-vote with concessions)."""
+def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | None, uniforms: np.ndarray) -> None:
+    """One item put to the vote in ``rows`` (a first vote if ``vetoers`` is None, else a re-vote with concessions).
+
+    ``uniforms`` is the (R, 3 x 12, N) block of vote uniforms of this month (rows with a decision filled).
+    """
     n = b.n_states
     slot = ITEM_KINDS.index(item.name if vetoers is None else f"{item.name}:revote")
-    block = np.stack([uniforms[r] for r in rows])
-    noise_u, hostage_u, concession_u = block[:, slot], block[:, N_KINDS + slot], block[:, 2 * N_KINDS + slot]
-    members = (b.eu_member if item.body == "EU" else b.nato_member)[rows]
-    support = getattr(b, item.position)[rows]
-    support = 1.0 - support if item.inverse else support
-    p = {name: values[rows] for name, values in b.p.items()}
+    sel = slice(None) if len(rows) == b.n_runs else np.array(rows)  # all rows: views, not copies
+    noise_u, hostage_u, concession_u = (uniforms[sel, offset + slot] for offset in (0, N_KINDS, 2 * N_KINDS))
+    members = (b.eu_member if item.body == "EU" else b.nato_member)[sel]
+    support = getattr(b, item.position)[sel]
+    support = 1.0 - support if item.inverse else support.copy()
+
+    def p(name: str) -> np.ndarray:
+        return b.p[name][sel]
+
     if item.body == "NATO":
         # The US votes its own line: it proposes a ceasefire plan, and backs posture only while committed.
-        committed = b.commitment[rows] >= p["us_nato_commitment_threshold"]
+        committed = b.commitment_now[sel] >= p("us_nato_commitment_threshold")
         support[:, b.is_usa] = np.where(item.inverse | committed, 1.0, 0.0)[:, None]
-    noise = p["vote_noise_sd"][:, None] * normal_from_uniform(noise_u)
+    noise = p("vote_noise_sd")[:, None] * normal_from_uniform(noise_u)
     if vetoers is None:
-        hostage = hostage_u < b.linkage[rows] * p["linkage_veto_probability"][:, None]
+        hostage = hostage_u < b.linkage[sel] * p("linkage_veto_probability")[:, None]
         conceded = np.zeros((len(rows), n), dtype=bool)
     else:
         hostage = np.zeros((len(rows), n), dtype=bool)
-        conceded = vetoers & (concession_u < b.linkage[rows])
-    votes = vote(support, p[item.threshold_parameter][:, None], noise, p["abstain_band"][:, None], hostage & members)
+        conceded = vetoers & (concession_u < b.linkage[sel])
+    votes = vote(support, p(item.threshold_parameter)[:, None], noise, p("abstain_band")[:, None], hostage & members)
     votes = np.where(conceded, YES, votes)
-    if item.rule.startswith("param:"):
-        rules = p[item.rule.split(":", 1)[1]]
+    rules = p(item.rule.split(":", 1)[1]) if item.rule.startswith("param:") else [item.rule] * len(rows)
+    kinds = set(rules)
+    if len(kinds) == 1:
+        passed, blockers, reasons = RULES[rules[0]](votes, members, b.population)
     else:
-        rules = np.full(len(rows), item.rule, dtype=object)
-    passed = np.zeros(len(rows), dtype=bool)
-    blockers = np.zeros((len(rows), n), dtype=bool)
-    reasons = np.empty(len(rows), dtype=object)
-    for rule in set(rules):
-        which = rules == rule
-        passed[which], blockers[which], reasons[which] = RULES[rule](votes[which], members[which], b.population)
-    yes = (members & (votes == YES)).sum(axis=1)
+        passed = np.zeros(len(rows), dtype=bool)
+        blockers = np.zeros((len(rows), n), dtype=bool)
+        reasons = np.zeros(len(rows), dtype=np.int64)
+        for rule in kinds:
+            which = np.array([value == rule for value in rules])
+            passed[which], blockers[which], reasons[which] = RULES[rule](votes[which], members[which], b.population)
+    in_favour = members & (votes == YES)
+    yes = in_favour.sum(axis=1)
     no = (members & (votes == NO)).sum(axis=1)
     abstain = (members & (votes == ABSTAIN)).sum(axis=1)
     lowest = np.where(members, support, np.inf).min(axis=1)
-    willing = (members & (votes == YES)).sum(axis=1)
+    delay = p("veto_delay_months")
+    any_conceded = conceded.any(axis=1)
     body = item.body.lower()
     column = {"eu": 0, "nato": 2}[body]
     for j, r in enumerate(rows):
-        any_conceded = bool(conceded[j].any())
         if passed[j]:
-            outcome = "passed_after_concession" if any_conceded else "passed"
+            outcome = "passed_after_concession" if any_conceded[j] else "passed"
             b.counts[r, column] += 1
         elif vetoers is None:
             outcome = "delayed"
-            RowHooks(b, r).retable(b.month + int(p["veto_delay_months"][j]), item, blockers[j])
+            RowHooks(b, r).retable(b.month + int(delay[j]), item, blockers[j])
         else:
             outcome = "blocked"
             b.counts[r, column + 1] += 1
-        detail = reasons[j] + (f"; concession to {names(b, conceded[j])}" if any_conceded else "")
+        detail = REASONS[reasons[j]] + (f"; concession to {names(b, conceded[j])}" if any_conceded[j] else "")
         counts = (int(yes[j]), int(no[j]), int(abstain[j]), float(lowest[j]))
         log(b, r, item.body, item.name, rules[j], outcome, blockers[j].copy(), counts, detail)
         if outcome == "blocked" and item.fallback_coalition:
@@ -149,11 +158,25 @@ def decide(
                 item.name + "_coalition",
                 "coalition_of_the_willing",
                 "passed",
-                detail=f"{int(willing[j])} willing states go ahead outside the EU framework",
+                detail=f"{int(yes[j])} willing states go ahead outside the EU framework",
             )
 
 
 # ------------------------------------------------------------------ decision rules over rows
+# Each rule returns (passed (R,), blockers (R, N), reason codes (R,)); REASONS[code] is the logged text.
+REASONS = (
+    "veto",
+    "abstentions reach one third of states and population",
+    "unanimous",
+    "qualified majority",
+    "no blocking minority of four",
+    "too few states",
+    "too little population",
+    "objection",
+    "consensus",
+)
+VETO, ABSTENTIONS, UNANIMOUS, QUALIFIED, NO_MINORITY, FEW_STATES, FEW_PEOPLE, OBJECTION, CONSENSUS = range(9)
+
 def unanimity(votes: np.ndarray, members: np.ndarray, population: np.ndarray):
     """EU CFSP unanimity with constructive abstention (Art. 31(1) TEU), per row of ``votes`` (R, N)."""
     no = members & (votes == NO)
@@ -165,9 +188,7 @@ def unanimity(votes: np.ndarray, members: np.ndarray, population: np.ndarray):
         ~vetoed & (share_states >= CONSTRUCTIVE_ABSTENTION_SHARE) & (share_population >= CONSTRUCTIVE_ABSTENTION_SHARE)
     )
     blockers = np.where(vetoed[:, None], no, abstained[:, None] & abstain)
-    reasons = np.where(
-        vetoed, "veto", np.where(abstained, "abstentions reach one third of states and population", "unanimous")
-    ).astype(object)
+    reasons = np.where(vetoed, VETO, np.where(abstained, ABSTENTIONS, UNANIMOUS))
     return ~vetoed & ~abstained, blockers, reasons
 
 
@@ -181,14 +202,8 @@ def qualified_majority(votes: np.ndarray, members: np.ndarray, population: np.nd
     no_minority = enough_states & ~enough_people & (against.sum(axis=1) < QMV_BLOCKING_MINIMUM)
     passed = majority | no_minority
     reasons = np.where(
-        majority,
-        "qualified majority",
-        np.where(
-            no_minority,
-            "no blocking minority of four",
-            np.where(~enough_states, "too few states", "too little population"),
-        ),
-    ).astype(object)
+        majority, QUALIFIED, np.where(no_minority, NO_MINORITY, np.where(~enough_states, FEW_STATES, FEW_PEOPLE))
+    )
     return passed, np.where(passed[:, None], False, against), reasons
 
 
@@ -196,7 +211,7 @@ def consensus(votes: np.ndarray, members: np.ndarray, population: np.ndarray):
     """North Atlantic Council, per row: passes unless an ally objects."""
     no = members & (votes == NO)
     objected = no.any(axis=1)
-    return ~objected, no, np.where(objected, "objection", "consensus").astype(object)
+    return ~objected, no, np.where(objected, OBJECTION, CONSENSUS)
 
 
 RULES = {"unanimity": unanimity, "qmv": qualified_majority, "consensus": consensus}
@@ -219,15 +234,20 @@ def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
     switch_in = due & ~b.accommodationist & (uniforms < win)
     switch_out = due & b.accommodationist & (uniforms < b.col("election_return_probability"))
     changed = switch_in | switch_out
-    b.accommodationist = np.where(switch_in, True, np.where(switch_out, False, b.accommodationist))
-    anchor = np.minimum(b.support_initial, b.col("accommodationist_support_anchor"))
-    b.support_anchor = np.where(switch_in, anchor, np.where(switch_out, b.support_initial, b.support_anchor))
-    iso3 = b.data.iso3
-    for i in np.flatnonzero(due):
-        labels = np.where(b.accommodationist[:, i], f"{iso3[i]}: accommodationist", f"{iso3[i]}: mainstream")
-        for r in range(b.n_runs):
-            outcome = "change" if changed[r, i] else "no_change"
-            log(b, r, "national", "election", "election", outcome, detail=labels[r])
+    if changed.any():
+        b.accommodationist = b.accommodationist ^ changed  # switch_in was mainstream, switch_out accommodationist
+        anchor = np.minimum(b.support_initial, b.col("accommodationist_support_anchor"))
+        b.support_anchor = np.where(switch_in, anchor, np.where(switch_out, b.support_initial, b.support_anchor))
+    states = np.flatnonzero(due)
+    codes = [b.data.iso3[i] for i in states]
+    date = format_month(b.month)
+    accommodationist = b.accommodationist[:, states].tolist()
+    for r, (row_changed, row_government) in enumerate(zip(changed[:, states].tolist(), accommodationist, strict=True)):
+        entries = b.logs[r]
+        for code, change, government in zip(codes, row_changed, row_government, strict=True):
+            detail = f"{code}: {'accommodationist' if government else 'mainstream'}"
+            outcome = "change" if change else "no_change"
+            entries.append((b.steps, date, "national", "election", "election", outcome, None, *NO_COUNTS, detail))
 
 
 # ------------------------------------------------------------------ log

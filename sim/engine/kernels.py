@@ -150,6 +150,14 @@ def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: np.ndar
     return _bounded_confidence_mean_rows(x, influence, bound)
 
 
+def compiled_bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """:func:`bounded_confidence_mean` without the checks, for callers whose arrays already fit.
+
+    Args: x (R, N) float64 C-contiguous; influence (R, N, N) or (1, N, N) float64 C-contiguous; bound (R,) float64.
+    """
+    return _bounded_confidence_mean_rows(x, influence, bound)
+
+
 def bounded_confidence_mean_numpy(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | float) -> np.ndarray:
     """Plain-numpy twin of :func:`bounded_confidence_mean`: same arguments, shapes and definition.
 

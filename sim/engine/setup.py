@@ -130,6 +130,10 @@ def build_batch(specs: Sequence[RunSpec]) -> Batch:
     b.influence = np.zeros((r_count, n, n))
     b.influence_norm = np.zeros((r_count, n, n))
     b.peer_weights = np.zeros((r_count, n, n))
+    b.incident_weight = np.zeros((r_count, n))
+    b.incident_total = np.zeros((r_count, 1))
+    b.ally_weight = np.zeros((r_count, n))
+    b.ally_weight_total = np.zeros(r_count)
     b.derive_geography()
 
     # Per-run scalars of the United States, Russia and the alliance.
@@ -158,6 +162,7 @@ def build_batch(specs: Sequence[RunSpec]) -> Batch:
     b.incidents_now = np.zeros(r_count, dtype=np.int64)
     b.one_offs, b.retabled = {}, {}
     b.logs = [[] for _ in range(r_count)]
+    b.commitment_now, b.pledge_now = b.commitment, b.pledge_norm  # this month's values, set once a month
     _settle(b, threat_override, trust_override)
 
     # Election calendar: every term_i months before and after next_election_i (approximate dates).
@@ -343,7 +348,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     b.us_trust[:, b.is_usa] = 1.0
     b.abandonment_fear = dynamics.abandonment_fear(b.us_reliance, b.us_trust, b.threat)
     b.threat_reference, b.trust_reference = b.threat.copy(), b.us_trust.copy()
-    gap = (b.pledge_norm - b.european_spending()) / b.p["burden_gap_scale_pp"]
+    gap = (b.pledge_now - b.european_spending()) / b.p["burden_gap_scale_pp"]
     b.grievance = np.minimum(np.maximum(gap, 0.0), 1.0)
     # Each state's own motive level, set so that desired spending equals actual spending at the start:
     # the residual absorbs everything the model does not explain.

@@ -114,14 +114,12 @@ class Batch:
 
     def european_spending(self) -> np.ndarray:
         """(R,) GDP-weighted mean spending of the European allies."""
-        allies = self.nato_member & self.europe
-        weight = np.where(allies, self.data.gdp_usd_bn, 0.0)
-        return (self.spending_pct_gdp * weight).sum(axis=1) / weight.sum(axis=1)
+        return (self.spending_pct_gdp * self.ally_weight).sum(axis=1) / self.ally_weight_total
 
     def trust_signal(self) -> np.ndarray:
-        """(R, N) what each state reads from US words and boots."""
+        """(R, N) what each state reads from US words and boots (``commitment_now``: this month's commitment)."""
         return dynamics.trust_signal(
-            self.commitment[:, None],
+            self.commitment_now[:, None],
             self.us_troops_k,
             self.troops_host0,
             self.us_troops_total[:, None],
@@ -131,7 +129,7 @@ class Batch:
         )
 
     def desired_spending(self, base: np.ndarray) -> np.ndarray:
-        """(R, N) desired spending: own motives plus the pull of the pledge and of peers."""
+        """(R, N) desired spending: own motives plus the pull of the pledge (``pledge_now``) and of peers."""
         own = dynamics.own_spending(
             base,
             self.threat,
@@ -147,7 +145,7 @@ class Batch:
         return dynamics.desired_spending(
             own,
             self.spending_pct_gdp,
-            self.pledge_norm[:, None],
+            self.pledge_now[:, None],
             adherence,
             self.col("pledge_pull"),
             peers,
@@ -212,6 +210,17 @@ class Batch:
         # Hybrid incidents are counted against the allies and EU members; Ukraine is at open war.
         self.targetable[rows] = member & ~self.is_usa
         self.spending_dynamic[rows] = member & ~self.is_usa
+        # GDP weights of the European allies (for their mean spending); they change with membership.
+        self.ally_weight[rows] = np.where(self.nato_member[rows] & self.europe[rows], d.gdp_usd_bn, 0.0)
+        self.ally_weight_total[rows] = self.ally_weight[rows].sum(axis=1)
+        self.update_incident_weights(rows)
+
+    def update_incident_weights(self, rows: np.ndarray) -> None:
+        """Targeting weights of hybrid incidents (R, N) and their totals (R, 1): they change with geography."""
+        self.incident_weight[rows] = dynamics.incident_weights(
+            self.proximity[rows], self.p["incident_proximity_exponent"][rows, None], self.targetable[rows]
+        )
+        self.incident_total[rows] = self.incident_weight[rows].sum(axis=-1, keepdims=True)
 
 
 class RowHooks:
@@ -257,6 +266,8 @@ class RowHooks:
             b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
         if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:
             b.derive_geography(np.array([r]))
+        if name == "incident_proximity_exponent":
+            b.update_incident_weights(np.array([r]))
 
     def coerce(self, index: int, size: float) -> None:
         b, r = self.batch, self.row
@@ -354,23 +365,21 @@ class RowHooks:
         self.batch.retabled.setdefault(month, []).append((self.row, item, vetoers))
 
 
-def recorded_row(batch: Batch) -> np.ndarray:
-    """(R, len(RECORDED_OUTCOMES)) the outcomes recorded as they happen, in that order."""
+def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:
+    """The outcomes recorded as they happen, in the order of RECORDED_OUTCOMES, each (R,)."""
     c = batch.counts
-    return np.column_stack(
-        (
-            batch.commitment,
-            batch.us_troops_total,
-            c[:, 0],
-            c[:, 1],
-            c[:, 2],
-            c[:, 3],
-            batch.aggression,
-            batch.war_fatigue,
-            batch.grievance,
-            batch.pledge_norm,
-            batch.incidents_now,
-        )
+    return (
+        batch.commitment_now,
+        batch.us_troops_total,
+        c[:, 0],
+        c[:, 1],
+        c[:, 2],
+        c[:, 3],
+        batch.aggression,
+        batch.war_fatigue,
+        batch.grievance,
+        batch.pledge_now,
+        batch.incidents_now,
     )
 
 

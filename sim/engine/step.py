@@ -20,6 +20,7 @@ def step(b: Batch) -> None:
         allocate_history(b)
     k = b.steps
     apply_due_events(b)  # 1. scenario events
+    b.pledge_now = b.pledge_norm
     update_united_states(b, b.draw_shocks[:, k, 0])  # 2. US commitment, burden sharing, troops
     update_russia(b, b.draw_shocks[:, k, 1], b.draw_incidents[:, k])  # 3. Russian aggression, hybrid incidents
     update_threat(b)  # 4. threat
@@ -66,7 +67,7 @@ def update_united_states(b: Batch, shocks: np.ndarray) -> None:
     noise = shocks * b.p["us_commitment_noise_sd"]
     b.grievance = dynamics.burden_grievance(
         b.grievance,
-        b.pledge_norm,
+        b.pledge_now,
         b.european_spending(),
         b.p["burden_gap_scale_pp"],
         b.p["burden_grievance_rate"],
@@ -86,6 +87,7 @@ def update_united_states(b: Batch, shocks: np.ndarray) -> None:
     ended = b.month >= b.pressure_until
     b.pressure = np.where(ended, 0.0, b.pressure)
     move_troops(b)
+    b.commitment_now = b.commitment
 
 
 def move_troops(b: Batch) -> None:
@@ -127,13 +129,8 @@ def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
     b.war_fatigue = dynamics.war_fatigue(
         b.war_fatigue, b.aggression, b.ceasefire_holds, b.p["war_fatigue_rate"], b.p["war_fatigue_recovery"]
     )
-    chance = dynamics.incident_probabilities(
-        b.col("hybrid_incident_rate"),
-        b.proximity,
-        b.col("incident_proximity_exponent"),
-        campaign_multiplier(b),
-        b.targetable,
-    )
+    multiplier = campaign_multiplier(b) if b.campaigns else 1.0
+    chance = dynamics.incident_chance(b.col("hybrid_incident_rate"), multiplier, b.incident_weight, b.incident_total)
     b.incidents = uniforms < chance
     b.incidents_now = b.incidents.sum(axis=1)
 
@@ -226,4 +223,4 @@ def observe(b: Batch) -> None:
     history["eu_member"][:, k] = b.eu_member
     history["nato_member"][:, k] = b.nato_member
     b.europe_history[:, k] = b.europe
-    b.recorded[:, k] = recorded_row(b)
+    b.recorded[:, k] = np.array(recorded_row(b), dtype=float).T
