@@ -214,13 +214,17 @@ def _recorded_calls(monkeypatch) -> list[tuple]:
     """Baseline seeds 1 and 2 and the 2022 hindcast (accessions change the network), with every call
     of the bounded-confidence kernel recorded as (x, influence, bound)."""
     calls = []
-    original = kernels.bounded_confidence_mean
 
-    def recording(x, influence, bound):
-        calls.append((np.array(x, dtype=float).copy(), np.array(influence).copy(), np.array(bound, dtype=float)))
-        return original(x, influence, bound)
+    def recorder(original):
+        def recording(x, influence, bound):
+            influence = np.broadcast_to(influence, (len(x), *np.shape(influence)[-2:]))
+            calls.append((np.array(x, dtype=float), np.array(influence), np.array(bound, dtype=float)))
+            return original(x, influence, bound)
 
-    monkeypatch.setattr(kernels, "bounded_confidence_mean", recording)
+        return recording
+
+    for name in ("bounded_confidence_mean", "compiled_bounded_confidence_mean"):
+        monkeypatch.setattr(kernels, name, recorder(getattr(kernels, name)))
     AllianceModel(seed=1).run()
     AllianceModel(seed=2).run()
     scenario.load("hindcast_2022").build_model(0).run()
