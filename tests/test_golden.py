@@ -58,3 +58,15 @@ def test_single_runs_reproduce_the_golden_tables(name):
     for table, frame in tables.items():
         expected = pd.read_parquet(GOLDEN / f"{name}.{table}.parquet")
         assert_matches_golden(expected, frame, f"{name}.{table}")
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_batched_runs_reproduce_the_golden_tables(name):
+    """`cohesion run`'s path: the replications in chunks advanced as batches (here chunks of two)."""
+    from sim import scenario
+    from sim.runner import run_scenario
+
+    results = run_scenario(scenario.load(name).with_overrides(replications=regenerate.REPLICATIONS), chunk_runs=2)
+    for table in regenerate.TABLES:
+        expected = pd.read_parquet(GOLDEN / f"{name}.{table}.parquet")
+        assert_matches_golden(expected, getattr(results, table), f"{name}.{table} (batched)")

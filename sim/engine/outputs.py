@@ -87,10 +87,22 @@ def agent_columns(b: Batch, rows: np.ndarray | None = None, months: np.ndarray |
 
 def log_frame(b: Batch, r: int) -> pd.DataFrame:
     """Every decision, election and applied event of run ``r``: step, date, body, item, rule, outcome, ..."""
-    frame = pd.DataFrame(b.logs[r], columns=list(LOG_COLUMNS))
+    return logs_frame(b, [r])
+
+
+def logs_frame(b: Batch, rows: list[int], keys: dict[str, list[int]] | None = None) -> pd.DataFrame:
+    """The logs of ``rows`` one after the other, in one frame; ``keys`` adds leading columns, one value per row.
+
+    Blockers are named (ISO3 codes joined by ';') here, once for all rows.
+    """
+    entries = [entry for r in rows for entry in b.logs[r]]
+    frame = pd.DataFrame(entries, columns=list(LOG_COLUMNS))
     iso3 = b.data.iso3
     frame["blockers"] = [
         ";".join(code for code, hit in zip(iso3, mask, strict=True) if hit) if mask is not None else ""
         for mask in frame["blockers"]
     ]
+    counts = [len(b.logs[r]) for r in rows]
+    for position, (name, values) in enumerate((keys or {}).items()):
+        frame.insert(position, name, np.repeat(np.asarray(values, dtype=np.int64), counts))
     return frame

@@ -229,45 +229,66 @@ def _init_state(b: Batch, start_year: int, year: int) -> None:
         setattr(b, name, np.tile(np.asarray(initial[name], dtype=bool), (r, 1)))
 
 
+def state_override_entries(data: Any, mapping: Mapping[str, Mapping[str, Any]]) -> list[tuple[int, str, Any]]:
+    """Checked per-state overrides as (state index, variable, value); InputError naming ``states.ISO3.variable``."""
+    entries = []
+    for code, values in mapping.items():
+        i = data.index(check_iso3(code, "states"))
+        if not isinstance(values, Mapping):
+            raise InputError(f"states.{code}", "give a mapping of variable: value")
+        for name, value in values.items():
+            field = f"states.{code}.{name}"
+            if name not in STATE_OVERRIDES:
+                raise InputError(
+                    field,
+                    f"cannot be set per state{nearest(name, STATE_OVERRIDES)}; use one of {', '.join(STATE_OVERRIDES)}",
+                )
+            if name == "government":
+                if value not in ("mainstream", "accommodationist"):
+                    raise InputError(field, f"'{value}' is not allowed; use mainstream or accommodationist")
+            else:
+                high = 100.0 if name in ("spending_pct_gdp", "us_troops_k") else 1.0
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= high:
+                    raise InputError(field, f"'{value}' is not allowed; use a number from 0 to {high:g}")
+            entries.append((i, name, value))
+    return entries
+
+
+def check_spec(spec: RunSpec) -> None:
+    """Every check that setting up ``spec`` makes, without setting it up; InputError naming the field."""
+    start_month, end_month, _ = horizon(spec.start, spec.end, spec.initial_year)
+    params.resolve(spec.parameters or {})
+    checked_events(spec.events, start_month, end_month)
+    state_override_entries(load_states(), spec.states or {})
+
+
 def _apply_state_overrides(
     b: Batch, overrides: list[Mapping[str, Mapping[str, Any]]]
 ) -> tuple[list[dict[int, float]], list[dict[int, float]]]:
     """Per-state overrides of each run; InputError naming ``states.ISO3.variable`` otherwise."""
     threat_override: list[dict[int, float]] = []
     trust_override: list[dict[int, float]] = []
+    checked: dict[int, list[tuple[int, str, Any]]] = {}
     for r, mapping in enumerate(overrides):
         threat_override.append({})
         trust_override.append({})
-        for code, values in mapping.items():
-            i = b.data.index(check_iso3(code, "states"))
-            if not isinstance(values, Mapping):
-                raise InputError(f"states.{code}", "give a mapping of variable: value")
-            for name, value in values.items():
-                field = f"states.{code}.{name}"
-                if name not in STATE_OVERRIDES:
-                    raise InputError(
-                        field,
-                        f"cannot be set per state{nearest(name, STATE_OVERRIDES)}; "
-                        f"use one of {', '.join(STATE_OVERRIDES)}",
-                    )
-                if name == "government":
-                    if value not in ("mainstream", "accommodationist"):
-                        raise InputError(field, f"'{value}' is not allowed; use mainstream or accommodationist")
-                    b.accommodationist[r, i] = value == "accommodationist"
-                    continue
-                high = 100.0 if name in ("spending_pct_gdp", "us_troops_k") else 1.0
-                if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= high:
-                    raise InputError(field, f"'{value}' is not allowed; use a number from 0 to {high:g}")
-                if name == "threat":
-                    threat_override[r][i] = float(value)
-                elif name == "us_trust":
-                    trust_override[r][i] = float(value)
-                else:
-                    getattr(b, name)[r, i] = float(value)
-                if name == "autonomy":
-                    b.autonomy_anchor[r, i] = value
-                if name == "ukraine_support":
-                    b.support_initial[r, i] = b.support_anchor[r, i] = value
+        # Runs of one scenario share their overrides mapping: check it once.
+        entries = checked.get(id(mapping))
+        if entries is None:
+            entries = checked[id(mapping)] = state_override_entries(b.data, mapping)
+        for i, name, value in entries:
+            if name == "government":
+                b.accommodationist[r, i] = value == "accommodationist"
+            elif name == "threat":
+                threat_override[r][i] = float(value)
+            elif name == "us_trust":
+                trust_override[r][i] = float(value)
+            else:
+                getattr(b, name)[r, i] = float(value)
+            if name == "autonomy":
+                b.autonomy_anchor[r, i] = value
+            if name == "ukraine_support":
+                b.support_initial[r, i] = b.support_anchor[r, i] = value
     anchor = b.p["accommodationist_support_anchor"][:, None]
     b.support_anchor = np.where(b.accommodationist, np.minimum(b.support_initial, anchor), b.support_anchor)
     return threat_override, trust_override
