@@ -112,7 +112,7 @@ class AllianceModel(mesa.Model):
         # every model ever made alive (mesa issue #3179); a sweep worker would grow by ~0.6 MB a run. All
         # agents exist now and none are added later, so the counter is no longer needed.
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
-        self._collector: mesa.DataCollector | None = None
+        self._collector: _MonthlyCollector | None = None
         self.running = True
 
     # ------------------------------------------------------------------ step
@@ -202,35 +202,61 @@ class AllianceModel(mesa.Model):
 
     @property
     def datacollector(self) -> mesa.DataCollector:
-        """A Mesa DataCollector holding every model outcome and every member state's variables, one entry a step.
+        """A Mesa DataCollector with every model outcome and every member state's variables, one entry a month.
 
-        ``step`` does not collect (collection per step would double the time of a
-        run); the collector is filled from the engine's history when read, for the
-        steps not yet in it, so that ``mesa.batch_run`` and
-        ``get_model_vars_dataframe()`` / ``get_agent_vars_dataframe()`` see every
-        step. Its reporters read attributes of the model and the agents, so
-        ``datacollector.collect(model)`` also works.
+        ``step`` does not collect (collecting through the reporters every month
+        would double the time of a run): reading ``datacollector`` fills the
+        months run so far from the engine's history, so that ``mesa.batch_run``
+        and ``get_model_vars_dataframe()`` / ``get_agent_vars_dataframe()`` see
+        every month. ``datacollector.collect(model)`` works too: the current
+        month is recorded through the reporters, which read attributes of the
+        model and the agents (the same numbers); calling it twice in a month
+        records the month once. Agent records are keyed by step index (0 for the
+        first month), as ``mesa.batch_run`` reads them.
         """
-        collector = self._collector
-        if collector is None:
-            collector = self._collector = mesa.DataCollector(
+        if self._collector is None:
+            self._collector = _MonthlyCollector(
                 model_reporters={name: name for name in metrics.MODEL_OUTCOMES},
                 agent_reporters={name: _agent_reporter(name) for name in (*STATE_VARIABLES, "government")},
             )
+        self._fill_collector(self.engine.steps)
+        return self._collector
+
+    def _fill_collector(self, done: int) -> None:
+        """Fill the collector's entries up to month ``done`` (exclusive) from the history."""
+        collector = self._collector
         have = len(collector.model_vars[metrics.MODEL_OUTCOMES[0]])
-        done = self.engine.steps
-        if have < done:
-            columns = outputs.model_columns(self.engine, first=have, done=done)
-            for name in metrics.MODEL_OUTCOMES:
-                collector.model_vars[name].extend(columns[name].tolist())
-            states = outputs.agent_columns(self.engine, months=np.arange(have, done))
-            ids = [agent.unique_id for agent in self.member_states]
-            values = [states[name] for name in (*STATE_VARIABLES, "government")]
-            n = self.n_states
-            for k in range(done - have):
-                rows = zip(*(v[k * n : (k + 1) * n].tolist() for v in values), strict=True)
-                collector._agent_records[have + k] = [(have + k, i, *row) for i, row in zip(ids, rows, strict=True)]
-        return collector
+        if have >= done:
+            return
+        columns = outputs.model_columns(self.engine, first=have, done=done)
+        for name in metrics.MODEL_OUTCOMES:
+            collector.model_vars[name].extend(columns[name].tolist())
+        states = outputs.agent_columns(self.engine, months=np.arange(have, done))
+        ids = [agent.unique_id for agent in self.member_states]
+        values = [states[name] for name in (*STATE_VARIABLES, "government")]
+        n = self.n_states
+        # The US and Russia have none of these variables: their entries are None, as Mesa's reporters give them.
+        others = [(agent.unique_id, *(None,) * len(values)) for agent in (self.united_states, self.russia)]
+        for k in range(done - have):
+            rows = zip(*(v[k * n : (k + 1) * n].tolist() for v in values), strict=True)
+            records = [(have + k, i, *row) for i, row in zip(ids, rows, strict=True)]
+            collector._agent_records[have + k] = records + [(have + k, *other) for other in others]
+
+
+class _MonthlyCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one entry per month: ``collect`` fills earlier months from the history first."""
+
+    def collect(self, model: AllianceModel) -> None:
+        done = model.engine.steps
+        if done == 0:
+            return  # nothing has happened yet: the first entry is the first month
+        model._fill_collector(done - 1)
+        if len(self.model_vars.get(metrics.MODEL_OUTCOMES[0], ())) >= done:
+            return  # this month is in already
+        super().collect(model)
+        # Mesa keys agent records by model.steps (1 for the first month); batch_run reads them by step index.
+        records = self._agent_records.pop(model.steps)
+        self._agent_records[done - 1] = [(done - 1, *record[1:]) for record in records]
 
 
 def _agent_reporter(name: str) -> Any:
