@@ -74,9 +74,13 @@ def test_skipping_unused_vote_draws_keeps_every_drawn_number():
     batch = build_batch([spec])
     votes = np.random.default_rng(spawn_streams(123)[STREAMS.index("votes")])
     month_by_month = [votes.random((3 * len(ITEM_KINDS), batch.n_states)) for _ in range(batch.n_steps)]
-    for k in (2, 3, 9, 20):  # months with a decision, the others skipped
+    kinds = len(ITEM_KINDS)
+    for k, slots in ((2, [0]), (3, [1, 4]), (9, [11]), (20, list(range(kinds)))):  # the other months skipped
         batch.steps = k
-        assert np.array_equal(decisions.vote_uniforms(batch, 0), month_by_month[k])
+        drawn = decisions.vote_uniforms(batch, 0, slots)
+        rows = [offset + slot for slot in slots for offset in (0, kinds, 2 * kinds)]
+        assert np.array_equal(drawn[rows], month_by_month[k][rows])
+        assert not drawn[[q for q in range(3 * kinds) if q not in rows]].any()  # the rest is not drawn
 
 
 def test_draws_for_the_horizon_equal_month_by_month_draws():

@@ -12,7 +12,6 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim import dynamics
-from sim.calendar import format_month
 from sim.engine.state import Batch, RowHooks
 from sim.institutions import (
     ABSTAIN,
@@ -36,20 +35,26 @@ def normal_from_uniform(u: np.ndarray) -> np.ndarray:
     return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
 
 
-def vote_uniforms(b: Batch, r: int) -> np.ndarray:
-    """(3 x 12, N) vote uniforms of run ``r`` this month: each month has its own block of the votes stream.
+def vote_uniforms(b: Batch, r: int, slots: list[int], out: np.ndarray | None = None) -> np.ndarray:
+    """(3 x 12, N) vote uniforms of run ``r`` this month, the rows of the vote kinds ``slots`` filled.
 
-    Months without a decision are skipped by advancing the generator (one 64-bit
-    output per double), which leaves every drawn number where month-by-month
-    draws would put it.
+    Each month has its own block of 3 x 12 rows of N uniforms in the votes stream
+    (noise, hostage and concession rows of each vote kind). Only the rows of the
+    kinds voted on are drawn; the rest are skipped by advancing the generator (one
+    64-bit output per double), which leaves every drawn number where drawing the
+    whole block every month would put it. Rows not drawn are left as they are in ``out``.
     """
-    k = b.steps
-    skipped = k - b.vote_position[r]
+    n = b.n_states
+    out = np.zeros((3 * N_KINDS, n)) if out is None else out
     generator = b.vote_streams[r]
-    if skipped:
-        generator.bit_generator.advance(int(skipped) * 3 * N_KINDS * b.n_states)
-    b.vote_position[r] = k + 1
-    return generator.random((3 * N_KINDS, b.n_states))
+    month_start = b.steps * 3 * N_KINDS * n
+    for row in sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)}):
+        target = month_start + row * n
+        if target > b.vote_position[r]:
+            generator.bit_generator.advance(int(target - b.vote_position[r]))
+        out[row] = generator.random(n)
+        b.vote_position[r] = target + n
+    return out
 
 
 def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
@@ -72,10 +77,11 @@ def take_decisions(b: Batch) -> None:
     due = due_items(b)
     if not any(due):
         return
-    uniforms = np.empty((b.n_runs, 3 * N_KINDS, b.n_states))
+    uniforms = np.zeros((b.n_runs, 3 * N_KINDS, b.n_states))
     for r in range(b.n_runs):
         if due[r]:
-            uniforms[r] = vote_uniforms(b, r)
+            slots = [ITEM_KINDS.index(item.name if v is None else f"{item.name}:revote") for item, v in due[r]]
+            vote_uniforms(b, r, slots, uniforms[r])
     for position in range(max(len(items) for items in due)):
         groups: dict[tuple[str, bool], list[int]] = {}
         for r, items in enumerate(due):
@@ -240,7 +246,7 @@ def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
         b.support_anchor = np.where(switch_in, anchor, np.where(switch_out, b.support_initial, b.support_anchor))
     states = np.flatnonzero(due)
     codes = [b.data.iso3[i] for i in states]
-    date = format_month(b.month)
+    date = b.date
     accommodationist = b.accommodationist[:, states].tolist()
     for r, (row_changed, row_government) in enumerate(zip(changed[:, states].tolist(), accommodationist, strict=True)):
         entries = b.logs[r]
@@ -266,7 +272,7 @@ def log(
     detail: str = "",
 ) -> None:
     """Append one entry to run ``r``'s log: step, date, body, item, rule, outcome, blockers, yes, no, abstain, ..."""
-    b.logs[r].append((b.steps, format_month(b.month), body, item, rule, outcome, blockers, *counts, detail))
+    b.logs[r].append((b.steps, b.date, body, item, rule, outcome, blockers, *counts, detail))
 
 
 def names(b: Batch, mask: np.ndarray) -> str:

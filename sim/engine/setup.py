@@ -103,6 +103,7 @@ def build_batch(specs: Sequence[RunSpec]) -> Batch:
     b.start_month, b.end_month = start_month, end_month
     b.n_steps = end_month - start_month + 1
     b.month, b.steps = start_month, 0
+    b.date = format_month(start_month)
     b.initial_year = initial_year
     b.seeds = [int(np.random.SeedSequence(s.seed).entropy) if s.seed is None else s.seed for s in specs]
 

@@ -84,6 +84,7 @@ class Batch:
     end_month: int
     n_steps: int
     month: int
+    date: str
     steps: int
     p: dict[str, np.ndarray]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import dynamics
+from sim.calendar import format_month
 from sim.engine import decisions
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, RowHooks, recorded_row
 from sim.metrics import RECORDED_OUTCOMES
@@ -19,6 +20,7 @@ def step(b: Batch) -> None:
     if b.history is None:
         allocate_history(b)
     k = b.steps
+    b.date = format_month(b.month)
     apply_due_events(b)  # 1. scenario events
     b.pledge_now = b.pledge_norm
     update_united_states(b, b.draw_shocks[:, k, 0])  # 2. US commitment, burden sharing, troops
