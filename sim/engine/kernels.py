@@ -82,6 +82,16 @@ def _contiguous(values, dtype) -> np.ndarray:
     return values if values.flags.writeable else values.copy()
 
 
+def _per_row(values, rows: int, name: str) -> np.ndarray:
+    """One float64 per row from a number or a (rows,) array."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape == (rows,):
+        return _contiguous(values, np.float64)
+    if values.ndim:
+        raise ValueError(f"{name} must be a number or a ({rows},) array; got shape {values.shape}")
+    return np.full(rows, values)
+
+
 # --------------------------------------------------------------------------- bounded confidence
 
 
@@ -90,21 +100,33 @@ def _bounded_confidence_mean_rows(x: np.ndarray, influence: np.ndarray, bound: n
     rows, n = x.shape
     shared = influence.shape[0] == 1
     out = np.empty((rows, n))
+    # incoming[j, i] = influence[i, j]: the loop runs over j outside and over i inside, so that the inner
+    # loop updates n independent sums (one per i) and compiles to vector instructions; each sum still adds
+    # its terms in the order j = 0, 1, ..., n - 1, so the result does not depend on how it is vectorised.
+    incoming = np.empty((n, n))
+    weighted = np.empty(n)
+    total = np.empty(n)
     for r in range(rows):
-        w_row = 0 if shared else r
+        if r == 0 or not shared:
+            matrix = influence[r if not shared else 0]
+            for i in range(n):
+                for j in range(n):
+                    incoming[j, i] = matrix[i, j]
         b = bound[r]
+        xr = x[r]
+        weighted[:] = 0.0
+        total[:] = 0.0
+        for j in range(n):
+            xj = xr[j]
+            column = incoming[j]
+            for i in range(n):
+                # Same operands as numpy's abs(x[None, :] - x[:, None]) < bound, so the same mask; a weight
+                # of 0.0 is still added (as numpy's product is), so NaN and inf propagate alike.
+                w = column[i] if abs(xj - xr[i]) < b else 0.0
+                weighted[i] += w * xj
+                total[i] += w
         for i in range(n):
-            xi = x[r, i]
-            weighted = 0.0
-            total = 0.0
-            for j in range(n):
-                xj = x[r, j]
-                # Same operands and order as numpy's abs(x[None, :] - x[:, None]) < bound, so the same mask;
-                # a weight of 0.0 is still added (as numpy's product does), so NaN and inf propagate alike.
-                w = influence[w_row, i, j] if abs(xj - xi) < b else 0.0
-                weighted += w * xj
-                total += w
-            out[r, i] = weighted / total
+            out[r, i] = weighted[i] / total[i]
     return out
 
 
@@ -120,10 +142,7 @@ def _check_positions(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | f
         raise ValueError(
             f"influence must be ({n}, {n}) shared by all runs or ({rows}, {n}, {n}); got shape {influence.shape}"
         )
-    bound = np.asarray(bound, dtype=np.float64)
-    if bound.ndim > 1 or (bound.ndim == 1 and bound.shape != (rows,)):
-        raise ValueError(f"bound must be a number or a ({rows},) array; got shape {bound.shape}")
-    return x, _contiguous(influence, np.float64), _contiguous(np.broadcast_to(bound, (rows,)), np.float64)
+    return x, _contiguous(influence, np.float64), _per_row(bound, rows, "bound")
 
 
 def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | float) -> np.ndarray:
@@ -231,10 +250,7 @@ def _check_outcome_inputs(aut, sup, weight, members, bloc_distance) -> tuple:
         if values.shape != shape:
             raise ValueError(f"{name} must have the shape of aut {shape}; got shape {values.shape}")
         checked.append(values)
-    bloc_distance = np.asarray(bloc_distance, dtype=np.float64)
-    if bloc_distance.ndim > 1 or (bloc_distance.ndim == 1 and bloc_distance.shape != shape[:1]):
-        raise ValueError(f"bloc_distance must be a number or a ({shape[0]},) array; got shape {bloc_distance.shape}")
-    checked.append(_contiguous(np.broadcast_to(bloc_distance, shape[:1]), np.float64))
+    checked.append(_per_row(bloc_distance, shape[0], "bloc_distance"))
     return tuple(checked)
 
 
