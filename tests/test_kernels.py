@@ -266,6 +266,7 @@ def test_kernels_reproduce_todays_rules_on_model_histories(monkeypatch):
 _PROBE = textwrap.dedent(
     """
     import json, sys
+    import numba
     import numpy as np
     import kernels
     rng = np.random.default_rng(0)
@@ -275,7 +276,7 @@ _PROBE = textwrap.dedent(
     assert np.allclose(got, kernels.bounded_confidence_mean_numpy(x, influence, 0.3), rtol=1e-13, atol=0)
     stats = kernels._bounded_confidence_mean_rows.stats
     print(json.dumps({"cache_path": stats.cache_path, "hits": sum(stats.cache_hits.values()),
-                      "misses": sum(stats.cache_misses.values())}))
+                      "misses": sum(stats.cache_misses.values()), "numba_cache_dir": numba.config.CACHE_DIR}))
     """
 )
 
@@ -310,17 +311,44 @@ def test_read_only_package_caches_in_the_user_cache_dir(tmp_path):
     assert Path(first["cache_path"]).is_relative_to(user_cache / "numba")
     assert first["misses"] == 1 and first["hits"] == 0
     assert list(Path(first["cache_path"]).glob("kernels._bounded_confidence_mean_rows-*.nbi"))
-    second = _probe(package, {"XDG_CACHE_HOME": str(user_cache)})
-    assert second["hits"] == 1 and second["misses"] == 0  # the second process loads, not compiles
+
+
+def _unwritable_user_cache(tmp_path: Path) -> Path:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the user cache dir cannot be created under a file")
+    return blocker / "cache"
 
 
 @pytest.mark.slow
 def test_read_only_package_and_user_cache_fall_back_to_the_temporary_dir(tmp_path):
     package = _read_only_copy(tmp_path)
-    blocker = tmp_path / "a-file"
-    blocker.write_text("the user cache dir cannot be created under a file")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    result = _probe(package, {"XDG_CACHE_HOME": str(blocker / "cache"), "TMPDIR": str(temporary)})
-    assert Path(result["cache_path"]).is_relative_to(temporary / f"alliance-cohesion-numba-cache-{os.getuid()}")
-    assert list(Path(result["cache_path"]).glob("kernels._bounded_confidence_mean_rows-*.nbi"))
+    env = {"XDG_CACHE_HOME": str(_unwritable_user_cache(tmp_path)), "TMPDIR": str(temporary)}
+    first = _probe(package, env)
+    fallback = temporary / f"alliance-cohesion-numba-cache-{os.getuid()}"
+    assert Path(first["cache_path"]).is_relative_to(fallback)
+    assert first["misses"] == 1 and first["hits"] == 0
+    assert first["numba_cache_dir"] == ""  # numba's own setting is left as it was
+    assert stat.S_IMODE(fallback.stat().st_mode) == 0o700
+    second = _probe(package, env)
+    assert second["hits"] == 1 and second["misses"] == 0  # the next process loads the code, not compiles it
+
+
+@pytest.mark.slow
+def test_a_fallback_dir_writable_by_others_is_refused_and_the_kernels_still_work(tmp_path):
+    package = _read_only_copy(tmp_path)
+    temporary = tmp_path / "tmp"
+    shared = temporary / f"alliance-cohesion-numba-cache-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    result = _probe(package, {"XDG_CACHE_HOME": str(_unwritable_user_cache(tmp_path)), "TMPDIR": str(temporary)})
+    assert result["cache_path"] is None  # compiled in memory, nothing written to or read from that directory
+    assert not list(shared.iterdir())
+
+
+def test_kernels_are_compiled_without_fastmath_or_parallel():
+    for kernel in (kernels._bounded_confidence_mean_rows, kernels._pairwise_outcomes_rows):
+        options = kernel.targetoptions
+        assert not options.get("fastmath") and not options.get("parallel"), options
+        assert kernel._cache.cache_path is not None  # cached on disk

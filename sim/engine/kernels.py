@@ -24,9 +24,10 @@ sums pairwise while a loop adds them in order, so the two agree to about
 Compiled code is cached on disk (``cache=True``). Numba writes the cache next
 to this file, or in the user-wide cache directory when the package directory
 is read-only; when neither is writable (an installed package under a
-read-only home) the cache goes to a directory in the system temporary
-directory instead (:func:`_fallback_cache_dir`). The one-off compilation
-costs about a second per kernel the first time on a machine.
+read-only home) the cache goes to a private directory in the system temporary
+directory instead (:func:`_compiled`). The one-off compilation costs one to
+a few seconds per kernel the first time on a machine; later processes load
+the compiled code from the cache.
 
 This module depends on numpy and numba only.
 
@@ -38,6 +39,7 @@ and Social Simulation* 5(3), 2.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 
@@ -49,29 +51,49 @@ import numpy as np
 _OPTIONS = {"cache": True, "error_model": "numpy"}
 
 
-def _fallback_cache_dir() -> str:
-    """A writable directory for numba's cache when neither the package nor the user cache dir is writable."""
-    return os.path.join(tempfile.gettempdir(), f"alliance-cohesion-numba-cache-{os.getuid()}")
+def _fallback_cache_dir() -> str | None:
+    """A private directory for numba's cache in the system temporary directory, or None if none is safe.
+
+    The directory is the user's own (created with mode 0700); one that exists but belongs to someone else
+    or can be written by others is refused, since numba loads what it finds there.
+    """
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    path = os.path.join(tempfile.gettempdir(), f"alliance-cohesion-numba-cache-{uid if uid is not None else 'user'}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or (uid is not None and (info.st_uid != uid or info.st_mode & 0o022)):
+        return None
+    return path
 
 
 def _compiled(function: Callable) -> Callable:
     """``numba.njit(cache=True)`` that still works when numba finds no writable cache directory.
 
-    Numba looks for a cache directory when the function is decorated: ``NUMBA_CACHE_DIR`` if set,
-    ``__pycache__`` next to the source, then the user-wide cache directory. When none is writable it
-    raises ``RuntimeError``; the cache then goes to :func:`_fallback_cache_dir`, and as a last resort
-    the function is compiled without a disk cache (compiled once per process).
+    Numba picks the cache directory when the function is decorated: ``NUMBA_CACHE_DIR`` if set, else
+    ``__pycache__`` next to the source, else the user-wide cache directory (``$XDG_CACHE_HOME/numba``
+    or ``~/.cache/numba``), and raises ``RuntimeError`` when none is writable (an installed package
+    under a read-only home). Then the cache goes to :func:`_fallback_cache_dir` (numba's setting is put
+    back at once, so other packages are not affected); failing that, the function is compiled without a
+    disk cache, once per process.
     """
     try:
         return numba.njit(**_OPTIONS)(function)
-    except RuntimeError:
-        pass
-    if not numba.config.CACHE_DIR:
-        numba.config.CACHE_DIR = _fallback_cache_dir()
+    except RuntimeError as error:
+        if "no locator available" not in str(error):
+            raise
+    fallback = None if numba.config.CACHE_DIR else _fallback_cache_dir()
+    if fallback is not None:
+        numba.config.CACHE_DIR = fallback
         try:
             return numba.njit(**_OPTIONS)(function)
-        except RuntimeError:
-            pass
+        except RuntimeError as error:
+            if "no locator available" not in str(error):
+                raise
+        finally:
+            numba.config.CACHE_DIR = ""
     return numba.njit(**{**_OPTIONS, "cache": False})(function)
 
 
