@@ -1,22 +1,29 @@
 """Time the compiled O(N²) kernels (sim.engine.kernels) against their numpy twins and today's rules.
 
-Usage: python benchmarks/bench_kernels.py [--repeats N]
+Usage: python benchmarks/bench_kernels.py [--repeats N] [--cold]
 
 For R = 1, 100 and 1000 runs of N = 37 states:
 
-* bounded-confidence mean of one month (one call on (R, N) positions, the network shared);
-* cohesion and blocs of one month (M = R rows) and of a whole 132-month history (M = 132 R rows).
+* bounded-confidence mean of one month: one call on (R, N) positions (random; the kernel's cost does
+  not depend on the values), the network shared;
+* cohesion and blocs of one month (M = R rows) and of a whole 132-month history (M = 132 R rows), on
+  the positions, GDP weights and European members of real baseline runs (seeds 1 to 10, repeated to
+  fill R runs; the bloc search costs more on scattered positions than on the model's).
 
-Each figure is the best of several repeats of wall time, in microseconds per call, after a warm-up
-call: the one-off compilation (or loading the compiled code from the disk cache) is excluded and
-timed separately. "today" is the single-run rule of ``sim.dynamics`` called once per run, as the model
-does now; for cohesion and blocs the numpy twin is what ``sim.metrics`` computes today (its 132-month,
-R = 1 figure is today's cost per run). The script checks that the compiled and numpy results agree.
+Each figure is the best of several repeats of process CPU time (one core; less disturbed than wall
+time when other processes share the machine), in microseconds per call, after a warm-up call: the
+one-off compilation (or loading the compiled code from the disk cache; ``--cold`` compiles into a
+fresh cache directory) is excluded and timed separately. "today" is the single-run rule of
+``sim.dynamics`` called once per run, as the model does now; for cohesion and blocs the numpy twin is
+what ``sim.metrics`` computes today (its 132-month, R = 1 figure is today's cost per run). The script
+checks that the compiled and numpy results agree.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -26,17 +33,17 @@ MONTHS = 132
 
 
 def best_of(function, repeats: int) -> float:
-    """Best wall time of ``repeats`` calls, in microseconds (at least ~50 ms of calls per repeat)."""
-    start = time.perf_counter()
+    """Best CPU time of one call over ``repeats`` repeats, in microseconds (~50 ms of calls per repeat)."""
+    start = time.process_time()
     function()
-    once = time.perf_counter() - start
+    once = time.process_time() - start
     number = max(1, int(0.05 / max(once, 1e-7)))
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             function()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (time.process_time() - start) / number)
     return best * 1e6
 
 
@@ -55,6 +62,41 @@ def inputs(rows: int, seed: int = 0) -> dict:
         "members": members,
         "bloc_distance": np.full(rows, 0.15),
     }
+
+
+def model_histories(seeds: range = range(1, 11)) -> list[tuple]:
+    """(autonomy, support, weight, members) of every month of real baseline runs: (132, N) arrays each."""
+    from sim.model import AllianceModel
+
+    histories = []
+    for seed in seeds:
+        model = AllianceModel(seed=seed).run()
+        done = model.steps
+        europe = model._europe_history[:done]
+        weight = model.data.gdp_usd_bn[None, :] * europe
+        histories.append(
+            (model._agent_history["autonomy"][:done], model._agent_history["ukraine_support"][:done], weight, europe)
+        )
+    return histories
+
+
+def bench_outcomes(kernels, histories: list[tuple], months: int, runs: int, repeats: int) -> str:
+    """One table row: cohesion and blocs of ``months`` months of ``runs`` runs (M = months x runs rows)."""
+    picked = [histories[k % len(histories)] for k in range(runs)]
+    a = tuple(np.concatenate([h[part][:months] for h in picked]) for part in range(4)) + (0.15,)
+    compiled = best_of(lambda: kernels.pairwise_outcomes(*a), repeats)
+    rows = months * runs
+    # The twin holds several (M, N, N) arrays: skipped where they would pass ~1 GB.
+    if rows * N * N * 8 * 6 < 1e9:
+        got, ref = kernels.pairwise_outcomes(*a), kernels.pairwise_outcomes_numpy(*a)
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-13)
+        np.testing.assert_array_equal(got[1], ref[1])
+        twin = best_of(lambda: kernels.pairwise_outcomes_numpy(*a), repeats)
+        twin_text, ratio = f"{twin:,.1f}", f"{twin / compiled:.1f}x"
+    else:
+        twin_text, ratio = "(too large)", ""
+    label = "cohesion and blocs, one month" if months == 1 else f"cohesion and blocs, {months} months"
+    return f"| {label} | {runs} | {compiled:,.1f} | {twin_text} | | {ratio} |"
 
 
 def bench_mean(kernels, runs: int, repeats: int) -> str:
@@ -80,7 +122,10 @@ def bench_mean(kernels, runs: int, repeats: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--cold", action="store_true", help="compile into a fresh cache directory (time compilation)")
     args = parser.parse_args()
+    if args.cold:
+        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-kernels-")
 
     start = time.perf_counter()
     from sim.engine import kernels
@@ -98,27 +143,14 @@ def main() -> None:
         f"bounded_confidence_mean {first_mean:.2f} s, pairwise_outcomes {first_outcomes:.2f} s"
     )
     print()
-    print("| kernel | R | compiled µs/call | numpy twin µs/call | today's rule, per run, µs/call | compiled vs twin |")
+    print("| kernel | R | compiled µs/call | numpy twin µs/call | today's rule, R calls, µs | compiled vs twin |")
     print("|---|---|---|---|---|---|")
     for runs in (1, 100, 1000):
         print(bench_mean(kernels, runs, args.repeats))
+    histories = model_histories()
     for months in (1, MONTHS):
         for runs in (1, 100, 1000):
-            rows = months * runs
-            d = inputs(rows)
-            a = (d["aut"], d["sup"], d["weight"], d["members"], d["bloc_distance"])
-            compiled = best_of(lambda a=a: kernels.pairwise_outcomes(*a), args.repeats)
-            # The twin and today's function hold (rows, N, N) arrays: skipped where that exceeds ~1 GB.
-            if rows * N * N * 8 * 6 < 1e9:
-                got, ref = kernels.pairwise_outcomes(*a), kernels.pairwise_outcomes_numpy(*a)
-                np.testing.assert_allclose(got[0], ref[0], rtol=1e-13)
-                np.testing.assert_array_equal(got[1], ref[1])
-                twin = best_of(lambda a=a: kernels.pairwise_outcomes_numpy(*a), args.repeats)
-                twin_text, ratio = f"{twin:,.1f}", f"{twin / compiled:.1f}x"
-            else:
-                twin_text, ratio = "(too large)", ""
-            label = "cohesion and blocs, one month" if months == 1 else f"cohesion and blocs, {months} months"
-            print(f"| {label} | {runs} | {compiled:,.1f} | {twin_text} | | {ratio} |")
+            print(bench_outcomes(kernels, histories, months, runs, args.repeats))
 
 
 if __name__ == "__main__":

@@ -166,6 +166,12 @@ def test_pairwise_outcomes_edge_cases():
         du = sup[row][:, None] - sup[row][None, :]
         distance = np.sqrt(da * da + du * du)[None]
         assert metrics.blocs_over_time(distance, members[row : row + 1], bloc_distance[row])[0] == blocs[row]
+    # Views and other memory layouts give the same as contiguous copies.
+    wide = np.repeat(aut, 2, axis=1)[:, ::2]
+    views = kernels.pairwise_outcomes(wide, np.asfortranarray(sup), weight, members.astype(float), 0.15)
+    copies = kernels.pairwise_outcomes(aut, sup, weight, members, np.full(len(aut), 0.15))
+    for got, expected in zip(views, copies, strict=True):
+        np.testing.assert_array_equal(got, expected)
     # No rows; bad shapes.
     empty = np.empty((0, 4))
     assert kernels.pairwise_outcomes(empty, empty, empty, empty.astype(bool), 0.15)[1].shape == (0,)
@@ -237,6 +243,7 @@ def test_kernels_reproduce_todays_rules_on_model_histories(monkeypatch):
     np.testing.assert_allclose(kernels.bounded_confidence_mean_numpy(x, influence, bound), expected, rtol=RTOL, atol=0)
 
     seen_blocs = set()
+    batches = []
     for model in models:
         done = model.steps
         history = {name: values[:done] for name, values in model._agent_history.items()}
@@ -252,6 +259,7 @@ def test_kernels_reproduce_todays_rules_on_model_histories(monkeypatch):
             np.testing.assert_allclose(twin_cohesion, today["cohesion"], rtol=RTOL, atol=0)
             np.testing.assert_array_equal(twin_blocs, today["blocs"])
             seen_blocs.update(blocs.tolist())
+        batches.append(args[:4])
         frame = model.model_dataframe()
         cohesion, blocs = kernels.pairwise_outcomes(
             history["autonomy"], history["ukraine_support"], gdp[None, :] * europe, europe, model.p["bloc_distance"]
@@ -259,6 +267,15 @@ def test_kernels_reproduce_todays_rules_on_model_histories(monkeypatch):
         np.testing.assert_allclose(cohesion, frame["cohesion"].to_numpy(), rtol=RTOL, atol=0)
         np.testing.assert_array_equal(blocs, frame["blocs"].to_numpy())
     assert len(seen_blocs) > 3  # the histories exercise several bloc counts
+    # Every month of every run alone equals the same month inside all runs' months together, bit for bit.
+    together = kernels.pairwise_outcomes(*(np.concatenate(part) for part in zip(*batches, strict=True)), 0.15)
+    start = 0
+    for aut, sup, weight, europe in batches:
+        for k in range(0, len(aut), 11):
+            month = slice(k, k + 1)
+            alone = kernels.pairwise_outcomes(aut[month], sup[month], weight[month], europe[month], 0.15)
+            assert np.array_equal(alone[0][0], together[0][start + k]) and alone[1][0] == together[1][start + k]
+        start += len(aut)
 
 
 # ------------------------------------------------------------------ read-only installation

@@ -47,8 +47,9 @@ import numba
 import numpy as np
 
 # error_model="numpy": a float division by zero gives inf/NaN as in numpy instead of raising, so the
-# kernels and their twins agree on empty sets (no members: cohesion NaN). It does not change rounding.
-_OPTIONS = {"cache": True, "error_model": "numpy"}
+# kernels and their twins agree on empty sets (no members: cohesion NaN); it does not change rounding.
+# nogil: threads of one process (a threaded Dask worker) can run the kernels at the same time.
+_OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
 def _fallback_cache_dir() -> str | None:
