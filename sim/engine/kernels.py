@@ -214,31 +214,33 @@ def _pairwise_outcomes_rows(
     cohesion = np.empty(rows)
     blocs = np.zeros(rows, dtype=np.int64)
     distance = np.empty((n, n))
+    column_sums = np.empty(n)
     bloc = np.empty(n, dtype=np.int64)
     stack = np.empty(n, dtype=np.int64)
     root_two = np.sqrt(2.0)
     for r in range(rows):
-        # Distances (symmetric: a - b is exactly -(b - a), so d_ij == d_ji) and sum_{i != j} w_i w_j d_ij.
-        # The diagonal is computed too (0, or NaN for a NaN position): as in sim.metrics, a member
-        # that is not within the bloc distance of itself belongs to no bloc.
-        pairs = 0.0
+        a, s, w = aut[r], sup[r], weight[r]
+        # All distances, the diagonal included (0, or NaN for a NaN position: as in sim.metrics, a member
+        # that is not within the bloc distance of itself belongs to no bloc), and sum_{i, j} w_i w_j d_ij
+        # as n running sums over j updated one i at a time: the inner loop is over independent sums, so it
+        # compiles to vector instructions without changing the order in which any sum adds its terms.
+        column_sums[:] = 0.0
         for i in range(n):
-            da = aut[r, i] - aut[r, i]
-            du = sup[r, i] - sup[r, i]
-            distance[i, i] = np.sqrt(da * da + du * du)
-            for j in range(i + 1, n):
-                da = aut[r, i] - aut[r, j]
-                du = sup[r, i] - sup[r, j]
+            ai, si, wi = a[i], s[i], w[i]
+            for j in range(n):
+                da = ai - a[j]
+                du = si - s[j]
                 d = np.sqrt(da * da + du * du)
                 distance[i, j] = d
-                distance[j, i] = d
-                pairs += weight[r, i] * weight[r, j] * d
+                column_sums[j] += wi * w[j] * d
+        pairs = 0.0
         total = 0.0
         squares = 0.0
-        for i in range(n):
-            total += weight[r, i]
-            squares += weight[r, i] * weight[r, i]
-        cohesion[r] = 1.0 - (pairs + pairs) / (total * total - squares) / root_two
+        for j in range(n):
+            pairs += column_sums[j]
+            total += w[j]
+            squares += w[j] * w[j]
+        cohesion[r] = 1.0 - pairs / (total * total - squares) / root_two
         # Blocs: connected components of the members, linked when closer than the bloc distance.
         threshold = bloc_distance[r]
         bloc[:] = -1
