@@ -167,6 +167,12 @@ def test_pairwise_outcomes_edge_cases():
         du = sup[row][:, None] - sup[row][None, :]
         distance = np.sqrt(da * da + du * du)[None]
         assert metrics.blocs_over_time(distance, members[row : row + 1], bloc_distance[row])[0] == blocs[row]
+    # Views and other memory layouts give the same as contiguous copies.
+    wide = np.repeat(aut, 2, axis=1)[:, ::2]
+    views = kernels.pairwise_outcomes(wide, np.asfortranarray(sup), weight, members.astype(float), 0.15)
+    copies = kernels.pairwise_outcomes(aut, sup, weight, members, np.full(len(aut), 0.15))
+    for got, expected in zip(views, copies, strict=True):
+        np.testing.assert_array_equal(got, expected)
     # No rows; bad shapes.
     empty = np.empty((0, 4))
     assert kernels.pairwise_outcomes(empty, empty, empty, empty.astype(bool), 0.15)[1].shape == (0,)
@@ -255,6 +261,7 @@ def test_kernels_reproduce_the_pre_engine_cohesion_and_blocs_from_golden_histori
     north_america = np.asarray(data.region) == "north_america"
     is_usa = np.array([code == "USA" for code in data.iso3])
     seen_blocs = set()
+    batches = []
     for name in ("baseline", "hindcast_2022", "perfect_storm"):
         agents = pd.read_parquet(golden / f"{name}.agents.parquet")
         outcomes = pd.read_parquet(golden / f"{name}.model.parquet")
@@ -271,7 +278,17 @@ def test_kernels_reproduce_the_pre_engine_cohesion_and_blocs_from_golden_histori
             np.testing.assert_allclose(cohesion, expected["cohesion"].to_numpy(), rtol=1e-12, atol=0)
             np.testing.assert_array_equal(blocs, expected["blocs"].to_numpy())
             seen_blocs.update(blocs.tolist())
+            batches.append((table["autonomy"], table["ukraine_support"], weight, europe))
     assert len(seen_blocs) > 1  # the histories exercise several bloc counts
+    # Every month of every run alone equals the same month inside all runs' months together, bit for bit.
+    together = kernels.pairwise_outcomes(*(np.concatenate(part) for part in zip(*batches, strict=True)), 0.15)
+    start = 0
+    for aut, sup, weight, europe in batches:
+        for k in range(0, len(aut), 11):
+            month = slice(k, k + 1)
+            alone = kernels.pairwise_outcomes(aut[month], sup[month], weight[month], europe[month], 0.15)
+            assert np.array_equal(alone[0][0], together[0][start + k]) and alone[1][0] == together[1][start + k]
+        start += len(aut)
 
 
 # ------------------------------------------------------------------ read-only installation
@@ -279,6 +296,7 @@ def test_kernels_reproduce_the_pre_engine_cohesion_and_blocs_from_golden_histori
 _PROBE = textwrap.dedent(
     """
     import json, sys
+    import numba
     import numpy as np
     import kernels
     rng = np.random.default_rng(0)
@@ -288,7 +306,7 @@ _PROBE = textwrap.dedent(
     assert np.allclose(got, kernels.bounded_confidence_mean_numpy(x, influence, 0.3), rtol=1e-13, atol=0)
     stats = kernels._bounded_confidence_mean_rows.stats
     print(json.dumps({"cache_path": stats.cache_path, "hits": sum(stats.cache_hits.values()),
-                      "misses": sum(stats.cache_misses.values())}))
+                      "misses": sum(stats.cache_misses.values()), "numba_cache_dir": numba.config.CACHE_DIR}))
     """
 )
 
@@ -323,17 +341,44 @@ def test_read_only_package_caches_in_the_user_cache_dir(tmp_path):
     assert Path(first["cache_path"]).is_relative_to(user_cache / "numba")
     assert first["misses"] == 1 and first["hits"] == 0
     assert list(Path(first["cache_path"]).glob("kernels._bounded_confidence_mean_rows-*.nbi"))
-    second = _probe(package, {"XDG_CACHE_HOME": str(user_cache)})
-    assert second["hits"] == 1 and second["misses"] == 0  # the second process loads, not compiles
+
+
+def _unwritable_user_cache(tmp_path: Path) -> Path:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the user cache dir cannot be created under a file")
+    return blocker / "cache"
 
 
 @pytest.mark.slow
 def test_read_only_package_and_user_cache_fall_back_to_the_temporary_dir(tmp_path):
     package = _read_only_copy(tmp_path)
-    blocker = tmp_path / "a-file"
-    blocker.write_text("the user cache dir cannot be created under a file")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    result = _probe(package, {"XDG_CACHE_HOME": str(blocker / "cache"), "TMPDIR": str(temporary)})
-    assert Path(result["cache_path"]).is_relative_to(temporary / f"alliance-cohesion-numba-cache-{os.getuid()}")
-    assert list(Path(result["cache_path"]).glob("kernels._bounded_confidence_mean_rows-*.nbi"))
+    env = {"XDG_CACHE_HOME": str(_unwritable_user_cache(tmp_path)), "TMPDIR": str(temporary)}
+    first = _probe(package, env)
+    fallback = temporary / f"alliance-cohesion-numba-cache-{os.getuid()}"
+    assert Path(first["cache_path"]).is_relative_to(fallback)
+    assert first["misses"] == 1 and first["hits"] == 0
+    assert first["numba_cache_dir"] == ""  # numba's own setting is left as it was
+    assert stat.S_IMODE(fallback.stat().st_mode) == 0o700
+    second = _probe(package, env)
+    assert second["hits"] == 1 and second["misses"] == 0  # the next process loads the code, not compiles it
+
+
+@pytest.mark.slow
+def test_a_fallback_dir_writable_by_others_is_refused_and_the_kernels_still_work(tmp_path):
+    package = _read_only_copy(tmp_path)
+    temporary = tmp_path / "tmp"
+    shared = temporary / f"alliance-cohesion-numba-cache-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    result = _probe(package, {"XDG_CACHE_HOME": str(_unwritable_user_cache(tmp_path)), "TMPDIR": str(temporary)})
+    assert result["cache_path"] is None  # compiled in memory, nothing written to or read from that directory
+    assert not list(shared.iterdir())
+
+
+def test_kernels_are_compiled_without_fastmath_or_parallel():
+    for kernel in (kernels._bounded_confidence_mean_rows, kernels._pairwise_outcomes_rows):
+        options = kernel.targetoptions
+        assert not options.get("fastmath") and not options.get("parallel"), options
+        assert kernel._cache.cache_path is not None  # cached on disk

@@ -24,9 +24,10 @@ sums pairwise while a loop adds them in order, so the two agree to about
 Compiled code is cached on disk (``cache=True``). Numba writes the cache next
 to this file, or in the user-wide cache directory when the package directory
 is read-only; when neither is writable (an installed package under a
-read-only home) the cache goes to a directory in the system temporary
-directory instead (:func:`_fallback_cache_dir`). The one-off compilation
-costs about a second per kernel the first time on a machine.
+read-only home) the cache goes to a private directory in the system temporary
+directory instead (:func:`_compiled`). The one-off compilation costs one to
+a few seconds per kernel the first time on a machine; later processes load
+the compiled code from the cache.
 
 This module depends on numpy and numba only.
 
@@ -38,6 +39,7 @@ and Social Simulation* 5(3), 2.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 
@@ -45,33 +47,54 @@ import numba
 import numpy as np
 
 # error_model="numpy": a float division by zero gives inf/NaN as in numpy instead of raising, so the
-# kernels and their twins agree on empty sets (no members: cohesion NaN). It does not change rounding.
-_OPTIONS = {"cache": True, "error_model": "numpy"}
+# kernels and their twins agree on empty sets (no members: cohesion NaN); it does not change rounding.
+# nogil: threads of one process (a threaded Dask worker) can run the kernels at the same time.
+_OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
-def _fallback_cache_dir() -> str:
-    """A writable directory for numba's cache when neither the package nor the user cache dir is writable."""
-    return os.path.join(tempfile.gettempdir(), f"alliance-cohesion-numba-cache-{os.getuid()}")
+def _fallback_cache_dir() -> str | None:
+    """A private directory for numba's cache in the system temporary directory, or None if none is safe.
+
+    The directory is the user's own (created with mode 0700); one that exists but belongs to someone else
+    or can be written by others is refused, since numba loads what it finds there.
+    """
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    path = os.path.join(tempfile.gettempdir(), f"alliance-cohesion-numba-cache-{uid if uid is not None else 'user'}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or (uid is not None and (info.st_uid != uid or info.st_mode & 0o022)):
+        return None
+    return path
 
 
 def _compiled(function: Callable) -> Callable:
     """``numba.njit(cache=True)`` that still works when numba finds no writable cache directory.
 
-    Numba looks for a cache directory when the function is decorated: ``NUMBA_CACHE_DIR`` if set,
-    ``__pycache__`` next to the source, then the user-wide cache directory. When none is writable it
-    raises ``RuntimeError``; the cache then goes to :func:`_fallback_cache_dir`, and as a last resort
-    the function is compiled without a disk cache (compiled once per process).
+    Numba picks the cache directory when the function is decorated: ``NUMBA_CACHE_DIR`` if set, else
+    ``__pycache__`` next to the source, else the user-wide cache directory (``$XDG_CACHE_HOME/numba``
+    or ``~/.cache/numba``), and raises ``RuntimeError`` when none is writable (an installed package
+    under a read-only home). Then the cache goes to :func:`_fallback_cache_dir` (numba's setting is put
+    back at once, so other packages are not affected); failing that, the function is compiled without a
+    disk cache, once per process.
     """
     try:
         return numba.njit(**_OPTIONS)(function)
-    except RuntimeError:
-        pass
-    if not numba.config.CACHE_DIR:
-        numba.config.CACHE_DIR = _fallback_cache_dir()
+    except RuntimeError as error:
+        if "no locator available" not in str(error):
+            raise
+    fallback = None if numba.config.CACHE_DIR else _fallback_cache_dir()
+    if fallback is not None:
+        numba.config.CACHE_DIR = fallback
         try:
             return numba.njit(**_OPTIONS)(function)
-        except RuntimeError:
-            pass
+        except RuntimeError as error:
+            if "no locator available" not in str(error):
+                raise
+        finally:
+            numba.config.CACHE_DIR = ""
     return numba.njit(**{**_OPTIONS, "cache": False})(function)
 
 
@@ -82,6 +105,16 @@ def _contiguous(values, dtype) -> np.ndarray:
     return values if values.flags.writeable else values.copy()
 
 
+def _per_row(values, rows: int, name: str) -> np.ndarray:
+    """One float64 per row from a number or a (rows,) array."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape == (rows,):
+        return _contiguous(values, np.float64)
+    if values.ndim:
+        raise ValueError(f"{name} must be a number or a ({rows},) array; got shape {values.shape}")
+    return np.full(rows, values)
+
+
 # --------------------------------------------------------------------------- bounded confidence
 
 
@@ -90,21 +123,33 @@ def _bounded_confidence_mean_rows(x: np.ndarray, influence: np.ndarray, bound: n
     rows, n = x.shape
     shared = influence.shape[0] == 1
     out = np.empty((rows, n))
+    # incoming[j, i] = influence[i, j]: the loop runs over j outside and over i inside, so that the inner
+    # loop updates n independent sums (one per i) and compiles to vector instructions; each sum still adds
+    # its terms in the order j = 0, 1, ..., n - 1, so the result does not depend on how it is vectorised.
+    incoming = np.empty((n, n))
+    weighted = np.empty(n)
+    total = np.empty(n)
     for r in range(rows):
-        w_row = 0 if shared else r
+        if r == 0 or not shared:
+            matrix = influence[r if not shared else 0]
+            for i in range(n):
+                for j in range(n):
+                    incoming[j, i] = matrix[i, j]
         b = bound[r]
+        xr = x[r]
+        weighted[:] = 0.0
+        total[:] = 0.0
+        for j in range(n):
+            xj = xr[j]
+            column = incoming[j]
+            for i in range(n):
+                # Same operands as numpy's abs(x[None, :] - x[:, None]) < bound, so the same mask; a weight
+                # of 0.0 is still added (as numpy's product is), so NaN and inf propagate alike.
+                w = column[i] if abs(xj - xr[i]) < b else 0.0
+                weighted[i] += w * xj
+                total[i] += w
         for i in range(n):
-            xi = x[r, i]
-            weighted = 0.0
-            total = 0.0
-            for j in range(n):
-                xj = x[r, j]
-                # Same operands and order as numpy's abs(x[None, :] - x[:, None]) < bound, so the same mask;
-                # a weight of 0.0 is still added (as numpy's product does), so NaN and inf propagate alike.
-                w = influence[w_row, i, j] if abs(xj - xi) < b else 0.0
-                weighted += w * xj
-                total += w
-            out[r, i] = weighted / total
+            out[r, i] = weighted[i] / total[i]
     return out
 
 
@@ -120,10 +165,7 @@ def _check_positions(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | f
         raise ValueError(
             f"influence must be ({n}, {n}) shared by all runs or ({rows}, {n}, {n}); got shape {influence.shape}"
         )
-    bound = np.asarray(bound, dtype=np.float64)
-    if bound.ndim > 1 or (bound.ndim == 1 and bound.shape != (rows,)):
-        raise ValueError(f"bound must be a number or a ({rows},) array; got shape {bound.shape}")
-    return x, _contiguous(influence, np.float64), _contiguous(np.broadcast_to(bound, (rows,)), np.float64)
+    return x, _contiguous(influence, np.float64), _per_row(bound, rows, "bound")
 
 
 def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: np.ndarray | float) -> np.ndarray:
@@ -180,31 +222,33 @@ def _pairwise_outcomes_rows(
     cohesion = np.empty(rows)
     blocs = np.zeros(rows, dtype=np.int64)
     distance = np.empty((n, n))
+    column_sums = np.empty(n)
     bloc = np.empty(n, dtype=np.int64)
     stack = np.empty(n, dtype=np.int64)
     root_two = np.sqrt(2.0)
     for r in range(rows):
-        # Distances (symmetric: a - b is exactly -(b - a), so d_ij == d_ji) and sum_{i != j} w_i w_j d_ij.
-        # The diagonal is computed too (0, or NaN for a NaN position): as in sim.metrics, a member
-        # that is not within the bloc distance of itself belongs to no bloc.
-        pairs = 0.0
+        a, s, w = aut[r], sup[r], weight[r]
+        # All distances, the diagonal included (0, or NaN for a NaN position: as in sim.metrics, a member
+        # that is not within the bloc distance of itself belongs to no bloc), and sum_{i, j} w_i w_j d_ij
+        # as n running sums over j updated one i at a time: the inner loop is over independent sums, so it
+        # compiles to vector instructions without changing the order in which any sum adds its terms.
+        column_sums[:] = 0.0
         for i in range(n):
-            da = aut[r, i] - aut[r, i]
-            du = sup[r, i] - sup[r, i]
-            distance[i, i] = np.sqrt(da * da + du * du)
-            for j in range(i + 1, n):
-                da = aut[r, i] - aut[r, j]
-                du = sup[r, i] - sup[r, j]
+            ai, si, wi = a[i], s[i], w[i]
+            for j in range(n):
+                da = ai - a[j]
+                du = si - s[j]
                 d = np.sqrt(da * da + du * du)
                 distance[i, j] = d
-                distance[j, i] = d
-                pairs += weight[r, i] * weight[r, j] * d
+                column_sums[j] += wi * w[j] * d
+        pairs = 0.0
         total = 0.0
         squares = 0.0
-        for i in range(n):
-            total += weight[r, i]
-            squares += weight[r, i] * weight[r, i]
-        cohesion[r] = 1.0 - (pairs + pairs) / (total * total - squares) / root_two
+        for j in range(n):
+            pairs += column_sums[j]
+            total += w[j]
+            squares += w[j] * w[j]
+        cohesion[r] = 1.0 - pairs / (total * total - squares) / root_two
         # Blocs: connected components of the members, linked when closer than the bloc distance.
         threshold = bloc_distance[r]
         bloc[:] = -1
@@ -239,10 +283,7 @@ def _check_outcome_inputs(aut, sup, weight, members, bloc_distance) -> tuple:
         if values.shape != shape:
             raise ValueError(f"{name} must have the shape of aut {shape}; got shape {values.shape}")
         checked.append(values)
-    bloc_distance = np.asarray(bloc_distance, dtype=np.float64)
-    if bloc_distance.ndim > 1 or (bloc_distance.ndim == 1 and bloc_distance.shape != shape[:1]):
-        raise ValueError(f"bloc_distance must be a number or a ({shape[0]},) array; got shape {bloc_distance.shape}")
-    checked.append(_contiguous(np.broadcast_to(bloc_distance, shape[:1]), np.float64))
+    checked.append(_per_row(bloc_distance, shape[0], "bloc_distance"))
     return tuple(checked)
 
 
