@@ -47,13 +47,15 @@ def vote_uniforms(b: Batch, r: int, slots: list[int], out: np.ndarray | None = N
     n = b.n_states
     out = np.zeros((3 * N_KINDS, n)) if out is None else out
     generator = b.vote_streams[r]
-    month_start = b.steps * 3 * N_KINDS * n
-    for row in sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)}):
-        target = month_start + row * n
-        if target > b.vote_position[r]:
-            generator.bit_generator.advance(int(target - b.vote_position[r]))
-        out[row] = generator.random(n)
-        b.vote_position[r] = target + n
+    rows = sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)})
+    # One skip to the first row needed and one draw up to the last (two calls, whatever the items).
+    first, last = rows[0], rows[-1]
+    target = b.steps * 3 * N_KINDS * n + first * n
+    if target > b.vote_position[r]:
+        generator.bit_generator.advance(int(target - b.vote_position[r]))
+    span = generator.random((last - first + 1, n))
+    out[rows] = span[[row - first for row in rows]]
+    b.vote_position[r] = target + span.size
     return out
 
 

@@ -42,10 +42,11 @@ def model_columns(
 
     Each column has len(rows) * (done - first) entries, run-major; counts are int64, the rest float64.
     """
-    rows = np.arange(b.n_runs) if rows is None else np.asarray(rows)
+    count = b.n_runs if rows is None else len(rows)
+    rows = slice(None) if rows is None else np.asarray(rows)  # all rows: views, not copies
     done = b.steps if done is None else done
     t = done - first
-    m, n = len(rows) * t, b.n_states
+    m, n = count * t, b.n_states
     window = slice(first, done)
     history = {name: values[rows, window].reshape(m, n) for name, values in b.history.items()}
     europe = b.europe_history[rows, window].reshape(m, n)
@@ -53,8 +54,8 @@ def model_columns(
     derived = metrics.history_outcomes(history, europe, b.data.gdp_usd_bn, thresholds, b.elects)
     recorded = b.recorded[rows, window].reshape(m, -1)
     columns: dict[str, np.ndarray] = {
-        "step": np.tile(np.arange(first, done, dtype=np.int64), len(rows)),
-        "date": np.tile(dates(b, done)[first:], len(rows)),
+        "step": np.tile(np.arange(first, done, dtype=np.int64), count),
+        "date": np.tile(dates(b, done)[first:], count),
     }
     for name in metrics.MODEL_OUTCOMES:
         values = derived[name] if name in derived else recorded[:, metrics.RECORDED_OUTCOMES.index(name)]

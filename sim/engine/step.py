@@ -47,11 +47,12 @@ def run(b: Batch) -> Batch:
 def allocate_history(b: Batch) -> None:
     """(R, T, N) history of every agent column and of the European mask; (R, T, k) recorded outcomes."""
     shape = (b.n_runs, b.n_steps, b.n_states)
-    b.history = {name: np.full(shape, np.nan) for name in STATE_VARIABLES}
+    # Every month is written by observe before anything reads it (outputs read the months done).
+    b.history = {name: np.empty(shape) for name in STATE_VARIABLES}
     for name in AGENT_COLUMNS[len(STATE_VARIABLES) :]:
         b.history[name] = np.zeros(shape, dtype=bool)
     b.europe_history = np.zeros(shape, dtype=bool)
-    b.recorded = np.full((b.n_runs, b.n_steps, len(RECORDED_OUTCOMES)), np.nan)
+    b.recorded = np.empty((b.n_runs, b.n_steps, len(RECORDED_OUTCOMES)))
 
 
 # ------------------------------------------------------------------ processes
