@@ -122,7 +122,7 @@ def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
             good.append((keys, run_spec(experiment, values, seed)))
         except Exception as error:  # noqa: BLE001 - any failure of one run is data, not a reason to stop
             failures.append({**keys, "error": _describe(error)})
-    batches = _run_batches(good, failures)
+    batches = _run_batches(good, failures, experiment.agents != "none")
     model_tables, agent_tables = [], []
     for keys, batch in batches:
         model_table, finals, means = _model_table(experiment, batch, keys)
@@ -148,18 +148,18 @@ def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
 
 
 def _run_batches(
-    good: list[tuple[dict[str, int], RunSpec]], failures: list[dict[str, Any]]
+    good: list[tuple[dict[str, int], RunSpec]], failures: list[dict[str, Any]], keep_agents: bool
 ) -> list[tuple[list[dict[str, int]], Batch]]:
     """The checked runs as one batch; should the batch raise, each run alone, so that only the culprit fails."""
     if not good:
         return []
     try:
-        return [([keys for keys, _ in good], run_batch([spec for _, spec in good]))]
+        return [([keys for keys, _ in good], run_batch([spec for _, spec in good], keep_agents))]
     except Exception:  # noqa: BLE001 - find the run that fails; the others are unaffected by the retry
         batches = []
         for keys, spec in good:
             try:
-                batches.append(([keys], run_batch([spec])))
+                batches.append(([keys], run_batch([spec], keep_agents)))
             except Exception as error:  # noqa: BLE001
                 failures.append({**keys, "error": _describe(error)})
         return batches

@@ -459,10 +459,10 @@ def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch
     real = sweep.run_batch
     culprit = run_seed(11, 2, 1)
 
-    def fragile(specs):
+    def fragile(specs, keep_agents=True):
         if any(spec.seed == culprit for spec in specs):
             raise FloatingPointError("provoked for the test")
-        return real(specs)
+        return real(specs, keep_agents)
 
     monkeypatch.setattr(sweep, "run_batch", fragile)
     out = tmp_path / "out"

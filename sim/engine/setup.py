@@ -88,8 +88,11 @@ def checked_events(events: Iterable[Event | Mapping[str, Any]], start_month: int
     return sorted(checked, key=lambda e: e.month)
 
 
-def build_batch(specs: Sequence[RunSpec]) -> Batch:
-    """A batch of ``len(specs)`` runs, set up and ready to step; InputError for bad input of any run."""
+def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
+    """A batch of ``len(specs)`` runs, set up and ready to step; InputError for bad input of any run.
+
+    ``keep_agents=False`` keeps only the history the model outcomes need (no agent rows can be asked for).
+    """
     if not specs:
         raise ValueError("a batch needs at least one run")
     first = specs[0]
@@ -105,6 +108,7 @@ def build_batch(specs: Sequence[RunSpec]) -> Batch:
     b.month, b.steps = start_month, 0
     b.date = format_month(start_month)
     b.initial_year = initial_year
+    b.keep_agents = keep_agents
     b.seeds = [int(np.random.SeedSequence(s.seed).entropy) if s.seed is None else s.seed for s in specs]
 
     resolved = [params.resolve(s.parameters or {}) for s in specs]
@@ -377,8 +381,8 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     b.spending_base = b.spending_pct_gdp - b.desired_spending(np.zeros((b.n_runs, b.n_states)))
 
 
-def run_batch(specs: Sequence[RunSpec]) -> Batch:
-    """Build a batch of ``specs`` and step every run to the end of the horizon."""
+def run_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
+    """Build a batch of ``specs`` and step every run to the end of the horizon (see :func:`build_batch`)."""
     from sim.engine.step import run
 
-    return run(build_batch(specs))
+    return run(build_batch(specs, keep_agents))

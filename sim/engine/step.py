@@ -14,6 +14,18 @@ from sim.engine import decisions
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, RowHooks, recorded_row
 from sim.metrics import RECORDED_OUTCOMES
 
+# The state columns the model outcomes are computed from (all that a batch keeps without agent rows).
+OUTCOME_VARIABLES = (
+    "threat",
+    "us_trust",
+    "spending_pct_gdp",
+    "autonomy",
+    "ukraine_support",
+    "government",
+    "nato_member",
+)
+COLUMN_SOURCES = {"government": "accommodationist"}
+
 
 def step(b: Batch) -> None:
     """Advance every run by one month (``b.month``), then move the clock."""
@@ -48,9 +60,11 @@ def allocate_history(b: Batch) -> None:
     """(R, T, N) history of every agent column and of the European mask; (R, T, k) recorded outcomes."""
     shape = (b.n_runs, b.n_steps, b.n_states)
     # Every month is written by observe before anything reads it (outputs read the months done).
-    b.history = {name: np.empty(shape) for name in STATE_VARIABLES}
+    kept = STATE_VARIABLES if b.keep_agents else OUTCOME_VARIABLES
+    b.history = {name: np.empty(shape) for name in kept}
     for name in AGENT_COLUMNS[len(STATE_VARIABLES) :]:
-        b.history[name] = np.zeros(shape, dtype=bool)
+        if b.keep_agents or name in OUTCOME_VARIABLES:
+            b.history[name] = np.zeros(shape, dtype=bool)
     b.europe_history = np.zeros(shape, dtype=bool)
     b.recorded = np.empty((b.n_runs, b.n_steps, len(RECORDED_OUTCOMES)))
 
@@ -220,10 +234,7 @@ def update_positions(b: Batch) -> None:
 def observe(b: Batch) -> None:
     """Record this month: every agent column, the European mask and the outcomes recorded as they happen."""
     k, history = b.steps, b.history
-    for name in STATE_VARIABLES:
-        history[name][:, k] = getattr(b, name)
-    history["government"][:, k] = b.accommodationist
-    history["eu_member"][:, k] = b.eu_member
-    history["nato_member"][:, k] = b.nato_member
+    for name in history:
+        history[name][:, k] = getattr(b, COLUMN_SOURCES.get(name, name))
     b.europe_history[:, k] = b.europe
     b.recorded[:, k] = np.array(recorded_row(b), dtype=float).T
