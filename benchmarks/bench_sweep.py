@@ -152,6 +152,7 @@ def batch_run_comparison(runs: int) -> list[dict]:
 
 def _check_same(model: pd.DataFrame, theirs: pd.DataFrame, point_parameters: list[dict], seeds: list[int]) -> None:
     """Same runs, same values: cohesion at every step of every (point, seed) pair."""
+    theirs = theirs.drop_duplicates(["RunId", "Step"])  # batch_run repeats the model values on each agent's row
     theirs = theirs.assign(
         point=[next(i for i, p in enumerate(point_parameters) if p == q) for q in theirs["parameters"]],
         replication=theirs["seed"].map({s: k for k, s in enumerate(seeds)}),

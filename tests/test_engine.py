@@ -114,3 +114,12 @@ def test_dynamics_uses_the_kernel_for_one_run_and_for_a_batch():
         weights = influence * (np.abs(x[r][None, :] - x[r][:, None]) < bound[r])
         assert np.allclose(out[r], (weights @ x[r]) / weights.sum(axis=1), rtol=1e-13, atol=0)
         assert np.array_equal(dynamics.bounded_confidence_mean(x[r], influence, bound[r]), out[r])
+
+
+def test_a_batch_without_agent_rows_gives_the_same_outcomes():
+    sc = scenario.load("article5_doubt")
+    specs = [_spec(sc, k, confidence_bound=0.2 + 0.05 * k) for k in range(3)]
+    full, lean = run_batch(specs), run_batch(specs, keep_agents=False)
+    for name, values in outputs.model_columns(full).items():
+        assert np.array_equal(outputs.model_columns(lean)[name], values), name
+    assert set(lean.history) < set(full.history)
