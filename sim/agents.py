@@ -15,7 +15,8 @@ import mesa
 import numpy as np
 
 from sim.calendar import format_month
-from sim.engine.state import STATE_VARIABLES, RowHooks
+from sim.engine.hooks import RowHooks
+from sim.engine.state import STATE_VARIABLES
 
 if TYPE_CHECKING:
     from sim.model import AllianceModel

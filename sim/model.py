@@ -21,8 +21,9 @@ from sim import metrics, params
 from sim.agents import MemberState, Russia, UnitedStates
 from sim.engine import outputs
 from sim.engine import step as engine_step
+from sim.engine.hooks import RowHooks
 from sim.engine.setup import STATE_OVERRIDES, RunSpec, build_batch, spawn_streams
-from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, STREAMS, RowHooks
+from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, STREAMS
 from sim.events import Event
 
 __all__ = ["AGENT_COLUMNS", "STATE_OVERRIDES", "STREAMS", "AllianceModel"]

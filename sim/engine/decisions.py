@@ -12,7 +12,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim import dynamics
-from sim.engine.state import Batch, RowHooks
+from sim.engine.hooks import RowHooks
+from sim.engine.state import Batch
 from sim.institutions import (
     ABSTAIN,
     CONSTRUCTIVE_ABSTENTION_SHARE,

@@ -11,7 +11,8 @@ import numpy as np
 from sim import dynamics
 from sim.calendar import format_month
 from sim.engine import decisions
-from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, RowHooks, recorded_row
+from sim.engine.hooks import RowHooks
+from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, recorded_row
 from sim.metrics import RECORDED_OUTCOMES
 
 # The state columns the model outcomes are computed from (all that a batch keeps without agent rows).
