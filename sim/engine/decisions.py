@@ -8,6 +8,8 @@ entries per run, with blockers as masks named only when the log is read.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -48,16 +50,22 @@ def vote_uniforms(b: Batch, r: int, slots: list[int], out: np.ndarray | None = N
     n = b.n_states
     out = np.zeros((3 * N_KINDS, n)) if out is None else out
     generator = b.vote_streams[r]
-    rows = sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)})
+    rows, first, span_rows = _vote_rows(tuple(slots))
     # One skip to the first row needed and one draw up to the last (two calls, whatever the items).
-    first, last = rows[0], rows[-1]
     target = b.steps * 3 * N_KINDS * n + first * n
     if target > b.vote_position[r]:
         generator.bit_generator.advance(int(target - b.vote_position[r]))
-    span = generator.random((last - first + 1, n))
-    out[rows] = span[[row - first for row in rows]]
-    b.vote_position[r] = target + span.size
+    span = generator.random((span_rows, n))
+    out[rows] = span[rows - first]
+    b.vote_position[r] = target + span_rows * n
     return out
+
+
+@functools.cache
+def _vote_rows(slots: tuple[int, ...]) -> tuple[np.ndarray, int, int]:
+    """Rows of the vote block used by the vote kinds ``slots``: (sorted rows, first row, rows from first to last)."""
+    rows = np.array(sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)}))
+    return rows, int(rows[0]), int(rows[-1] - rows[0] + 1)
 
 
 def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
