@@ -77,7 +77,7 @@ def test_skipping_unused_vote_draws_keeps_every_drawn_number():
     kinds = len(ITEM_KINDS)
     for k, slots in ((2, [0]), (3, [1, 4]), (9, [11]), (20, list(range(kinds)))):  # the other months skipped
         batch.steps = k
-        drawn = decisions.vote_uniforms(batch, 0, slots)
+        drawn = decisions.vote_uniforms(batch, [slots])[0]
         rows = [offset + slot for slot in slots for offset in (0, kinds, 2 * kinds)]
         assert np.array_equal(drawn[rows], month_by_month[k][rows])
         assert not drawn[[q for q in range(3 * kinds) if q not in rows]].any()  # the rest is not drawn
@@ -123,3 +123,22 @@ def test_a_batch_without_agent_rows_gives_the_same_outcomes():
     for name, values in outputs.model_columns(full).items():
         assert np.array_equal(outputs.model_columns(lean)[name], values), name
     assert set(lean.history) < set(full.history)
+
+
+def test_compiled_pcg64_draws_numpys_numbers_with_skips():
+    from sim.engine.pcg import Streams
+
+    seeds = [np.random.SeedSequence(s) for s in (0, 1, 2**40 + 3)]
+    streams = Streams([np.random.default_rng(s) for s in seeds])
+    references = [np.random.default_rng(s) for s in seeds]
+    first = streams.draw_segments(np.array([0, 0, 1, 2]), np.array([0, 100, 5, 123_456_789]), 37)
+    assert np.array_equal(first[0], references[0].random(37))
+    references[0].random(63)
+    assert np.array_equal(first[1], references[0].random(37))
+    references[1].bit_generator.advance(5)
+    assert np.array_equal(first[2], references[1].random(37))
+    references[2].bit_generator.advance(123_456_789)
+    assert np.array_equal(first[3], references[2].random(37))
+    later = streams.draw_segments(np.array([2]), np.array([123_456_789 + 37 + 2**33]), 5)
+    references[2].bit_generator.advance(2**33)
+    assert np.array_equal(later[0], references[2].random(5))

@@ -38,34 +38,34 @@ def normal_from_uniform(u: np.ndarray) -> np.ndarray:
     return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
 
 
-def vote_uniforms(b: Batch, r: int, slots: list[int], out: np.ndarray | None = None) -> np.ndarray:
-    """(3 x 12, N) vote uniforms of run ``r`` this month, the rows of the vote kinds ``slots`` filled.
+def vote_uniforms(b: Batch, due: list[list[int]]) -> np.ndarray:
+    """(R, 3 x 12, N) vote uniforms of this month, filled in the rows of the vote kinds due in each run.
 
-    Each month has its own block of 3 x 12 rows of N uniforms in the votes stream
-    (noise, hostage and concession rows of each vote kind). Only the rows of the
-    kinds voted on are drawn; the rest are skipped by advancing the generator (one
-    64-bit output per double), which leaves every drawn number where drawing the
-    whole block every month would put it. Rows not drawn are left as they are in ``out``.
+    ``due[r]`` lists the vote kinds (indexes of ``ITEM_KINDS``) voted on in run ``r``. Each month has its own
+    block of 3 x 12 rows of N uniforms in a run's votes stream (the noise, hostage and concession rows of
+    each vote kind); only the rows used are drawn, for all runs in one compiled loop, and the rest is
+    skipped (the stream's position moves on), which leaves every drawn number where drawing the whole
+    block every month would put it. Rows not drawn are zero.
     """
     n = b.n_states
-    out = np.zeros((3 * N_KINDS, n)) if out is None else out
-    generator = b.vote_streams[r]
-    rows, first, span_rows = _vote_rows(tuple(slots))
-    # One skip to the first row needed and one draw up to the last (two calls, whatever the items).
-    target = b.steps * 3 * N_KINDS * n + first * n
-    if target > b.vote_position[r]:
-        generator.bit_generator.advance(int(target - b.vote_position[r]))
-    span = generator.random((span_rows, n))
-    out[rows] = span[rows - first]
-    b.vote_position[r] = target + span_rows * n
+    out = np.zeros((b.n_runs, 3 * N_KINDS, n))
+    runs, targets, places = [], [], []
+    month_start = b.steps * 3 * N_KINDS * n
+    for r, slots in enumerate(due):
+        if slots:
+            rows = _vote_rows(tuple(slots))
+            runs.extend([r] * len(rows))
+            targets.extend((month_start + rows * n).tolist())
+            places.extend((r * 3 * N_KINDS + rows).tolist())
+    if runs:
+        out.reshape(-1, n)[places] = b.votes.draw_segments(np.array(runs), np.array(targets), n)
     return out
 
 
 @functools.cache
-def _vote_rows(slots: tuple[int, ...]) -> tuple[np.ndarray, int, int]:
-    """Rows of the vote block used by the vote kinds ``slots``: (sorted rows, first row, rows from first to last)."""
-    rows = np.array(sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)}))
-    return rows, int(rows[0]), int(rows[-1] - rows[0] + 1)
+def _vote_rows(slots: tuple[int, ...]) -> np.ndarray:
+    """Rows of the vote block used by the vote kinds ``slots``, in increasing order."""
+    return np.array(sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)}))
 
 
 def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
@@ -88,11 +88,8 @@ def take_decisions(b: Batch) -> None:
     due = due_items(b)
     if not any(due):
         return
-    uniforms = np.zeros((b.n_runs, 3 * N_KINDS, b.n_states))
-    for r in range(b.n_runs):
-        if due[r]:
-            slots = [ITEM_KINDS.index(item.name if v is None else f"{item.name}:revote") for item, v in due[r]]
-            vote_uniforms(b, r, slots, uniforms[r])
+    kinds = [[ITEM_KINDS.index(item.name if v is None else f"{item.name}:revote") for item, v in d] for d in due]
+    uniforms = vote_uniforms(b, kinds)
     for position in range(max(len(items) for items in due)):
         groups: dict[tuple[str, bool], list[int]] = {}
         for r, items in enumerate(due):

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim import dynamics, params
 from sim.calendar import format_month, parse_month, year_of
+from sim.engine.pcg import Streams
 from sim.engine.state import BOOL_STATE, FLOAT_STATE, STREAMS, Batch
 from sim.errors import InputError, nearest
 from sim.events import Event, make_event
@@ -194,15 +195,15 @@ def _draw_streams(b: Batch) -> None:
     b.draw_incidents = np.empty((b.n_runs, t, n))
     b.draw_elections = np.empty((b.n_runs, t, n))
     b.draw_shocks = np.empty((b.n_runs, t, 2))
-    b.vote_streams = []
-    b.vote_position = np.zeros(b.n_runs, dtype=np.int64)  # next month (index) to be drawn
+    votes = []
     for r, seed in enumerate(b.seeds):
         sequences = spawn_streams(seed)
         generators = {name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=False)}
         b.draw_incidents[r] = generators["incidents"].random((t, n))
         b.draw_elections[r] = generators["elections"].random((t, n))
         b.draw_shocks[r] = generators["shocks"].standard_normal((t, 2))
-        b.vote_streams.append(generators["votes"])
+        votes.append(generators["votes"])
+    b.votes = Streams(votes)  # drawn a few rows at a time for all runs at once (sim.engine.pcg)
 
 
 def _init_state(b: Batch, start_year: int, year: int) -> None:
