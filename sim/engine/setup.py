@@ -119,6 +119,8 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
         b.p[name] = np.array(values, dtype=object) if spec.is_categorical else np.array(values, dtype=np.float64)
     b.events = [checked_events(s.events, start_month, end_month) for s in specs]
     b.next_event = np.zeros(r_count, dtype=np.int64)
+    b.event_months = [[event.month for event in events] for events in b.events]
+    b.next_event_month = np.array([months[0] if months else -1 for months in b.event_months], dtype=np.int64)
 
     b.is_usa = np.array([c == "USA" for c in d.iso3])
     b.is_ukr = np.array([c == "UKR" for c in d.iso3])

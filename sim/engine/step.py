@@ -72,13 +72,14 @@ def allocate_history(b: Batch) -> None:
 
 # ------------------------------------------------------------------ processes
 def apply_due_events(b: Batch) -> None:
-    for r in range(b.n_runs):
-        events, i = b.events[r], b.next_event[r]
-        while i < len(events) and events[i].month == b.month:
+    for r in np.flatnonzero(b.next_event_month == b.month).tolist():
+        events, months, i = b.events[r], b.event_months[r], b.next_event[r]
+        while i < len(events) and months[i] == b.month:
             detail = events[i].apply(RowHooks(b, r))
             decisions.log(b, r, "scenario", events[i].type, "", "applied", detail=detail)
             i += 1
         b.next_event[r] = i
+        b.next_event_month[r] = months[i] if i < len(months) else -1
 
 
 def update_united_states(b: Batch, shocks: np.ndarray) -> None:
