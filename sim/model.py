@@ -28,6 +28,9 @@ from sim.events import Event
 
 __all__ = ["AGENT_COLUMNS", "STATE_OVERRIDES", "STREAMS", "AllianceModel"]
 LOG_COLUMNS = outputs.LOG_COLUMNS
+# What the agent reporters give, as state_<name> (three model outcomes share a state variable's name, and
+# mesa.batch_run puts model and agent values in one row).
+AGENT_REPORTED = ("iso3", *STATE_VARIABLES, "government")
 
 
 class _Parameters(Mapping):
@@ -213,12 +216,15 @@ class AllianceModel(mesa.Model):
         month is recorded through the reporters, which read attributes of the
         model and the agents (the same numbers); calling it twice in a month
         records the month once. Agent records are keyed by step index (0 for the
-        first month), as ``mesa.batch_run`` reads them.
+        first month), as ``mesa.batch_run`` reads them. Model reporters are the
+        outcomes' names; agent reporters are ``state_<variable>`` (``state_iso3``,
+        ``state_threat``, ...): three outcomes share a state variable's name, and
+        ``mesa.batch_run`` puts model and agent values in one row.
         """
         if self._collector is None:
             self._collector = _MonthlyCollector(
                 model_reporters={name: name for name in metrics.MODEL_OUTCOMES},
-                agent_reporters={name: _agent_reporter(name) for name in (*STATE_VARIABLES, "government")},
+                agent_reporters={f"state_{name}": _agent_reporter(name) for name in AGENT_REPORTED},
             )
         self._fill_collector(self.engine.steps)
         return self._collector
@@ -234,7 +240,7 @@ class AllianceModel(mesa.Model):
             collector.model_vars[name].extend(columns[name].tolist())
         states = outputs.agent_columns(self.engine, months=np.arange(have, done))
         ids = [agent.unique_id for agent in self.member_states]
-        values = [states[name] for name in (*STATE_VARIABLES, "government")]
+        values = [states[name] for name in AGENT_REPORTED]
         n = self.n_states
         # The US and Russia have none of these variables: their entries are None, as Mesa's reporters give them.
         others = [(agent.unique_id, *(None,) * len(values)) for agent in (self.united_states, self.russia)]

@@ -71,7 +71,7 @@ def test_runs_under_mesa_batch_run():
     )
     rows = pd.DataFrame(results)
     # One row per member state and step (agent reporters), the model outcomes repeated on each.
-    assert len(rows) == 2 * 12 * (37 + 2) and rows["threat"].notna().sum() == 2 * 12 * 37  # US, Russia: None
+    assert len(rows) == 2 * 12 * (37 + 2) and rows["state_threat"].notna().sum() == 2 * 12 * 37  # US, Russia: None
     frame = rows.drop_duplicates(["RunId", "Step"])
     assert set(frame["confidence_bound"]) == {0.2, 0.4}
     assert len(frame) == 2 * 12
@@ -305,7 +305,8 @@ def test_batch_run_with_seeds_gives_the_runs_of_the_seeds_alone():
         alone = AllianceModel(seed=seed, end="2026-06").run().model_dataframe()
         ours = frame[frame["seed"] == seed].sort_values("Step")
         assert ours["Step"].tolist() == alone["step"].tolist()
-        for name in ("cohesion", "us_commitment", "eu_decisions_passed", "hybrid_incidents"):
+        # spending_pct_gdp, autonomy, ukraine_support: outcomes sharing a state variable's name, kept apart
+        for name in ("cohesion", "us_commitment", "eu_decisions_passed", "spending_pct_gdp", "autonomy"):
             np.testing.assert_array_equal(ours[name].to_numpy(), alone[name].to_numpy())
 
 
@@ -328,8 +329,9 @@ def test_datacollector_is_a_real_mesa_collector():
     collected = model.datacollector.get_model_vars_dataframe()["cohesion"]
     assert collected.tolist() == model.model_dataframe()["cohesion"].tolist()
     agents = model.datacollector.get_agent_vars_dataframe()
-    assert len(agents) == 6 * (37 + 2) and agents["threat"].notna().sum() == 6 * 37  # the US and Russia: None
-    assert {"threat", "us_trust", "spending_pct_gdp", "government"} <= set(agents.columns)
+    assert len(agents) == 6 * (37 + 2) and agents["state_threat"].notna().sum() == 6 * 37  # the US and Russia: None
+    assert {"state_iso3", "state_threat", "state_spending_pct_gdp", "state_government"} <= set(agents.columns)
     poland = model.member_states[model.data.index("POL")]
     last = agents.xs(poland.unique_id, level="AgentID").iloc[-1]
-    assert last["threat"] == poland.threat and last["government"] == poland.government
+    assert last["state_threat"] == poland.threat and last["state_government"] == poland.government
+    assert last["state_iso3"] == "POL"
