@@ -49,16 +49,17 @@ def vote_uniforms(b: Batch, due: list[list[int]]) -> np.ndarray:
     """
     n = b.n_states
     out = np.zeros((b.n_runs, 3 * N_KINDS, n))
-    runs, targets, places = [], [], []
-    month_start = b.steps * 3 * N_KINDS * n
+    groups: dict[tuple[int, ...], list[int]] = {}
     for r, slots in enumerate(due):
         if slots:
-            rows = _vote_rows(tuple(slots))
-            runs.extend([r] * len(rows))
-            targets.extend((month_start + rows * n).tolist())
-            places.extend((r * 3 * N_KINDS + rows).tolist())
-    if runs:
-        out.reshape(-1, n)[places] = b.votes.draw_segments(np.array(runs), np.array(targets), n)
+            groups.setdefault(tuple(slots), []).append(r)
+    month_start = b.steps * 3 * N_KINDS * n
+    for slots, members in groups.items():
+        rows = _vote_rows(slots)
+        runs = np.repeat(np.array(members, dtype=np.int64), len(rows))
+        targets = np.tile(month_start + rows * n, len(members))
+        drawn = b.votes.draw_segments(runs, targets, n).reshape(len(members), len(rows), n)
+        out[np.array(members)[:, None], rows[None, :]] = drawn
     return out
 
 
