@@ -135,7 +135,7 @@ def threat(
 
     ``influence`` is row-normalised; ``neighbours`` is the land-border matrix.
     """
-    hit = incidents.astype(float)
+    hit = incidents.astype(float)  # matvec: the compiled per-row product of sim.engine.rowops
     shocked = threat + rate * (target - threat) + jump * (hit + neighbour_share * matvec(neighbours, hit))
     return unit_interval((1.0 - social_weight) * shocked + social_weight * matvec(influence, shocked))
 

@@ -69,6 +69,10 @@ def _vote_rows(slots: tuple[int, ...]) -> np.ndarray:
     return np.array(sorted({offset + slot for slot in slots for offset in (0, N_KINDS, 2 * N_KINDS)}))
 
 
+# The recurring items of each month of the year (index 0 is January).
+RECURRING = tuple(tuple(item for item in DEFAULT_AGENDA if m + 1 in item.months) for m in range(12))
+
+
 def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
     """Per run, the items due this month in order: recurring, one-offs, re-tabled (with their vetoers)."""
     month_of_year = b.month % 12 + 1
@@ -86,6 +90,8 @@ def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
 
 def take_decisions(b: Batch) -> None:
     """Process 9: every item due in any run is voted on, rows with the same item at the same place together."""
+    if not (RECURRING[b.month % 12] or b.month in b.one_offs or b.month in b.retabled):
+        return  # nothing due in any run (the agenda tables hold no month already past)
     due = due_items(b)
     if not any(due):
         return

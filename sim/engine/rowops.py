@@ -48,6 +48,15 @@ def matvec(m: np.ndarray, x: np.ndarray) -> np.ndarray:
     Returns:
         the shape of ``x`` (float64).
     """
+    if (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and x.flags.c_contiguous
+        and x.dtype == np.float64
+        and m.dtype == np.float64
+        and m.flags.c_contiguous
+    ):
+        return _matvec_shared(m, x) if m.ndim == 2 else _matvec_rows(m, x)  # the engine's arrays as they are
     x = np.asarray(x, dtype=np.float64)
     flat = x.reshape(1, -1) if x.ndim == 1 else np.ascontiguousarray(x)
     m = np.ascontiguousarray(m, dtype=np.float64)
