@@ -55,6 +55,8 @@ class RowHooks:
             b.pledge_from[r], b.pledge_to[r] = norm, float(value)
         if name == "pledge_deadline_year":
             b.pledge_end[r] = 12 * int(value) + 11
+        if name in ("pledge_core_pct", "pledge_deadline_year"):
+            b.update_pledge_path(np.array([r]))
         if name == "stubbornness_scale":
             b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
         if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:

@@ -165,6 +165,8 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.pledge_start = np.full(r_count, start_month, dtype=np.int64)
     b.pledge_end = np.full(r_count, start_month, dtype=np.int64)
     b.pledge_from, b.pledge_to = level, level.copy()
+    b.pledge_path = np.empty((r_count, b.n_steps))
+    b.update_pledge_path()
     b.counts = np.zeros((r_count, 4), dtype=np.int64)
     b.incidents = np.zeros((r_count, n), dtype=bool)
     b.incidents_now = np.zeros(r_count, dtype=np.int64)

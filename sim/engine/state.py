@@ -110,6 +110,17 @@ class Batch:
         """(R,) the pledge path this month."""
         return dynamics.pledge_norm(self.month, self.pledge_start, self.pledge_end, self.pledge_from, self.pledge_to)
 
+    def update_pledge_path(self, rows: np.ndarray | slice = slice(None)) -> None:
+        """(R, T) the pledge path of every month of the horizon, for ``rows`` (after a change of the pledge)."""
+        months = self.start_month + np.arange(self.n_steps)
+        self.pledge_path[rows] = dynamics.pledge_norm(
+            months[None, :],
+            self.pledge_start[rows, None],
+            self.pledge_end[rows, None],
+            self.pledge_from[rows, None],
+            self.pledge_to[rows, None],
+        )
+
     def european_spending(self) -> np.ndarray:
         """(R,) GDP-weighted mean spending of the European allies."""
         return (self.spending_pct_gdp * self.ally_weight).sum(axis=1) / self.ally_weight_total

@@ -35,7 +35,7 @@ def step(b: Batch) -> None:
     k = b.steps
     b.date = format_month(b.month)
     apply_due_events(b)  # 1. scenario events
-    b.pledge_now = b.pledge_norm
+    b.pledge_now = b.pledge_path[:, k]
     update_united_states(b, b.draw_shocks[:, k, 0])  # 2. US commitment, burden sharing, troops
     update_russia(b, b.draw_shocks[:, k, 1], b.draw_incidents[:, k])  # 3. Russian aggression, hybrid incidents
     update_threat(b)  # 4. threat
