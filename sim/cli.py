@@ -166,7 +166,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from sim.plots import Context, draw_all
     from sim.report import write_report
-    from sim.runner import run_scenario
+    from sim.runner import RunRecord, run_scenario
     from sim.scenario import load
     from sim.store import ResultsFolder, describe_os_error
 
@@ -189,9 +189,9 @@ def _run(args: argparse.Namespace) -> int:
         )
         started = time.perf_counter()
 
-        def record_done(_record: object) -> None:
-            folder.run_done()
-            bar.update()
+        def record_done(record: RunRecord) -> None:
+            folder.run_done(record.runs)
+            bar.update(record.runs)
 
         results = run_scenario(scenario, workers=workers, on_record=record_done)
         bar.close()

@@ -2,8 +2,12 @@
 
 Each function takes the previous state (numpy arrays over the states) and
 parameters and returns the new values; none of them touches the model or
-Mesa. Every rule is one vectorised expression (no loops over pairs of
-states), so a run is fast and each rule can be tested alone. Equations are
+Mesa. Every rule is one vectorised expression over the trailing (state)
+axis, so the same rule moves one run (arrays of shape (N,)) or a batch of
+runs ((R, N), with parameters as scalars or (R, 1) columns) and each rule
+can be tested alone. Sums over pairs of states go through the compiled
+per-row loops of :mod:`sim.engine.kernels` and :mod:`sim.engine.rowops`, whose rounding does not depend on
+the batch size. Equations are
 written out in ``docs/ODD.md`` (section 7, submodels).
 """
 
@@ -11,14 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import kernels
+from sim.engine.rowops import matvec
+
 
 def unit_interval(x: np.ndarray) -> np.ndarray:
     """Clip to [0, 1] (two ufuncs: cheaper than np.clip on small arrays)."""
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
-def _clip01(x: float) -> float:
-    return min(max(float(x), 0.0), 1.0)
+def _clip01(x: np.ndarray | float) -> np.ndarray | float:
+    return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
 # --- geography -------------------------------------------------------------------
@@ -48,7 +55,7 @@ def burden_grievance(
     grievance: float, pledge_norm: float, european_spending: float, gap_scale: float, rate: float
 ) -> float:
     """US grievance moves toward the (saturating) gap between the pledge path and European spending."""
-    target = min(max((pledge_norm - european_spending) / gap_scale, 0.0), 1.0)
+    target = np.minimum(np.maximum((pledge_norm - european_spending) / gap_scale, 0.0), 1.0)
     return grievance + rate * (target - grievance)
 
 
@@ -85,11 +92,24 @@ def incident_probabilities(
     The alliance-wide expected count is ``rate``; targets are chosen with
     weight proximity**exponent, scaled by any campaign multiplier.
     """
-    weight = np.where(eligible, proximity**exponent, 0.0)
-    total = weight.sum()
-    if total <= 0.0:
-        return np.zeros_like(weight)
-    return unit_interval(rate * multiplier * weight / total)
+    weight = incident_weights(proximity, exponent, eligible)
+    return incident_chance(rate, multiplier, weight, weight.sum(axis=-1, keepdims=True))
+
+
+def incident_weights(proximity: np.ndarray, exponent: float | np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Targeting weight of each state: proximity**exponent for the eligible states, else 0."""
+    # Both operands full and contiguous: numpy's vectorised power then computes every element the same way,
+    # whatever the number of rows (a broadcast exponent can take another code path).
+    base, power = (np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(proximity, exponent))
+    return np.where(eligible, np.power(base, power), 0.0)
+
+
+def incident_chance(
+    rate: float | np.ndarray, multiplier: np.ndarray, weight: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """Chance per state from the targeting weights and their total over the states (``weight.sum(-1)``)."""
+    chance = unit_interval(rate * multiplier * weight / np.where(total > 0.0, total, 1.0))
+    return np.where(total > 0.0, chance, 0.0)
 
 
 # --- 4. Threat ------------------------------------------------------------------------
@@ -115,9 +135,9 @@ def threat(
 
     ``influence`` is row-normalised; ``neighbours`` is the land-border matrix.
     """
-    hit = incidents.astype(float)
-    shocked = threat + rate * (target - threat) + jump * (hit + neighbour_share * (neighbours @ hit))
-    return unit_interval((1.0 - social_weight) * shocked + social_weight * (influence @ shocked))
+    hit = incidents.astype(float)  # matvec: the compiled per-row product of sim.engine.rowops
+    shocked = threat + rate * (target - threat) + jump * (hit + neighbour_share * matvec(neighbours, hit))
+    return unit_interval((1.0 - social_weight) * shocked + social_weight * matvec(influence, shocked))
 
 
 def threat_fixed_point(
@@ -160,7 +180,8 @@ def trust_signal(
     """
     host_weight = troops_host0 / (troops_host0 + half_saturation)
     host_ratio = np.divide(troops_host, troops_host0, out=np.ones_like(troops_host), where=troops_host0 > 0)
-    total_ratio = troops_total / troops_total0 if troops_total0 > 0 else 1.0
+    total0 = np.asarray(troops_total0, dtype=float)
+    total_ratio = np.divide(troops_total, total0, out=np.ones_like(total0), where=total0 > 0)
     presence = unit_interval(host_weight * host_ratio + (1.0 - host_weight) * total_ratio)
     return commitment_weight * commitment + (1.0 - commitment_weight) * presence
 
@@ -227,10 +248,9 @@ def annual_budget(spending: np.ndarray, desired: np.ndarray, rate: float, cap_up
 
 def pledge_norm(month: int, start_month: int, end_month: int, level_from: float, level_to: float) -> float:
     """The pledge path: linear from the old to the new level between adoption and deadline."""
-    if end_month <= start_month or month >= end_month:
-        return level_to
-    progress = max(month - start_month, 0) / (end_month - start_month)
-    return level_from + (level_to - level_from) * progress
+    done = (end_month <= start_month) | (month >= end_month)
+    progress = np.maximum(month - start_month, 0) / np.where(done, 1, end_month - start_month)
+    return np.where(done, level_to, level_from + (level_to - level_from) * progress)
 
 
 # --- 8. Positions ----------------------------------------------------------------------------
@@ -241,8 +261,20 @@ def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: float) 
 
     ``influence`` must have a positive diagonal so that the set is never empty.
     """
-    weights = influence * (np.abs(x[None, :] - x[:, None]) < bound)
-    return (weights @ x) / weights.sum(axis=1)
+    if (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and x.dtype == np.float64
+        and x.flags.c_contiguous
+        and influence.ndim == 3
+        and influence.flags.c_contiguous
+        and np.ndim(bound) == 1
+    ):
+        return kernels.compiled_bounded_confidence_mean(x, influence, bound)  # the engine's arrays, checked once
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return kernels.bounded_confidence_mean(x[None, :], influence, np.asarray(bound, dtype=float).reshape(1))[0]
+    return kernels.bounded_confidence_mean(x, influence, bound)
 
 
 def friedkin_johnsen_fixed_point(
@@ -330,9 +362,9 @@ def support_drift(
 
 
 def war_fatigue(fatigue: float, aggression: float, ceasefire: bool, rate: float, recovery: float) -> float:
-    if ceasefire:
-        return fatigue * (1.0 - recovery)
-    return min(fatigue + rate * aggression * (1.0 - fatigue), 1.0)
+    """Fatigue builds with aggression while the war goes on and eases by ``recovery`` a month during a ceasefire."""
+    building = np.minimum(fatigue + rate * aggression * (1.0 - fatigue), 1.0)
+    return np.where(ceasefire, fatigue * (1.0 - recovery), building)
 
 
 # --- 10. Elections ----------------------------------------------------------------------------

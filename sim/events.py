@@ -239,11 +239,7 @@ class Accession(Event):
     _state = field_validator("state")(lambda cls, v: _iso3(v))
 
     def apply(self, model: Any) -> str:
-        index = model.data.index(self.state)
-        members = model.state.eu_member if self.body == "eu" else model.state.nato_member
-        if members[index]:
-            return NoChange(f"{self.state} already in {self.body.upper()}")
-        return model.join(index, self.body)
+        return model.join(model.data.index(self.state), self.body)
 
 
 class SetParameter(Event):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import kernels
+
 MODEL_OUTCOMES = (
     "cohesion",
     "blocs",
@@ -78,31 +80,32 @@ def history_outcomes(
     history: dict[str, np.ndarray],
     europe: np.ndarray,
     gdp: np.ndarray,
-    bloc_distance: float,
+    bloc_distance: float | np.ndarray,
     elects: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Position, trust, threat and spending outcomes for all months at once.
 
-    ``history`` holds (months x states) arrays of the state variables and of
-    membership; ``europe`` is the (months x states) mask of the European
-    states each month (membership changes with accessions). Computing these
-    in one vectorised pass after the run keeps the monthly step light.
+    ``history`` holds (M, N) arrays of the state variables and of
+    membership, one row per month (of one run, or of many runs one after the
+    other); ``europe`` is the (M, N) mask of the European states each month
+    (membership changes with accessions); ``bloc_distance`` is a scalar or one
+    value per row. Every reduction runs over a row's states (cohesion and blocs
+    in the compiled loops of :mod:`sim.engine.kernels`), so a row's outcomes do
+    not depend on the other rows. Computing these in one vectorised pass after
+    the run keeps the monthly step light.
     """
     nato = history["nato_member"] > 0.5
     allies_in_europe = nato & europe
     aut, sup = history["autonomy"], history["ukraine_support"]
-    da = aut[:, :, None] - aut[:, None, :]
-    du = sup[:, :, None] - sup[:, None, :]
-    distance = np.sqrt(da * da + du * du)
     weight = gdp[None, :] * europe
     # Sum over pairs of distinct states of w_i w_j d_ij (d_ii = 0), over the sum of w_i w_j for i != j.
-    weighted = np.einsum("ti,tij,tj->t", weight, distance, weight)
-    cohesion = 1.0 - weighted / (weight.sum(axis=1) ** 2 - (weight * weight).sum(axis=1)) / np.sqrt(2.0)
+    thresholds = np.broadcast_to(np.asarray(bloc_distance, dtype=float), (len(aut),))
+    cohesion, blocs = kernels.pairwise_outcomes(aut, sup, weight, europe, thresholds)
     aut_mean, sup_mean = _masked_mean(aut, europe), _masked_mean(sup, europe)
     spending = history["spending_pct_gdp"]
     return {
         "cohesion": cohesion,
-        "blocs": blocs_over_time(distance, europe, bloc_distance),
+        "blocs": blocs,
         "article5_credibility": _masked_mean(history["us_trust"], allies_in_europe),
         "mean_threat": _masked_mean(history["threat"], europe),
         "spending_pct_gdp": _masked_mean(spending, allies_in_europe, gdp[None, :]),

@@ -1,13 +1,15 @@
-"""One scenario x N replications, on local processes.
+"""One scenario x N replications, in chunks advanced as batches, on local processes.
 
-Each replication is a separate model with its own seed (see
-:func:`sim.scenario.replication_seed`), so replications can run in any order
-on any number of workers; results are sorted by replication before they are
-returned, which makes them identical whatever the number of workers.
+Each replication has its own seed (see :func:`sim.scenario.replication_seed`)
+and its numbers do not depend on the chunk that runs it, so chunks can run in
+any order on any number of workers; results are sorted by replication before
+they are returned, which makes them identical whatever the number of workers
+or the chunk size.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import sys
 import threading
@@ -16,8 +18,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from sim.engine import outputs
+from sim.engine.setup import RunSpec, run_batch
 from sim.processes import (
     POLL_S,
     interrupted,
@@ -30,17 +35,25 @@ from sim.processes import (
 from sim.scenario import Scenario, replication_seed
 
 RUN_KEYS = ("run", "point", "replication", "seed")
+# Replications go to workers in chunks, each advanced as one batch; a few chunks per worker keep them evenly
+# loaded and the progress bar moving. Neither number changes a result.
+MAX_CHUNK_RUNS = 100
+CHUNKS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """The tables of one run, each keyed by ``run``."""
+    """The tables of a chunk of replications (run one after the other), each keyed by ``run``."""
 
-    replication: int
-    seed: int
+    replications: tuple[int, ...]
+    seeds: tuple[int, ...]
     model: pd.DataFrame
     agents: pd.DataFrame
     events: pd.DataFrame
+
+    @property
+    def runs(self) -> int:
+        return len(self.replications)
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,7 @@ class Results:
 
     @classmethod
     def from_records(cls, records: list[RunRecord]) -> Results:
-        records = sorted(records, key=lambda r: r.replication)
+        records = sorted(records, key=lambda r: r.replications[0])
         return cls(
             *(
                 pd.concat([getattr(r, name) for r in records], ignore_index=True)
@@ -62,19 +75,45 @@ class Results:
         )
 
 
+def run_replications(scenario: Scenario, replications: tuple[int, ...], point: int = 0) -> RunRecord:
+    """Run replications of a scenario as one batch to the end; top-level so that worker processes can import it.
+
+    Each replication's numbers are those it has alone (:mod:`sim.engine`), whatever the chunk.
+    """
+    seeds = tuple(replication_seed(scenario.seed, k) for k in replications)
+    events = list(scenario.events)
+    specs = [
+        RunSpec(seed, scenario.start, scenario.end, scenario.initial_year, events, scenario.states, scenario.parameters)
+        for seed in seeds
+    ]
+    batch = run_batch(specs)
+    steps, n = batch.n_steps, batch.n_states
+    runs = np.asarray(replications, dtype=np.int64)
+    keys = dict(zip(RUN_KEYS, (runs, np.full(len(runs), point, dtype=np.int64), runs, np.asarray(seeds)), strict=True))
+    model = pd.DataFrame(
+        {
+            **{name: np.repeat(values.astype(np.int64), steps) for name, values in keys.items()},
+            **outputs.model_columns(batch),
+        }
+    )
+    agents = pd.DataFrame({"run": np.repeat(runs, steps * n), **outputs.agent_columns(batch)})
+    events_frame = outputs.logs_frame(batch, list(range(len(runs))), {"run": runs})
+    return RunRecord(tuple(replications), seeds, model, agents, events_frame)
+
+
 def run_replication(scenario: Scenario, replication: int, point: int = 0) -> RunRecord:
-    """Run replication ``k`` of a scenario to its end; top-level so that worker processes can import it."""
-    seed = replication_seed(scenario.seed, replication)
-    model = scenario.build_model(replication).run()
-    run = replication
-    frame = model.model_dataframe()
-    for position, (name, value) in enumerate(zip(RUN_KEYS, (run, point, replication, seed), strict=True)):
-        frame.insert(position, name, value)
-    agents = model.agent_dataframe()
-    agents.insert(0, "run", run)
-    events = model.log_dataframe()
-    events.insert(0, "run", run)
-    return RunRecord(replication, seed, frame, agents, events)
+    """Run replication ``k`` of a scenario alone (a chunk of one)."""
+    return run_replications(scenario, (replication,), point)
+
+
+def chunks_of(replications: int, workers: int, chunk_runs: int | None = None) -> list[tuple[int, ...]]:
+    """Replications in chunks: ``chunk_runs`` each, or by default enough chunks to keep ``workers`` busy.
+
+    The chunk size is a tuning knob only: it never changes a number.
+    """
+    if chunk_runs is None:
+        chunk_runs = max(1, min(MAX_CHUNK_RUNS, math.ceil(replications / (CHUNKS_PER_WORKER * max(workers, 1)))))
+    return [tuple(range(k, min(k + chunk_runs, replications))) for k in range(0, replications, chunk_runs)]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -89,9 +128,14 @@ def run_scenario(
     scenario: Scenario,
     workers: int = 1,
     on_record: Callable[[RunRecord], None] | None = None,
+    chunk_runs: int | None = None,
 ) -> Results:
-    """Run every replication of a scenario; ``on_record`` is called as each run finishes (in any order)."""
-    replications = range(scenario.replications)
+    """Run every replication of a scenario in chunks; ``on_record`` is called as each chunk finishes (in any order).
+
+    Each chunk is advanced as one batch; results are sorted by replication, so
+    they are identical whatever the number of workers or the chunk size.
+    """
+    chunks = chunks_of(scenario.replications, workers, chunk_runs)
     records: list[RunRecord] = []
 
     def done(record: RunRecord) -> None:
@@ -99,24 +143,24 @@ def run_scenario(
         if on_record is not None:
             on_record(record)
 
-    if workers <= 1 or scenario.replications == 1:
-        for k in replications:
-            done(run_replication(scenario, k))
+    if workers <= 1 or len(chunks) == 1:
+        for chunk in chunks:
+            done(run_replications(scenario, chunk))
         return Results.from_records(records)
 
     # Ctrl-C and SIGTERM reach the whole process group; the parent alone handles them (sim.processes), so that
     # it can mark the results folder as interrupted, and stops the workers itself.
     executor = ProcessPoolExecutor(
-        max_workers=min(workers, scenario.replications), mp_context=_context(), initializer=worker_initializer
+        max_workers=min(workers, len(chunks)), mp_context=_context(), initializer=worker_initializer
     )
     try:
         # The pool is used inside interrupts_deferred: a signal is acted on between calls, never inside the pool's
         # locks and queues, which an exception could leave blocked (a hang on the way out).
         with interrupts_deferred():
             with signals_held():  # the workers are forked at the first submission
-                pending: set[Future] = {executor.submit(run_replication, scenario, 0)}
-            for k in replications[1:]:
-                pending.add(executor.submit(run_replication, scenario, k))
+                pending: set[Future] = {executor.submit(run_replications, scenario, chunks[0])}
+            for chunk in chunks[1:]:
+                pending.add(executor.submit(run_replications, scenario, chunk))
                 raise_if_interrupted()
             while pending:
                 finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)

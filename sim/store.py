@@ -217,9 +217,9 @@ class ResultsFolder:
             write_atomically(self.path / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
         self._saved_at = time.monotonic()
 
-    def run_done(self) -> None:
-        """Count a finished run; the manifest on disk follows at most twice a second (runs can be milliseconds)."""
-        self.manifest["runs_done"] += 1
+    def run_done(self, runs: int = 1) -> None:
+        """Count finished runs; the manifest on disk follows at most twice a second (runs can be milliseconds)."""
+        self.manifest["runs_done"] += runs
         if time.monotonic() - self._saved_at >= MANIFEST_INTERVAL_S:
             self.save_manifest()
 

@@ -47,6 +47,9 @@ from tqdm import tqdm
 
 from sim import DISCLAIMER, __version__
 from sim.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
+from sim.engine import outputs
+from sim.engine.setup import RunSpec, check_spec, run_batch
+from sim.engine.state import Batch
 from sim.errors import InputError, bad_path
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
@@ -71,9 +74,10 @@ from sim.store import (
 
 log = logging.getLogger(__name__)
 
-# A chunk of a few dozen runs (about a second of work) makes the cost of a task and of a part file negligible;
-# at least a few chunks per worker keep the workers evenly loaded and the progress bar moving.
-MAX_CHUNK_RUNS = 32
+# A chunk is advanced as one batch: a few hundred runs (about a second of work) make the cost of a task, of a
+# part file and of the interpreter negligible; at least a few chunks per worker keep the workers evenly loaded
+# and the progress bar moving. The size never changes a number.
+MAX_CHUNK_RUNS = 250
 CHUNKS_PER_WORKER = 8
 
 
@@ -98,57 +102,119 @@ class ChunkResult:
     seconds: float
 
 
-def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int) -> AllianceModel:
-    """One run: the scenario with the point's factor values, to the end of its horizon."""
+def run_spec(experiment: Experiment, values: tuple[Any, ...], seed: int) -> RunSpec:
+    """One run: the scenario with the point's factor values, checked (InputError for a bad value)."""
     scenario = experiment.scenario
     parameters, events = dict(scenario.parameters), list(scenario.events)
     for factor, value in zip(experiment.factors, values, strict=True):
         factor.apply(parameters, events, value)
-    model = AllianceModel(
-        seed=seed,
-        start=scenario.start,
-        end=scenario.end,
-        initial_year=scenario.initial_year,
-        events=events,
-        states=scenario.states,
-        parameters=parameters,
-    )
+    spec = RunSpec(seed, scenario.start, scenario.end, scenario.initial_year, events, scenario.states, parameters)
+    check_spec(spec)  # every check a batch makes, for this run alone
+    return spec
+
+
+def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int) -> AllianceModel:
+    """One run as a Mesa model, to the end of its horizon (the same numbers as inside any chunk)."""
+    spec = run_spec(experiment, values, seed)
+    model = AllianceModel(spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters)
     return model.run()
 
 
 def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
-    """Run every run of a chunk; a run that raises is recorded with its error and the others go on."""
+    """Run every run of a chunk as one batch; a run that raises is recorded with its error and the others go on.
+
+    The chunk's runs advance together (:mod:`sim.engine`); each run's numbers are
+    those it has alone, so the chunk size never changes a number. Tables go from
+    the batch's arrays to Arrow in one pass for the whole chunk.
+    """
     began = time.perf_counter()
-    outcomes = list(experiment.outcomes)
-    model_frames, model_keys, agent_frames, summaries, failures = [], [], [], [], []
+    schema = experiment.summary_schema()
+    failures: list[dict[str, Any]] = []
+    summaries: dict[int, dict[str, Any]] = {}
+    good: list[tuple[dict[str, int], RunSpec]] = []
     for run, point, replication, seed in chunk.runs:
         values = chunk.values[point]
         keys = {"run": run, "point": point, "replication": replication, "seed": seed}
-        factors = {f.name: v for f, v in zip(experiment.factors, values, strict=True)}
+        summaries[run] = {**keys, **{f.name: v for f, v in zip(experiment.factors, values, strict=True)}}
         try:
-            model = simulate(experiment, values, seed)
-            rows = model.model_dataframe()[["step", "date", *outcomes]]
-            agents = _agent_rows(model, experiment.agents, keys) if experiment.agents != "none" else None
+            good.append((keys, run_spec(experiment, values, seed)))
         except Exception as error:  # noqa: BLE001 - any failure of one run is data, not a reason to stop
-            message = _describe(error)
-            failures.append({**keys, "error": message})
-            summaries.append({**keys, **factors, "error": message})
-            continue
-        model_frames.append(rows)
-        model_keys.append((run, point, replication, seed, len(rows)))
-        if agents is not None:
-            agent_frames.append(agents)
-        table = rows[outcomes].to_numpy(dtype="float64")
-        final = dict(zip((f"final_{o}" for o in outcomes), table[-1], strict=True))
-        mean = dict(zip((f"mean_{o}" for o in outcomes), table.mean(axis=0), strict=True))
-        summaries.append({**keys, **factors, **final, **mean, "error": None})
-    schema = experiment.summary_schema()
+            failures.append({**keys, "error": _describe(error)})
+    batches = _run_batches(good, failures, experiment.agents != "none")
+    model_tables, agent_tables = [], []
+    for keys, batch in batches:
+        model_table, finals, means = _model_table(experiment, batch, keys)
+        model_tables.append(model_table)
+        for k, final, mean in zip(keys, finals.tolist(), means.tolist(), strict=True):
+            row = summaries[k["run"]]
+            row.update(zip((f"final_{o}" for o in experiment.outcomes), final, strict=True))
+            row.update(zip((f"mean_{o}" for o in experiment.outcomes), mean, strict=True))
+            row["error"] = None
+        if experiment.agents != "none":
+            agent_tables.append(_agent_table(experiment.agents, batch, keys))
+    for failure in failures:
+        summaries[failure["run"]]["error"] = failure["error"]
+    rows = [summaries[run] for run, *_ in chunk.runs]
+    summary = pa.Table.from_pylist([{name: row.get(name) for name in schema.names} for row in rows], schema=schema)
     parts = {
-        "model": _parquet(_keyed(model_frames, model_keys)) if model_frames else None,
-        "agents": _parquet(pd.concat(agent_frames, ignore_index=True)) if agent_frames else None,
-        "summary": _parquet(pd.DataFrame(summaries).reindex(columns=schema.names), schema),
+        "model": _parquet_table(pa.concat_tables(model_tables)) if model_tables else None,
+        "agents": _parquet_table(pa.concat_tables(agent_tables)) if agent_tables else None,
+        "summary": _parquet_table(summary),
     }
+    failures.sort(key=lambda f: f["run"])
     return ChunkResult(chunk.id, len(chunk.runs), parts, failures, round(time.perf_counter() - began, 3))
+
+
+def _run_batches(
+    good: list[tuple[dict[str, int], RunSpec]], failures: list[dict[str, Any]], keep_agents: bool
+) -> list[tuple[list[dict[str, int]], Batch]]:
+    """The checked runs as one batch; should the batch raise, each run alone, so that only the culprit fails."""
+    if not good:
+        return []
+    try:
+        return [([keys for keys, _ in good], run_batch([spec for _, spec in good], keep_agents))]
+    except Exception:  # noqa: BLE001 - find the run that fails; the others are unaffected by the retry
+        batches = []
+        for keys, spec in good:
+            try:
+                batches.append(([keys], run_batch([spec], keep_agents)))
+            except Exception as error:  # noqa: BLE001
+                failures.append({**keys, "error": _describe(error)})
+        return batches
+
+
+def _key_columns(keys: list[dict[str, int]], names: tuple[str, ...], repeat: int) -> dict[str, pa.Array]:
+    return {name: pa.array(np.repeat(np.array([k[name] for k in keys], dtype=np.int64), repeat)) for name in names}
+
+
+def _model_table(
+    experiment: Experiment, batch: Batch, keys: list[dict[str, int]]
+) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """The model rows of a batch (run keys, step, date, outcomes) and each run's final and mean outcomes."""
+    columns = outputs.model_columns(batch)
+    steps = batch.n_steps
+    table = {**_key_columns(keys, ("run", "point", "replication", "seed"), steps)}
+    table["step"], table["date"] = pa.array(columns["step"]), pa.array(columns["date"], type=pa.string())
+    for name in experiment.outcomes:
+        table[name] = pa.array(columns[name])
+    values = np.stack([columns[o].astype(np.float64) for o in experiment.outcomes], axis=-1)
+    values = values.reshape(len(keys), steps, len(experiment.outcomes))
+    return pa.table(table), values[:, -1], values.mean(axis=1)
+
+
+def _agent_table(which: str, batch: Batch, keys: list[dict[str, int]]) -> pa.Table:
+    """Agent rows of a batch: every month, each December (and the last month), or the last month only."""
+    last = batch.n_steps - 1
+    months = np.arange(batch.n_steps)
+    if which == "final":
+        months = np.array([last])
+    elif which == "yearly":  # each December, and the last month when the run ends mid-year
+        months = np.array([k for k in months if (batch.start_month + k) % 12 == 11 or k == last])
+    columns = outputs.agent_columns(batch, months=months)
+    table = _key_columns(keys, ("run", "point", "replication"), len(months) * batch.n_states)
+    for name, values in columns.items():
+        table[name] = pa.array(values, type=pa.string()) if values.dtype == object else pa.array(values)
+    return pa.table(table)
 
 
 def _describe(error: Exception) -> str:
@@ -158,25 +224,10 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}{where}"
 
 
-def _keyed(frames: list[pd.DataFrame], keys: list[tuple[int, ...]]) -> pd.DataFrame:
-    """The runs' rows one after the other, each led by its run, point, replication and seed (one concat per chunk)."""
-    table = pd.concat(frames, ignore_index=True)
-    columns = np.array(keys, dtype="int64")
-    for position, name in enumerate(("run", "point", "replication", "seed")):
-        table.insert(position, name, np.repeat(columns[:, position], columns[:, 4]))
-    return table
-
-
-def _agent_rows(model: AllianceModel, which: str, keys: dict[str, int]) -> pd.DataFrame:
-    agents = model.agent_dataframe()
-    last = agents["step"] == agents["step"].iloc[-1]
-    if which == "final":
-        agents = agents[last]
-    elif which == "yearly":  # each December, and the last month when the run ends mid-year
-        agents = agents[agents["date"].str.endswith("-12") | last]
-    agents = agents.reset_index(drop=True)
-    head = pd.DataFrame({k: keys[k] for k in ("run", "point", "replication")}, index=agents.index)
-    return pd.concat([head, agents], axis=1)
+def _parquet_table(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
 
 
 def _parquet(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:

@@ -380,8 +380,16 @@ WHOLE_NUMBER_PARAMETERS = ("budget_month", "pledge_deadline_year", "veto_delay_m
 
 def test_every_parameter_the_model_uses_as_a_whole_number_is_declared_one():
     source = "\n".join(p.read_text() for p in (Path(__file__).resolve().parent.parent / "sim").rglob("*.py"))
-    truncated = set(re.findall(r"int\((?:self\.)?p\[\"(\w+)\"\]\)", source))
-    assert truncated, "the pattern must find the model's whole-number parameters"
+    # The ways the engine reads a parameter as a whole number: int(...p["name"]...), p["name"].astype(np.int64),
+    # and a value read with p("name") that is then passed through int(...).
+    truncated = set(re.findall(r"int\([^()\n]*p\[\"(\w+)\"\]", source))
+    truncated |= set(re.findall(r"p\[\"(\w+)\"\]\.astype\(np\.int", source))
+    for variable, name in re.findall(r"(\w+) = p\(\"(\w+)\"\)", source):
+        if re.search(rf"int\({variable}\[", source):
+            truncated.add(name)
+    assert {"budget_month", "pledge_deadline_year", "veto_delay_months"} <= truncated, (
+        "the patterns must find the model's whole-number parameters"
+    )
     assert truncated <= set(WHOLE_NUMBER_PARAMETERS)
     assert {name for name, spec in PARAMETERS.items() if spec.integer} == set(WHOLE_NUMBER_PARAMETERS)
 

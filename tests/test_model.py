@@ -69,7 +69,10 @@ def test_runs_under_mesa_batch_run():
         data_collection_period=1,
         display_progress=False,
     )
-    frame = pd.DataFrame(results)
+    rows = pd.DataFrame(results)
+    # One row per member state and step (agent reporters), the model outcomes repeated on each.
+    assert len(rows) == 2 * 12 * (37 + 2) and rows["state_threat"].notna().sum() == 2 * 12 * 37  # US, Russia: None
+    frame = rows.drop_duplicates(["RunId", "Step"])
     assert set(frame["confidence_bound"]) == {0.2, 0.4}
     assert len(frame) == 2 * 12
     assert {"cohesion", "article5_credibility", "Step"} <= set(frame.columns)
@@ -270,3 +273,65 @@ def test_decision_log_rows_name_blockers():
         == (decisions.query("body == 'EU'")["outcome"].isin(["passed", "passed_after_concession"])).sum()
         - decisions["item"].str.endswith("_coalition").sum()
     )
+
+
+def test_constructor_names_every_parameter_for_mesa_visualisation():
+    import inspect
+
+    from sim.params import PARAMETERS
+
+    signature = inspect.signature(AllianceModel.__init__)
+    kinds = {p.kind for p in signature.parameters.values()}
+    assert inspect.Parameter.VAR_KEYWORD not in kinds and inspect.Parameter.VAR_POSITIONAL not in kinds
+    # Mesa's SolaraViz refuses a model whose constructor has a parameter without a default it is not given.
+    missing = [n for n, p in signature.parameters.items() if n != "self" and p.default is inspect.Parameter.empty]
+    assert missing == []
+    assert set(PARAMETERS) <= set(signature.parameters)
+    model = AllianceModel(seed=4, end="2025-06", confidence_bound=0.3, eu_cfsp_rule="qmv", trust_rate=None)
+    assert model.p["confidence_bound"] == 0.3 and model.p["eu_cfsp_rule"] == "qmv"
+    assert model.p["trust_rate"] == AllianceModel(seed=4).p["trust_rate"]  # None keeps the default
+
+
+def test_batch_run_with_seeds_gives_the_runs_of_the_seeds_alone():
+    results = mesa.batch_run(
+        AllianceModel,
+        parameters={"seed": [1, 2, 3], "end": "2026-06"},
+        number_processes=1,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results).drop_duplicates(["RunId", "Step"])
+    for seed in (1, 2, 3):
+        alone = AllianceModel(seed=seed, end="2026-06").run().model_dataframe()
+        ours = frame[frame["seed"] == seed].sort_values("Step")
+        assert ours["Step"].tolist() == alone["step"].tolist()
+        # spending_pct_gdp, autonomy, ukraine_support: outcomes sharing a state variable's name, kept apart
+        for name in ("cohesion", "us_commitment", "eu_decisions_passed", "spending_pct_gdp", "autonomy"):
+            np.testing.assert_array_equal(ours[name].to_numpy(), alone[name].to_numpy())
+
+
+def test_datacollector_is_a_real_mesa_collector():
+    model = AllianceModel(seed=5, end="2025-06")
+    collector = model.datacollector
+    assert isinstance(collector, mesa.DataCollector)
+    model.step()
+    model.step()
+    collector.collect(model)  # Mesa's own collection: the reporters read attributes of the model and agents
+    collector.collect(model)  # twice in a month: recorded once
+    variables = collector.get_model_vars_dataframe()
+    assert len(variables) == 2  # month 0 from the history, month 1 through the reporters
+    reference = model.model_dataframe()
+    for name in ("cohesion", "blocs", "us_commitment", "spending_pct_gdp"):
+        assert variables[name].tolist() == reference[name].tolist()
+    model.step()
+    collector.collect(model)  # the classic Mesa loop: step, collect
+    model.run()
+    collected = model.datacollector.get_model_vars_dataframe()["cohesion"]
+    assert collected.tolist() == model.model_dataframe()["cohesion"].tolist()
+    agents = model.datacollector.get_agent_vars_dataframe()
+    assert len(agents) == 6 * (37 + 2) and agents["state_threat"].notna().sum() == 6 * 37  # the US and Russia: None
+    assert {"state_iso3", "state_threat", "state_spending_pct_gdp", "state_government"} <= set(agents.columns)
+    poland = model.member_states[model.data.index("POL")]
+    last = agents.xs(poland.unique_id, level="AgentID").iloc[-1]
+    assert last["state_threat"] == poland.threat and last["state_government"] == poland.government
+    assert last["state_iso3"] == "POL"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -93,3 +94,12 @@ def test_the_hash_ignores_prose_but_not_content(scenario):
     changed = from_mapping({**SHORT, "seed": 12}, source="short.yaml")
     assert reworded.content_hash() == scenario.content_hash()
     assert changed.content_hash() != scenario.content_hash()
+
+
+def test_chunk_size_of_a_run_never_changes_a_number(scenario):
+    scenario = scenario.with_overrides(replications=5)
+    reference = run_scenario(scenario, workers=1, chunk_runs=1)
+    for chunk_runs, workers in ((2, 1), (5, 1), (2, 2)):
+        other = run_scenario(scenario, workers=workers, chunk_runs=chunk_runs)
+        for name in ("model", "agents", "events"):
+            pd.testing.assert_frame_equal(getattr(reference, name), getattr(other, name), check_exact=True, obj=name)

@@ -385,14 +385,14 @@ def test_rerun_of_a_finished_sweep_does_nothing_and_a_changed_file_is_refused(tm
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
-    real = sweep.simulate
+    real = sweep.run_spec
 
     def flaky(experiment, values, seed):
         if values[0] == -0.6 and values[1] == "qmv":  # point 3
             raise FloatingPointError("provoked for the test")
         return real(experiment, values, seed)
 
-    monkeypatch.setattr(sweep, "simulate", flaky)
+    monkeypatch.setattr(sweep, "run_spec", flaky)
     out = tmp_path / "out"
     assert sweep_in_process(path, "--out", out, "--workers", "1", "--quiet") == 1
     failures = pd.read_csv(out / "failures.csv")
@@ -429,3 +429,46 @@ def test_progress_bar_with_eta_on_a_terminal(tmp_path: Path) -> None:
     assert done.returncode == 0
     bar = drawn.decode(errors="replace")
     assert "12/12" in bar and "run/s" in bar and "<" in bar  # count, rate and elapsed<remaining (the ETA)
+
+
+def test_chunk_size_never_changes_a_number(tmp_path: Path) -> None:
+    path = experiment_file(tmp_path)
+    results = {}
+    for size in (1, 5, 12):
+        out = tmp_path / f"chunks-{size}"
+        assert sweep_in_process(path, "--out", out, "--workers", "1", "--chunk-runs", str(size), "--quiet") == 0
+        assert len(list((out / "model.parquet").glob("part-*.parquet"))) == -(-12 // size)
+        results[size] = read_results(out)
+    assert_same_results(results[1], results[5])
+    assert_same_results(results[1], results[12])
+    # And a run of the sweep equals the same run as a Mesa model alone.
+    experiment = load(path)
+    summary, model = results[12]["summary"], results[12]["model"]
+    row = summary.iloc[7]
+    values = tuple(row[f.name] for f in experiment.factors)
+    alone = sweep.simulate(experiment, values, int(row["seed"])).model_dataframe()
+    ours = model[model["run"] == row["run"]].reset_index(drop=True)
+    for name in ("cohesion", "article5_credibility", "spending_pct_gdp"):
+        np.testing.assert_array_equal(ours[name].to_numpy(), alone[name].to_numpy())
+
+
+def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
+    assert sweep_in_process(path, "--out", tmp_path / "reference", "--workers", "1", "--quiet") == 0
+    real = sweep.run_batch
+    culprit = run_seed(11, 2, 1)
+
+    def fragile(specs, keep_agents=True):
+        if any(spec.seed == culprit for spec in specs):
+            raise FloatingPointError("provoked for the test")
+        return real(specs, keep_agents)
+
+    monkeypatch.setattr(sweep, "run_batch", fragile)
+    out = tmp_path / "out"
+    assert sweep_in_process(path, "--out", out, "--workers", "1", "--chunk-runs", "6", "--quiet") == 1
+    failures = pd.read_csv(out / "failures.csv")
+    assert failures["seed"].tolist() == [culprit]
+    reference = pd.read_parquet(tmp_path / "reference" / "model.parquet")
+    model = pd.read_parquet(out / "model.parquet")
+    kept = reference[reference["seed"] != culprit].reset_index(drop=True)
+    pd.testing.assert_frame_equal(model, kept, check_exact=True)

@@ -3,7 +3,7 @@
 Replication *k* of a scenario runs with child *k* of ``SeedSequence(seed)``,
 and each stochastic process of the model (incidents, elections, votes,
 shocks) draws from its own stream, the same number of draws every month
-(:meth:`sim.model.AllianceModel._draw_random_numbers`). Two scenarios run
+(:mod:`sim.engine.setup` and :func:`sim.engine.decisions.vote_uniforms`). Two scenarios run
 with the same seed therefore share replication *k*'s incidents, elections
 and vote noise unless the scenario itself changes them: the difference of
 replication *k* is due to the assumptions, not to luck. The spread of these

@@ -1,0 +1,393 @@
+"""Set-up of a batch: checked run specifications, initial state and the fixed points of the start.
+
+Every run keeps its own random streams, spawned from its seed exactly as a
+single run spawns them, so its numbers never depend on the batch it is in.
+Runs that share their parameters and state overrides share one computation
+of the set-up (network, fixed points); each run's set-up is computed by the
+same per-row code whatever the batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from sim import dynamics, params
+from sim.calendar import format_month, parse_month, year_of
+from sim.engine.pcg import Streams
+from sim.engine.state import BOOL_STATE, FLOAT_STATE, STREAMS, Batch
+from sim.errors import InputError, nearest, shown
+from sim.events import Event, make_event
+from sim.inputs import INITIAL_YEARS, check_iso3, load_states
+
+STATE_OVERRIDES = (
+    "threat",
+    "us_trust",
+    "us_reliance",
+    "spending_pct_gdp",
+    "autonomy",
+    "ukraine_support",
+    "stubbornness",
+    "pledge_adherence",
+    "linkage",
+    "government",
+    "us_troops_k",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """What makes one run: its seed, horizon, start year, events, state and parameter overrides.
+
+    Runs in one batch must share ``start``, ``end`` and ``initial_year``; the
+    rest may differ from run to run (sweep points).
+    """
+
+    seed: int | None = None
+    start: str = "2025-01"
+    end: str = "2035-12"
+    initial_year: int | None = None
+    events: Sequence[Event | Mapping[str, Any]] = ()
+    states: Mapping[str, Mapping[str, Any]] | None = None
+    parameters: Mapping[str, Any] | None = None
+
+
+def spawn_streams(seed: int) -> list[np.random.SeedSequence]:
+    """The seed sequences of one run: one per stream of :data:`STREAMS`, then Mesa's own generator."""
+    return np.random.SeedSequence(seed).spawn(len(STREAMS) + 1)
+
+
+def horizon(start: str, end: str, initial_year: int | None) -> tuple[int, int, int]:
+    """(start month, end month, initial data year); InputError for a bad horizon or year."""
+    start_month = parse_month(start, "start")
+    end_month = parse_month(end, "end")
+    if end_month < start_month:
+        raise InputError("end", f"{end} is before start {start}; end must be on or after start")
+    if initial_year is None:
+        initial_year = 2022 if year_of(start_month) < 2024 else 2024
+    if initial_year not in INITIAL_YEARS:
+        raise InputError("initial_year", f"{initial_year} is not allowed; use 2022 or 2024")
+    return start_month, end_month, initial_year
+
+
+def checked_events(events: Iterable[Event | Mapping[str, Any]], start_month: int, end_month: int) -> list[Event]:
+    """Events as ``Event`` objects sorted by month (stable); InputError naming ``events[k]`` otherwise."""
+    checked = []
+    for k, event in enumerate(events):
+        field = f"events[{k}]"
+        if not isinstance(event, Event):
+            event = make_event(dict(event), field)
+        if not start_month <= event.month <= end_month:
+            raise InputError(
+                f"{field}.date",
+                f"{event.date} is outside the run {format_month(start_month)} to {format_month(end_month)}",
+            )
+        checked.append(event)
+    return sorted(checked, key=lambda e: e.month)
+
+
+def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
+    """A batch of ``len(specs)`` runs, set up and ready to step; InputError for bad input of any run.
+
+    ``keep_agents=False`` keeps only the history the model outcomes need (no agent rows can be asked for).
+    """
+    if not specs:
+        raise ValueError("a batch needs at least one run")
+    first = specs[0]
+    start_month, end_month, initial_year = horizon(first.start, first.end, first.initial_year)
+    for spec in specs[1:]:
+        if horizon(spec.start, spec.end, spec.initial_year) != (start_month, end_month, initial_year):
+            raise ValueError("runs in one batch must share start, end and initial_year")
+    b = Batch()
+    b.data = d = load_states()
+    b.n_runs, b.n_states = r_count, n = len(specs), d.n
+    b.start_month, b.end_month = start_month, end_month
+    b.n_steps = end_month - start_month + 1
+    b.month, b.steps = start_month, 0
+    b.date = format_month(start_month)
+    b.initial_year = initial_year
+    b.keep_agents = keep_agents
+    b.seeds = [int(np.random.SeedSequence(s.seed).entropy) if s.seed is None else s.seed for s in specs]
+
+    resolved = [params.resolve(s.parameters or {}) for s in specs]
+    b.p = {}
+    for name, spec in params.PARAMETERS.items():
+        values = [r[name] for r in resolved]
+        b.p[name] = np.array(values, dtype=object) if spec.is_categorical else np.array(values, dtype=np.float64)
+    b.events = [checked_events(s.events, start_month, end_month) for s in specs]
+    b.next_event = np.zeros(r_count, dtype=np.int64)
+    b.event_months = [[event.month for event in events] for events in b.events]
+    b.next_event_month = np.array([months[0] if months else -1 for months in b.event_months], dtype=np.int64)
+
+    b.is_usa = np.array([c == "USA" for c in d.iso3])
+    b.is_ukr = np.array([c == "UKR" for c in d.iso3])
+    b.elects = (d.election_term_months > 0) & ~b.is_usa
+    b.position_dynamic = ~b.is_usa
+    b.population = d.population_m
+    b.borders = d.border_matrix.astype(float)
+    _init_state(b, year_of(start_month), initial_year)
+    threat_override, trust_override = _apply_state_overrides(b, [s.states or {} for s in specs])
+
+    b.proximity = np.zeros((r_count, n))
+    b.europe = np.zeros((r_count, n), dtype=bool)
+    b.targetable = np.zeros((r_count, n), dtype=bool)
+    b.spending_dynamic = np.zeros((r_count, n), dtype=bool)
+    b.influence = np.zeros((r_count, n, n))
+    b.influence_norm = np.zeros((r_count, n, n))
+    b.peer_weights = np.zeros((r_count, n, n))
+    b.incident_weight = np.zeros((r_count, n))
+    b.incident_total = np.zeros((r_count, 1))
+    b.ally_weight = np.zeros((r_count, n))
+    b.ally_weight_total = np.zeros(r_count)
+    b.derive_geography()
+
+    # Per-run scalars of the United States, Russia and the alliance.
+    b.us_base = b.p["us_commitment_initial"].copy()
+    b.us_troops_total = b.p["us_troops_europe_initial_k"].copy()
+    b.grievance = np.zeros(r_count)
+    b.pressure = np.zeros(r_count)
+    b.pressure_until = np.full(r_count, -1, dtype=np.int64)
+    b.shock_size = np.zeros((r_count, 0))
+    b.shock_decay = np.ones((r_count, 0))
+    b.shock_month = np.zeros((r_count, 0), dtype=np.int64)
+    b.shock_count = np.zeros(r_count, dtype=np.int64)
+    b.troop_plans = {}
+    b.aggression = b.p["russia_aggression_initial"].copy()
+    b.russia_target = b.aggression.copy()
+    b.ceasefire_holds = np.zeros(r_count, dtype=bool)
+    b.campaigns = {}
+    b.war_fatigue = np.zeros(r_count)
+    b.coercion_level = np.zeros(r_count)
+    level = b.p["pledge_core_pct"].copy()
+    b.pledge_start = np.full(r_count, start_month, dtype=np.int64)
+    b.pledge_end = np.full(r_count, start_month, dtype=np.int64)
+    b.pledge_from, b.pledge_to = level, level.copy()
+    b.pledge_path = np.empty((r_count, b.n_steps))
+    b.update_pledge_path()
+    b.counts = np.zeros((r_count, 4), dtype=np.int64)
+    b.incidents = np.zeros((r_count, n), dtype=bool)
+    b.incidents_now = np.zeros(r_count, dtype=np.int64)
+    b.one_offs, b.retabled = {}, {}
+    b.logs = [[] for _ in range(r_count)]
+    b.commitment_now, b.pledge_now = b.commitment, b.pledge_norm  # this month's values, set once a month
+    _settle(b, threat_override, trust_override)
+
+    # Election calendar: every term_i months before and after next_election_i (approximate dates).
+    term = np.maximum(d.election_term_months, 1)
+    b.elections_due = {}
+    for month in range(start_month, end_month + 1):
+        due = b.elects & ((month - d.next_election) % term == 0)
+        if due.any():
+            b.elections_due[month] = due
+    _draw_streams(b)
+    b.history = None  # allocated by the step loop (sim.engine.step.allocate_history)
+    return b
+
+
+def _draw_streams(b: Batch) -> None:
+    """Each run's random numbers for the whole horizon, as month-by-month draws would give them.
+
+    Incidents and elections: one uniform per state a month; shocks: two normals a month.
+    Drawing (T, N) at once equals T draws of N. Votes: 3 x 12 rows of N uniforms a
+    month, drawn only in months with a decision; the other months are skipped with
+    ``advance`` (one 64-bit output per double), so what is drawn is unchanged.
+    """
+    t, n = b.n_steps, b.n_states
+    b.draw_incidents = np.empty((b.n_runs, t, n))
+    b.draw_elections = np.empty((b.n_runs, t, n))
+    b.draw_shocks = np.empty((b.n_runs, t, 2))
+    votes = []
+    for r, seed in enumerate(b.seeds):
+        sequences = spawn_streams(seed)
+        generators = {name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=False)}
+        b.draw_incidents[r] = generators["incidents"].random((t, n))
+        b.draw_elections[r] = generators["elections"].random((t, n))
+        b.draw_shocks[r] = generators["shocks"].standard_normal((t, 2))
+        votes.append(generators["votes"])
+    b.votes = Streams(votes)  # drawn a few rows at a time for all runs at once (sim.engine.pcg)
+
+
+def _init_state(b: Batch, start_year: int, year: int) -> None:
+    d, r = b.data, b.n_runs
+    # Members at the start joined in an earlier year; one that joins during the start year enters
+    # through an accession event, as in the hindcast.
+    eu = d.eu_member & ~(d.eu_accession_year >= start_year)
+    nato = d.nato_member & ~(d.nato_accession_year >= start_year)
+    initial = {
+        "us_reliance": d.us_reliance,
+        "spending_pct_gdp": d.spending[year],
+        "autonomy": d.autonomy,
+        "ukraine_support": d.ukraine_support,
+        "autonomy_anchor": d.autonomy,
+        "support_initial": d.ukraine_support,
+        "support_anchor": d.ukraine_support,
+        "stubbornness": d.stubbornness,
+        "pledge_adherence": d.pledge_adherence,
+        "linkage": d.linkage,
+        "us_troops_k": d.us_troops_k,
+        "accommodationist": d.accommodationist[year],
+        "eu_member": eu,
+        "nato_member": nato,
+    }
+    for name in FLOAT_STATE:
+        values = initial.get(name)
+        setattr(b, name, np.zeros((r, d.n)) if values is None else np.tile(np.asarray(values, dtype=float), (r, 1)))
+    for name in BOOL_STATE:
+        setattr(b, name, np.tile(np.asarray(initial[name], dtype=bool), (r, 1)))
+
+
+def state_override_entries(data: Any, mapping: Mapping[str, Mapping[str, Any]]) -> list[tuple[int, str, Any]]:
+    """Checked per-state overrides as (state index, variable, value); InputError naming ``states.ISO3.variable``."""
+    entries = []
+    for code, values in mapping.items():
+        i = data.index(check_iso3(code, "states"))
+        if not isinstance(values, Mapping):
+            raise InputError(f"states.{code}", "give a mapping of variable: value")
+        for name, value in values.items():
+            field = f"states.{code}.{name}"
+            if name not in STATE_OVERRIDES:
+                raise InputError(
+                    field,
+                    f"cannot be set per state{nearest(name, STATE_OVERRIDES)}; use one of {', '.join(STATE_OVERRIDES)}",
+                )
+            if name == "government":
+                if value not in ("mainstream", "accommodationist"):
+                    raise InputError(field, f"{shown(value)} is not allowed; use mainstream or accommodationist")
+            else:
+                high = 100.0 if name in ("spending_pct_gdp", "us_troops_k") else 1.0
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= high:
+                    raise InputError(field, f"{shown(value)} is not allowed; use a number from 0 to {high:g}")
+            entries.append((i, name, value))
+    return entries
+
+
+def check_spec(spec: RunSpec) -> None:
+    """Every check that setting up ``spec`` makes, without setting it up; InputError naming the field."""
+    start_month, end_month, _ = horizon(spec.start, spec.end, spec.initial_year)
+    params.resolve(spec.parameters or {})
+    checked_events(spec.events, start_month, end_month)
+    state_override_entries(load_states(), spec.states or {})
+
+
+def _apply_state_overrides(
+    b: Batch, overrides: list[Mapping[str, Mapping[str, Any]]]
+) -> tuple[list[dict[int, float]], list[dict[int, float]]]:
+    """Per-state overrides of each run; InputError naming ``states.ISO3.variable`` otherwise."""
+    threat_override: list[dict[int, float]] = []
+    trust_override: list[dict[int, float]] = []
+    checked: dict[int, list[tuple[int, str, Any]]] = {}
+    for r, mapping in enumerate(overrides):
+        threat_override.append({})
+        trust_override.append({})
+        # Runs of one scenario share their overrides mapping: check it once.
+        entries = checked.get(id(mapping))
+        if entries is None:
+            entries = checked[id(mapping)] = state_override_entries(b.data, mapping)
+        for i, name, value in entries:
+            if name == "government":
+                b.accommodationist[r, i] = value == "accommodationist"
+            elif name == "threat":
+                threat_override[r][i] = float(value)
+            elif name == "us_trust":
+                trust_override[r][i] = float(value)
+            else:
+                getattr(b, name)[r, i] = float(value)
+            if name == "autonomy":
+                b.autonomy_anchor[r, i] = value
+            if name == "ukraine_support":
+                b.support_initial[r, i] = b.support_anchor[r, i] = value
+    anchor = b.p["accommodationist_support_anchor"][:, None]
+    b.support_anchor = np.where(b.accommodationist, np.minimum(b.support_initial, anchor), b.support_anchor)
+    return threat_override, trust_override
+
+
+def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: list[dict[int, float]]) -> None:
+    """Start at rest: threat, trust, positions and spending motives at their equilibrium for the start."""
+    b.stubbornness_effective = np.clip(b.stubbornness * b.col("stubbornness_scale"), 0.0, 1.0)
+    b.troops_host0 = b.us_troops_k.copy()
+    b.troops_total0 = b.us_troops_total.copy()
+    b.spending0 = b.spending_pct_gdp.copy()
+    expected = dynamics.incident_probabilities(
+        b.col("hybrid_incident_rate"),
+        b.proximity,
+        b.col("incident_proximity_exponent"),
+        np.ones((b.n_runs, b.n_states)),
+        b.targetable,
+    )
+    target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
+    names = (
+        "threat_rate",
+        "incident_threat_jump",
+        "incident_neighbour_share",
+        "threat_social_weight",
+        "confidence_bound",
+    )
+    cache: dict[bytes, int] = {}
+    for r in range(b.n_runs):
+        # Runs with the same inputs share the fixed points (sweep replications, `cohesion run`).
+        key = b"".join(
+            a.tobytes()
+            for a in (
+                target[r],
+                expected[r],
+                b.influence[r],
+                b.autonomy[r],
+                b.ukraine_support[r],
+                b.autonomy_anchor[r],
+                b.support_anchor[r],
+                b.stubbornness_effective[r],
+                np.array([b.p[name][r] for name in names]),
+            )
+        )
+        first = cache.setdefault(key, r)
+        if first != r:
+            for name in ("threat", "autonomy", "ukraine_support"):
+                getattr(b, name)[r] = getattr(b, name)[first]
+            continue
+        b.threat[r] = dynamics.threat_fixed_point(
+            target[r],
+            b.p["threat_rate"][r],
+            expected[r],
+            b.borders,
+            b.p["incident_threat_jump"][r],
+            b.p["incident_neighbour_share"][r],
+            b.influence_norm[r],
+            b.p["threat_social_weight"][r],
+        )
+        # Positions: the steady state of social influence around each state's own line
+        # (dynamics.friedkin_johnsen_fixed_point), for the states whose positions move.
+        bound = b.p["confidence_bound"][r]
+        for name, anchor in (("autonomy", b.autonomy_anchor[r]), ("ukraine_support", b.support_anchor[r])):
+            current = getattr(b, name)[r]
+            settled = dynamics.friedkin_johnsen_fixed_point(
+                current, anchor, b.stubbornness_effective[r], b.influence[r], bound
+            )
+            getattr(b, name)[r] = np.where(b.position_dynamic, settled, current)
+    for r, overrides in enumerate(threat_override):
+        for i, value in overrides.items():
+            b.threat_bias[r, i] = value - b.threat[r, i]
+            b.threat[r, i] = value
+    signal = b.trust_signal()
+    b.us_trust = signal.copy()
+    for r, overrides in enumerate(trust_override):
+        for i, value in overrides.items():
+            b.trust_bias[r, i] = value - signal[r, i]
+            b.us_trust[r, i] = value
+    b.us_trust[:, b.is_usa] = 1.0
+    b.abandonment_fear = dynamics.abandonment_fear(b.us_reliance, b.us_trust, b.threat)
+    b.threat_reference, b.trust_reference = b.threat.copy(), b.us_trust.copy()
+    gap = (b.pledge_now - b.european_spending()) / b.p["burden_gap_scale_pp"]
+    b.grievance = np.minimum(np.maximum(gap, 0.0), 1.0)
+    # Each state's own motive level, set so that desired spending equals actual spending at the start:
+    # the residual absorbs everything the model does not explain.
+    b.spending_base = b.spending_pct_gdp - b.desired_spending(np.zeros((b.n_runs, b.n_states)))
+
+
+def run_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
+    """Build a batch of ``specs`` and step every run to the end of the horizon (see :func:`build_batch`)."""
+    from sim.engine.step import run
+
+    return run(build_batch(specs, keep_agents))

@@ -1,0 +1,265 @@
+"""The arrays of a batch of R runs, and the scenario hooks that change one row of it.
+
+Shapes: ``N`` states, ``R`` runs (rows), ``T`` months.
+
+- State variables of the member states: (R, N) float64 or bool.
+- Per-run scalars (US commitment, troops, Russian aggression, war fatigue, decision counts): (R,).
+- Parameters: ``p[name]`` is an (R,) array (float64, or object for the decision-rule choice);
+  ``col(name)`` gives it as an (R, 1) column to broadcast against states.
+- Geography that depends on membership or network parameters: (R, N) and (R, N, N).
+
+Scenario events change one row through :class:`sim.engine.hooks.RowHooks`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import dynamics, metrics, network
+from sim.inputs import StateData
+
+STREAMS = ("incidents", "elections", "votes", "shocks")
+STATE_VARIABLES = (
+    "threat",
+    "us_trust",
+    "us_reliance",
+    "abandonment_fear",
+    "spending_pct_gdp",
+    "autonomy",
+    "ukraine_support",
+    "stubbornness",
+    "us_troops_k",
+)
+FLOAT_STATE = (
+    "threat",
+    "threat_bias",
+    "us_trust",
+    "trust_bias",
+    "us_reliance",
+    "abandonment_fear",
+    "spending_pct_gdp",
+    "spending_base",
+    "autonomy",
+    "ukraine_support",
+    "autonomy_anchor",
+    "support_initial",
+    "support_anchor",
+    "stubbornness",
+    "pledge_adherence",
+    "linkage",
+    "us_troops_k",
+    "threat_reference",
+    "trust_reference",
+)
+BOOL_STATE = ("accommodationist", "eu_member", "nato_member")
+AGENT_COLUMNS = STATE_VARIABLES + ("government", "eu_member", "nato_member")
+NETWORK_PARAMS = frozenset(
+    {
+        "network_border_weight",
+        "network_grouping_weight",
+        "network_comembership_weight",
+        "network_size_exponent",
+        "network_self_weight",
+    }
+)
+PROXIMITY_PARAMS = frozenset({"proximity_length_km", "proximity_border_weight", "proximity_ukraine_border_weight"})
+COUNTS = ("eu_passed", "eu_blocked", "nato_passed", "nato_blocked")
+
+
+class Batch:
+    """R runs of one horizon, advanced together; every array has the run axis first.
+
+    Built by :func:`sim.engine.setup.build_batch`; advanced by :func:`sim.engine.step.step`.
+    Attributes are documented in the module docstring; ``month`` is the current month
+    index (``12 * year + month - 1``) and ``steps`` the number of months done.
+    """
+
+    data: StateData
+    n_runs: int
+    n_states: int
+    start_month: int
+    end_month: int
+    n_steps: int
+    month: int
+    date: str
+    steps: int
+    p: dict[str, np.ndarray]
+
+    def col(self, name: str) -> np.ndarray:
+        """Parameter ``name`` as an (R, 1) column."""
+        return self.p[name][:, None]
+
+    # ------------------------------------------------------------ derived per-run values
+    @property
+    def doubt(self) -> np.ndarray:
+        """(R,) net standing doubt: the sum of each run's rhetorical shocks still in force, in order."""
+        total = np.zeros(self.n_runs)
+        for s in range(self.shock_size.shape[1]):
+            total = total + self.shock_size[:, s]
+        return total
+
+    @property
+    def commitment(self) -> np.ndarray:
+        """(R,) signalled US commitment: the stance less any standing doubt."""
+        if self.shock_size.shape[1] == 0:
+            return np.minimum(np.maximum(self.us_base, 0.0), 1.0)
+        return np.minimum(np.maximum(self.us_base - self.doubt, 0.0), 1.0)
+
+    @property
+    def pledge_norm(self) -> np.ndarray:
+        """(R,) the pledge path this month."""
+        return dynamics.pledge_norm(self.month, self.pledge_start, self.pledge_end, self.pledge_from, self.pledge_to)
+
+    def update_pledge_path(self, rows: np.ndarray | slice = slice(None)) -> None:
+        """(R, T) the pledge path of every month of the horizon, for ``rows`` (after a change of the pledge)."""
+        months = self.start_month + np.arange(self.n_steps)
+        self.pledge_path[rows] = dynamics.pledge_norm(
+            months[None, :],
+            self.pledge_start[rows, None],
+            self.pledge_end[rows, None],
+            self.pledge_from[rows, None],
+            self.pledge_to[rows, None],
+        )
+
+    def european_spending(self) -> np.ndarray:
+        """(R,) GDP-weighted mean spending of the European allies."""
+        return (self.spending_pct_gdp * self.ally_weight).sum(axis=1) / self.ally_weight_total
+
+    def trust_signal(self) -> np.ndarray:
+        """(R, N) what each state reads from US words and boots (``commitment_now``: this month's commitment)."""
+        return dynamics.trust_signal(
+            self.commitment_now[:, None],
+            self.us_troops_k,
+            self.troops_host0,
+            self.us_troops_total[:, None],
+            self.troops_total0[:, None],
+            self.col("host_half_saturation_k"),
+            self.col("trust_commitment_weight"),
+        )
+
+    def desired_spending(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) desired spending: own motives plus the pull of the pledge (``pledge_now``) and of peers."""
+        own = dynamics.own_spending(
+            base,
+            self.threat,
+            self.abandonment_fear,
+            self.us_trust,
+            self.us_reliance,
+            self.col("spending_threat_coef"),
+            self.col("spending_fear_coef"),
+            self.col("spending_free_ride_coef"),
+        )
+        peers = dynamics.matvec(self.peer_weights, self.spending_pct_gdp)
+        adherence = np.where(self.nato_member, self.pledge_adherence, 0.0)
+        return dynamics.desired_spending(
+            own,
+            self.spending_pct_gdp,
+            self.pledge_now[:, None],
+            adherence,
+            self.col("pledge_pull"),
+            peers,
+            self.col("peer_pull"),
+        )
+
+    # ------------------------------------------------------------ geography
+    def derive_geography(self, rows: np.ndarray | None = None) -> None:
+        """Proximity, the influence network and the membership masks of ``rows`` (all by default).
+
+        Rows with the same membership and network parameters share one computation.
+        """
+        d = self.data
+        rows = np.arange(self.n_runs) if rows is None else np.asarray(rows)
+        keys: dict[tuple, int] = {}
+        for r in rows:
+            key = (
+                self.eu_member[r].tobytes(),
+                self.nato_member[r].tobytes(),
+                tuple(float(self.p[name][r]) for name in sorted(NETWORK_PARAMS)),
+            )
+            first = keys.setdefault(key, r)
+            if first != r:
+                for name in ("influence", "influence_norm", "peer_weights"):
+                    getattr(self, name)[r] = getattr(self, name)[first]
+                continue
+            eu, nato = self.eu_member[r], self.nato_member[r]
+            ties = network.tie_strength(
+                d.border_matrix,
+                list(d.groupings.values()),
+                eu,
+                nato,
+                float(self.p["network_border_weight"][r]),
+                float(self.p["network_grouping_weight"][r]),
+                float(self.p["network_comembership_weight"][r]),
+            )
+            participants = ~self.is_usa
+            influence = network.influence_matrix(
+                ties,
+                d.gdp_usd_bn,
+                participants,
+                float(self.p["network_size_exponent"][r]),
+                float(self.p["network_self_weight"][r]),
+            )
+            self.influence[r] = influence
+            self.influence_norm[r] = network.row_normalised(influence)
+            # Peers for the spending norm are the states whose budgets the model moves (not Ukraine at war).
+            peers = ties * ((eu | nato) & ~self.is_usa)[None, :]
+            self.peer_weights[r] = network.row_normalised(
+                peers + np.eye(self.n_states) * (peers.sum(1, keepdims=True) == 0)
+            )
+        self.proximity[rows] = dynamics.proximity(
+            d.distance_to_moscow_km,
+            d.borders_russia_or_belarus,
+            d.borders_ukraine,
+            self.p["proximity_length_km"][rows, None],
+            self.p["proximity_border_weight"][rows, None],
+            self.p["proximity_ukraine_border_weight"][rows, None],
+        )
+        member = self.eu_member[rows] | self.nato_member[rows]
+        self.europe[rows] = member & ~self.is_usa & ~(d.region == "north_america")
+        # Hybrid incidents are counted against the allies and EU members; Ukraine is at open war.
+        self.targetable[rows] = member & ~self.is_usa
+        self.spending_dynamic[rows] = member & ~self.is_usa
+        # GDP weights of the European allies (for their mean spending); they change with membership.
+        self.ally_weight[rows] = np.where(self.nato_member[rows] & self.europe[rows], d.gdp_usd_bn, 0.0)
+        self.ally_weight_total[rows] = self.ally_weight[rows].sum(axis=1)
+        self.update_incident_weights(rows)
+
+    def update_incident_weights(self, rows: np.ndarray) -> None:
+        """Targeting weights of hybrid incidents (R, N) and their totals (R, 1): they change with geography."""
+        self.incident_weight[rows] = dynamics.incident_weights(
+            self.proximity[rows], self.p["incident_proximity_exponent"][rows, None], self.targetable[rows]
+        )
+        self.incident_total[rows] = self.incident_weight[rows].sum(axis=-1, keepdims=True)
+
+
+def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:
+    """The outcomes recorded as they happen, in the order of RECORDED_OUTCOMES, each (R,)."""
+    c = batch.counts
+    return (
+        batch.commitment_now,
+        batch.us_troops_total,
+        c[:, 0],
+        c[:, 1],
+        c[:, 2],
+        c[:, 3],
+        batch.aggression,
+        batch.war_fatigue,
+        batch.grievance,
+        batch.pledge_now,
+        batch.incidents_now,
+    )
+
+
+assert metrics.RECORDED_OUTCOMES == (
+    "us_commitment",
+    "us_troops_europe",
+    "eu_decisions_passed",
+    "eu_decisions_blocked",
+    "nato_decisions_passed",
+    "nato_decisions_blocked",
+    "russia_aggression",
+    "war_fatigue",
+    "burden_grievance",
+    "pledge_norm_pct",
+    "hybrid_incidents",
+), "recorded_row writes the recorded outcomes in this order"

@@ -1,0 +1,244 @@
+"""One month for every run of a batch: the processes of ODD section 3, in order.
+
+Each process moves all rows at once with the pure rules of :mod:`sim.dynamics`
+(written over the trailing state axis); parameters enter as (R, 1) columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import dynamics
+from sim.calendar import format_month
+from sim.engine import decisions
+from sim.engine.hooks import RowHooks
+from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, recorded_row
+from sim.events import NoChange
+from sim.metrics import RECORDED_OUTCOMES
+
+# The state columns the model outcomes are computed from (all that a batch keeps without agent rows).
+OUTCOME_VARIABLES = (
+    "threat",
+    "us_trust",
+    "spending_pct_gdp",
+    "autonomy",
+    "ukraine_support",
+    "government",
+    "nato_member",
+)
+COLUMN_SOURCES = {"government": "accommodationist"}
+
+
+def step(b: Batch) -> None:
+    """Advance every run by one month (``b.month``), then move the clock."""
+    if b.history is None:
+        allocate_history(b)
+    k = b.steps
+    b.date = format_month(b.month)
+    apply_due_events(b)  # 1. scenario events
+    b.pledge_now = b.pledge_path[:, k]
+    update_united_states(b, b.draw_shocks[:, k, 0])  # 2. US commitment, burden sharing, troops
+    update_russia(b, b.draw_shocks[:, k, 1], b.draw_incidents[:, k])  # 3. Russian aggression, hybrid incidents
+    update_threat(b)  # 4. threat
+    update_us_trust(b)  # 5. US trust
+    update_fear(b)  # 6. abandonment fear
+    update_spending(b)  # 7. spending (annual budget)
+    update_positions(b)  # 8. positions (Friedkin-Johnsen, bounded confidence)
+    decisions.take_decisions(b)  # 9. institutional decisions
+    decisions.hold_elections(b, b.draw_elections[:, k])  # 10. elections
+    observe(b)  # 11. observation
+    b.steps += 1
+    b.month += 1
+
+
+def run(b: Batch) -> Batch:
+    """Step every run to the end of the horizon; returns the batch."""
+    while b.steps < b.n_steps:
+        step(b)
+    return b
+
+
+def allocate_history(b: Batch) -> None:
+    """(R, T, N) history of every agent column and of the European mask; (R, T, k) recorded outcomes."""
+    shape = (b.n_runs, b.n_steps, b.n_states)
+    # Every month is written by observe before anything reads it (outputs read the months done).
+    kept = STATE_VARIABLES if b.keep_agents else OUTCOME_VARIABLES
+    b.history = {name: np.empty(shape) for name in kept}
+    for name in AGENT_COLUMNS[len(STATE_VARIABLES) :]:
+        if b.keep_agents or name in OUTCOME_VARIABLES:
+            b.history[name] = np.zeros(shape, dtype=bool)
+    b.europe_history = np.zeros(shape, dtype=bool)
+    b.recorded = np.empty((b.n_runs, b.n_steps, len(RECORDED_OUTCOMES)))
+
+
+# ------------------------------------------------------------------ processes
+def apply_due_events(b: Batch) -> None:
+    for r in np.flatnonzero(b.next_event_month == b.month).tolist():
+        events, months, i = b.events[r], b.event_months[r], b.next_event[r]
+        while i < len(events) and months[i] == b.month:
+            detail = events[i].apply(RowHooks(b, r))
+            outcome = "no_change" if isinstance(detail, NoChange) else "applied"
+            decisions.log(b, r, "scenario", events[i].type, "", outcome, detail=str(detail))
+            i += 1
+        b.next_event[r] = i
+        b.next_event_month[r] = months[i] if i < len(months) else -1
+
+
+def update_united_states(b: Batch, shocks: np.ndarray) -> None:
+    noise = shocks * b.p["us_commitment_noise_sd"]
+    b.grievance = dynamics.burden_grievance(
+        b.grievance,
+        b.pledge_now,
+        b.european_spending(),
+        b.p["burden_gap_scale_pp"],
+        b.p["burden_grievance_rate"],
+    )
+    b.us_base = dynamics.us_commitment(
+        b.us_base,
+        b.p["us_commitment_target"],
+        b.grievance,
+        b.p["us_commitment_rate"],
+        b.p["burden_sensitivity"],
+        noise,
+    )
+    if b.shock_size.shape[1]:
+        fading = b.shock_month < b.month
+        b.shock_size = np.where(fading, dynamics.decay(b.shock_size, b.shock_decay), b.shock_size)
+        b.shock_size = np.where(np.abs(b.shock_size) > 1e-6, b.shock_size, 0.0)
+    ended = b.month >= b.pressure_until
+    b.pressure = np.where(ended, 0.0, b.pressure)
+    move_troops(b)
+    b.commitment_now = b.commitment
+
+
+def move_troops(b: Batch) -> None:
+    for r in list(b.troop_plans):
+        plans = b.troop_plans[r]
+        troops = b.us_troops_k[r]
+        total = float(b.us_troops_total[r])
+        for _last, per_host, per_month_total in plans:
+            before = troops.sum()
+            np.maximum(troops + per_host, 0.0, out=troops)
+            total += per_month_total if per_month_total is not None else troops.sum() - before
+        b.us_troops_total[r] = max(total, 0.0)
+        plans = [plan for plan in plans if plan[0] > b.month]
+        if plans:
+            b.troop_plans[r] = plans
+        else:
+            del b.troop_plans[r]
+
+
+def campaign_multiplier(b: Batch) -> np.ndarray:
+    """(R, N) factor on the incident rate from the hybrid campaigns under way."""
+    factor = np.ones((b.n_runs, b.n_states))
+    for r in list(b.campaigns):
+        campaigns = [c for c in b.campaigns[r] if c[0] > b.month]
+        if not campaigns:
+            del b.campaigns[r]
+            continue
+        b.campaigns[r] = campaigns
+        row = factor[r]
+        for _until, multiplier, mask in campaigns:
+            row = np.where(mask, row * multiplier, row)
+        factor[r] = row
+    return factor
+
+
+def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
+    noise = shocks * b.p["russia_aggression_noise_sd"]
+    b.aggression = dynamics.aggression(b.aggression, b.russia_target, b.p["russia_aggression_rate"], noise)
+    b.war_fatigue = dynamics.war_fatigue(
+        b.war_fatigue, b.aggression, b.ceasefire_holds, b.p["war_fatigue_rate"], b.p["war_fatigue_recovery"]
+    )
+    multiplier = campaign_multiplier(b) if b.campaigns else 1.0
+    chance = dynamics.incident_chance(b.col("hybrid_incident_rate"), multiplier, b.incident_weight, b.incident_total)
+    b.incidents = uniforms < chance
+    b.incidents_now = b.incidents.sum(axis=1)
+
+
+def update_threat(b: Batch) -> None:
+    target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
+    b.threat = dynamics.threat(
+        b.threat,
+        target + b.threat_bias,
+        b.col("threat_rate"),
+        b.incidents,
+        b.borders,
+        b.col("incident_threat_jump"),
+        b.col("incident_neighbour_share"),
+        b.influence_norm,
+        b.col("threat_social_weight"),
+    )
+
+
+def update_us_trust(b: Batch) -> None:
+    trust = dynamics.us_trust(
+        b.us_trust,
+        b.trust_signal() + b.trust_bias,
+        b.us_reliance,
+        b.col("trust_rate"),
+        b.col("trust_attention_floor"),
+    )
+    b.us_trust = np.where(b.is_usa, 1.0, trust)  # the US does not doubt itself
+
+
+def update_fear(b: Batch) -> None:
+    b.abandonment_fear = dynamics.abandonment_fear(b.us_reliance, b.us_trust, b.threat)
+
+
+def update_spending(b: Batch) -> None:
+    budget = b.month % 12 + 1 == b.p["budget_month"].astype(np.int64)
+    if not budget.any():
+        return
+    desired = b.desired_spending(b.spending_base)
+    new = dynamics.annual_budget(
+        b.spending_pct_gdp,
+        desired,
+        b.col("budget_adjustment_rate"),
+        b.col("fiscal_cap_pp_per_year"),
+        b.col("spending_cut_rate"),
+    )
+    b.spending_pct_gdp = np.where(budget[:, None] & b.spending_dynamic, new, b.spending_pct_gdp)
+
+
+def update_positions(b: Batch) -> None:
+    bound = b.p["confidence_bound"]
+    b.coercion_level = dynamics.decay(b.coercion_level, b.p["coercion_decay_months"])
+    a_drift = dynamics.autonomy_drift(
+        b.us_trust,
+        b.trust_reference,
+        b.abandonment_fear,
+        b.col("autonomy_hedging_rate"),
+        b.col("fear_cling_threshold"),
+        b.coercion_level[:, None],
+        b.col("coercion_autonomy_push"),
+    )
+    u_drift = dynamics.support_drift(
+        b.ukraine_support,
+        b.threat,
+        b.threat_reference,
+        b.war_fatigue[:, None],
+        b.pressure[:, None],
+        b.us_reliance * b.us_trust,
+        b.col("support_threat_coef"),
+        b.col("support_fatigue_coef"),
+        b.col("ceasefire_pressure_coef"),
+        b.col("ceasefire_resistance_coef"),
+    )
+    stubborn, moving = b.stubbornness_effective, b.position_dynamic
+    a_mean = dynamics.bounded_confidence_mean(b.autonomy, b.influence, bound)
+    u_mean = dynamics.bounded_confidence_mean(b.ukraine_support, b.influence, bound)
+    b.autonomy = np.where(moving, dynamics.friedkin_johnsen(b.autonomy_anchor, stubborn, a_mean, a_drift), b.autonomy)
+    b.ukraine_support = np.where(
+        moving, dynamics.friedkin_johnsen(b.support_anchor, stubborn, u_mean, u_drift), b.ukraine_support
+    )
+    b.threat_reference = b.threat_reference + b.col("threat_habituation_rate") * (b.threat - b.threat_reference)
+
+
+def observe(b: Batch) -> None:
+    """Record this month: every agent column, the European mask and the outcomes recorded as they happen."""
+    k, history = b.steps, b.history
+    for name in history:
+        history[name][:, k] = getattr(b, COLUMN_SOURCES.get(name, name))
+    b.europe_history[:, k] = b.europe
+    b.recorded[:, k] = np.array(recorded_row(b), dtype=float).T
