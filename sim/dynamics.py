@@ -381,3 +381,15 @@ def accommodationist_win_probability(
     """War fatigue and the cost of defence raise the accommodationist vote; fear of Russia lowers it."""
     pressure = base + fatigue_coef * fatigue + cost_coef * np.maximum(spending_rise_pp, 0.0)
     return unit_interval(pressure * (1.0 - threat))
+
+
+def government_support_anchor(
+    own: np.ndarray, accommodationist: np.ndarray, accommodationist_anchor: float, mainstream_floor: float
+) -> np.ndarray:
+    """The support anchor a government holds (arrays broadcast, 0-1).
+
+    An accommodationist government caps the state's own anchor at ``accommodationist_anchor``; a mainstream
+    government holds at least ``mainstream_floor``, so a state whose data anchor reflects an accommodationist
+    government of the data year (Hungary) moves when a mainstream government takes over.
+    """
+    return np.where(accommodationist, np.minimum(own, accommodationist_anchor), np.maximum(own, mainstream_floor))

@@ -446,6 +446,26 @@ _ALL = [
         "Low-fear states hedge toward European autonomy as trust in the US falls.",
     ),
     _p(
+        "trust_habituation_rate",
+        0.03,
+        0.0,
+        0.2,
+        "per month",
+        "positions",
+        "Speed at which the reference trust against which a loss is felt adapts to trust (as the reference threat "
+        "does), so hedging answers a fresh loss and reassurance lets autonomy fall back instead of ratcheting.",
+    ),
+    _p(
+        "accommodationist_ceasefire_alignment",
+        0.5,
+        0.0,
+        1.0,
+        "alignment units",
+        "positions",
+        "Extra alignment with a US ceasefire push of an accommodationist government, which seeks a deal with Moscow "
+        "whatever its reliance on the US (Hungary's government welcomed the 2025 US push); judgement.",
+    ),
+    _p(
         "fear_cling_threshold",
         0.2,
         0.02,
@@ -518,6 +538,16 @@ _ALL = [
         "positions",
         "Anchor of Ukraine support under a government that seeks accommodation with Moscow.",
     ),
+    _p(
+        "mainstream_support_floor",
+        0.45,
+        0.0,
+        1.0,
+        "0-1",
+        "positions",
+        "Least Ukraine support anchor of a mainstream government: the lowest anchor of a mainstream ally in the data "
+        "(Turkiye, 0.45), so Hungary's anchor of 0.15, the Orban government's, moves when a mainstream one takes over.",
+    ),
     # --- Influence network ---------------------------------------------------------------
     _p("network_border_weight", 1.0, 0.0, 3.0, "tie weight", "network", "Tie between states with a land border."),
     _p(
@@ -586,7 +616,7 @@ _ALL = [
     ),
     _p(
         "ukraine_package_threshold",
-        0.4,
+        0.25,
         0.0,
         1.0,
         "0-1",
@@ -595,21 +625,50 @@ _ALL = [
     ),
     _p(
         "defence_industry_threshold",
-        0.25,
+        0.4,
         0.0,
         1.0,
         "0-1",
         "institutions",
-        "Autonomy needed to vote for an EU defence-industrial measure with European preference.",
+        "European preference (the mean of autonomy and 1 - us_reliance) needed to vote for an EU defence-industrial "
+        "measure with European preference: divides France and its partners from the states that buy American.",
     ),
     _p(
         "nato_posture_threshold",
-        0.25,
+        0.12,
         0.0,
         1.0,
         "0-1",
         "institutions",
-        "Ukraine support (hawkishness toward Moscow) needed to back NATO's eastern-flank posture.",
+        "Threat needed to back the summit's spending and eastern-flank posture (the US votes its commitment).",
+    ),
+    _p(
+        "nato_partnership_threshold",
+        0.15,
+        0.0,
+        1.0,
+        "0-1",
+        "institutions",
+        "Ukraine support needed to back the yearly high-level NATO-Ukraine meeting (the Commission, now the Council).",
+    ),
+    _p(
+        "nato_eu_cooperation_threshold",
+        0.45,
+        0.0,
+        1.0,
+        "0-1",
+        "institutions",
+        "Support for NATO-EU cooperation (the mean of US trust and autonomy) needed to back the yearly joint "
+        "declaration or work plan.",
+    ),
+    _p(
+        "accession_threshold",
+        0.5,
+        0.0,
+        1.0,
+        "0-1",
+        "institutions",
+        "Consent needed to ratify an accession; every ally consents on the merits, so only linkage delays.",
     ),
     _p(
         "us_nato_commitment_threshold",
@@ -630,13 +689,25 @@ _ALL = [
         "Opposition to Ukraine support (1 - support) needed to endorse a US-pushed ceasefire.",
     ),
     _p(
-        "linkage_veto_probability",
-        0.1,
+        "linkage_scale",
+        1.0,
         0.0,
-        0.5,
-        "per vote",
+        2.0,
+        "multiplier",
         "institutions",
-        "Chance that a state with full linkage propensity holds a vote hostage to an unrelated grievance.",
+        "Scale on the chances, per state and item, that a state holds an item hostage (linkage.csv, from the record "
+        "of vetoes 2014-2025); 0 switches linkage off.",
+    ),
+    _p(
+        "must_pass_concession_probability",
+        0.99,
+        0.0,
+        1.0,
+        "per state and re-vote",
+        "institutions",
+        "Chance that a state still vetoing a must-pass item (a sanctions renewal) at its re-vote takes the concession "
+        "offered: every renewal since 2014 passed, some after assurances to Hungary or Slovakia "
+        "(decision_record.csv).",
     ),
     _p(
         "veto_delay_months",

@@ -33,6 +33,7 @@ import pandas as pd
 from sim import DISCLAIMER, MODEL_OUTCOMES, __version__
 from sim.errors import InputError
 from sim.locks import LOCK, FolderLock, identity, settle
+from sim.metrics import OUTCOME_DEFINITIONS_VERSION
 from sim.processes import interrupts_deferred
 from sim.runner import RUN_KEYS, Results
 from sim.scenario import Scenario
@@ -173,6 +174,7 @@ class ResultsFolder:
         manifest = {
             "tool": "alliance-cohesion",
             "version": __version__,
+            "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
             "disclaimer": DISCLAIMER,
             "status": "running",
             "command": command,

@@ -54,6 +54,7 @@ from sim.errors import InputError, bad_path
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
 from sim.locks import LOCK, FolderLock, holder, identity
+from sim.metrics import OUTCOME_DEFINITIONS_VERSION
 from sim.model import AllianceModel
 from sim.processes import (
     check_workers,
@@ -403,6 +404,7 @@ class SweepFolder:
             "tool": "alliance-cohesion",
             "kind": "sweep",
             "version": __version__,
+            "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
             "disclaimer": DISCLAIMER,
             "status": "running",
             "command": command,

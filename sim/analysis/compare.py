@@ -116,6 +116,23 @@ def load_arm(path: str | Path, outcomes: Sequence[str], label: str | None = None
     return Arm(label or folder.manifest["scenario"]["name"], folder.path, folder.manifest, model)
 
 
+def check_outcome_definitions(paths: Sequence[str | Path]) -> None:
+    """InputError unless every folder's outcomes were written under the same definitions (manifest field
+    ``outcome_definitions``; folders written before it was recorded count as version 1)."""
+    versions = []
+    for path in paths:
+        _refuse_sweep(Path(path))
+        versions.append(int(ResultsFolder.open(Path(path)).manifest.get("outcome_definitions", 1)))
+    for path, version in zip(paths[1:], versions[1:], strict=True):
+        if version != versions[0]:
+            raise InputError(
+                "outcome_definitions",
+                f"is {version} here but {versions[0]} in {paths[0]}: the outcomes (cohesion among them) are defined "
+                "differently; run both scenarios again with the same version of the tool",
+                str(Path(path) / MANIFEST),
+            )
+
+
 def _refuse_sweep(path: Path) -> None:
     try:
         kind = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind")
@@ -287,6 +304,7 @@ def compare(
     if resamples < 100:
         raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
     outcomes = check_outcomes(outcomes)
+    check_outcome_definitions(paths)
     arms = [load_arm(p, outcomes) for p in paths]
     labels = _labels([a.path for a in arms], [a.label for a in arms])
     arms = [dataclasses.replace(a, label=label) for a, label in zip(arms, labels, strict=True)]

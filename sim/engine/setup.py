@@ -171,6 +171,9 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.incidents = np.zeros((r_count, n), dtype=bool)
     b.incidents_now = np.zeros(r_count, dtype=np.int64)
     b.one_offs, b.retabled = {}, {}
+    b.accession_requests = np.zeros(r_count, dtype=np.int64)
+    # The year's Ukraine package under way at the start (the Ukraine Facility 2024-2027) goes through the EU.
+    b.aid_eu, b.aid_coalition = np.ones(r_count), np.zeros(r_count)
     b.logs = [[] for _ in range(r_count)]
     b.commitment_now, b.pledge_now = b.commitment, b.pledge_norm  # this month's values, set once a month
     _settle(b, threat_override, trust_override)
@@ -299,8 +302,12 @@ def _apply_state_overrides(
                 b.autonomy_anchor[r, i] = value
             if name == "ukraine_support":
                 b.support_initial[r, i] = b.support_anchor[r, i] = value
-    anchor = b.p["accommodationist_support_anchor"][:, None]
-    b.support_anchor = np.where(b.accommodationist, np.minimum(b.support_initial, anchor), b.support_anchor)
+    b.support_anchor = dynamics.government_support_anchor(
+        b.support_initial,
+        b.accommodationist,
+        b.col("accommodationist_support_anchor"),
+        b.col("mainstream_support_floor"),
+    )
     return threat_override, trust_override
 
 

@@ -161,6 +161,27 @@ class Batch:
             self.col("peer_pull"),
         )
 
+    # ------------------------------------------------------------ positions read by agenda items
+    @property
+    def consent(self) -> np.ndarray:
+        """(R, N) support for admitting an applicant on the merits: every state agrees; only linkage delays."""
+        return np.ones((self.n_runs, self.n_states))
+
+    @property
+    def posture_support(self) -> np.ndarray:
+        """(R, N) support for the summit's spending and eastern-flank posture: the state's threat."""
+        return self.threat
+
+    @property
+    def european_preference(self) -> np.ndarray:
+        """(R, N) support for buying European: autonomy, held back by reliance on (and purchases from) the US."""
+        return 0.5 * (self.autonomy + 1.0 - self.us_reliance)
+
+    @property
+    def eu_cooperation(self) -> np.ndarray:
+        """(R, N) support for NATO-EU cooperation: trust in the US (it is NATO's work) times the European pull."""
+        return 0.5 * (self.us_trust + self.autonomy)
+
     # ------------------------------------------------------------ geography
     def derive_geography(self, rows: np.ndarray | None = None) -> None:
         """Proximity, the influence network and the membership masks of ``rows`` (all by default).
@@ -235,13 +256,25 @@ class Batch:
 def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:
     """The outcomes recorded as they happen, in the order of RECORDED_OUTCOMES, each (R,)."""
     c = batch.counts
+    k = batch.steps
+    passed, blocked = c[:, 0] + c[:, 2], c[:, 1] + c[:, 3]
+    if k >= 12:  # the cumulative counts a year ago (before the first month: none)
+        before = batch.recorded[:, k - 12]
+        passed = passed - before[:, _EU_PASSED] - before[:, _NATO_PASSED]
+        blocked = blocked - before[:, _EU_PASSED + 1] - before[:, _NATO_PASSED + 1]
+    allies = batch.nato_member & batch.europe
     return (
+        metrics.cohesion_decisions(passed, blocked),
+        metrics.cohesion_burden(batch.spending_pct_gdp, batch.pledge_now[:, None], allies, batch.data.gdp_usd_bn),
+        metrics.cohesion_credibility(batch.us_trust, allies),
         batch.commitment_now,
         batch.us_troops_total,
         c[:, 0],
         c[:, 1],
         c[:, 2],
         c[:, 3],
+        batch.aid_eu,
+        batch.aid_coalition,
         batch.aggression,
         batch.war_fatigue,
         batch.grievance,
@@ -251,15 +284,22 @@ def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:
 
 
 assert metrics.RECORDED_OUTCOMES == (
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
     "us_commitment",
     "us_troops_europe",
     "eu_decisions_passed",
     "eu_decisions_blocked",
     "nato_decisions_passed",
     "nato_decisions_blocked",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
     "russia_aggression",
     "war_fatigue",
     "burden_grievance",
     "pledge_norm_pct",
     "hybrid_incidents",
 ), "recorded_row writes the recorded outcomes in this order"
+_EU_PASSED = metrics.RECORDED_OUTCOMES.index("eu_decisions_passed")
+_NATO_PASSED = metrics.RECORDED_OUTCOMES.index("nato_decisions_passed")

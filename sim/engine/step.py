@@ -219,7 +219,7 @@ def update_positions(b: Batch) -> None:
         b.threat_reference,
         b.war_fatigue[:, None],
         b.pressure[:, None],
-        b.us_reliance * b.us_trust,
+        b.us_reliance * b.us_trust + b.accommodationist * b.col("accommodationist_ceasefire_alignment"),
         b.col("support_threat_coef"),
         b.col("support_fatigue_coef"),
         b.col("ceasefire_pressure_coef"),
@@ -233,6 +233,7 @@ def update_positions(b: Batch) -> None:
         moving, dynamics.friedkin_johnsen(b.support_anchor, stubborn, u_mean, u_drift), b.ukraine_support
     )
     b.threat_reference = b.threat_reference + b.col("threat_habituation_rate") * (b.threat - b.threat_reference)
+    b.trust_reference = b.trust_reference + b.col("trust_habituation_rate") * (b.us_trust - b.trust_reference)
 
 
 def observe(b: Batch) -> None:
