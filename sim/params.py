@@ -456,6 +456,17 @@ _ALL = [
         "does), so hedging answers a fresh loss and reassurance lets autonomy fall back instead of ratcheting.",
     ),
     _p(
+        "accommodationist_hedging_factor",
+        0.5,
+        0.0,
+        1.0,
+        "multiplier",
+        "positions",
+        "Share of the usual hedging toward European autonomy that an accommodationist government shows when trust in "
+        "the US falls: it answers doubts by courting Moscow and Beijing more than by building EU defence "
+        "(Hungary's government); judgement.",
+    ),
+    _p(
         "accommodationist_ceasefire_alignment",
         0.5,
         0.0,

@@ -20,6 +20,10 @@ from sim.store import write_atomically
 
 KEY_OUTCOMES = (
     "cohesion",
+    "cohesion_positions",
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
     "blocs",
     "article5_credibility",
     "us_commitment",
@@ -31,6 +35,8 @@ KEY_OUTCOMES = (
     "autonomy",
     "eu_decisions_blocked",
     "nato_decisions_blocked",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
 )
 EXTRA_LABELS = {
     "eu_decisions_blocked": "EU decisions blocked (cumulative)",

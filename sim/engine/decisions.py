@@ -131,7 +131,10 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     noise = p("vote_noise_sd")[:, None] * normal_from_uniform(noise_u)
     held, concession = item_linkage(b, item, sel)
     if vetoers is None:
-        hostage = hostage_u < held * p("linkage_scale")[:, None]
+        # The less a state supports the item, the cheaper it is to hold it hostage (an accession's merits are
+        # not in question: consent is 1, and only the record's chance counts).
+        stake = 1.0 if item.position == "consent" else 1.0 - np.clip(support, 0.0, 1.0)
+        hostage = hostage_u < held * p("linkage_scale")[:, None] * stake
         conceded = np.zeros((len(rows), n), dtype=bool)
     else:
         conceded = vetoers & (concession_u < concession)

@@ -208,7 +208,7 @@ def update_positions(b: Batch) -> None:
         b.us_trust,
         b.trust_reference,
         b.abandonment_fear,
-        b.col("autonomy_hedging_rate"),
+        b.col("autonomy_hedging_rate") * np.where(b.accommodationist, b.col("accommodationist_hedging_factor"), 1.0),
         b.col("fear_cling_threshold"),
         b.coercion_level[:, None],
         b.col("coercion_autonomy_push"),

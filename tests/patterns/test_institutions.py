@@ -1,4 +1,4 @@
-"""Patterns of the institutions and politics (docs/ODD.md section 1.3, patterns 9 to 17).
+"""Patterns of the institutions and politics (docs/ODD.md section 1.3, patterns 9 to 18).
 
 Each test runs the real model over a batch of replications (one batch per arm, so paired arms share seeds
 replication by replication) and asserts a pattern with a stated margin.
@@ -231,3 +231,18 @@ def test_pattern_17_cohesion_components(baseline):
     assert drop > late(calm, "cohesion_positions") - late(storm, "cohesion_positions")
     for name in ("cohesion_decisions", "cohesion_credibility"):
         assert late(storm, name) < late(calm, name)
+
+
+def test_pattern_18_government_type_conditions_hedging():
+    """Under lasting doubt about Article 5 an accommodationist Hungary hedges toward European autonomy less than
+    a mainstream one would (paired runs, 12 seeds): it answers doubt less by building EU defence."""
+    pin = {"election_return_probability": 0.0, "election_base_switch": 0.0}
+    hun = load_states().index("HUN")
+    rise = {}
+    for government in ("mainstream", "accommodationist"):
+        force = [{"type": "election", "date": "2025-02", "state": "HUN", "government": government}]
+        calm = batch(PRELUDE + force, pin, reps=12)
+        doubt = batch(STRESSES["article5_doubt"] + force, pin, reps=12)
+        k = 2028 * 12 + 11 - calm.start_month  # 2028-12
+        rise[government] = doubt.history["autonomy"][:, k, hun] - calm.history["autonomy"][:, k, hun]
+    assert np.median(rise["accommodationist"]) < np.median(rise["mainstream"]) - 0.005
