@@ -35,7 +35,7 @@ N_KINDS = len(ITEM_KINDS)
 
 def normal_from_uniform(u: np.ndarray) -> np.ndarray:
     """Standard normal deviates from uniforms (inverse CDF), so one stream serves noise and coin flips alike."""
-    return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+    return ndtri(np.minimum(np.maximum(u, 1e-12), 1.0 - 1e-12))  # np.clip's values, fewer Python calls
 
 
 def vote_uniforms(b: Batch, due: list[list[int]]) -> np.ndarray:
@@ -135,7 +135,7 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
         # not in question: consent is 1, and only the record's chance counts).
         stake = 1.0 if item.position == "consent" else 1.0 - np.clip(support, 0.0, 1.0)
         hostage = hostage_u < held * p("linkage_scale")[:, None] * stake
-        conceded = np.zeros((len(rows), n), dtype=bool)
+        conceded = None
     else:
         conceded = vetoers & (concession_u < concession)
         # A state that holds the item hostage and is not bought off this time goes on holding it.
@@ -145,7 +145,8 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
         # The act must not lapse: whoever still withholds a yes is offered a concession and almost always takes it.
         must = members & (votes != YES) & (concession_u < p("must_pass_concession_probability")[:, None])
         conceded = conceded | must
-    votes = np.where(conceded, YES, votes)
+    if conceded is not None:
+        votes = np.where(conceded, YES, votes)
     rules = p(item.rule.split(":", 1)[1]) if item.rule.startswith("param:") else [item.rule] * len(rows)
     kinds = set(rules)
     if len(kinds) == 1:
@@ -162,10 +163,10 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     no = (members & (votes == NO)).sum(axis=1)
     abstain = (members & (votes == ABSTAIN)).sum(axis=1)
     lowest = np.where(members, support, np.inf).min(axis=1)
-    delay = p("veto_delay_months")
-    any_conceded = conceded.any(axis=1)
-    body = item.body.lower()
-    column = {"eu": 0, "nato": 2}[body]
+    delay = p("veto_delay_months").tolist()
+    any_conceded = [False] * len(rows) if conceded is None else conceded.any(axis=1).tolist()
+    column = {"EU": 0, "NATO": 2}[item.body]
+    passed, yes, no, abstain, lowest = passed.tolist(), yes.tolist(), no.tolist(), abstain.tolist(), lowest.tolist()
     for j, r in enumerate(rows):
         if passed[j]:
             outcome = "passed_after_concession" if any_conceded[j] else "passed"
@@ -181,7 +182,7 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
             detail = f"{b.data.iso3[item.candidate]}: {detail}"
         if vetoers is not None:
             detail = f"re-vote: {detail}"
-        counts = (int(yes[j]), int(no[j]), int(abstain[j]), float(lowest[j]))
+        counts = (yes[j], no[j], abstain[j], lowest[j])
         log(b, r, item.body, item.name, rules[j], outcome, blockers[j].copy(), counts, detail)
         if item.fallback_coalition and (passed[j] or outcome == "blocked"):
             deliver_ukraine_package(b, r, passed[j], in_favour[j], item)
