@@ -170,6 +170,8 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     for j, r in enumerate(rows):
         if passed[j]:
             outcome = "passed_after_concession" if any_conceded[j] else "passed"
+            if item.name in EUROPEAN_PREFERENCE_ITEMS:
+                b.industry_in_force[r] = True  # the defence-industrial measure with European preference
             b.counts[r, column] += 1
         elif vetoers is None or item.persistent:
             outcome = "delayed"
@@ -223,6 +225,10 @@ def item_linkage(b: Batch, item: AgendaItem, sel) -> tuple[np.ndarray, np.ndarra
     held = np.where(active, hostage, 0.0)
     concession = np.where(held > 0.0, b.data.linkage_concession[item.name], generic)
     return held, concession
+
+
+# Items whose passage puts a defence-industrial measure with European preference in force (lowers US reliance).
+EUROPEAN_PREFERENCE_ITEMS = frozenset({"eu_defence_industry"})
 
 
 # ------------------------------------------------------------------ decision rules over rows
@@ -288,13 +294,14 @@ def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
     if due is None:
         return
     win = dynamics.accommodationist_win_probability(
-        b.war_fatigue[:, None],
-        b.spending_pct_gdp - b.spending0,
+        np.maximum(b.war_fatigue - b.fatigue0, 0.0)[:, None],  # fatigue beyond 2025's: the base rate holds 2025
+        b.spending_pct_gdp - b.spending_at_election,  # the rise over the government's term (retrospective vote)
         b.threat,
         b.col("election_base_switch"),
         b.col("election_fatigue_coef"),
         b.col("election_cost_coef"),
     )
+    b.spending_at_election = np.where(due, b.spending_pct_gdp, b.spending_at_election)
     switch_in = due & ~b.accommodationist & (uniforms < win)
     switch_out = due & b.accommodationist & (uniforms < b.col("election_return_probability"))
     changed = switch_in | switch_out

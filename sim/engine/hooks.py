@@ -59,6 +59,9 @@ class RowHooks:
             b.pledge_end[r] = 12 * int(value) + 11
         if name in ("pledge_core_pct", "pledge_deadline_year"):
             b.update_pledge_path(np.array([r]))
+            if b.pledge_end[r] > b.pledge_start[r]:  # a raised pledge: its deadline is the one pressed
+                b.deadline_month[r] = b.pledge_end[r]
+                b.pledge_strength[r] = 1.0  # a raised pledge is a firm commitment ("commit to ... by")
         if name == "stubbornness_scale":
             b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
         if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:

@@ -137,9 +137,9 @@ class Batch:
             self.col("trust_commitment_weight"),
         )
 
-    def desired_spending(self, base: np.ndarray) -> np.ndarray:
-        """(R, N) desired spending: own motives plus the pull of the pledge (``pledge_now``) and of peers."""
-        own = dynamics.own_spending(
+    def own_motive(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) own spending motive, % of GDP: base plus threat and fear, less the free ride on the US."""
+        return dynamics.own_spending(
             base,
             self.threat,
             self.abandonment_fear,
@@ -149,17 +149,49 @@ class Batch:
             self.col("spending_fear_coef"),
             self.col("spending_free_ride_coef"),
         )
+
+    def desired_spending(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) desired spending from motives, % of GDP: own motive plus the pull of peers."""
         peers = dynamics.matvec(self.peer_weights, self.spending_pct_gdp)
-        adherence = np.where(self.nato_member, self.pledge_adherence, 0.0)
-        return dynamics.desired_spending(
-            own,
-            self.spending_pct_gdp,
-            self.pledge_now[:, None],
-            adherence,
-            self.col("pledge_pull"),
-            peers,
-            self.col("peer_pull"),
+        return dynamics.desired_spending(self.own_motive(base), self.spending_pct_gdp, peers, self.col("peer_pull"))
+
+    def pledge_plan(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) this year's budget on the way to the pledge, % of GDP (0 for states outside NATO).
+
+        The target is the pledge level due at the deadline (``pledge_to``) plus ``pledge_margin_pp``, reached
+        to the share of each state's adherence, which US pressure near the deadline raises toward 1
+        (:func:`sim.dynamics.deadline_pressure`); the rise is spread over the budget years left to the deadline.
+        """
+        pressure = dynamics.deadline_pressure(
+            self.grievance, self.month, self.deadline_month, self.p["deadline_window_months"]
         )
+        adherence = dynamics.effective_adherence(
+            self.pledge_adherence * self.pledge_strength[:, None], pressure[:, None], self.col("deadline_pressure_coef")
+        )
+        line = (self.pledge_to + self.p["pledge_margin_pp"])[:, None]
+        reach = self.col("line_reach_pp") * dynamics.unit_interval(
+            self.col("deadline_pressure_coef") * pressure[:, None]
+        )
+        target = dynamics.pledge_target(self.own_motive(base), line, adherence, self.col("pledge_pull"), reach)
+        years_left = np.maximum(self.deadline_month // 12 - self.month // 12 + 1, 1).astype(float)[:, None]
+        plan = dynamics.pledge_plan(self.spending_pct_gdp, target, years_left)
+        return np.where(self.nato_member, plan, 0.0)
+
+    def reliance_drive(self) -> None:
+        """One month of the sustained-investment average (R,) and of the fall of US reliance (R, N) in Europe."""
+        self.investment = (
+            self.investment + (self.european_spending() - self.investment) / self.p["reliance_investment_memory_months"]
+        )
+        lower = dynamics.reliance_decline(
+            self.us_reliance,
+            self.investment[:, None],
+            self.col("reliance_investment_level_pct"),
+            self.col("reliance_investment_scale_pp"),
+            self.col("reliance_substitution_rate"),
+            self.industry_in_force[:, None].astype(float),
+            self.col("reliance_industry_rate"),
+        )
+        self.us_reliance = np.where(self.europe, lower, self.us_reliance)
 
     # ------------------------------------------------------------ positions read by agenda items
     @property
