@@ -139,3 +139,19 @@ def test_compare_refuses_folders_with_other_outcome_definitions(tmp_path):
         compare([reference, old])
     assert "outcome_definitions" in str(error.value) and "\n" not in str(error.value)
     assert "is 1 here but 2" in str(error.value)
+
+
+def test_the_trust_reference_habituates_at_its_rate():
+    """After a month the reference has moved toward trust by trust_habituation_rate of the gap (every state)."""
+    from sim.engine.step import step
+
+    b = one_run(parameters={"trust_habituation_rate": 0.1})
+    b.trust_reference = b.trust_reference + 0.2  # trust now lies 0.2 below the reference everywhere
+    before = b.trust_reference.copy()
+    step(b)
+    expected = before + 0.1 * (b.us_trust - before)
+    np.testing.assert_allclose(b.trust_reference, expected, rtol=0, atol=1e-15)
+    b = one_run(parameters={"trust_habituation_rate": 0.0})
+    before = b.trust_reference.copy()
+    step(b)
+    np.testing.assert_array_equal(b.trust_reference, before)
