@@ -434,14 +434,15 @@ def war_fatigue(
     While the war goes on, publics also habituate (``habituation`` a month of the level fades), so at a
     steady aggression fatigue settles at ``rate * a / (rate * a + habituation)`` instead of climbing to 1.
     """
-    building = np.minimum(fatigue + rate * aggression * (1.0 - fatigue) - habituation * fatigue, 1.0)
-    return np.where(ceasefire, fatigue * (1.0 - recovery), np.maximum(building, 0.0))
+    building = unit_interval(fatigue + rate * aggression * (1.0 - fatigue) - habituation * fatigue)
+    return np.where(ceasefire, fatigue * (1.0 - recovery), building)
 
 
 def fatigue_habituation(initial: np.ndarray, rate: np.ndarray, aggression: np.ndarray) -> np.ndarray:
     """Monthly habituation that makes ``initial`` the steady fatigue at the starting aggression (0 if no fatigue)."""
     initial = np.asarray(initial, dtype=float)
-    return np.where(initial > 0.0, rate * aggression * (1.0 - initial) / np.where(initial > 0.0, initial, 1.0), 0.0)
+    some = initial > 1e-6  # below that, no fatigue to keep: the level builds from zero as before
+    return np.where(some, np.minimum(rate * aggression * (1.0 - initial) / np.where(some, initial, 1.0), 1.0), 0.0)
 
 
 # --- US reliance ------------------------------------------------------------------------------

@@ -143,6 +143,30 @@ def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
     return " ".join(lines)
 
 
+def spending_sentence(model: pd.DataFrame, agents: pd.DataFrame) -> str:
+    """One sentence on what drives spending at the end of the runs: the pledge, motives above it, or lag.
+
+    Each ally other than the US is counted, per run, as at the pledge path (within 0.05 below to 0.25
+    above it, % of GDP), above it (its own motives, threat first, exceed the pledge) or below it (low
+    adherence or no fiscal room); the sentence gives the medians over runs. Empty without agent rows.
+    """
+    if agents.empty or model.empty:
+        return ""
+    last = model["date"].max()
+    line = model.loc[model["date"] == last, ["run", "pledge_norm_pct"]]
+    rows = agents[(agents["date"] == last) & agents["nato_member"] & (agents["iso3"] != "USA")]
+    rows = rows.merge(line, on="run")
+    gap = rows["spending_pct_gdp"] - rows["pledge_norm_pct"]
+    rows = rows.assign(at=(gap >= -0.05) & (gap < 0.25), above=gap >= 0.25, below=gap < -0.05)
+    counts = rows.groupby("run")[["at", "above", "below"]].sum().median()
+    pledge = float(line["pledge_norm_pct"].median())
+    return (
+        f"What drives spending: by {last} the pledge path ({pledge:.2f} % of GDP) holds a median of "
+        f"{counts['at']:.0f} allies at its line, their own motives (threat first) lift {counts['above']:.0f} "
+        f"above it, and {counts['below']:.0f} stay below it (low adherence or too little fiscal room)."
+    )
+
+
 def _events_table(scenario: dict[str, Any]) -> str:
     events = sorted(scenario.get("events", []), key=lambda e: e["date"])
     if not events:
@@ -201,6 +225,8 @@ differ only in the model's random draws (hybrid incidents, elections, votes, noi
 behaviour); the spread says how much chance alone moves an outcome under these assumptions.
 
 {outcomes_table(results.model)}
+{spending_sentence(results.model, results.agents)}
+
 ## Figures
 
 {figure_lines}
