@@ -17,7 +17,7 @@ from sim.engine.outputs import log_frame
 from sim.errors import InputError
 from sim.inputs import load_states
 from sim.institutions import DEFAULT_AGENDA, accession_item
-from tests.test_compare import make_folder
+from tests.test_compare import analysis_command, make_folder
 
 DATA = load_states()
 ITEMS = {item.name: item for item in DEFAULT_AGENDA}
@@ -139,6 +139,9 @@ def test_compare_refuses_folders_with_other_outcome_definitions(tmp_path):
         compare([reference, old])
     assert "outcome_definitions" in str(error.value) and "\n" not in str(error.value)
     assert "is 1 here but 2" in str(error.value)
+    done = analysis_command("compare", reference, old)
+    assert done.code == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "outcome_definitions" in done.stderr
 
 
 def test_the_trust_reference_habituates_at_its_rate():
