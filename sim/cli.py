@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyzing = commands.add_parser("analyze", help=analysis.ANALYZE_HELP, description=analysis.ANALYZE_DESCRIPTION)
     analysis.add_analyze_arguments(analyzing)
     analyzing.set_defaults(handler=analysis.analyze_main)
+
+    from sim import dashboard
+
+    serving = commands.add_parser(
+        "dashboard",
+        help="serve a local page to change scenarios and see bands (optional extra)",
+        description=dashboard.DESCRIPTION,
+    )
+    dashboard.add_arguments(serving)
+    serving.set_defaults(handler=dashboard.main)
     return parser
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,12 +82,20 @@ def _figure(width: float, height: float, constrained: bool = True, header: float
     return figure
 
 
-def _finish(figure: Figure, context: Context, title: str, path: Path) -> Path:
+def _finish(figure: Figure, context: Context, title: str, path: Path | None) -> Any:
+    """Title and footer, then the figure written to ``path`` (PNG); returns the path, or the figure without one."""
+    _finish_figure(figure, context, title, path)
+    return figure if path is None else path
+
+
+def _finish_figure(figure: Figure, context: Context, title: str, path: Path | None) -> Figure:
+    """Title and footer; the figure is written to ``path`` (PNG) when one is given, and returned."""
     height = figure.get_figheight()
     figure.suptitle(f"{title} — scenario {context.name}", fontsize=14, fontweight="bold", y=1 - 0.06 / height, va="top")
     figure.text(0.5, 0.06 / height, context.footer(), ha="center", va="bottom", fontsize=10, color="#333333")
-    write_atomically(path, lambda temporary: figure.savefig(temporary, format="png"))
-    return path
+    if path is not None:
+        write_atomically(path, lambda temporary: figure.savefig(temporary, format="png"))
+    return figure
 
 
 def _years(dates: pd.Series | np.ndarray) -> np.ndarray:
@@ -144,7 +153,7 @@ def _minimum_span(ax, span: float) -> None:
         ax.set_ylim(middle - span / 2, middle + span / 2)
 
 
-def headline(results: Results, context: Context, path: Path) -> Path:
+def headline(results: Results, context: Context, path: Path | None = None) -> Figure:
     """The headline outcomes over time: median, 50 % and 90 % bands across replications."""
     model = results.model
     x = _years(_dates(model))
@@ -161,7 +170,7 @@ def headline(results: Results, context: Context, path: Path) -> Path:
             ax.yaxis.get_major_locator().set_params(integer=True)
     handles, labels = axes[0].get_legend_handles_labels()
     _top_legend(figure, handles, 0.4 / 8.5, labels=labels, ncols=3)
-    return _finish(figure, context, "Headline outcomes", path)
+    return _finish_figure(figure, context, "Headline outcomes", path)
 
 
 def _top_legend(
@@ -188,7 +197,7 @@ def _ordered_states(agents: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(((code, str(region[code])) for code in present), key=lambda cr: (REGIONS.index(cr[1]), cr[0]))
 
 
-def states(results: Results, context: Context, variable: str, path: Path) -> Path:
+def states(results: Results, context: Context, variable: str, path: Path | None = None) -> Figure:
     """Small multiples: one panel per state, grouped and coloured by region; median and 50 % band."""
     agents = results.agents
     x = _years(_dates(results.model))
@@ -250,7 +259,7 @@ def states(results: Results, context: Context, variable: str, path: Path) -> Pat
     if variable == "spending_pct_gdp":
         handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines"))
     _top_legend(figure, handles, 0.45 / height)
-    return _finish(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
+    return _finish_figure(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
 
 
 def _snapshot_steps(n_steps: int, dates: pd.Series) -> list[int]:
@@ -324,7 +333,7 @@ def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, texts: list[str], colours:
         )
 
 
-def positions(results: Results, context: Context, path: Path) -> Path:
+def positions(results: Results, context: Context, path: Path | None = None) -> Figure:
     """Median positions of the states in the (autonomy, Ukraine support) plane at a few dates."""
     agents = results.agents[results.agents["iso3"] != "USA"]
     dates = _dates(results.model)
@@ -371,7 +380,7 @@ def positions(results: Results, context: Context, path: Path) -> Path:
         if r in set(region.values())
     ]
     _top_legend(figure, handles, 0.5 / height)
-    return _finish(figure, context, "Positions of the states (median across replications)", path)
+    return _finish_figure(figure, context, "Positions of the states (median across replications)", path)
 
 
 def representative_run(model: pd.DataFrame) -> int:
@@ -385,7 +394,7 @@ def _blocker_label(blockers: str) -> str:
     return " ".join(states) if len(states) <= 3 else f"{len(states)} states"
 
 
-def decisions(results: Results, context: Context, path: Path) -> Path:
+def decisions(results: Results, context: Context, path: Path | None = None) -> Figure:
     """One typical run's decisions over time, and who delays or blocks across all runs."""
     events, model = results.events, results.model
     run = representative_run(model)
@@ -478,7 +487,7 @@ def decisions(results: Results, context: Context, path: Path) -> Path:
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles), fontsize=10, frameon=False
     )
     _blockers(bottom, events, model["run"].nunique())
-    return _finish(figure, context, "Decisions: what passed, was delayed or blocked, and by whom", path)
+    return _finish_figure(figure, context, "Decisions: what passed, was delayed or blocked, and by whom", path)
 
 
 def blocker_counts(events: pd.DataFrame, runs: int) -> pd.DataFrame:
@@ -519,7 +528,7 @@ def _blockers(ax, events: pd.DataFrame, runs: int) -> None:
     ax.legend(loc="lower right", fontsize=10, frameon=False)
 
 
-def spending(results: Results, context: Context, path: Path) -> Path:
+def spending(results: Results, context: Context, path: Path | None = None) -> Figure:
     """European spending against the 2 % and 3.5 % lines, and how many allies reach them."""
     model = results.model
     x = _years(_dates(model))
@@ -553,17 +562,23 @@ def spending(results: Results, context: Context, path: Path) -> Path:
     right.yaxis.get_major_locator().set_params(integer=True)
     right.legend(loc="upper left", fontsize=10, frameon=False)
     _year_axis(right, x)
-    return _finish(figure, context, "Defence spending and the pledges", path)
+    return _finish_figure(figure, context, "Defence spending and the pledges", path)
 
 
 def draw_all(results: Results, context: Context, folder: Path) -> list[Path]:
     """Every figure of a results folder, into ``folder``; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [
-        headline(results, context, folder / "headline.png"),
-        spending(results, context, folder / "spending.png"),
-        positions(results, context, folder / "positions.png"),
-        decisions(results, context, folder / "decisions.png"),
-    ]
-    paths += [states(results, context, v, folder / f"states_{v}.png") for v in STATE_LABELS]
+    paths = []
+    for kind, draw in KINDS.items():
+        if kind == "states":
+            for variable in STATE_LABELS:
+                paths.append(folder / f"states_{variable}.png")
+                draw(results, context, variable, paths[-1])
+        else:
+            paths.append(folder / f"{kind}.png")
+            draw(results, context, paths[-1])
     return paths
+
+
+# The figures of a results folder by kind, in the order they are drawn (Results.plot(kind) in sim.api).
+KINDS = {"headline": headline, "spending": spending, "positions": positions, "decisions": decisions, "states": states}
