@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from sim import DISCLAIMER
 from sim.api import Results, load_results, run
 from sim.errors import InputError
+from sim.metrics import COUNT_OUTCOMES
 from sim.scenario import Scenario, load, packaged_scenarios
 
 DEFAULT_HOST = "127.0.0.1"
@@ -66,7 +67,8 @@ def changed(
     scenario = load(reference)
     events = [e for k, e in enumerate(scenario.events) if k not in dropped_events]
     if parameters or dropped_events:
-        scenario = scenario.with_overrides(parameters=parameters or {}, events=events)
+        # Named apart from the file's, so that a changed baseline is not shown as "baseline".
+        scenario = scenario.with_overrides(name=f"{scenario.name}_changed", parameters=parameters or {}, events=events)
     return scenario.with_overrides(replications=replications, seed=seed)
 
 
@@ -110,18 +112,20 @@ def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
     for ax, outcome in zip(axes, outcomes, strict=False):
         _band(ax, run_.baseline, outcome, "#7f8c8d", f"{BASELINE} (median, 50 %, 90 %)")
         _band(ax, run_.results, outcome, "#2e86c1", f"{run_.scenario.name} (median, 50 %, 90 %)")
-        ax.set_title(LABELS.get(outcome, outcome).replace("\n", " "), fontsize=10)
+        ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
         ax.grid(alpha=0.3)
         if outcome in ZERO_ONE:
             ax.set_ylim(0, 1)
+        if outcome in COUNT_OUTCOMES:
+            ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize=8, loc="best")
     figure.suptitle(
-        f"{run_.scenario.name} against {BASELINE}: {run_.scenario.replications} replications each, same seeds",
-        fontsize=11,
+        f"{run_.scenario.name} against {BASELINE}: {run_.scenario.replications} replications each, same seeds\n"
+        f"{DISCLAIMER}",
+        fontsize=10,
     )
-    figure.text(0.5, 0.0, DISCLAIMER, ha="center", va="bottom", fontsize=8, color="#333333")
     return figure
 
 
@@ -181,7 +185,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: the dashboard needs the optional extra: {EXTRA_HINT}", file=sys.stderr)
         return 1
     os.environ["SOLARA_APP"] = "sim.dashboard_app"
-    os.environ.setdefault("SOLARA_ASSETS_PROXY", "False")  # serve the packaged assets, never fetch from a CDN
+    # Asset URLs point at the server itself, which serves them from the solara-assets package (no CDN).
+    os.environ["SOLARA_ASSETS_PROXY"] = "True"
     os.environ["COHESION_RESULTS"] = str(args.results)
     from solara.server.starlette import app
 

@@ -118,11 +118,11 @@ def Bands():
         f"| {name} | {a:.3f} | {b:.3f} | {a - b:+.3f} |"
         for name, (a, b) in dashboard.final_medians(result, HEADLINE_OUTCOMES).items()
     )
-    solara.Markdown(
-        f"Median in the last month\n\n| outcome | {result.scenario.name} | baseline | difference |\n"
-        f"|---|---|---|---|\n{rows}",
-        classes=["final-medians"],
-    )
+    with solara.Div(classes=["final-medians"]):
+        solara.Markdown(
+            f"Median in the last month\n\n| outcome | {result.scenario.name} | baseline | difference |\n"
+            f"|---|---|---|---|\n{rows}"
+        )
 
 
 @solara.component
