@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 
 from sim import DISCLAIMER, HEADLINE_OUTCOMES
 from sim.inputs import REGIONS, load_states
+from sim.metrics import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
 from sim.runner import Results
 from sim.store import write_atomically
 
@@ -73,11 +74,11 @@ class Context:
         return f"{DISCLAIMER}  ·  scenario {self.name}, seed {self.seed}, {self.replications} replications"
 
 
-def _figure(width: float, height: float, constrained: bool = True, header: float = 0.45) -> Figure:
-    """A figure with a strip of ``header`` inches on top (title, legend) and one for the footer line."""
+def _figure(width: float, height: float, constrained: bool = True, header: float = 0.45, footer: float = 0.3) -> Figure:
+    """A figure with a strip of ``header`` inches on top (title, legend) and one of ``footer`` inches below."""
     figure = Figure(figsize=(width, height), dpi=110, layout="constrained" if constrained else None)
     if constrained:
-        footer = 0.3 / height
+        footer = footer / height
         figure.get_layout_engine().set(rect=(0.0, footer, 1.0, 1.0 - footer - header / height))
     return figure
 
@@ -153,23 +154,77 @@ def _minimum_span(ax, span: float) -> None:
         ax.set_ylim(middle - span / 2, middle + span / 2)
 
 
+def scenario_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The scenario's events as applied in the first run: date and a short description (``detail``), by date."""
+    if events.empty:
+        return pd.DataFrame(columns=["date", "item", "detail"])
+    first = events[(events["run"] == events["run"].min()) & (events["body"] == "scenario")]
+    return first[["date", "item", "detail"]].drop_duplicates().sort_values("date", kind="stable")
+
+
+def _event_markers(axes, events: pd.DataFrame) -> None:
+    """A dotted line at each scenario event in every panel, numbered at the top of the panel."""
+    for k, (date, _) in enumerate(zip(events["date"], events["item"], strict=True), start=1):
+        year = float(_years(pd.Series([date]))[0])
+        for ax in axes:
+            ax.axvline(year, color="#555555", linestyle=":", linewidth=1, zorder=1)
+            ax.annotate(
+                str(k),
+                (year, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -2),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=8,
+                color="#555555",
+            )
+
+
 def headline(results: Results, context: Context, path: Path | None = None) -> Figure:
-    """The headline outcomes over time: median, 50 % and 90 % bands across replications."""
+    """The headline outcomes over time: median, 50 % and 90 % bands across replications.
+
+    Outcomes on a 0-1 scale (``sim.metrics.ZERO_ONE_OUTCOMES``) get a fixed 0-1 axis, so that the figures of
+    two scenarios compare by eye; counts get whole-number ticks; dotted lines mark the scenario's events.
+    """
     model = results.model
     x = _years(_dates(model))
-    figure = _figure(15, 8.5, header=0.8)
-    axes = figure.subplots(2, 3, sharex=True).ravel()
-    for ax, outcome in zip(axes, HEADLINE_OUTCOMES, strict=True):
+    events = scenario_events(results.events)
+    rows = -(-len(HEADLINE_OUTCOMES) // 3)
+    extra = 0.55 if len(events) else 0.0  # a line or two naming the events above the footer
+    height = 4.25 * rows + extra
+    figure = _figure(15, height, header=0.8, footer=0.3 + extra)
+    axes = figure.subplots(rows, 3, sharex=True).ravel()
+    for ax, outcome in zip(axes, HEADLINE_OUTCOMES, strict=False):
         _band(ax, x, _quantiles(model, outcome))
         ax.set_title(LABELS.get(outcome, outcome), fontsize=12)
         ax.tick_params(labelsize=10)
         ax.ticklabel_format(axis="y", useOffset=False)  # plain values, not "+4.004e-1" offsets
         _year_axis(ax, x)
-        _minimum_span(ax, MINIMUM_SPAN.get(outcome, 0.05))
-        if outcome == "blocs":
+        if outcome in ZERO_ONE_OUTCOMES:
+            ax.set_ylim(0.0, 1.0)
+        else:
+            _minimum_span(ax, MINIMUM_SPAN.get(outcome, 0.05))
+        if outcome in COUNT_OUTCOMES:
             ax.yaxis.get_major_locator().set_params(integer=True)
+    for ax in axes[len(HEADLINE_OUTCOMES) :]:
+        ax.set_visible(False)
+    _event_markers(axes[: len(HEADLINE_OUTCOMES)], events)
+    if len(events):
+        pairs = zip(events["date"], events["detail"], strict=True)
+        listed = "   ".join(f"{k} {d}: {t}" for k, (d, t) in enumerate(pairs, 1))
+        figure.text(
+            0.5,
+            0.3 / height,
+            "Scenario events (dotted lines): " + listed,
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+            color="#333333",
+            wrap=True,
+        )
     handles, labels = axes[0].get_legend_handles_labels()
-    _top_legend(figure, handles, 0.4 / 8.5, labels=labels, ncols=3)
+    _top_legend(figure, handles, 0.4 / height, labels=labels, ncols=3)
     return _finish_figure(figure, context, "Headline outcomes", path)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from sim import DISCLAIMER
-from sim.plots import LABELS, blocker_counts
+from sim.metrics import OUTCOME_DEFINITIONS
+from sim.plots import LABELS, blocker_counts, scenario_events
 from sim.runner import Results
 from sim.store import write_atomically
 
@@ -148,6 +149,45 @@ def _events_table(scenario: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def definitions(outcomes: tuple[str, ...] = KEY_OUTCOMES) -> str:
+    """Each outcome of the key-outcomes table in plain words (``sim.metrics.OUTCOME_DEFINITIONS``)."""
+    return "\n".join(
+        f"- **{_label(name)}**: {OUTCOME_DEFINITIONS.get(name, 'see docs/ODD.md, section 7.11')}." for name in outcomes
+    )
+
+
+MOVERS = {
+    "us_trust": "trust in the US",
+    "ukraine_support": "support for Ukraine",
+    "autonomy": "preference for autonomy",
+}
+
+
+def states_that_moved(agents: pd.DataFrame, events: pd.DataFrame, count: int = 5) -> str:
+    """The states whose median position moved most from the first to the last month, and the events naming them."""
+    if agents.empty:
+        return ""
+    first, last = agents["step"].min(), agents["step"].max()
+    ends = agents[agents["step"].isin([first, last])]
+    medians = ends.groupby(["iso3", "step"])[list(MOVERS)].median()
+    moves = []
+    for variable, words in MOVERS.items():
+        table = medians[variable].unstack("step")
+        change = table[last] - table[first]
+        for iso3, delta in change.items():
+            moves.append((abs(delta), iso3, words, table.loc[iso3, first], table.loc[iso3, last]))
+    moves.sort(key=lambda m: (-m[0], m[1], m[2]))
+    named = scenario_events(events)
+    lines = []
+    for _, iso3, words, before, after in moves[:count]:
+        mentioned = [f"{d} {t}" for d, t in zip(named["date"], named["detail"], strict=True) if iso3 in str(t)]
+        why = f" The scenario's events name it: {'; '.join(mentioned)}." if mentioned else ""
+        lines.append(
+            f"- **{iso3}**: {words} {'rose' if after > before else 'fell'} from {before:.2f} to {after:.2f}.{why}"
+        )
+    return "\n".join(lines)
+
+
 def render(manifest: dict[str, Any], results: Results, figures: list[Path]) -> str:
     """The text of report.md."""
     scenario = manifest["scenario"]
@@ -195,6 +235,19 @@ differ only in the model's random draws (hybrid incidents, elections, votes, noi
 behaviour); the spread says how much chance alone moves an outcome under these assumptions.
 
 {outcomes_table(results.model)}
+What the outcomes mean:
+
+{definitions()}
+
+## States that moved most
+
+Median over replications, first month against last; the states whose trust in the US, support for
+Ukraine or preference for autonomy moved most. Each moves with the threat it perceives, US behaviour
+towards it and the pull of its neighbours' positions (docs/ODD.md); an event of the scenario that names
+the state is given with it.
+
+{states_that_moved(results.agents, results.events)}
+
 ## Figures
 
 {figure_lines}
@@ -216,6 +269,9 @@ months later with a concession; *blocked* means it failed again and was dropped.
   the judgemental starting values (positions, reliance, stubbornness) in `sim/data/assumptions.csv`.
 - Compare scenarios rather than reading single values: all packaged scenarios share a seed, so replication
   *k* of two scenarios draws the same random numbers and their difference is due to the assumptions.
+  Run the baseline with the same seed and replications (`cohesion run baseline --seed {scenario["seed"]}
+  --replications {runs}`), then `cohesion compare <the baseline's folder> <this folder>` gives the paired
+  differences with their intervals.
 - Intervals are across replications of one set of assumptions. They do not include uncertainty about the
   assumptions themselves; a sensitivity analysis over parameters is needed for that.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,12 @@ def short():
 @pytest.fixture(scope="module")
 def results(short):
     return sim.run(short, replications=4, seed=3)
+
+
+@pytest.fixture(scope="module")
+def saved(results, tmp_path_factory):
+    """The results saved once (drawing the eight figures takes seconds); tests copy it before changing it."""
+    return results.save(tmp_path_factory.mktemp("api") / "saved")
 
 
 def test_load_and_overrides(short):
@@ -84,8 +91,8 @@ def test_figures_of_every_kind_are_returned_not_written(results, tmp_path, monke
         results.plot("states", variable="mood")
 
 
-def test_save_writes_the_results_folder_and_load_reads_it_back(results, tmp_path):
-    folder = results.save(tmp_path / "saved")
+def test_save_writes_the_results_folder_and_load_reads_it_back(results, saved):
+    folder = saved
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["status"] == "complete" and manifest["runs_done"] == 4 and manifest["seed"] == 3
     for name in ("model.parquet", "agents.parquet", "events.parquet", "summary.csv", "report.md"):
@@ -100,14 +107,11 @@ def test_save_writes_the_results_folder_and_load_reads_it_back(results, tmp_path
         pd.testing.assert_frame_equal(getattr(again, name), getattr(results, name), check_categorical=False)
     with pytest.raises(InputError, match="not empty"):
         results.save(folder)
-    # The command line reads what the API wrote.
-    from sim.cli import main
-
-    assert main(["plot", str(folder)]) == 0
+    assert results.path == folder and "saved" in repr(results)
 
 
-def test_folders_written_before_the_typed_tables_are_read(results, tmp_path):
-    folder = results.save(tmp_path / "old")
+def test_folders_written_before_the_typed_tables_are_read(results, saved, tmp_path):
+    folder = Path(shutil.copytree(saved, tmp_path / "old"))
     manifest = json.loads((folder / MANIFEST).read_text())
     for name in ("model", "agents", "events"):
         path = folder / f"{name}.parquet"
@@ -117,22 +121,27 @@ def test_folders_written_before_the_typed_tables_are_read(results, tmp_path):
     old = sim.load_results(folder)
     assert isinstance(old.model["date"].iloc[0], dt.date)
     assert old.events["blockers"].map(len).sum() == results.events["blockers"].map(len).sum()
+    assert old.events["yes"].isna().sum() == results.events["yes"].isna().sum()
+    # The command line reads such folders too.
+    from sim.cli import main
+
+    assert main(["plot", str(folder)]) == 0
 
 
-def test_compare_pairs_the_runs(short, results, tmp_path):
+def test_compare_pairs_the_runs(short, results, saved):
     base = sim.run(sim.Scenario.load("baseline").with_overrides(end="2027-12"), replications=4, seed=3)
     diff = sim.compare(base, results)
     assert diff.pairs == {"us_drawdown": 4}
     table = diff.table
     assert set(table["outcome"]) == set(sim.HEADLINE_OUTCOMES)
     assert isinstance(diff.plot(), Figure) and isinstance(diff.plot("levels"), Figure)
-    saved = results.save(tmp_path / "drawdown")
     from_disk = sim.compare(base, saved)
     pd.testing.assert_frame_equal(from_disk.differences, diff.differences)
     with pytest.raises(InputError):
         sim.compare(base, sim.run(short, replications=4, seed=4))
 
 
+@pytest.mark.slow  # two results folders with their figures: most of a minute
 def test_the_notebook_example_runs(tmp_path):
     done = subprocess.run(
         [sys.executable, "docs/examples/notebook.py", str(tmp_path / "out"), "3"],
@@ -144,3 +153,24 @@ def test_the_notebook_example_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "out" / "comparison" / "report.md").is_file()
     assert (tmp_path / "out" / "headline.png").stat().st_size > 10_000
+
+
+def test_every_outcome_is_defined_in_plain_words_and_the_report_says_so(saved):
+    from sim.metrics import MODEL_OUTCOMES, OUTCOME_DEFINITIONS, ZERO_ONE_OUTCOMES
+
+    assert set(MODEL_OUTCOMES) <= set(OUTCOME_DEFINITIONS)
+    assert set(ZERO_ONE_OUTCOMES) <= set(MODEL_OUTCOMES)
+    report = (saved / "report.md").read_text(encoding="utf-8")
+    assert OUTCOME_DEFINITIONS["article5_credibility"] in report
+    assert "cohesion compare" in report
+    moved = report.split("## States that moved most")[1].split("## Figures")[0]
+    assert moved.count("- **") == 5 and "The scenario's events name it" in moved
+
+
+def test_headline_uses_a_fixed_axis_for_zero_one_outcomes_and_marks_the_events(results):
+    figure = results.plot("headline")
+    titled = {ax.get_title(): ax for ax in figure.axes if ax.get_visible()}
+    cohesion = next(ax for title, ax in titled.items() if title.startswith("Cohesion"))
+    assert cohesion.get_ylim() == (0.0, 1.0)
+    dotted = [line for line in cohesion.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == len(sim.plots.scenario_events(results._tables.events)) > 0
