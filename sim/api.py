@@ -118,6 +118,10 @@ class Results:
             if variable not in plots.STATE_LABELS:
                 raise InputError("variable", f"'{variable}' has no figure; use one of {', '.join(plots.STATE_LABELS)}")
             return plots.states(self._tables, context, variable)
+        if kind == "headline":
+            return plots.headline(
+                self._tables, context, reference=baseline_behind(self.scenario, self.seed, self.replications)
+            )
         return plots.KINDS[kind](self._tables, context)
 
     # ------------------------------------------------------------ folders
@@ -140,7 +144,9 @@ class Results:
         try:
             written.manifest["runs_done"] = self.replications
             written.write_results(self._tables)
-            figures = draw_all(self._tables, Context(self.name, self.seed, self.replications), written.figures)
+            reference = baseline_behind(self.scenario, self.seed, self.replications)
+            context = Context(self.name, self.seed, self.replications)
+            figures = draw_all(self._tables, context, written.figures, reference)
             write_report(written.report, written.manifest, self._tables, figures)
             written.finish("complete")
         except BaseException as error:
@@ -151,6 +157,29 @@ class Results:
             written.release()
         self.path = written.path
         return written.path
+
+
+def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, workers: int = 1) -> runner.Results | None:
+    """The packaged baseline run with the same seeds, when ``scenario`` (a manifest's) extends what it extends.
+
+    The baseline runs over the scenario's months. None for the baseline itself, for a scenario built on
+    other parents or starting from other data: then the two cannot be read against each other.
+    """
+    base = load("baseline")
+    chain = list(scenario.get("extends") or [])
+    if (
+        scenario.get("name") == base.name
+        or chain[: len(base.extends)] != list(base.extends)
+        or scenario.get("initial_year") != base.initial_year
+    ):
+        return None
+    try:
+        base = base.with_overrides(
+            replications=replications, seed=seed, start=scenario.get("start"), end=scenario.get("end")
+        )
+    except InputError:  # a horizon the baseline's own events do not fit in
+        return None
+    return runner.run_scenario(base, workers=workers)
 
 
 def _scenario(scenario: Scenario | str | Path) -> Scenario:

@@ -58,6 +58,7 @@ STATE_LABELS = {
     "autonomy": "Preference for European autonomy (0-1)",
 }
 BAND_COLOUR = "#2e86c1"
+REFERENCE_COLOUR = "#7f8c8d"
 MINIMUM_SPAN = {"spending_pct_gdp": 0.2, "blocs": 2.0}  # smallest y range shown; 0.05 for 0-1 outcomes
 PLEDGE_LINES = ((2.0, "2 % (Wales, 2014)"), (3.5, "3.5 % (The Hague, 2025: by 2035)"))
 
@@ -181,8 +182,11 @@ def _event_markers(axes, events: pd.DataFrame) -> None:
             )
 
 
-def headline(results: Results, context: Context, path: Path | None = None) -> Figure:
+def headline(results: Results, context: Context, path: Path | None = None, reference: Results | None = None) -> Figure:
     """The headline outcomes over time: median, 50 % and 90 % bands across replications.
+
+    ``reference`` (the baseline run with the same seeds, when the scenario extends it) is drawn in grey
+    behind the scenario, so that the distance between the two is the scenario's doing.
 
     Outcomes on a 0-1 scale (``sim.metrics.ZERO_ONE_OUTCOMES``) get a fixed 0-1 axis, so that the figures of
     two scenarios compare by eye; counts get whole-number ticks; dotted lines mark the scenario's events.
@@ -196,6 +200,8 @@ def headline(results: Results, context: Context, path: Path | None = None) -> Fi
     figure = _figure(15, height, header=0.8, footer=0.3 + extra)
     axes = figure.subplots(rows, 3, sharex=True).ravel()
     for ax, outcome in zip(axes, HEADLINE_OUTCOMES, strict=False):
+        if reference is not None:
+            _band(ax, x, _quantiles(reference.model, outcome), colour=REFERENCE_COLOUR, label=False)
         _band(ax, x, _quantiles(model, outcome))
         ax.set_title(LABELS.get(outcome, outcome), fontsize=12)
         ax.tick_params(labelsize=10)
@@ -224,7 +230,10 @@ def headline(results: Results, context: Context, path: Path | None = None) -> Fi
             wrap=True,
         )
     handles, labels = axes[0].get_legend_handles_labels()
-    _top_legend(figure, handles, 0.4 / height, labels=labels, ncols=3)
+    if reference is not None:
+        handles.append(Line2D([], [], color=REFERENCE_COLOUR, linewidth=6, alpha=0.5))
+        labels.append("baseline, same seeds (median, 50 %, 90 %)")
+    _top_legend(figure, handles, 0.4 / height, labels=labels, ncols=len(labels))
     return _finish_figure(figure, context, "Headline outcomes", path)
 
 
@@ -620,8 +629,11 @@ def spending(results: Results, context: Context, path: Path | None = None) -> Fi
     return _finish_figure(figure, context, "Defence spending and the pledges", path)
 
 
-def draw_all(results: Results, context: Context, folder: Path) -> list[Path]:
-    """Every figure of a results folder, into ``folder``; returns the paths."""
+def draw_all(results: Results, context: Context, folder: Path, reference: Results | None = None) -> list[Path]:
+    """Every figure of a results folder, into ``folder``; returns the paths.
+
+    ``reference``: the baseline with the same seeds, drawn behind the headline outcomes.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for kind, draw in KINDS.items():
@@ -631,7 +643,10 @@ def draw_all(results: Results, context: Context, folder: Path) -> list[Path]:
                 draw(results, context, variable, paths[-1])
         else:
             paths.append(folder / f"{kind}.png")
-            draw(results, context, paths[-1])
+            if kind == "headline":
+                draw(results, context, paths[-1], reference)
+            else:
+                draw(results, context, paths[-1])
     return paths
 
 

@@ -174,3 +174,11 @@ def test_headline_uses_a_fixed_axis_for_zero_one_outcomes_and_marks_the_events(r
     assert cohesion.get_ylim() == (0.0, 1.0)
     dotted = [line for line in cohesion.get_lines() if line.get_linestyle() == ":"]
     assert len(dotted) == len(sim.plots.scenario_events(results._tables.events)) > 0
+    # us_drawdown extends what the baseline extends: the baseline, same seeds, is drawn behind it.
+    legend = " ".join(t.get_text() for t in figure.legends[0].get_texts())
+    assert "baseline, same seeds" in legend
+    grey = [line for line in cohesion.get_lines() if line.get_color() == sim.plots.REFERENCE_COLOUR]
+    assert len(grey) == 1
+    base = sim.run("baseline", replications=2, seed=3)
+    legend = " ".join(t.get_text() for t in base.plot().legends[0].get_texts())
+    assert "baseline, same seeds" not in legend
