@@ -56,6 +56,8 @@ STATE_LABELS = {
     "us_trust": "Trust in the US (0-1)",
     "spending_pct_gdp": "Defence spending (% of GDP)",
     "autonomy": "Preference for European autonomy (0-1)",
+    "ukraine_support": "Support for Ukraine (0-1)",
+    "us_troops_k": "US troops stationed (thousands)",
 }
 BAND_COLOUR = "#2e86c1"
 REFERENCE_COLOUR = "#7f8c8d"
@@ -287,6 +289,8 @@ def states(results: Results, context: Context, variable: str, path: Path | None 
     peaks = q["q75"].groupby(level="iso3").max()
     typical = float(peaks.quantile(0.9))
     own_scale = set(peaks[peaks > 2.0 * typical].index) if typical > 0 else set()
+    if variable == "us_troops_k":  # troops compare across hosts in absolute numbers: one scale for all
+        own_scale = set()
     low = min(0.0, float(q["q25"].min()))
     high = max(4.0 if variable == "spending_pct_gdp" else 1.0, float(peaks.drop(list(own_scale)).max())) * 1.03
     span = x[-1] - x[0]
@@ -296,12 +300,14 @@ def states(results: Results, context: Context, variable: str, path: Path | None 
     else:
         ticks = np.arange(int(np.ceil(x[0])), int(x[-1]) + 1, 4 if span > 8 else 2)
         tick_labels = [f"’{t % 100:02d}" for t in ticks]
+    # The 2 % and 3.5 % pledges are NATO's: their lines go only in the panels of states that are allies.
+    allies = set(agents.loc[agents["nato_member"] > 0.5, "iso3"].unique()) if "nato_member" in agents else set()
     for k, (ax, (code, region)) in enumerate(zip(axes, ordered, strict=False)):
         colour = REGION_COLOURS[region]
         series = q.loc[code]
-        ax.fill_between(x, series["q25"], series["q75"], color=colour, alpha=0.3, linewidth=0)
-        ax.plot(x, series["q50"], color=colour, linewidth=1.8)
-        if variable == "spending_pct_gdp":
+        ax.fill_between(x, series["q25"], series["q75"], color=colour, alpha=0.45, linewidth=0)
+        ax.plot(x, series["q50"], color=colour, linewidth=1.4)
+        if variable == "spending_pct_gdp" and code in allies:
             for level, _ in PLEDGE_LINES:
                 ax.axhline(level, color="#555555", linewidth=0.8, linestyle="--")
         own = code in own_scale
@@ -319,9 +325,9 @@ def states(results: Results, context: Context, variable: str, path: Path | None 
         for r in REGIONS
         if any(region == r for _, region in ordered)
     ]
-    handles.append(Line2D([], [], color="#999999", linewidth=8, alpha=0.4, label="50 % of replications"))
+    handles.append(Line2D([], [], color="#999999", linewidth=8, alpha=0.45, label="50 % of replications"))
     if variable == "spending_pct_gdp":
-        handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines"))
+        handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines (NATO allies)"))
     _top_legend(figure, handles, 0.45 / height)
     return _finish_figure(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
 

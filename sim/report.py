@@ -51,8 +51,11 @@ FIGURE_CAPTIONS = {
     "states that delayed or blocked them. Bottom: who stops decisions most often, over all runs.",
     "states_threat.png": "Perceived threat by state (median over replications), grouped by region.",
     "states_us_trust.png": "Trust in the US by state (median over replications), grouped by region.",
-    "states_spending_pct_gdp.png": "Defence spending by state (median over replications) with the 2 % and 3.5 % lines.",
+    "states_spending_pct_gdp.png": "Defence spending by state (median over replications), with the 2 % and 3.5 % "
+    "lines for NATO allies.",
     "states_autonomy.png": "Preference for European autonomy by state (median over replications).",
+    "states_ukraine_support.png": "Support for Ukraine by state (median over replications).",
+    "states_us_troops_k.png": "US troops stationed in each state, thousands (median over replications).",
 }
 
 
