@@ -9,6 +9,8 @@ the Agg canvas, so importing this module never changes the caller's backend.
 
 from __future__ import annotations
 
+import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -459,9 +461,28 @@ def representative_run(model: pd.DataFrame) -> int:
     return int((final - final.median()).abs().sort_values(kind="stable").index[0])
 
 
-def _blocker_label(blockers: str) -> str:
+def _blocker_label(blockers: str, notes: list[str] | None = None) -> str:
+    """Up to three ISO3 codes as they are; more become a lettered note (``notes`` collects the full lists)."""
     states = [code for code in str(blockers).split(";") if code]
-    return " ".join(states) if len(states) <= 3 else f"{len(states)} states"
+    if len(states) <= 3 or notes is None:
+        return " ".join(states) if len(states) <= 3 else f"{len(states)} states"
+    listed = " ".join(states)
+    if listed not in notes:
+        notes.append(listed)
+    return f"({chr(ord('a') + notes.index(listed))}) {len(states)} states"
+
+
+def readable_event(detail: str) -> str:
+    """An event's log line in words: 'pledge_core_pct = 3.5' becomes 'pledge core pct set to 3.5 % of GDP'."""
+    from sim.params import PARAMETERS
+
+    match = re.fullmatch(r"\s*(\w+)\s*=\s*(.+?)\s*", str(detail))
+    if match is None or match.group(1) not in PARAMETERS:
+        return str(detail)
+    name, value = match.groups()
+    unit = PARAMETERS[name].unit
+    shown_unit = f" {unit}" if unit and unit not in ("-", "0-1", "choice") else ""
+    return f"{name.replace('_', ' ')} set to {value}{shown_unit}"
 
 
 def decisions(results: Results, context: Context, path: Path | None = None) -> Figure:
@@ -473,6 +494,7 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
     items = sorted(one.loc[one["body"] != "scenario", "item"].unique())
     rows = [*items, "scenario events"]
     applied = one[one["body"] == "scenario"].reset_index(drop=True)
+    notes: list[str] = []  # the states of a delay or block by more than three, named under the panel
     top_height = 0.62 * len(rows) + 1.2
     figure = _figure(16, top_height + 5.8)
     top, bottom = figure.subplots(2, 1, height_ratios=[top_height, 4.3])
@@ -490,6 +512,7 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
                 markeredgecolor="white",
             )
         stopped = hits[hits["outcome"].isin(["delayed", "blocked"])]
+        span = max(x_dates[-1] - x_dates[0], 1e-9)
         last_x = {True: -np.inf, False: -np.inf}
         tier = {True: 0, False: 0}
         for date, blockers, outcome in zip(stopped["date"], stopped["blockers"], stopped["outcome"], strict=True):
@@ -499,13 +522,16 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
             tier[below] = 1 - tier[below] if xv - last_x[below] < 0.8 else 0
             last_x[below] = xv
             offset = 8 + 10 * tier[below]
+            # Labels stay inside the frame: those near an edge lean away from it.
+            where = (xv - x_dates[0]) / span
             top.annotate(
-                _blocker_label(blockers),
+                _blocker_label(blockers, notes),
                 (xv, row),
                 xytext=(0, -offset if below else offset),
                 textcoords="offset points",
                 fontsize=7.5,
-                ha="center",
+                ha="left" if where < 0.04 else "right" if where > 0.96 else "center",
+                annotation_clip=True,
                 va="top" if below else "bottom",
                 color=OUTCOME_COLOURS[outcome],
             )
@@ -525,7 +551,7 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
             color="#34495e",
         )
     key = "\n".join(
-        f"{n}  {d}  {text[:46]}"
+        f"{n}  {d}  {readable_event(text)[:46]}"
         for n, (d, text) in enumerate(zip(applied["date"], applied["detail"], strict=True), start=1)
     )
     top.text(
@@ -556,6 +582,9 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
     top.legend(
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles), fontsize=10, frameon=False
     )
+    if notes:
+        named = "\n".join(textwrap.wrap("   ".join(f"({chr(ord('a') + k)}) {t}" for k, t in enumerate(notes)), 150))
+        top.text(0.0, -0.1, named, transform=top.transAxes, fontsize=8, va="top", ha="left", color="#333333")
     _blockers(bottom, events, model["run"].nunique())
     return _finish_figure(figure, context, "Decisions: what passed, was delayed or blocked, and by whom", path)
 
