@@ -337,7 +337,9 @@ def heatmap_figure(
         # The spread starts at zero, so that its colour says how large it is, not only which cell has more.
         bottom = 0.0 if key == "spread" else None
         image = ax.imshow(values.to_numpy(dtype="float64"), cmap=cmap, aspect="auto", origin="lower", vmin=bottom)
-        figure.colorbar(image, ax=ax, shrink=0.85)
+        bar = figure.colorbar(image, ax=ax, shrink=0.85)
+        what = "median" if key == "median" else "90 % range across replications"
+        bar.set_label(f"{label(outcome)}: {what}", fontsize=10)
         norm = image.norm
         for i in range(rows):
             for j in range(columns):
