@@ -118,7 +118,16 @@ def _blockers_sentence(events: pd.DataFrame, runs: int) -> str:
         f"{state} ({row['total']:.1f} times per run, {row['blocked']:.1f} of them final blocks)"
         for state, row in table.iterrows()
     ]
-    return "The states that most often delay or block decisions: " + ", ".join(parts) + "."
+    sentence = "The states that most often delay or block decisions: " + ", ".join(parts) + "."
+    us = events[events["blockers"].astype(str).str.contains("USA")]
+    if not us.empty:
+        items = ", ".join(sorted({str(i).replace("_", " ") for i in us["item"]}))
+        sentence += (
+            f" The United States, a NATO ally, delayed or blocked NATO decisions {len(us) / runs:.1f} times per "
+            f"run ({items}): in the model the US backs NATO posture decisions only while its commitment to "
+            "Europe is at or above `us_nato_commitment_threshold`, and votes no below it."
+        )
+    return sentence
 
 
 def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
@@ -138,6 +147,11 @@ def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
             f"the government's line, {to_accommodation / runs:.1f} of them toward accommodation with "
             "Moscow."
         )
+        turned = changes[changes["detail"].str.endswith("accommodationist")]["detail"].str.split(":").str[0]
+        if not turned.empty:
+            shares = (turned.value_counts() / runs).head(6)
+            named = ", ".join(f"{code} ({share:.0%} of runs)" for code, share in shares.items())
+            lines.append(f"The elections that most often brought an accommodationist government: {named}.")
     return " ".join(lines)
 
 

@@ -167,6 +167,18 @@ def test_every_outcome_is_defined_in_plain_words_and_the_report_says_so(saved):
     assert moved.count("- **") == 5 and "The scenario's events name it" in moved
 
 
+def test_the_report_explains_us_blocks_and_names_states_in_elections():
+    from sim.report import _blockers_sentence, _coalitions_and_elections
+
+    events = sim.run("perfect_storm", replications=4, seed=1)._tables.events
+    assert events["blockers"].str.contains("USA").any(), "perfect_storm: the US stops no NATO decision"
+    assert "us_nato_commitment_threshold" in _blockers_sentence(events, 4)
+    turned = events[(events["body"] == "national") & events["detail"].str.endswith("accommodationist")]
+    assert not turned.empty
+    most = turned["detail"].str.split(":").str[0].value_counts().index[0]
+    assert f"accommodationist government: {most} (" in _coalitions_and_elections(events, 4)
+
+
 def test_headline_uses_a_fixed_axis_for_zero_one_outcomes_and_marks_the_events(results):
     figure = results.plot("headline")
     titled = {ax.get_title(): ax for ax in figure.axes if ax.get_visible()}
