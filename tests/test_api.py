@@ -173,7 +173,8 @@ def test_the_report_explains_us_blocks_and_names_states_in_elections():
     events = sim.run("perfect_storm", replications=4, seed=1)._tables.events
     assert events["blockers"].str.contains("USA").any(), "perfect_storm: the US stops no NATO decision"
     assert "us_nato_commitment_threshold" in _blockers_sentence(events, 4)
-    turned = events[(events["body"] == "national") & events["detail"].str.endswith("accommodationist")]
+    national = events[(events["body"] == "national") & (events["outcome"] == "change")]
+    turned = national[national["detail"].str.endswith("accommodationist")]
     assert not turned.empty
     most = turned["detail"].str.split(":").str[0].value_counts().index[0]
     assert f"accommodationist government: {most} (" in _coalitions_and_elections(events, 4)
