@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyzing = commands.add_parser("analyze", help=analysis.ANALYZE_HELP, description=analysis.ANALYZE_DESCRIPTION)
     analysis.add_analyze_arguments(analyzing)
     analyzing.set_defaults(handler=analysis.analyze_main)
+
+    from sim import dashboard
+
+    serving = commands.add_parser(
+        "dashboard",
+        help="serve a local page to change scenarios and see bands (optional extra)",
+        description=dashboard.DESCRIPTION,
+    )
+    dashboard.add_arguments(serving)
+    serving.set_defaults(handler=dashboard.main)
     return parser
 
 
@@ -198,7 +208,11 @@ def _run(args: argparse.Namespace) -> int:
         if not bar.disable:
             print("writing tables, figures and report ...", file=sys.stderr)
         folder.write_results(results)
-        figures = draw_all(results, Context(scenario.name, scenario.seed, scenario.replications), folder.figures)
+        from sim.api import baseline_behind
+
+        reference = baseline_behind(folder.manifest["scenario"], scenario.seed, scenario.replications, workers)
+        context = Context(scenario.name, scenario.seed, scenario.replications)
+        figures = draw_all(results, context, folder.figures, reference)
         write_report(folder.report, folder.manifest, results, figures)
         folder.finish("complete")
     except KeyboardInterrupt:
@@ -302,8 +316,11 @@ def _plot(args: argparse.Namespace) -> int:
     folder = ResultsFolder.open(args.folder)
     results = folder.read_results()
     manifest = folder.manifest
-    context = Context(manifest["scenario"]["name"], manifest["seed"], int(results.model["run"].nunique()))
-    figures = draw_all(results, context, folder.figures)
+    from sim.api import baseline_behind
+
+    runs = int(results.model["run"].nunique())
+    context = Context(manifest["scenario"]["name"], manifest["seed"], runs)
+    figures = draw_all(results, context, folder.figures, baseline_behind(manifest["scenario"], manifest["seed"], runs))
     write_report(folder.report, manifest, results, figures)
     print(f"{len(figures)} figures in {folder.figures}/ and {folder.report}")
     return EXIT_OK

@@ -163,8 +163,33 @@ class Scenario:
             parameters=self.parameters,
         )
 
-    def with_overrides(self, replications: int | None = None, seed: int | None = None) -> Scenario:
-        """The same scenario with command-line replications or seed; InputError naming the option."""
+    @classmethod
+    def load(cls, reference: str | Path) -> Scenario:
+        """A scenario file (a path) or a packaged scenario (a name), resolved; InputError naming the file."""
+        return load(reference)
+
+    def with_overrides(
+        self,
+        replications: int | None = None,
+        seed: int | None = None,
+        *,
+        name: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        states: Mapping[str, Mapping[str, Any]] | None = None,
+        events: list[Any] | None = None,
+        add_events: list[Any] | None = None,
+    ) -> Scenario:
+        """The same scenario with some settings changed; checked as a scenario file would be.
+
+        ``replications`` and ``seed`` replace the file's (InputError naming
+        the command-line option); ``parameters`` and ``states`` are merged into
+        the scenario's; ``events`` replaces the list of events and
+        ``add_events`` appends to it (each a mapping as in a scenario file, or
+        an :class:`~sim.events.Event`). Any other change is checked like a
+        scenario file, with InputError naming the field.
+        """
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
                 "--replications",
@@ -172,11 +197,31 @@ class Scenario:
             )
         if seed is not None and not 0 <= seed <= MAX_SEED:
             raise InputError("--seed", f"{shown(seed)} is not allowed; use a whole number from 0 to {MAX_SEED}")
-        return dataclasses.replace(
+        changed = dataclasses.replace(
             self,
             replications=self.replications if replications is None else replications,
             seed=self.seed if seed is None else seed,
         )
+        if all(v is None for v in (name, start, end, parameters, states, events, add_events)):
+            return changed
+        content = changed.to_dict()
+        for key in ("source", "extends"):
+            content.pop(key)
+        if content["initial_year"] is None:
+            content.pop("initial_year")
+        for key, value in (("name", name), ("start", start), ("end", end)):
+            if value is not None:
+                content[key] = value
+        content["parameters"] = {**content["parameters"], **dict(parameters or {})}
+        for code, values in (states or {}).items():
+            content["states"][code] = {**content["states"].get(code, {}), **dict(values)}
+        as_mapping = [e.model_dump(mode="json") if isinstance(e, BaseModel) else dict(e) for e in events or []]
+        content["events"] = (content["events"] if events is None else as_mapping) + [
+            e.model_dump(mode="json") if isinstance(e, BaseModel) else dict(e) for e in add_events or []
+        ]
+        source = f"{self.name} (with overrides)"
+        resolved = from_mapping(content, source, story=self.story)
+        return dataclasses.replace(resolved, source=self.source, extends=self.extends)
 
 
 def replication_seed(seed: int, replication: int) -> int:
