@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="local processes (default: one per CPU; at most four per CPU); results do not depend on it",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar; print only the results folder")
+    run.add_argument(
+        "--uncertainty",
+        choices=("posterior", "none"),
+        help="posterior: each replication draws a parameter set from the shipped posterior (parameters and chance); "
+        "none: registry defaults, chance only (default: from the file, else none)",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser(
@@ -106,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyzing = commands.add_parser("analyze", help=analysis.ANALYZE_HELP, description=analysis.ANALYZE_DESCRIPTION)
     analysis.add_analyze_arguments(analyzing)
     analyzing.set_defaults(handler=analysis.analyze_main)
+
+    from sim import calibrate_cli
+
+    calibrating = commands.add_parser(
+        "calibrate",
+        help="calibrate the influential parameters to the record up to 2024 (needs the [calibrate] extra)",
+        description=calibrate_cli.DESCRIPTION,
+    )
+    calibrate_cli.add_arguments(calibrating)
+    calibrating.set_defaults(handler=calibrate_cli.main)
     return parser
 
 
@@ -170,7 +186,9 @@ def _run(args: argparse.Namespace) -> int:
     from sim.scenario import load
     from sim.store import ResultsFolder, describe_os_error
 
-    scenario = load(args.file).with_overrides(replications=args.replications, seed=args.seed)
+    scenario = load(args.file).with_overrides(
+        replications=args.replications, seed=args.seed, uncertainty=args.uncertainty
+    )
     workers = check_workers(args.workers, "--workers")
     _notes(scenario.notes)
     command = ["cohesion", *getattr(args, "argv", ["run", args.file])]
