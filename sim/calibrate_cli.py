@@ -58,7 +58,10 @@ def revision() -> str:
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=10
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."], capture_output=True, text=True, cwd=Path(__file__).parent,
+            ["git", "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
             timeout=10,
         )
         head = out.stdout.strip() or "unknown"
@@ -102,12 +105,21 @@ def main(args: argparse.Namespace) -> int:
         with tqdm(total=total, desc="Morris screening", unit="run", disable=args.quiet, file=sys.stderr) as bar:
             screening = cal.screen(args.seed, settings.trajectories, settings.keep, bar.update)
         chosen = screening["chosen"]
-        say(f"calibrating {', '.join(chosen)} with ABC-SMC: {settings.generations} generations "
-            f"of {settings.particles} particles")
+        say(
+            f"calibrating {', '.join(chosen)} with ABC-SMC: {settings.generations} generations "
+            f"of {settings.particles} particles"
+        )
         targets = cal.targets()
         observed = np.array([t.observed for t in targets])
         points, weights, generations = cal.infer(
-            chosen, observed, args.seed, settings, partial, args.workers, args.scheduler, args.dask_local,
+            chosen,
+            observed,
+            args.seed,
+            settings,
+            partial,
+            args.workers,
+            args.scheduler,
+            args.dask_local,
             quiet=args.quiet,
         )
         for g in generations:
@@ -129,7 +141,8 @@ def main(args: argparse.Namespace) -> int:
             "uniform priors over the registry ranges and pyabc's information-weighted p-norm distance (p=2; "
             "each statistic scaled by its median absolute deviation and weighted by a linear regression of "
             f"parameters on statistics); each particle's statistics are the mean of {settings.replicates} runs",
-            "sampler": "sequential (order-deterministic)" if args.workers == 1 and not (args.scheduler or args.dask_local)
+            "sampler": "sequential (order-deterministic)"
+            if args.workers == 1 and not (args.scheduler or args.dask_local)
             else "parallel (not order-deterministic: the same seed may give a different posterior)",
             "priors": {n: [params.PARAMETERS[n].low, params.PARAMETERS[n].high] for n in chosen},
             "fixed_at_default": [n for n in cal.candidates() if n not in chosen],
@@ -262,7 +275,8 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
     if unidentified:
         lines.append(
             "Posterior 90 % intervals wider than 60 % of the prior range (the data barely narrow them): "
-            + ", ".join(unidentified) + "."
+            + ", ".join(unidentified)
+            + "."
         )
     else:
         lines.append("Every calibrated parameter's 90 % interval is narrower than 60 % of its prior range.")

@@ -233,7 +233,9 @@ def screen(seed: int, trajectories: int, keep: int, progress: Callable[[int], No
     step = 256
     for start in range(0, len(x), step):
         block = x[start : start + step]
-        y[start : start + step] = simulate([dict(zip(names, row, strict=True)) for row in block], seeds[start : start + step])
+        y[start : start + step] = simulate(
+            [dict(zip(names, row, strict=True)) for row in block], seeds[start : start + step]
+        )
         if progress:
             progress(len(block))
     spread = y.std(axis=0)
