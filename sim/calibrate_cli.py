@@ -31,6 +31,9 @@ DESCRIPTION = (
 )
 
 
+PREDICTIVE_DRAWS = 200
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=20240101, metavar="S", help="seed (default 20240101)")
     parser.add_argument("--quick", action="store_true", help="small screening and sampler (about a minute)")
@@ -96,6 +99,7 @@ def main(args: argparse.Namespace) -> int:
     partial = folder.with_name(folder.name + ".partial")
     partial.mkdir(parents=True, exist_ok=False)
     began = time.monotonic()
+    code_revision = revision()  # before anything is written
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     try:
         from tqdm import tqdm
@@ -111,17 +115,18 @@ def main(args: argparse.Namespace) -> int:
         )
         targets = cal.targets()
         observed = np.array([t.observed for t in targets])
-        points, weights, generations = cal.infer(
-            chosen,
-            observed,
-            args.seed,
-            settings,
-            partial,
-            args.workers,
-            args.scheduler,
-            args.dask_local,
-            quiet=args.quiet,
-        )
+        with tqdm(desc="ABC-SMC", unit="particle", disable=args.quiet, file=sys.stderr) as bar:
+            points, weights, generations = cal.infer(
+                chosen,
+                observed,
+                args.seed,
+                settings,
+                partial,
+                args.workers,
+                args.scheduler,
+                args.dask_local,
+                progress=bar.update,
+            )
         for g in generations:
             say(f"  generation {g['t']}: epsilon {g['epsilon']:.3g}, {g['samples']} simulations")
         cal.write_posterior(partial / "posterior.csv", chosen, points, weights)
@@ -154,7 +159,7 @@ def main(args: argparse.Namespace) -> int:
             "simulator": f"scenario {cal.HINDCAST} from {cal.START} to {cal.END} (events up to {cal.END})",
             "generations": generations,
             "versions": versions(),
-            "code_revision": revision(),
+            "code_revision": code_revision,
             "seconds": round(time.monotonic() - began, 1),
         }
         (partial / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
@@ -172,8 +177,9 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predictive(chosen, points, weights, seed: int, draws: int = 200) -> dict[str, np.ndarray]:
-    """Posterior predictive: ``draws`` runs, each from a particle drawn by weight; and the prior at defaults."""
+def _predictive(chosen, points, weights, seed: int) -> dict[str, np.ndarray]:
+    """Posterior predictive: PREDICTIVE_DRAWS runs, each from a particle drawn by weight; and as many at defaults."""
+    draws = PREDICTIVE_DRAWS
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     rows = rng.choice(len(weights), size=draws, p=weights / weights.sum())
     seeds = rng.integers(0, 2**31 - 1, size=draws)
@@ -257,8 +263,8 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
         )
     lines += ["", "![pairs](figures/posterior_pairs.png)", "", "## Posterior predictive checks", ""]
     lines += [
-        "Each target: the observed value, and the 5th, 50th and 95th percentiles of 200 hindcast runs drawn from "
-        "the posterior and of 200 runs at the defaults.",
+        f"Each target: the observed value, and the 5th, 50th and 95th percentiles of {PREDICTIVE_DRAWS} hindcast "
+        f"runs drawn from the posterior and of {PREDICTIVE_DRAWS} runs at the defaults (the hindcast's values).",
         "",
         "| target | observed | posterior 5 / 50 / 95 % | defaults 5 / 50 / 95 % | observed inside posterior 90 %? |",
         "|---|---|---|---|---|",

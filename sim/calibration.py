@@ -283,7 +283,7 @@ def infer(
     scheduler: str | None = None,
     dask_local: int | None = None,
     simulator: Callable[[Sequence[Mapping[str, float]], Sequence[int]], np.ndarray] = simulate,
-    quiet: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """ABC-SMC with pyabc on ``chosen`` parameters (uniform priors over the registry ranges).
 
@@ -294,6 +294,7 @@ def infer(
     calibrated parameter moves) does not drown the informative ones. Returns (points (P, k), weights (P,),
     per-generation history). With one worker the sampler is sequential and the same seed gives the
     same posterior; several workers (pyabc's multicore or Dask samplers) are not order-deterministic.
+    ``progress(1)`` is called after each evaluation of the sequential sampler.
     """
     try:
         import pyabc
@@ -318,6 +319,8 @@ def infer(
     def model(parameter: Mapping[str, float]) -> dict[str, float]:
         run_seeds = [int(s) for s in np.random.randint(0, 2**31 - 1, size=settings.replicates)]
         values = simulator([{n: float(parameter[n]) for n in names}] * settings.replicates, run_seeds).mean(axis=0)
+        if progress is not None:  # the sequential sampler only: parallel samplers evaluate elsewhere
+            progress(1)
         return {k: float(v) for k, v in zip(keys, values, strict=True)}
 
     if scheduler or dask_local:
