@@ -45,6 +45,6 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sim tests
 
 # make posterior: the shipped calibration posterior (sim/data/posterior.csv and its provenance); needs the
-# [calibrate] extra. About 10 minutes on two cores.
+# [calibrate] extra. A reduced run (200 particles, 6 generations); about 10 minutes on two shared cores.
 posterior: $(VENV)/.installed-test
-	$(BIN)/cohesion calibrate --seed 20240101 --ship
+	$(BIN)/cohesion calibrate --seed 20240101 --particles 200 --generations 6 --ship

@@ -9,6 +9,7 @@ identify), ``figures/`` (marginals and pair plots, predictive checks) and
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import shutil
@@ -44,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers")
     parser.add_argument("--quiet", action="store_true", help="no progress; print only the folder")
     parser.add_argument("--ship", action="store_true", help="also write the posterior into the package data")
+    parser.add_argument("--particles", type=int, metavar="N", help="particles per generation (default 400; quick 60)")
+    parser.add_argument("--generations", type=int, metavar="N", help="ABC-SMC generations (default 10; quick 6)")
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -51,6 +54,9 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--seed", f"{args.seed} is not allowed; use a whole number from 0 to {2**63 - 1}")
     if not 1 <= args.workers <= 256:
         raise InputError("--workers", f"{args.workers} is not allowed; use a whole number from 1 to 256")
+    for option, value in (("--particles", args.particles), ("--generations", args.generations)):
+        if value is not None and not 1 <= value <= 100_000:
+            raise InputError(option, f"{value} is not allowed; use a whole number from 1 to 100000")
     if args.dask_local is not None and not 1 <= args.dask_local <= 256:
         raise InputError("--dask-local", f"{args.dask_local} is not allowed; use a whole number from 1 to 256")
 
@@ -94,6 +100,9 @@ def main(args: argparse.Namespace) -> int:
             "calibrate", "needs the optional extra [calibrate]: pip install 'alliance-cohesion[calibrate]'"
         ) from error
     settings = cal.QUICK if args.quick else cal.FULL
+    for name in ("particles", "generations"):
+        if getattr(args, name) is not None:
+            settings = dataclasses.replace(settings, **{name: getattr(args, name)})
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = Path(args.out) / f"calibration-{stamp}"
     partial = folder.with_name(folder.name + ".partial")
