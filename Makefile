@@ -48,3 +48,10 @@ lint: $(VENV)/.installed-test
 # [calibrate] extra. A reduced run (200 particles, 6 generations); about 10 minutes on two shared cores.
 posterior: $(VENV)/.installed-test
 	$(BIN)/cohesion calibrate --seed 20240101 --particles 200 --generations 6 --ship
+
+# make sensitivity: the published sensitivity (docs/SENSITIVITY.md and its figure): a Sobol' sweep of every
+# numeric parameter on the baseline (4,672 runs), then the total indices for 2030 and 2035. About 3 minutes.
+sensitivity: $(VENV)/.installed
+	rm -rf results/sobol_all_parameters
+	$(BIN)/cohesion sweep experiments/sobol_all_parameters.yaml --out results/sobol_all_parameters --quiet
+	$(BIN)/python -m sim.analysis.publish_sensitivity results/sobol_all_parameters docs

@@ -217,7 +217,19 @@ def _run(args: argparse.Namespace) -> int:
             print("writing tables, figures and report ...", file=sys.stderr)
         folder.write_results(results)
         figures = draw_all(results, Context(scenario.name, scenario.seed, scenario.replications), folder.figures)
+        extra = ""
+        if scenario.uncertainty == "posterior":
+            # The same replications at the defaults: the band of chance alone, beside the full band.
+            from sim import uncertainty_bands
+
+            chance = run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
+            band = folder.figures / "chance_and_parameters.png"
+            uncertainty_bands.figure(results.model, chance, scenario.name, band)
+            extra = uncertainty_bands.section(results.model, chance, f"figures/{band.name}")
         write_report(folder.report, folder.manifest, results, figures)
+        if extra:
+            with open(folder.report, "a", encoding="utf-8") as handle:
+                handle.write(extra)
         folder.finish("complete")
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
