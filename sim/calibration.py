@@ -205,9 +205,18 @@ def _rank(a: np.ndarray, b: np.ndarray) -> float:
 # ---------------------------------------------------------------- screening
 
 
+# Starting conditions and the US stance are scenario inputs, not structural coefficients: a value fitted to
+# 2022 (Russia before the invasion, the US administration of 2022-2024) says nothing about a run from 2025.
+SCENARIO_INPUTS = params.INITIAL_ONLY | {"us_commitment_target"}
+
+
 def candidates() -> list[str]:
-    """Numeric parameters that a run from 2022 can feel (all numeric ones; whole numbers included)."""
-    return [n for n in params.NUMERIC_PARAMETERS if params.PARAMETERS[n].low < params.PARAMETERS[n].high]
+    """Numeric structural parameters: every numeric one except the scenario inputs (:data:`SCENARIO_INPUTS`)."""
+    return [
+        n
+        for n in params.NUMERIC_PARAMETERS
+        if params.PARAMETERS[n].low < params.PARAMETERS[n].high and n not in SCENARIO_INPUTS
+    ]
 
 
 def screen(seed: int, trajectories: int, keep: int, progress: Callable[[int], None] | None = None) -> dict[str, Any]:

@@ -156,3 +156,13 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
     names, points, weights = cal.read_posterior(folder / "posterior.csv")
     assert len(names) == 2 and points.shape == (20, 2)
     shutil.rmtree(folder)
+
+
+def test_same_seed_same_posterior_with_one_worker(tmp_path):
+    settings = cal.Settings(trajectories=0, keep=1, particles=15, generations=2, replicates=1)
+    observed = cal.simulate([{"spending_threat_coef": 3.0}], [1])[0]
+    runs = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        runs.append(cal.infer(["spending_threat_coef"], observed, 4, settings, tmp_path / name))
+    assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
