@@ -34,17 +34,22 @@ AGENT_REPORTED = ("iso3", *STATE_VARIABLES, "government")
 
 
 class _Parameters(Mapping):
-    """The parameters of row 0 as a mapping: reads give the current value, writes go to the engine."""
+    """The parameters of row 0 as a mapping: reads give the current value; a write is a ``set`` from this month on.
+
+    Writing checks the value (InputError outside the parameter's range) and updates what depends on it
+    (network, pledge path, ...), as a ``set`` event does.
+    """
 
     def __init__(self, engine: Any) -> None:
         self._p = engine.p
+        self._hooks = RowHooks(engine, 0)
 
     def __getitem__(self, name: str) -> float | str:
         value = self._p[name][0]
         return value if isinstance(value, str) else float(value)
 
     def __setitem__(self, name: str, value: float | str) -> None:
-        self._p[name][0] = value
+        self._hooks.set_parameter(name, value)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._p)

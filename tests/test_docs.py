@@ -22,3 +22,14 @@ def test_every_parameter_and_event_is_named_in_the_odd():
     text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     missing = [name for name in list(PARAMETERS) + list(EVENT_TYPES) if f"`{name}`" not in text]
     assert not missing
+
+
+def test_every_subpackage_of_sim_is_in_the_wheel():
+    """pyproject.toml lists the packages by hand (two are mapped from the top level); a new one must be added."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "sim").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"

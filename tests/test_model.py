@@ -335,3 +335,15 @@ def test_datacollector_is_a_real_mesa_collector():
     last = agents.xs(poland.unique_id, level="AgentID").iloc[-1]
     assert last["state_threat"] == poland.threat and last["state_government"] == poland.government
     assert last["state_iso3"] == "POL"
+
+
+def test_writing_a_parameter_acts_as_a_set_event():
+    from sim.errors import InputError
+
+    model = AllianceModel(seed=3, end="2025-06")
+    before = model.engine.incident_weight[0].copy()
+    model.p["incident_proximity_exponent"] = 3.0  # the targeting weights follow, as after a set event
+    assert model.p["incident_proximity_exponent"] == 3.0
+    assert not np.array_equal(model.engine.incident_weight[0], before)
+    with pytest.raises(InputError, match="confidence_bound"):
+        model.p["confidence_bound"] = 5.0
