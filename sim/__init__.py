@@ -25,4 +25,11 @@ __all__ = [
     "HEADLINE_OUTCOMES",
     "DISCLAIMER",
     "__version__",
+    "Scenario",
+    "Results",
+    "run",
+    "load_results",
+    "compare",
 ]
+
+from sim.api import Results, Scenario, compare, load_results, run  # noqa: E402  (needs DISCLAIMER above)

@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="local processes (default: one per CPU; at most four per CPU); results do not depend on it",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar; print only the results folder")
+    run.add_argument(
+        "--uncertainty",
+        choices=("posterior", "none"),
+        help="posterior: each replication draws a parameter set from the shipped posterior (parameters and chance); "
+        "none: registry defaults, chance only (default: from the file, else none)",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser(
@@ -106,6 +112,26 @@ def build_parser() -> argparse.ArgumentParser:
     analyzing = commands.add_parser("analyze", help=analysis.ANALYZE_HELP, description=analysis.ANALYZE_DESCRIPTION)
     analysis.add_analyze_arguments(analyzing)
     analyzing.set_defaults(handler=analysis.analyze_main)
+
+    from sim import dashboard
+
+    serving = commands.add_parser(
+        "dashboard",
+        help="serve a local page to change scenarios and see bands (optional extra)",
+        description=dashboard.DESCRIPTION,
+    )
+    dashboard.add_arguments(serving)
+    serving.set_defaults(handler=dashboard.main)
+
+    from sim import calibrate_cli
+
+    calibrating = commands.add_parser(
+        "calibrate",
+        help="calibrate the influential parameters to the record up to 2024 (needs the [calibrate] extra)",
+        description=calibrate_cli.DESCRIPTION,
+    )
+    calibrate_cli.add_arguments(calibrating)
+    calibrating.set_defaults(handler=calibrate_cli.main)
     return parser
 
 
@@ -170,7 +196,9 @@ def _run(args: argparse.Namespace) -> int:
     from sim.scenario import load
     from sim.store import ResultsFolder, describe_os_error
 
-    scenario = load(args.file).with_overrides(replications=args.replications, seed=args.seed)
+    scenario = load(args.file).with_overrides(
+        replications=args.replications, seed=args.seed, uncertainty=args.uncertainty
+    )
     workers = check_workers(args.workers, "--workers")
     _notes(scenario.notes)
     command = ["cohesion", *getattr(args, "argv", ["run", args.file])]
@@ -198,8 +226,24 @@ def _run(args: argparse.Namespace) -> int:
         if not bar.disable:
             print("writing tables, figures and report ...", file=sys.stderr)
         folder.write_results(results)
-        figures = draw_all(results, Context(scenario.name, scenario.seed, scenario.replications), folder.figures)
+        from sim.api import baseline_behind
+
+        reference = baseline_behind(folder.manifest["scenario"], scenario.seed, scenario.replications, workers)
+        context = Context(scenario.name, scenario.seed, scenario.replications)
+        figures = draw_all(results, context, folder.figures, reference)
+        extra = ""
+        if scenario.uncertainty == "posterior":
+            # The same replications at the defaults: the band of chance alone, beside the full band.
+            from sim import uncertainty_bands
+
+            chance = run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
+            band = folder.figures / "chance_and_parameters.png"
+            uncertainty_bands.figure(results.model, chance, scenario.name, band)
+            extra = uncertainty_bands.section(results.model, chance, f"figures/{band.name}")
         write_report(folder.report, folder.manifest, results, figures)
+        if extra:
+            with open(folder.report, "a", encoding="utf-8") as handle:
+                handle.write(extra)
         folder.finish("complete")
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
@@ -302,8 +346,11 @@ def _plot(args: argparse.Namespace) -> int:
     folder = ResultsFolder.open(args.folder)
     results = folder.read_results()
     manifest = folder.manifest
-    context = Context(manifest["scenario"]["name"], manifest["seed"], int(results.model["run"].nunique()))
-    figures = draw_all(results, context, folder.figures)
+    from sim.api import baseline_behind
+
+    runs = int(results.model["run"].nunique())
+    context = Context(manifest["scenario"]["name"], manifest["seed"], runs)
+    figures = draw_all(results, context, folder.figures, baseline_behind(manifest["scenario"], manifest["seed"], runs))
     write_report(folder.report, manifest, results, figures)
     print(f"{len(figures)} figures in {folder.figures}/ and {folder.report}")
     return EXIT_OK

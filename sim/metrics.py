@@ -179,3 +179,45 @@ def blocs_over_time(distance: np.ndarray, members: np.ndarray, threshold: float)
 
 def weighted_mean(values: np.ndarray, weight: np.ndarray) -> float:
     return float((values * weight).sum() / weight.sum())
+
+
+# Each outcome in plain words, for reports and figure captions. An outcome added to MODEL_OUTCOMES gets a
+# definition here too (tests/test_api.py checks that every outcome has one).
+OUTCOME_DEFINITIONS = {
+    "cohesion": "how close the European states' positions are to one another (autonomy and support for Ukraine, "
+    "GDP-weighted; 1 = all in the same place)",
+    "blocs": "how many separate clusters of positions the European states form",
+    "article5_credibility": "European allies' mean trust that the US would defend them (0-1)",
+    "us_commitment": "the United States' commitment to European security (0-1)",
+    "us_troops_europe": "US troops stationed in Europe, thousands",
+    "mean_threat": "the mean threat the European states perceive from Russia (0-1)",
+    "spending_pct_gdp": "defence spending of the European allies, % of GDP, weighted by GDP",
+    "allies_at_2pct": "how many NATO allies spend at least 2 % of GDP on defence",
+    "allies_at_3_5pct": "how many NATO allies spend at least 3.5 % of GDP on defence",
+    "autonomy": "the European states' mean preference for European strategic autonomy (0-1)",
+    "ukraine_support": "the European states' mean support for Ukraine (0-1)",
+    "autonomy_sd": "how far the states' preferences for autonomy are spread (standard deviation)",
+    "ukraine_support_sd": "how far the states' support for Ukraine is spread (standard deviation)",
+    "eu_decisions_passed": "EU decisions passed so far (cumulative count)",
+    "eu_decisions_blocked": "EU decisions blocked so far (cumulative count)",
+    "nato_decisions_passed": "NATO decisions passed so far (cumulative count)",
+    "nato_decisions_blocked": "NATO decisions blocked so far (cumulative count)",
+    "russia_aggression": "how aggressive Russia's behaviour is (0-1)",
+    "war_fatigue": "European publics' fatigue with the war (0-1)",
+    "burden_grievance": "the US grievance over Europe's share of the defence burden (0-1)",
+    "pledge_norm_pct": "the spending the states measure themselves against under the pledges, % of GDP",
+    "hybrid_incidents": "hybrid incidents (sabotage, cyber, airspace) this month",
+    "accommodationist_governments": "how many states are governed by parties that favour accommodating Russia",
+}
+# Outcomes on a 0-1 scale: their figures use a fixed 0-1 axis, so that two scenarios compare by eye.
+ZERO_ONE_OUTCOMES = (
+    "cohesion",
+    "article5_credibility",
+    "us_commitment",
+    "mean_threat",
+    "autonomy",
+    "ukraine_support",
+    "russia_aggression",
+    "war_fatigue",
+    "burden_grievance",
+)

@@ -9,8 +9,11 @@ the Agg canvas, so importing this module never changes the caller's backend.
 
 from __future__ import annotations
 
+import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,7 @@ from matplotlib.lines import Line2D
 
 from sim import DISCLAIMER, HEADLINE_OUTCOMES
 from sim.inputs import REGIONS, load_states
+from sim.metrics import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
 from sim.runner import Results
 from sim.store import write_atomically
 
@@ -60,8 +64,11 @@ STATE_LABELS = {
     "us_trust": "Trust in the US (0-1)",
     "spending_pct_gdp": "Defence spending (% of GDP)",
     "autonomy": "Preference for European autonomy (0-1)",
+    "ukraine_support": "Support for Ukraine (0-1)",
+    "us_troops_k": "US troops stationed (thousands)",
 }
 BAND_COLOUR = "#2e86c1"
+REFERENCE_COLOUR = "#7f8c8d"
 MINIMUM_SPAN = {"spending_pct_gdp": 0.2, "blocs": 2.0}  # smallest y range shown; 0.05 for 0-1 outcomes
 PLEDGE_LINES = ((2.0, "2 % (Wales, 2014)"), (3.5, "3.5 % (The Hague, 2025: by 2035)"))
 
@@ -78,21 +85,29 @@ class Context:
         return f"{DISCLAIMER}  ·  scenario {self.name}, seed {self.seed}, {self.replications} replications"
 
 
-def _figure(width: float, height: float, constrained: bool = True, header: float = 0.45) -> Figure:
-    """A figure with a strip of ``header`` inches on top (title, legend) and one for the footer line."""
+def _figure(width: float, height: float, constrained: bool = True, header: float = 0.45, footer: float = 0.3) -> Figure:
+    """A figure with a strip of ``header`` inches on top (title, legend) and one of ``footer`` inches below."""
     figure = Figure(figsize=(width, height), dpi=110, layout="constrained" if constrained else None)
     if constrained:
-        footer = 0.3 / height
+        footer = footer / height
         figure.get_layout_engine().set(rect=(0.0, footer, 1.0, 1.0 - footer - header / height))
     return figure
 
 
-def _finish(figure: Figure, context: Context, title: str, path: Path) -> Path:
+def _finish(figure: Figure, context: Context, title: str, path: Path | None) -> Any:
+    """Title and footer, then the figure written to ``path`` (PNG); returns the path, or the figure without one."""
+    _finish_figure(figure, context, title, path)
+    return figure if path is None else path
+
+
+def _finish_figure(figure: Figure, context: Context, title: str, path: Path | None) -> Figure:
+    """Title and footer; the figure is written to ``path`` (PNG) when one is given, and returned."""
     height = figure.get_figheight()
     figure.suptitle(f"{title} — scenario {context.name}", fontsize=14, fontweight="bold", y=1 - 0.06 / height, va="top")
     figure.text(0.5, 0.06 / height, context.footer(), ha="center", va="bottom", fontsize=10, color="#333333")
-    write_atomically(path, lambda temporary: figure.savefig(temporary, format="png"))
-    return path
+    if path is not None:
+        write_atomically(path, lambda temporary: figure.savefig(temporary, format="png"))
+    return figure
 
 
 def _years(dates: pd.Series | np.ndarray) -> np.ndarray:
@@ -150,24 +165,86 @@ def _minimum_span(ax, span: float) -> None:
         ax.set_ylim(middle - span / 2, middle + span / 2)
 
 
-def headline(results: Results, context: Context, path: Path) -> Path:
-    """The headline outcomes over time: median, 50 % and 90 % bands across replications."""
+def scenario_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The scenario's events as applied in the first run: date and a short description (``detail``), by date."""
+    if events.empty:
+        return pd.DataFrame(columns=["date", "item", "detail"])
+    first = events[(events["run"] == events["run"].min()) & (events["body"] == "scenario")]
+    return first[["date", "item", "detail"]].drop_duplicates().sort_values("date", kind="stable")
+
+
+def _event_markers(axes, events: pd.DataFrame) -> None:
+    """A dotted line at each scenario event in every panel, numbered at the top of the panel."""
+    for k, (date, _) in enumerate(zip(events["date"], events["item"], strict=True), start=1):
+        year = float(_years(pd.Series([date]))[0])
+        for ax in axes:
+            ax.axvline(year, color="#555555", linestyle=":", linewidth=1, zorder=1)
+            ax.annotate(
+                str(k),
+                (year, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -2),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=8,
+                color="#555555",
+            )
+
+
+def headline(results: Results, context: Context, path: Path | None = None, reference: Results | None = None) -> Figure:
+    """The headline outcomes over time: median, 50 % and 90 % bands across replications.
+
+    ``reference`` (the baseline run with the same seeds, when the scenario extends it) is drawn in grey
+    behind the scenario, so that the distance between the two is the scenario's doing.
+
+    Outcomes on a 0-1 scale (``sim.metrics.ZERO_ONE_OUTCOMES``) get a fixed 0-1 axis, so that the figures of
+    two scenarios compare by eye; counts get whole-number ticks; dotted lines mark the scenario's events.
+    """
     model = results.model
     x = _years(_dates(model))
-    figure = _figure(15, 8.5, header=0.8)
-    axes = figure.subplots(2, 3, sharex=True).ravel()
-    for ax, outcome in zip(axes, HEADLINE_OUTCOMES, strict=True):
+    events = scenario_events(results.events)
+    rows = -(-len(HEADLINE_OUTCOMES) // 3)
+    extra = 0.55 if len(events) else 0.0  # a line or two naming the events above the footer
+    height = 4.25 * rows + extra
+    figure = _figure(15, height, header=0.8, footer=0.3 + extra)
+    axes = figure.subplots(rows, 3, sharex=True).ravel()
+    for ax, outcome in zip(axes, HEADLINE_OUTCOMES, strict=False):
+        if reference is not None:
+            _band(ax, x, _quantiles(reference.model, outcome), colour=REFERENCE_COLOUR, label=False)
         _band(ax, x, _quantiles(model, outcome))
         ax.set_title(LABELS.get(outcome, outcome), fontsize=12)
         ax.tick_params(labelsize=10)
         ax.ticklabel_format(axis="y", useOffset=False)  # plain values, not "+4.004e-1" offsets
         _year_axis(ax, x)
-        _minimum_span(ax, MINIMUM_SPAN.get(outcome, 0.05))
-        if outcome == "blocs":
+        if outcome in ZERO_ONE_OUTCOMES:
+            ax.set_ylim(0.0, 1.0)
+        else:
+            _minimum_span(ax, MINIMUM_SPAN.get(outcome, 0.05))
+        if outcome in COUNT_OUTCOMES:
             ax.yaxis.get_major_locator().set_params(integer=True)
+    for ax in axes[len(HEADLINE_OUTCOMES) :]:
+        ax.set_visible(False)
+    _event_markers(axes[: len(HEADLINE_OUTCOMES)], events)
+    if len(events):
+        pairs = zip(events["date"], events["detail"], strict=True)
+        listed = "   ".join(f"{k} {d}: {t}" for k, (d, t) in enumerate(pairs, 1))
+        figure.text(
+            0.5,
+            0.3 / height,
+            "Scenario events (dotted lines): " + listed,
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+            color="#333333",
+            wrap=True,
+        )
     handles, labels = axes[0].get_legend_handles_labels()
-    _top_legend(figure, handles, 0.4 / 8.5, labels=labels, ncols=3)
-    return _finish(figure, context, "Headline outcomes", path)
+    if reference is not None:
+        handles.append(Line2D([], [], color=REFERENCE_COLOUR, linewidth=6, alpha=0.5))
+        labels.append("baseline, same seeds (median, 50 %, 90 %)")
+    _top_legend(figure, handles, 0.4 / height, labels=labels, ncols=len(labels))
+    return _finish_figure(figure, context, "Headline outcomes", path)
 
 
 def _top_legend(
@@ -194,7 +271,7 @@ def _ordered_states(agents: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(((code, str(region[code])) for code in present), key=lambda cr: (REGIONS.index(cr[1]), cr[0]))
 
 
-def states(results: Results, context: Context, variable: str, path: Path) -> Path:
+def states(results: Results, context: Context, variable: str, path: Path | None = None) -> Figure:
     """Small multiples: one panel per state, grouped and coloured by region; median and 50 % band."""
     agents = results.agents
     x = _years(_dates(results.model))
@@ -220,6 +297,8 @@ def states(results: Results, context: Context, variable: str, path: Path) -> Pat
     peaks = q["q75"].groupby(level="iso3").max()
     typical = float(peaks.quantile(0.9))
     own_scale = set(peaks[peaks > 2.0 * typical].index) if typical > 0 else set()
+    if variable == "us_troops_k":  # troops compare across hosts in absolute numbers: one scale for all
+        own_scale = set()
     low = min(0.0, float(q["q25"].min()))
     high = max(4.0 if variable == "spending_pct_gdp" else 1.0, float(peaks.drop(list(own_scale)).max())) * 1.03
     span = x[-1] - x[0]
@@ -229,12 +308,14 @@ def states(results: Results, context: Context, variable: str, path: Path) -> Pat
     else:
         ticks = np.arange(int(np.ceil(x[0])), int(x[-1]) + 1, 4 if span > 8 else 2)
         tick_labels = [f"’{t % 100:02d}" for t in ticks]
+    # The 2 % and 3.5 % pledges are NATO's: their lines go only in the panels of states that are allies.
+    allies = set(agents.loc[agents["nato_member"] > 0.5, "iso3"].unique()) if "nato_member" in agents else set()
     for k, (ax, (code, region)) in enumerate(zip(axes, ordered, strict=False)):
         colour = REGION_COLOURS[region]
         series = q.loc[code]
-        ax.fill_between(x, series["q25"], series["q75"], color=colour, alpha=0.3, linewidth=0)
-        ax.plot(x, series["q50"], color=colour, linewidth=1.8)
-        if variable == "spending_pct_gdp":
+        ax.fill_between(x, series["q25"], series["q75"], color=colour, alpha=0.45, linewidth=0)
+        ax.plot(x, series["q50"], color=colour, linewidth=1.4)
+        if variable == "spending_pct_gdp" and code in allies:
             for level, _ in PLEDGE_LINES:
                 ax.axhline(level, color="#555555", linewidth=0.8, linestyle="--")
         own = code in own_scale
@@ -252,11 +333,11 @@ def states(results: Results, context: Context, variable: str, path: Path) -> Pat
         for r in REGIONS
         if any(region == r for _, region in ordered)
     ]
-    handles.append(Line2D([], [], color="#999999", linewidth=8, alpha=0.4, label="50 % of replications"))
+    handles.append(Line2D([], [], color="#999999", linewidth=8, alpha=0.45, label="50 % of replications"))
     if variable == "spending_pct_gdp":
-        handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines"))
+        handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines (NATO allies)"))
     _top_legend(figure, handles, 0.45 / height)
-    return _finish(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
+    return _finish_figure(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
 
 
 def _snapshot_steps(n_steps: int, dates: pd.Series) -> list[int]:
@@ -330,7 +411,7 @@ def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, texts: list[str], colours:
         )
 
 
-def positions(results: Results, context: Context, path: Path) -> Path:
+def positions(results: Results, context: Context, path: Path | None = None) -> Figure:
     """Median positions of the states in the (autonomy, Ukraine support) plane at a few dates."""
     agents = results.agents[results.agents["iso3"] != "USA"]
     dates = _dates(results.model)
@@ -377,7 +458,7 @@ def positions(results: Results, context: Context, path: Path) -> Path:
         if r in set(region.values())
     ]
     _top_legend(figure, handles, 0.5 / height)
-    return _finish(figure, context, "Positions of the states (median across replications)", path)
+    return _finish_figure(figure, context, "Positions of the states (median across replications)", path)
 
 
 def representative_run(model: pd.DataFrame) -> int:
@@ -386,12 +467,31 @@ def representative_run(model: pd.DataFrame) -> int:
     return int((final - final.median()).abs().sort_values(kind="stable").index[0])
 
 
-def _blocker_label(blockers: str) -> str:
+def _blocker_label(blockers: str, notes: list[str] | None = None) -> str:
+    """Up to three ISO3 codes as they are; more become a lettered note (``notes`` collects the full lists)."""
     states = [code for code in str(blockers).split(";") if code]
-    return " ".join(states) if len(states) <= 3 else f"{len(states)} states"
+    if len(states) <= 3 or notes is None:
+        return " ".join(states) if len(states) <= 3 else f"{len(states)} states"
+    listed = " ".join(states)
+    if listed not in notes:
+        notes.append(listed)
+    return f"({chr(ord('a') + notes.index(listed))}) {len(states)} states"
 
 
-def decisions(results: Results, context: Context, path: Path) -> Path:
+def readable_event(detail: str) -> str:
+    """An event's log line in words: 'pledge_core_pct = 3.5' becomes 'pledge core pct set to 3.5 % of GDP'."""
+    from sim.params import PARAMETERS
+
+    match = re.fullmatch(r"\s*(\w+)\s*=\s*(.+?)\s*", str(detail))
+    if match is None or match.group(1) not in PARAMETERS:
+        return str(detail)
+    name, value = match.groups()
+    unit = PARAMETERS[name].unit
+    shown_unit = f" {unit}" if unit and unit not in ("-", "0-1", "choice") else ""
+    return f"{name.replace('_', ' ')} set to {value}{shown_unit}"
+
+
+def decisions(results: Results, context: Context, path: Path | None = None) -> Figure:
     """One typical run's decisions over time, and who delays or blocks across all runs."""
     events, model = results.events, results.model
     run = representative_run(model)
@@ -400,6 +500,7 @@ def decisions(results: Results, context: Context, path: Path) -> Path:
     items = sorted(one.loc[one["body"] != "scenario", "item"].unique())
     rows = [*items, "scenario events"]
     applied = one[one["body"] == "scenario"].reset_index(drop=True)
+    notes: list[str] = []  # the states of a delay or block by more than three, named under the panel
     top_height = 0.62 * len(rows) + 1.2
     figure = _figure(16, top_height + 5.8)
     top, bottom = figure.subplots(2, 1, height_ratios=[top_height, 4.3])
@@ -417,6 +518,7 @@ def decisions(results: Results, context: Context, path: Path) -> Path:
                 markeredgecolor="white",
             )
         stopped = hits[hits["outcome"].isin(["delayed", "blocked"])]
+        span = max(x_dates[-1] - x_dates[0], 1e-9)
         last_x = {True: -np.inf, False: -np.inf}
         tier = {True: 0, False: 0}
         for date, blockers, outcome in zip(stopped["date"], stopped["blockers"], stopped["outcome"], strict=True):
@@ -426,13 +528,16 @@ def decisions(results: Results, context: Context, path: Path) -> Path:
             tier[below] = 1 - tier[below] if xv - last_x[below] < 0.8 else 0
             last_x[below] = xv
             offset = 8 + 10 * tier[below]
+            # Labels stay inside the frame: those near an edge lean away from it.
+            where = (xv - x_dates[0]) / span
             top.annotate(
-                _blocker_label(blockers),
+                _blocker_label(blockers, notes),
                 (xv, row),
                 xytext=(0, -offset if below else offset),
                 textcoords="offset points",
                 fontsize=7.5,
-                ha="center",
+                ha="left" if where < 0.04 else "right" if where > 0.96 else "center",
+                annotation_clip=True,
                 va="top" if below else "bottom",
                 color=OUTCOME_COLOURS[outcome],
             )
@@ -452,7 +557,7 @@ def decisions(results: Results, context: Context, path: Path) -> Path:
             color="#34495e",
         )
     key = "\n".join(
-        f"{n}  {d}  {text[:46]}"
+        f"{n}  {d}  {readable_event(text)[:46]}"
         for n, (d, text) in enumerate(zip(applied["date"], applied["detail"], strict=True), start=1)
     )
     top.text(
@@ -483,8 +588,11 @@ def decisions(results: Results, context: Context, path: Path) -> Path:
     top.legend(
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles), fontsize=10, frameon=False
     )
+    if notes:
+        named = "\n".join(textwrap.wrap("   ".join(f"({chr(ord('a') + k)}) {t}" for k, t in enumerate(notes)), 150))
+        top.text(0.0, -0.1, named, transform=top.transAxes, fontsize=8, va="top", ha="left", color="#333333")
     _blockers(bottom, events, model["run"].nunique())
-    return _finish(figure, context, "Decisions: what passed, was delayed or blocked, and by whom", path)
+    return _finish_figure(figure, context, "Decisions: what passed, was delayed or blocked, and by whom", path)
 
 
 def blocker_counts(events: pd.DataFrame, runs: int) -> pd.DataFrame:
@@ -525,7 +633,7 @@ def _blockers(ax, events: pd.DataFrame, runs: int) -> None:
     ax.legend(loc="lower right", fontsize=10, frameon=False)
 
 
-def spending(results: Results, context: Context, path: Path) -> Path:
+def spending(results: Results, context: Context, path: Path | None = None) -> Figure:
     """European spending against the 2 % and 3.5 % lines, and how many allies reach them."""
     model = results.model
     x = _years(_dates(model))
@@ -559,17 +667,29 @@ def spending(results: Results, context: Context, path: Path) -> Path:
     right.yaxis.get_major_locator().set_params(integer=True)
     right.legend(loc="upper left", fontsize=10, frameon=False)
     _year_axis(right, x)
-    return _finish(figure, context, "Defence spending and the pledges", path)
+    return _finish_figure(figure, context, "Defence spending and the pledges", path)
 
 
-def draw_all(results: Results, context: Context, folder: Path) -> list[Path]:
-    """Every figure of a results folder, into ``folder``; returns the paths."""
+def draw_all(results: Results, context: Context, folder: Path, reference: Results | None = None) -> list[Path]:
+    """Every figure of a results folder, into ``folder``; returns the paths.
+
+    ``reference``: the baseline with the same seeds, drawn behind the headline outcomes.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [
-        headline(results, context, folder / "headline.png"),
-        spending(results, context, folder / "spending.png"),
-        positions(results, context, folder / "positions.png"),
-        decisions(results, context, folder / "decisions.png"),
-    ]
-    paths += [states(results, context, v, folder / f"states_{v}.png") for v in STATE_LABELS]
+    paths = []
+    for kind, draw in KINDS.items():
+        if kind == "states":
+            for variable in STATE_LABELS:
+                paths.append(folder / f"states_{variable}.png")
+                draw(results, context, variable, paths[-1])
+        else:
+            paths.append(folder / f"{kind}.png")
+            if kind == "headline":
+                draw(results, context, paths[-1], reference)
+            else:
+                draw(results, context, paths[-1])
     return paths
+
+
+# The figures of a results folder by kind, in the order they are drawn (Results.plot(kind) in sim.api).
+KINDS = {"headline": headline, "spending": spending, "positions": positions, "decisions": decisions, "states": states}

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from sim import DISCLAIMER
-from sim.plots import LABELS, blocker_counts
+from sim.metrics import OUTCOME_DEFINITIONS
+from sim.plots import LABELS, blocker_counts, scenario_events
 from sim.runner import Results
 from sim.store import write_atomically
 
@@ -56,8 +57,11 @@ FIGURE_CAPTIONS = {
     "states that delayed or blocked them. Bottom: who stops decisions most often, over all runs.",
     "states_threat.png": "Perceived threat by state (median over replications), grouped by region.",
     "states_us_trust.png": "Trust in the US by state (median over replications), grouped by region.",
-    "states_spending_pct_gdp.png": "Defence spending by state (median over replications) with the 2 % and 3.5 % lines.",
+    "states_spending_pct_gdp.png": "Defence spending by state (median over replications), with the 2 % and 3.5 % "
+    "lines for NATO allies.",
     "states_autonomy.png": "Preference for European autonomy by state (median over replications).",
+    "states_ukraine_support.png": "Support for Ukraine by state (median over replications).",
+    "states_us_troops_k.png": "US troops stationed in each state, thousands (median over replications).",
 }
 
 
@@ -120,7 +124,16 @@ def _blockers_sentence(events: pd.DataFrame, runs: int) -> str:
         f"{state} ({row['total']:.1f} times per run, {row['blocked']:.1f} of them final blocks)"
         for state, row in table.iterrows()
     ]
-    return "The states that most often delay or block decisions: " + ", ".join(parts) + "."
+    sentence = "The states that most often delay or block decisions: " + ", ".join(parts) + "."
+    us = events[events["blockers"].astype(str).str.contains("USA")]
+    if not us.empty:
+        items = ", ".join(sorted({str(i).replace("_", " ") for i in us["item"]}))
+        sentence += (
+            f" The United States, a NATO ally, delayed or blocked NATO decisions {len(us) / runs:.1f} times per "
+            f"run ({items}): in the model the US backs NATO posture decisions only while its commitment to "
+            "Europe is at or above `us_nato_commitment_threshold`, and votes no below it."
+        )
+    return sentence
 
 
 def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
@@ -140,6 +153,11 @@ def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
             f"the government's line, {to_accommodation / runs:.1f} of them toward accommodation with "
             "Moscow."
         )
+        turned = changes[changes["detail"].str.endswith("accommodationist")]["detail"].str.split(":").str[0]
+        if not turned.empty:
+            shares = (turned.value_counts() / runs).head(6)
+            named = ", ".join(f"{code} ({share:.0%} of runs)" for code, share in shares.items())
+            lines.append(f"The elections that most often brought an accommodationist government: {named}.")
     return " ".join(lines)
 
 
@@ -176,6 +194,45 @@ def _events_table(scenario: dict[str, Any]) -> str:
         details = ", ".join(f"{k} {v}" for k, v in event.items() if k not in ("date", "type") and v is not None)
         lines.append(f"| {event['date']} | {event['type']} | {details} |")
     return "\n".join(lines) + "\n"
+
+
+def definitions(outcomes: tuple[str, ...] = KEY_OUTCOMES) -> str:
+    """Each outcome of the key-outcomes table in plain words (``sim.metrics.OUTCOME_DEFINITIONS``)."""
+    return "\n".join(
+        f"- **{_label(name)}**: {OUTCOME_DEFINITIONS.get(name, 'see docs/ODD.md, section 7.11')}." for name in outcomes
+    )
+
+
+MOVERS = {
+    "us_trust": "trust in the US",
+    "ukraine_support": "support for Ukraine",
+    "autonomy": "preference for autonomy",
+}
+
+
+def states_that_moved(agents: pd.DataFrame, events: pd.DataFrame, count: int = 5) -> str:
+    """The states whose median position moved most from the first to the last month, and the events naming them."""
+    if agents.empty:
+        return ""
+    first, last = agents["step"].min(), agents["step"].max()
+    ends = agents[agents["step"].isin([first, last])]
+    medians = ends.groupby(["iso3", "step"])[list(MOVERS)].median()
+    moves = []
+    for variable, words in MOVERS.items():
+        table = medians[variable].unstack("step")
+        change = table[last] - table[first]
+        for iso3, delta in change.items():
+            moves.append((abs(delta), iso3, words, table.loc[iso3, first], table.loc[iso3, last]))
+    moves.sort(key=lambda m: (-m[0], m[1], m[2]))
+    named = scenario_events(events)
+    lines = []
+    for _, iso3, words, before, after in moves[:count]:
+        mentioned = [f"{d} {t}" for d, t in zip(named["date"], named["detail"], strict=True) if iso3 in str(t)]
+        why = f" The scenario's events name it: {'; '.join(mentioned)}." if mentioned else ""
+        lines.append(
+            f"- **{iso3}**: {words} {'rose' if after > before else 'fell'} from {before:.2f} to {after:.2f}.{why}"
+        )
+    return "\n".join(lines)
 
 
 def render(manifest: dict[str, Any], results: Results, figures: list[Path]) -> str:
@@ -226,6 +283,18 @@ behaviour); the spread says how much chance alone moves an outcome under these a
 
 {outcomes_table(results.model)}
 {spending_sentence(results.model, results.agents)}
+What the outcomes mean:
+
+{definitions()}
+
+## States that moved most
+
+Median over replications, first month against last; the states whose trust in the US, support for
+Ukraine or preference for autonomy moved most. Each moves with the threat it perceives, US behaviour
+towards it and the pull of its neighbours' positions (docs/ODD.md); an event of the scenario that names
+the state is given with it.
+
+{states_that_moved(results.agents, results.events)}
 
 ## Figures
 
@@ -248,6 +317,9 @@ months later with a concession; *blocked* means it failed again and was dropped.
   the judgemental starting values (positions, reliance, stubbornness) in `sim/data/assumptions.csv`.
 - Compare scenarios rather than reading single values: all packaged scenarios share a seed, so replication
   *k* of two scenarios draws the same random numbers and their difference is due to the assumptions.
+  Run the baseline with the same seed and replications (`cohesion run baseline --seed {scenario["seed"]}
+  --replications {runs}`), then `cohesion compare <the baseline's folder> <this folder>` gives the paired
+  differences with their intervals.
 - Intervals are across replications of one set of assumptions. They do not include uncertainty about the
   assumptions themselves; a sensitivity analysis over parameters is needed for that.
 """

@@ -40,8 +40,16 @@ from sim.resources import packaged_folder
 # The packaged scenarios: the checkout's top-level scenarios/, or their copy inside an installed wheel.
 PACKAGED_SCENARIOS = packaged_folder("scenarios")
 SUFFIXES = (".yaml", ".yml")
-SETTINGS = ("start", "end", "initial_year", "replications", "seed")
-DEFAULTS: dict[str, Any] = {"start": "2025-01", "end": "2035-12", "initial_year": None, "replications": 10, "seed": 0}
+SETTINGS = ("start", "end", "initial_year", "replications", "seed", "uncertainty")
+DEFAULTS: dict[str, Any] = {
+    "start": "2025-01",
+    "end": "2035-12",
+    "initial_year": None,
+    "replications": 10,
+    "seed": 0,
+    "uncertainty": "none",
+}
+UNCERTAINTY = ("posterior", "none")
 MAX_REPLICATIONS = 100_000
 MAX_SEED = 2**63 - 1
 MAX_CHAIN = 20  # files in one chain of extends (the packaged scenarios use 2)
@@ -75,6 +83,11 @@ class ScenarioFile(BaseModel):
         None, ge=1, le=MAX_REPLICATIONS, description=f"a whole number from 1 to {MAX_REPLICATIONS}"
     )
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description=f"a whole number from 0 to {MAX_SEED}")
+    uncertainty: Literal["posterior", "none"] | None = Field(
+        None,
+        description="'posterior' (each replication draws a parameter set from the shipped posterior) "
+        "or 'none' (registry defaults; chance only)",
+    )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="a mapping of parameter: value ('cohesion list parameters')"
     )
@@ -125,6 +138,9 @@ class Scenario:
     origins: dict[str, str] = dataclasses.field(repr=False, compare=False)
     event_origins: tuple[tuple[str, int], ...] = dataclasses.field(repr=False, compare=False)
     notes: tuple[str, ...] = dataclasses.field(default=(), repr=False, compare=False)
+    # "posterior": replication k draws its parameter set from the shipped posterior (sim.calibration.draw);
+    # "none": registry defaults. The scenario's own parameters override a draw either way.
+    uncertainty: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-able data (for the manifest)."""
@@ -141,6 +157,8 @@ class Scenario:
             "parameters": dict(self.parameters),
             "states": {code: dict(values) for code, values in self.states.items()},
             "events": [event.model_dump(mode="json") for event in self.events],
+            # Only when it changes the numbers, so that results without it keep their content hash.
+            **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
         }
 
     def content_hash(self) -> str:
@@ -151,6 +169,14 @@ class Scenario:
     def seeds(self) -> list[int]:
         return [replication_seed(self.seed, k) for k in range(self.replications)]
 
+    def run_parameters(self, replication: int) -> dict[str, Any]:
+        """The parameters of replication ``k``: its posterior draw (if any), overridden by the scenario's own."""
+        if self.uncertainty == "none":
+            return dict(self.parameters)
+        from sim.calibration import draw
+
+        return {**draw(self.seed, replication), **self.parameters}
+
     def build_model(self, replication: int) -> AllianceModel:
         """The model of replication ``k``, ready to run."""
         return AllianceModel(
@@ -160,11 +186,40 @@ class Scenario:
             initial_year=self.initial_year,
             events=list(self.events),
             states=self.states,
-            parameters=self.parameters,
+            parameters=self.run_parameters(replication),
         )
 
-    def with_overrides(self, replications: int | None = None, seed: int | None = None) -> Scenario:
-        """The same scenario with command-line replications or seed; InputError naming the option."""
+    @classmethod
+    def load(cls, reference: str | Path) -> Scenario:
+        """A scenario file (a path) or a packaged scenario (a name), resolved; InputError naming the file."""
+        return load(reference)
+
+    def with_overrides(
+        self,
+        replications: int | None = None,
+        seed: int | None = None,
+        uncertainty: str | None = None,
+        *,
+        name: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        states: Mapping[str, Mapping[str, Any]] | None = None,
+        events: list[Any] | None = None,
+        add_events: list[Any] | None = None,
+    ) -> Scenario:
+        """The same scenario with some settings changed; checked as a scenario file would be.
+
+        ``replications``, ``seed`` and ``uncertainty`` (``posterior`` or
+        ``none``) replace the file's (InputError naming the command-line
+        option); ``parameters`` and ``states`` are merged into
+        the scenario's; ``events`` replaces the list of events and
+        ``add_events`` appends to it (each a mapping as in a scenario file, or
+        an :class:`~sim.events.Event`). Any other change is checked like a
+        scenario file, with InputError naming the field.
+        """
+        if uncertainty is not None and uncertainty not in UNCERTAINTY:
+            raise InputError("--uncertainty", f"{shown(uncertainty)} is not allowed; use posterior or none")
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
                 "--replications",
@@ -172,11 +227,32 @@ class Scenario:
             )
         if seed is not None and not 0 <= seed <= MAX_SEED:
             raise InputError("--seed", f"{shown(seed)} is not allowed; use a whole number from 0 to {MAX_SEED}")
-        return dataclasses.replace(
+        changed = dataclasses.replace(
             self,
             replications=self.replications if replications is None else replications,
             seed=self.seed if seed is None else seed,
+            uncertainty=self.uncertainty if uncertainty is None else uncertainty,
         )
+        if all(v is None for v in (name, start, end, parameters, states, events, add_events)):
+            return changed
+        content = changed.to_dict()
+        for key in ("source", "extends"):
+            content.pop(key)
+        if content["initial_year"] is None:
+            content.pop("initial_year")
+        for key, value in (("name", name), ("start", start), ("end", end)):
+            if value is not None:
+                content[key] = value
+        content["parameters"] = {**content["parameters"], **dict(parameters or {})}
+        for code, values in (states or {}).items():
+            content["states"][code] = {**content["states"].get(code, {}), **dict(values)}
+        as_mapping = [e.model_dump(mode="json") if isinstance(e, BaseModel) else dict(e) for e in events or []]
+        content["events"] = (content["events"] if events is None else as_mapping) + [
+            e.model_dump(mode="json") if isinstance(e, BaseModel) else dict(e) for e in add_events or []
+        ]
+        source = f"{self.name} (with overrides)"
+        resolved = from_mapping(content, source, story=self.story)
+        return dataclasses.replace(resolved, source=self.source, extends=self.extends)
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -495,6 +571,7 @@ def _resolve(path: Path, source: str, content: Any, story: str) -> Scenario:
         events=tuple(layer.events),
         origins=origins,
         event_origins=tuple(layer.event_origins),
+        uncertainty=values["uncertainty"],
     )
     _dry_build(scenario)
     notes = _accession_notes(scenario) + _prelude_note(scenario, layer.paths)

@@ -28,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim import DISCLAIMER, MODEL_OUTCOMES, __version__
@@ -134,6 +135,68 @@ def code_revision() -> dict[str, Any]:
     return {"commit": commit, "modified": bool(status.strip())}
 
 
+CATEGORICAL = ("iso3", "government", "body", "item", "rule", "outcome")
+VOTE_COUNTS = ("yes", "no", "abstain")
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as the contract types it in Parquet (ARCHITECTURE.md, "Column types in Parquet").
+
+    ``date`` becomes a date (the first day of the month; Arrow ``date32``),
+    ``iso3``, ``government``, ``body``, ``item``, ``rule`` and ``outcome``
+    pandas categoricals (dictionary-encoded in Parquet), ``blockers`` a list
+    of ISO3 codes (empty when nobody blocked), and the vote counts of an
+    entry that is not a vote (-1 inside the engine) null. Tables already typed
+    are returned unchanged.
+    """
+    frame = frame.copy()
+    if "date" in frame and not _is_date(frame["date"]):
+        frame["date"] = pd.to_datetime(frame["date"].astype(str), format="%Y-%m").dt.date
+    for name in CATEGORICAL:
+        if name in frame and not isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype("category")
+    if "blockers" in frame and frame["blockers"].map(lambda v: isinstance(v, str)).any():
+        frame["blockers"] = [[code for code in str(v).split(";") if code] for v in frame["blockers"]]
+    for name in VOTE_COUNTS:
+        if name in frame and not isinstance(frame[name].dtype, pd.Int64Dtype):
+            frame[name] = frame[name].astype("Int64").mask(frame[name] < 0)
+    return frame
+
+
+def internal(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of :func:`typed`: the engine's form, which figures, reports and comparisons read.
+
+    ``date`` as 'YYYY-MM' text, categoricals as text, ``blockers`` as ISO3
+    codes joined by ';', a missing vote count -1. Tables written before
+    the columns were typed are already in this form and pass unchanged.
+    """
+    frame = frame.copy()
+    if "date" in frame and _is_date(frame["date"]):
+        frame["date"] = _text(pd.to_datetime(frame["date"]).dt.strftime("%Y-%m"))
+    for name in CATEGORICAL:
+        if name in frame and isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = _text(frame[name])
+    if "blockers" in frame and not frame["blockers"].map(lambda v: isinstance(v, str)).all():
+        joined = [";".join(v) if v is not None and not isinstance(v, str) else (v or "") for v in frame["blockers"]]
+        frame["blockers"] = _text(pd.Series(joined, index=frame.index, dtype=object))
+    for name in VOTE_COUNTS:
+        if name in frame and isinstance(frame[name].dtype, pd.Int64Dtype):
+            frame[name] = frame[name].fillna(-1).astype("int64")
+    return frame
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Text values with the dtype pandas gives text built by the engine (object, or str from pandas 3)."""
+    return pd.Series(np.asarray(column.astype(object), dtype=object), index=column.index, name=column.name)
+
+
+def _is_date(column: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    first = column.iloc[0] if len(column) else None
+    return isinstance(first, dt.date)
+
+
 def summarise(model: pd.DataFrame) -> pd.DataFrame:
     """One row per run: its keys, then the final and the mean value of every model outcome."""
     grouped = model.groupby("run", sort=True)
@@ -141,6 +204,37 @@ def summarise(model: pd.DataFrame) -> pd.DataFrame:
     final = grouped[list(MODEL_OUTCOMES)].last().add_prefix("final_").reset_index(drop=True)
     mean = grouped[list(MODEL_OUTCOMES)].mean().add_prefix("mean_").reset_index(drop=True)
     return pd.concat([keys, final, mean], axis=1)
+
+
+def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[str, Any]:
+    """The manifest of a results folder about to be written: status "running", no run done yet."""
+    return {
+        "tool": "alliance-cohesion",
+        "version": __version__,
+        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
+        "disclaimer": DISCLAIMER,
+        "status": "running",
+        "command": command,
+        **identity(),
+        "scenario": scenario.to_dict(),
+        "scenario_story": scenario.story,
+        "scenario_hash": scenario.content_hash(),
+        "seed": scenario.seed,
+        "seed_derivation": "replication k runs with numpy.random.SeedSequence(seed).spawn(n)[k]"
+        ".generate_state(1, uint64)[0] >> 1",
+        "seeds": scenario.seeds(),
+        **_uncertainty_entries(scenario),
+        "runs_total": scenario.replications,
+        "runs_done": 0,
+        "started": utc_now(),
+        "finished": None,
+        "error": None,
+        "packages": package_versions(),
+        "code_revision": code_revision(),
+        "platform": platform.platform(),
+        "files": {**TABLES, "summary": SUMMARY, "figures": f"{FIGURES}/", "report": REPORT, "lock": LOCK},
+        "checksums": {},
+    }
 
 
 class ResultsFolder:
@@ -171,32 +265,7 @@ class ResultsFolder:
             except FileExistsError:  # two runs in the same second
                 attempt += 1
                 path = root / f"{scenario.name}-{stamp}-{attempt}"
-        manifest = {
-            "tool": "alliance-cohesion",
-            "version": __version__,
-            "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
-            "disclaimer": DISCLAIMER,
-            "status": "running",
-            "command": command,
-            **identity(),
-            "scenario": scenario.to_dict(),
-            "scenario_story": scenario.story,
-            "scenario_hash": scenario.content_hash(),
-            "seed": scenario.seed,
-            "seed_derivation": "replication k runs with numpy.random.SeedSequence(seed).spawn(n)[k]"
-            ".generate_state(1, uint64)[0] >> 1",
-            "seeds": scenario.seeds(),
-            "runs_total": scenario.replications,
-            "runs_done": 0,
-            "started": utc_now(),
-            "finished": None,
-            "error": None,
-            "packages": package_versions(),
-            "code_revision": code_revision(),
-            "platform": platform.platform(),
-            "files": {**TABLES, "summary": SUMMARY, "figures": f"{FIGURES}/", "report": REPORT, "lock": LOCK},
-            "checksums": {},
-        }
+        manifest = new_manifest(scenario, command)
         try:
             lock = FolderLock.acquire(path)
             if lock is None:  # a folder made this instant by another process of the same name
@@ -209,6 +278,28 @@ class ResultsFolder:
                 for child in path.iterdir():
                     child.unlink()
                 path.rmdir()
+            raise
+        return folder
+
+    @classmethod
+    def create_at(cls, path: Path, manifest: dict[str, Any]) -> ResultsFolder:
+        """A results folder at exactly ``path`` (made if missing; it must be empty), locked by this process.
+
+        ``manifest`` is written with status "running" and this process's identity.
+
+        Raises:
+            OSError: the folder or its manifest cannot be written, or another process is writing it.
+        """
+        path.mkdir(parents=True, exist_ok=True)
+        manifest = {**manifest, **identity(), "status": "running", "started": utc_now(), "finished": None}
+        lock = FolderLock.acquire(path)
+        if lock is None:
+            raise FileExistsError(errno.EEXIST, "another process is writing this folder", str(path))
+        folder = cls(path, manifest, lock)
+        try:
+            folder.save_manifest()
+        except BaseException:
+            folder.release()
             raise
         return folder
 
@@ -227,7 +318,7 @@ class ResultsFolder:
 
     def write_results(self, results: Results) -> None:
         for name, filename in TABLES.items():
-            table: pd.DataFrame = getattr(results, name)
+            table = typed(getattr(results, name))
             write_atomically(self.path / filename, lambda p, t=table: t.to_parquet(p, index=False))
             self.manifest.setdefault("checksums", {})[filename] = file_digest(self.path / filename)
         summary = summarise(results.model)
@@ -295,10 +386,13 @@ class ResultsFolder:
 
     def read_table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """One table (``model``, ``agents`` or ``events``); InputError naming the file if it cannot be read."""
-        return read_parquet_checked(self.path / TABLES[name], str(self.path), columns)
+        return internal(read_parquet_checked(self.path / TABLES[name], str(self.path), columns))
 
     def read_results(self) -> Results:
-        """The three tables; InputError naming the file if one cannot be read."""
+        """The three tables in the engine's form (:func:`internal`); InputError naming the file if one cannot be read.
+
+        Folders written before the columns were typed are read the same way.
+        """
         return Results(*(self.read_table(name) for name in ("model", "agents", "events")))
 
 
@@ -316,3 +410,18 @@ def read_parquet_checked(path: Path, source: str, columns: list[str] | None = No
             f"cannot be read{wanted} ({type(error).__name__}: {detail}); the folder is damaged",
             source,
         ) from None
+
+
+def _uncertainty_entries(scenario: Scenario) -> dict:
+    """Manifest entries of parametric uncertainty: the mode, the posterior file's checksum and each draw."""
+    if scenario.uncertainty == "none":
+        return {}
+    from sim import calibration
+
+    return {
+        "uncertainty": scenario.uncertainty,
+        "posterior_sha256": calibration.file_sha256(calibration.POSTERIOR_FILE),
+        "draw_derivation": "replication k draws one posterior particle by weight with "
+        "numpy.random.default_rng(SeedSequence([seed, k, 12])); the scenario's parameters override it",
+        "parameter_draws": [calibration.draw(scenario.seed, k) for k in range(scenario.replications)],
+    }

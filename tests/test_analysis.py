@@ -244,10 +244,29 @@ def test_ema_export_has_the_workbench_layout(sweeps, tmp_path) -> None:
         metadata = json.loads(archive.extractfile("metadata.json").read())
         experiments = pd.read_csv(io.BytesIO(archive.extractfile("experiments.csv").read()))
         cohesion = pd.read_csv(io.BytesIO(archive.extractfile("cohesion.csv").read()), header=None)
-    assert list(experiments.columns) == [*FACTORS, "scenario", "policy", "model"]
+    names = ema.identifiers(FACTORS)
+    assert list(experiments.columns) == [*names, "replication", "seed", "scenario", "policy", "model"]
+    assert all(name.isidentifier() for name in names) and list(names.values()) == list(FACTORS)
+    assert metadata["factor_names"] == names
+    # scenario is the sweep point: the replications of a point share it, and its factor values.
+    per_point = experiments.groupby("scenario")[list(names)].nunique()
+    assert (per_point == 1).all().all()
+    points = pd.read_parquet(open_sweep(sweeps["sobol"]).path / "points.parquet")
+    assert experiments["scenario"].nunique() == len(points)
+    replications = experiments.groupby("scenario")["replication"].agg(["nunique", "size"])
+    assert (replications["nunique"] == replications["size"]).all()
+    # A sweep gives replication k the same seed at every point (common random numbers).
+    assert experiments.groupby("replication")["seed"].nunique().eq(1).all()
+
     assert len(experiments) == RUNS and cohesion.shape == (RUNS, MONTHS)
     assert {name for _, name, _ in metadata["outcomes"]} == {"cohesion", "blocs", "article5_credibility", "TIME"}
     assert set(metadata["experiments"]) == set(experiments.columns)
+
+
+def test_ema_factor_names_become_identifiers_with_the_mapping_kept() -> None:
+    names = ema.identifiers(["events.us_troops.change", "events_us_troops_change", "3x", "confidence_bound"])
+    assert list(names) == ["events_us_troops_change", "events_us_troops_change_2", "f_3x", "confidence_bound"]
+    assert list(names.values()) == ["events.us_troops.change", "events_us_troops_change", "3x", "confidence_bound"]
 
 
 def test_ema_export_loads_in_the_workbench(sweeps, tmp_path) -> None:

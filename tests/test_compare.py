@@ -110,7 +110,9 @@ def test_paired_differences_are_the_mean_of_replication_by_replication_differenc
         scenario.loc[scenario["date"] == last, "cohesion"].to_numpy()
         - reference.loc[reference["date"] == last, "cohesion"].to_numpy()
     )
-    row = comparison.differences.query("outcome == 'cohesion' and date == @last").iloc[0]
+    month = f"{last:%Y-%m}"  # the tables hold dates; the differences name months
+    differences = comparison.differences
+    row = differences[(differences["outcome"] == "cohesion") & (differences["date"] == month)].iloc[0]
     assert row["difference"] == pytest.approx(expected.mean())
     assert row["difference_low"] <= row["difference"] <= row["difference_high"]
     assert row["share_lower"] == pytest.approx((expected < 0).mean())

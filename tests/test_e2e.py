@@ -39,6 +39,8 @@ FIGURES = (
     "states_us_trust",
     "states_spending_pct_gdp",
     "states_autonomy",
+    "states_ukraine_support",
+    "states_us_troops_k",
 )
 
 

@@ -387,10 +387,10 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path: Path, monkeyp
     path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
     real = sweep.run_spec
 
-    def flaky(experiment, values, seed):
+    def flaky(experiment, values, seed, *replication):
         if values[0] == -0.6 and values[1] == "qmv":  # point 3
             raise FloatingPointError("provoked for the test")
-        return real(experiment, values, seed)
+        return real(experiment, values, seed, *replication)
 
     monkeypatch.setattr(sweep, "run_spec", flaky)
     out = tmp_path / "out"

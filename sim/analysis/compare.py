@@ -32,7 +32,7 @@ import pandas as pd
 
 from sim.errors import InputError, short_path, shown
 from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.store import MANIFEST, TABLES, ResultsFolder, write_atomically
+from sim.store import MANIFEST, TABLES, ResultsFolder, internal, write_atomically
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625
@@ -108,7 +108,7 @@ def load_arm(path: str | Path, outcomes: Sequence[str], label: str | None = None
     folder = ResultsFolder.open(path)
     columns = ["run", "replication", "seed", "step", "date", *outcomes]
     try:
-        model = pd.read_parquet(folder.path / TABLES["model"], columns=columns)
+        model = internal(pd.read_parquet(folder.path / TABLES["model"], columns=columns))
     except (KeyError, ValueError, OSError) as error:
         raise InputError(
             TABLES["model"], f"cannot be read with columns {', '.join(columns)} ({error})", str(path)
@@ -305,7 +305,17 @@ def compare(
         raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
     outcomes = check_outcomes(outcomes)
     check_outcome_definitions(paths)
-    arms = [load_arm(p, outcomes) for p in paths]
+    return compare_arms([load_arm(p, outcomes) for p in paths], outcomes, resamples, seed)
+
+
+def compare_arms(
+    arms: Sequence[Arm],
+    outcomes: Sequence[str],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Comparison:
+    """:func:`compare` of arms already read (folders, or results in memory); the first is the reference."""
+    outcomes = tuple(outcomes)
     labels = _labels([a.path for a in arms], [a.label for a in arms])
     arms = [dataclasses.replace(a, label=label) for a, label in zip(arms, labels, strict=True)]
     reference, others = arms[0], tuple(arms[1:])

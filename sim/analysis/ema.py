@@ -5,9 +5,12 @@ The file is what ``ema_workbench.save_results`` writes and
 one CSV per outcome and ``metadata.json``), written here without needing
 the workbench:
 
-- ``experiments``: one row per finished run, one column per factor, then the
-  workbench's ``scenario`` (the run number: point * replications +
-  replication), ``policy`` and ``model`` columns.
+- ``experiments``: one row per finished run, one column per factor (named
+  by a valid identifier: ``events.us_troops.change`` becomes
+  ``events_us_troops_change``; ``metadata.json`` keeps the mapping under
+  ``factor_names``), the run's ``replication`` and ``seed``, then the
+  workbench's ``scenario`` (the sweep point), ``policy`` and ``model``
+  columns.
 - ``outcomes``: one (runs x months) array per kept outcome (the
   workbench's ``ArrayOutcome``), and ``TIME``, the month of each column as a
   fractional year (2030.917 is December 2030).
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -43,16 +47,35 @@ def _csv(frame: pd.DataFrame, header: bool) -> bytes:
     return frame.to_csv(header=header, index=False, encoding="UTF-8").encode()
 
 
+def identifiers(names: Any) -> dict[str, str]:
+    """Valid Python identifiers for factor names, in order: ``{identifier: dotted name}``.
+
+    Every character that cannot be in an identifier becomes ``_``; a clash gets a numbered suffix.
+    """
+    out: dict[str, str] = {}
+    for name in names:
+        base = re.sub(r"\W", "_", str(name))
+        base = base if base and not base[0].isdigit() else f"f_{base}"
+        candidate, k = base, 2
+        while candidate in out:
+            candidate, k = f"{base}_{k}", k + 1
+        out[candidate] = str(name)
+    return out
+
+
 def experiments_and_outcomes(sweep: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The sweep as (experiments, outcomes), the pair ``ema_workbench.perform_experiments`` returns."""
-    series = sweep.series()
-    runs = series.drop_duplicates("run")[["run", "point"]].reset_index(drop=True)
+    series = sweep.series(keys=("seed",))
+    runs = series.drop_duplicates("run")[["run", "point", "replication", "seed"]].reset_index(drop=True)
     experiments = runs.join(sweep.points, on="point")[sweep.factor_names].reset_index(drop=True)
     for name in experiments.columns:
         # The workbench holds categorical uncertainties as pandas categories (and reads text columns back as such).
         if not pd.api.types.is_numeric_dtype(experiments[name]) and not pd.api.types.is_bool_dtype(experiments[name]):
             experiments[name] = pd.Categorical(experiments[name].astype(str))
-    experiments["scenario"] = pd.Categorical(runs["run"].astype(str))
+    experiments.columns = list(identifiers(sweep.factor_names))
+    experiments["replication"] = runs["replication"].to_numpy()
+    experiments["seed"] = runs["seed"].to_numpy()
+    experiments["scenario"] = pd.Categorical(runs["point"].astype(str))
     experiments["policy"] = pd.Categorical(["none"] * len(runs))
     experiments["model"] = pd.Categorical([sweep.scenario_name] * len(runs))
     steps = sorted(series["step"].unique())
@@ -78,6 +101,7 @@ def export(sweep: Any, path: str | Path) -> Path:
         "version": FORMAT_VERSION,
         "outcomes": listed,
         "experiments": {k: v.name for k, v in experiments.dtypes.to_dict().items()},
+        "factor_names": identifiers(sweep.factor_names),
     }
     files["metadata.json"] = json.dumps(metadata).encode()
 

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from sim import DISCLAIMER
+from sim.metrics import COUNT_OUTCOMES
 from sim.plots import (
     BAND_COLOUR,
     LABELS,
@@ -135,6 +136,8 @@ def comparison_differences(comparison: Comparison, path: Path) -> Path:
         ax.set_title(label(outcome, one_line=False), fontsize=12)
         _year_axis(ax, _years(rows["date"].unique()))
         _minimum_span(ax, DIFFERENCE_SPAN.get(outcome, 0.02))
+        if outcome in COUNT_OUTCOMES:
+            ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in axes[-3:]:
         ax.set_xlabel("year", fontsize=11)
     for ax in axes[::3]:
@@ -155,18 +158,25 @@ def comparison_levels(comparison: Comparison, path: Path) -> Path:
     """Each scenario's outcomes over time (median and the middle 50 % of replications), reference in grey."""
     figure, axes = _panels(len(comparison.outcomes))
     colours = [REFERENCE_COLOUR, *COLOURS]
+    # The reference is drawn wide and solid, the others narrower and dashed on top: where two medians are
+    # the same, both stay visible.
+    widths = [3.6, *([1.8] * len(COLOURS))]
+    styles = ["-", *(["--"] * len(COLOURS))]
     for ax, outcome in zip(axes, comparison.outcomes, strict=True):
-        for arm, colour in zip(comparison.arms, colours, strict=False):
+        for arm, colour, width, style in zip(comparison.arms, colours, widths, styles, strict=False):
             replications = comparison.pairs.get(arm.label, max(comparison.pairs.values()))
             model = arm.model[arm.model["replication"] < replications]
             q = _quantiles(model, outcome)
             x = _years(model.drop_duplicates("step").sort_values("step")["date"])
             ax.fill_between(x, q["q25"], q["q75"], color=colour, alpha=0.2, linewidth=0)
-            ax.plot(x, q["q50"], color=colour, linewidth=2)
+            ax.plot(x, q["q50"], color=colour, linewidth=width, linestyle=style)
         ax.set_title(label(outcome, one_line=False), fontsize=12)
         _year_axis(ax, x)
+        if outcome in COUNT_OUTCOMES:
+            ax.yaxis.get_major_locator().set_params(integer=True)
     handles = [
-        Line2D([], [], color=c, linewidth=2, label=a.label) for a, c in zip(comparison.arms, colours, strict=False)
+        Line2D([], [], color=c, linewidth=w, linestyle=st, label=a.label)
+        for a, c, w, st in zip(comparison.arms, colours, widths, styles, strict=False)
     ]
     handles.append(Patch(color="#777777", alpha=0.3, label="middle 50 % of replications"))
     _legend(figure, handles)
@@ -327,7 +337,9 @@ def heatmap_figure(
         # The spread starts at zero, so that its colour says how large it is, not only which cell has more.
         bottom = 0.0 if key == "spread" else None
         image = ax.imshow(values.to_numpy(dtype="float64"), cmap=cmap, aspect="auto", origin="lower", vmin=bottom)
-        figure.colorbar(image, ax=ax, shrink=0.85)
+        bar = figure.colorbar(image, ax=ax, shrink=0.85)
+        what = "median" if key == "median" else "90 % range across replications"
+        bar.set_label(f"{label(outcome)}: {what}", fontsize=10)
         norm = image.norm
         for i in range(rows):
             for j in range(columns):

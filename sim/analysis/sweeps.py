@@ -159,12 +159,11 @@ class Sweep:
         table = table.sort_values("run").reset_index(drop=True)
         return table.join(self.points, on="point")
 
-    def series(self, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
-        """Every month of every finished run (for exports)."""
+    def series(self, outcomes: Sequence[str] | None = None, keys: Sequence[str] = ()) -> pd.DataFrame:
+        """Every month of every finished run (for exports); ``keys`` adds run keys such as ``seed``."""
         outcomes = list(outcomes or self.outcomes)
-        table = read_parquet_checked(
-            self.path / MODEL, str(self.path), columns=["run", "point", "replication", "step", "date", *outcomes]
-        )
+        columns = ["run", "point", "replication", *keys, "step", "date", *outcomes]
+        table = read_parquet_checked(self.path / MODEL, str(self.path), columns=columns)
         return table.sort_values(["run", "step"]).reset_index(drop=True)
 
 

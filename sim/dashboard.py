@@ -1,0 +1,195 @@
+"""``cohesion dashboard``: a local web page to change a scenario and see its bands against the baseline.
+
+The page (:mod:`sim.dashboard_app`, in Solara) calls the functions of this
+module, which need neither Solara nor a browser: :func:`simulate` runs a
+scenario with the user's changes and the baseline with the same seeds on the
+engine, :func:`bands` draws them. Solara serves its own assets (the
+``solara-assets`` package; nothing is fetched from a CDN), and the server
+binds to 127.0.0.1 unless ``--host`` says otherwise. Illustrative scenario
+exploration, not a forecast: every view says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim import DISCLAIMER
+from sim.api import Results, load_results, run
+from sim.errors import InputError
+from sim.metrics import COUNT_OUTCOMES
+from sim.scenario import Scenario, load, packaged_scenarios
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_REPLICATIONS = 50
+BASELINE = "baseline"
+EXTRA_HINT = "pip install 'alliance-cohesion[dashboard]'"
+DESCRIPTION = (
+    "Serve a local page (Solara) to pick a scenario, change its events and parameters, run replications and "
+    "see bands against the baseline, per-state views and the decision timeline, and open results folders. "
+    f"Binds to {DEFAULT_HOST} unless --host says otherwise. Needs the optional extra: {EXTRA_HINT}."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """A scenario with the user's changes, and the baseline over the same months with the same seeds."""
+
+    scenario: Scenario
+    results: Results
+    baseline: Results
+
+
+def scenario_names() -> list[str]:
+    """The packaged scenarios, by name."""
+    return list(packaged_scenarios())
+
+
+def changed(
+    reference: str | Path,
+    parameters: dict[str, Any] | None = None,
+    dropped_events: set[int] | frozenset[int] = frozenset(),
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int | None = None,
+) -> Scenario:
+    """The scenario ``reference`` (a name or a path), ``parameters`` merged in, the events ``dropped_events`` left out.
+
+    Raises InputError for a bad file, parameter value or replication count, naming the field.
+    """
+    scenario = load(reference)
+    events = [e for k, e in enumerate(scenario.events) if k not in dropped_events]
+    if parameters or dropped_events:
+        # Named apart from the file's, so that a changed baseline is not shown as "baseline".
+        scenario = scenario.with_overrides(name=f"{scenario.name}_changed", parameters=parameters or {}, events=events)
+    return scenario.with_overrides(replications=replications, seed=seed)
+
+
+def baseline_for(scenario: Scenario) -> Scenario:
+    """The packaged baseline over the months of ``scenario``, with its seed and replications."""
+    base = load(BASELINE)
+    if (base.start, base.end, base.initial_year) != (scenario.start, scenario.end, scenario.initial_year):
+        try:
+            base = base.with_overrides(start=scenario.start, end=scenario.end)
+        except InputError:  # a horizon the baseline cannot take (another data year): the scenario as written
+            base = load(scenario.source) if Path(scenario.source).is_file() else load(scenario.name)
+    return base.with_overrides(replications=scenario.replications, seed=scenario.seed)
+
+
+def simulate(scenario: Scenario) -> Run:
+    """Run ``scenario`` and its baseline (:func:`baseline_for`) on the engine, in this process."""
+    return Run(scenario, run(scenario), run(baseline_for(scenario)))
+
+
+def _years(dates: Any) -> np.ndarray:
+    values = [str(d)[:7] for d in dates]
+    return np.array([int(v[:4]) + (int(v[5:7]) - 1) / 12 for v in values])
+
+
+def _band(ax: Any, results: Results, outcome: str, colour: str, label: str) -> None:
+    model = results._tables.model
+    grouped = model.groupby("step", sort=True)[outcome]
+    q = grouped.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    x = _years(model.drop_duplicates("step").sort_values("step")["date"])
+    ax.fill_between(x, q[0.05], q[0.95], color=colour, alpha=0.15, linewidth=0)
+    ax.fill_between(x, q[0.25], q[0.75], color=colour, alpha=0.35, linewidth=0)
+    ax.plot(x, q[0.5], color=colour, linewidth=2, label=label)
+
+
+def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
+    """One panel per outcome: median, 50 % and 90 % bands of the scenario (blue) and the baseline (grey) behind."""
+    from sim.plots import LABELS
+
+    figure = Figure(figsize=(12, 3.6 * ((len(outcomes) + 2) // 3)), dpi=90, layout="constrained")
+    axes = np.atleast_1d(figure.subplots((len(outcomes) + 2) // 3, min(3, len(outcomes)), squeeze=False)).ravel()
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        _band(ax, run_.baseline, outcome, "#7f8c8d", f"{BASELINE} (median, 50 %, 90 %)")
+        _band(ax, run_.results, outcome, "#2e86c1", f"{run_.scenario.name} (median, 50 %, 90 %)")
+        ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
+        ax.grid(alpha=0.3)
+        if outcome in ZERO_ONE:
+            ax.set_ylim(0, 1)
+        if outcome in COUNT_OUTCOMES:
+            ax.yaxis.get_major_locator().set_params(integer=True)
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8, loc="best")
+    figure.suptitle(
+        f"{run_.scenario.name} against {BASELINE}: {run_.scenario.replications} replications each, same seeds\n"
+        f"{DISCLAIMER}",
+        fontsize=10,
+    )
+    return figure
+
+
+ZERO_ONE = ("cohesion", "article5_credibility", "ukraine_support", "autonomy", "us_commitment", "mean_threat")
+
+
+def final_medians(run_: Run, outcomes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """Per outcome, the median in the last month: (scenario, baseline)."""
+    out = {}
+    for outcome in outcomes:
+        values = []
+        for results in (run_.results, run_.baseline):
+            model = results._tables.model
+            values.append(float(model[model["step"] == model["step"].max()][outcome].median()))
+        out[outcome] = (values[0], values[1])
+    return out
+
+
+def results_folders(root: str | Path) -> list[Path]:
+    """Complete results folders of ``cohesion run`` directly under ``root``, newest name last."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.iterdir()):
+        manifest = path / "manifest.json"
+        if manifest.is_file() and '"complete"' in manifest.read_text(encoding="utf-8", errors="replace"):
+            found.append(path)
+    return found
+
+
+def open_folder(path: str | Path) -> Results:
+    """A results folder read back (:func:`sim.api.load_results`); InputError naming it otherwise."""
+    return load_results(path)
+
+
+# ---------------------------------------------------------------------- command line
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST}, this machine)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    parser.add_argument(
+        "--results",
+        default="results",
+        metavar="DIR",
+        help="folder whose results folders the page lists (default: results)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """Serve the page until Ctrl-C; exit code 1 with one line when the optional extra is missing."""
+    if not 1 <= args.port <= 65535:
+        raise InputError("--port", f"{args.port} is not a port; use a whole number from 1 to 65535")
+    try:
+        import solara  # noqa: F401
+        import uvicorn
+    except ImportError:
+        print(f"error: the dashboard needs the optional extra: {EXTRA_HINT}", file=sys.stderr)
+        return 1
+    os.environ["SOLARA_APP"] = "sim.dashboard_app"
+    # Asset URLs point at the server itself, which serves them from the solara-assets package (no CDN).
+    os.environ["SOLARA_ASSETS_PROXY"] = "True"
+    os.environ["COHESION_RESULTS"] = str(args.results)
+    from solara.server.starlette import app
+
+    print(f"dashboard on http://{args.host}:{args.port}/ (Ctrl-C to stop) — {DISCLAIMER}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0

@@ -1,0 +1,176 @@
+"""``cohesion dashboard``: the functions behind the page, and the page itself in headless Chromium.
+
+The browser test starts the server, loads the page with every request that
+does not go to the server refused (no CDN, no internet), changes a
+parameter, runs, and checks that the chart and the medians changed; it keeps
+a screenshot in tests/artefacts/. It is marked slow. Where no browser can be
+installed it skips with one line, except in CI (CI=true), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim import dashboard
+from sim.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTEFACTS = ROOT / "tests" / "artefacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def test_simulate_runs_the_scenario_and_the_baseline_with_the_same_seeds():
+    scenario = dashboard.changed("us_drawdown", {"confidence_bound": 0.3}, {0}, replications=5, seed=2)
+    written = dashboard.load("us_drawdown").events
+    assert scenario.parameters["confidence_bound"] == 0.3 and scenario.events == written[1:]
+    result = dashboard.simulate(scenario)
+    assert result.baseline.name == "baseline"
+    assert list(result.results.model["seed"].unique()) == list(result.baseline.model["seed"].unique())
+    figure = dashboard.bands(result, ("cohesion", "blocs"))
+    assert len([ax for ax in figure.axes if ax.get_visible()]) == 2
+    medians = dashboard.final_medians(result, ("cohesion",))
+    assert set(medians) == {"cohesion"}
+    with pytest.raises(InputError, match="confidence_bound"):
+        dashboard.changed("baseline", {"confidence_bound": 9.0})
+
+
+def test_fifty_replications_and_the_baseline_take_under_five_seconds():
+    scenario = dashboard.changed("perfect_storm", replications=50)
+    dashboard.simulate(scenario.with_overrides(replications=2))  # compile once
+    started = time.perf_counter()
+    dashboard.simulate(scenario)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_the_dashboard_binds_to_loopback_by_default_and_checks_the_port(capsys):
+    from sim.cli import build_parser, main
+
+    args = build_parser().parse_args(["dashboard"])
+    assert args.host == "127.0.0.1" and args.port == 8765
+    assert main(["dashboard", "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser_or_skip():
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed (pip install playwright)"
+        sync_playwright = None
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        reason = "the dashboard extra is not installed (pip install '.[dashboard]')"
+    if not CHROMIUM.is_file():
+        reason = f"no browser at {CHROMIUM} (apt-get install -y chromium)"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the browser test: {reason}")
+        pytest.skip(reason)
+    return sync_playwright
+
+
+@pytest.mark.slow
+def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
+    sync_playwright = _browser_or_skip()
+    port = _free_port()
+    # The server is cut off too: any request it makes outside this machine goes to a closed port.
+    blocked = "http://127.0.0.1:9"
+    env = {**os.environ, "HTTP_PROXY": blocked, "HTTPS_PROXY": blocked, "NO_PROXY": "127.0.0.1,localhost"}
+    env.update({key.lower(): value for key, value in env.items() if key.endswith("_PROXY")})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sim", "dashboard", "--port", str(port), "--results", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    outside: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert server.poll() is None, server.stdout.read()
+            time.sleep(0.5)
+        with sync_playwright() as p:
+            # A fresh profile (playwright passes it to Chromium as --user-data-dir).
+            browser = p.chromium.launch_persistent_context(
+                str(tmp_path / "profile"),
+                executable_path=str(CHROMIUM),
+                args=CHROMIUM_FLAGS,
+                viewport={"width": 1500, "height": 1300},
+            )
+            page = browser.new_page()
+
+            def only_local(route):
+                if route.request.url.startswith(f"http://127.0.0.1:{port}") or route.request.url.startswith(
+                    f"ws://127.0.0.1:{port}"
+                ):
+                    return route.continue_()
+                outside.append(route.request.url)
+                return route.abort()
+
+            browser.route("**/*", only_local)
+            page.goto(url, timeout=120_000)
+            page.get_by_text("not a forecast").first.wait_for(timeout=120_000)
+
+            page.locator(".run-button").click()
+            medians = page.locator(".final-medians")
+            medians.wait_for(timeout=60_000)
+            before_text = medians.inner_text()
+            before_image = page.locator("img").first.get_attribute("src")
+
+            field = page.get_by_label("value")
+            field.fill("0.45")
+            field.press("Enter")
+            page.locator(".set-parameter").click()
+            page.get_by_text("confidence_bound").last.wait_for(timeout=30_000)
+            page.locator(".run-button").click()
+            page.wait_for_function(
+                "(before) => { const e = document.querySelector('.final-medians');"
+                " return e && e.innerText !== before }",
+                arg=before_text,
+                timeout=60_000,
+            )
+            after_image = page.locator("img").first.get_attribute("src")
+            assert after_image and after_image != before_image
+            text = page.inner_text("body")
+            assert "confidence_bound = 0.45" in text, text[-1500:]
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    assert not outside, f"the page asked for {outside[:3]}"
