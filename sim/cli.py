@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--uncertainty",
         choices=("posterior", "none"),
         help="posterior: each replication draws a parameter set from the shipped posterior (parameters and chance); "
-        "none: registry defaults, chance only (default: from the file, else none)",
+        "none: registry defaults, chance only (default: from the file, else posterior)",
     )
     run.set_defaults(handler=_run)
 

@@ -179,7 +179,7 @@ class Experiment:
     factors: tuple[Factor, ...]
     outcomes: tuple[str, ...]
     agents: str
-    uncertainty: str = "none"
+    uncertainty: str = "posterior"
 
     @property
     def n_points(self) -> int:
@@ -217,8 +217,7 @@ class Experiment:
             "options": dict(self.options),
             "factors": [f.to_dict() for f in self.factors],
             "outputs": {"model": list(self.outcomes), "agents": self.agents},
-            # Only when it changes the numbers, so that sweeps without it keep their content hash (and resume).
-            **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
+            "uncertainty": self.uncertainty,
         }
 
     def content_hash(self) -> str:

@@ -184,8 +184,18 @@ def weighted_mean(values: np.ndarray, weight: np.ndarray) -> float:
 # Each outcome in plain words, for reports and figure captions. An outcome added to MODEL_OUTCOMES gets a
 # definition here too (tests/test_api.py checks that every outcome has one).
 OUTCOME_DEFINITIONS = {
-    "cohesion": "how close the European states' positions are to one another (autonomy and support for Ukraine, "
-    "GDP-weighted; 1 = all in the same place)",
+    "cohesion": "the composite of the four parts below, their mean (0-1): positions, decisions, burden and credibility",
+    "cohesion_positions": "how close the European states' positions are to one another (autonomy and support for "
+    "Ukraine, GDP-weighted; 1 = all in the same place)",
+    "cohesion_decisions": "the share of the EU and NATO decisions concluded in the past 12 months that passed rather "
+    "than being blocked for good (0-1; 1 when none concluded)",
+    "cohesion_burden": "how close the European allies stand to the pledge path and to one another in defence spending "
+    "(0-1)",
+    "cohesion_credibility": "how high and how evenly shared the European allies' trust in the US guarantee is (mean "
+    "minus spread, 0-1)",
+    "ukraine_aid_eu": "the share of the year's planned Ukraine aid package delivered through the EU (0-1)",
+    "ukraine_aid_coalition": "the share of the year's planned Ukraine aid package delivered by a coalition of the "
+    "willing outside the EU (0-1)",
     "blocs": "how many separate clusters of positions the European states form",
     "article5_credibility": "European allies' mean trust that the US would defend them (0-1)",
     "us_commitment": "the United States' commitment to European security (0-1)",
@@ -212,6 +222,12 @@ OUTCOME_DEFINITIONS = {
 # Outcomes on a 0-1 scale: their figures use a fixed 0-1 axis, so that two scenarios compare by eye.
 ZERO_ONE_OUTCOMES = (
     "cohesion",
+    "cohesion_positions",
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
     "article5_credibility",
     "us_commitment",
     "mean_threat",

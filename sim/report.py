@@ -251,6 +251,32 @@ def render(manifest: dict[str, Any], results: Results, figures: list[Path]) -> s
         or "none"
     )
     figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{FIGURE_CAPTIONS.get(p.name, '')}*" for p in figures)
+    posterior = scenario.get("uncertainty") == "posterior"
+    if posterior:
+        figure_lines = figure_lines.replace(
+            "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
+            "assumptions, not a forecast error",
+            "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
+            "not a forecast error (the last section separates the two)",
+        )
+    spread = (
+        "The replications differ in their parameter sets, each drawn from the calibration posterior, and in the\n"
+        "model's random draws; the spread says how much the calibrated parameters and chance together move an\n"
+        "outcome (the last section shows the part of chance alone)."
+        if posterior
+        else "The replications\ndiffer only in the model's random draws (hybrid incidents, elections, votes, "
+        "noise in US and Russian\n"
+        "behaviour); the spread says how much chance alone moves an outcome under these assumptions."
+    )
+    intervals = (
+        "- Intervals are across replications whose calibrated parameters are drawn from the posterior\n"
+        "  (`docs/CALIBRATION.md`); the parameters the calibration left at their defaults, and the scenario's own\n"
+        "  assumptions, are not varied: see `docs/SENSITIVITY.md` for which of them matter."
+        if posterior
+        else "- Intervals are across replications of one set of assumptions. "
+        "They do not include uncertainty about the\n"
+        "  assumptions themselves; a sensitivity analysis over parameters is needed for that."
+    )
     return f"""# Scenario `{scenario["name"]}`
 
 **{DISCLAIMER}.**
@@ -277,9 +303,7 @@ Events, in date order (inherited ones included):
 {_events_table(scenario)}
 ## Key outcomes
 
-Median over {runs} replications, with the interval that holds 90 % of them in brackets. The replications
-differ only in the model's random draws (hybrid incidents, elections, votes, noise in US and Russian
-behaviour); the spread says how much chance alone moves an outcome under these assumptions.
+Median over {runs} replications, with the interval that holds 90 % of them in brackets. {spread}
 
 {outcomes_table(results.model)}
 {spending_sentence(results.model, results.agents)}
@@ -311,17 +335,18 @@ months later with a concession; *blocked* means it failed again and was dropped.
 ## How to read this; what this is not
 
 - This is an illustrative exploration of a scenario, **not a forecast**. It shows what follows from the
-  assumptions of the model and of this scenario file, and how much chance alone moves the outcomes.
+  assumptions of the model and of this scenario file, and how much {
+        "the calibrated parameters and chance move" if posterior else "chance alone moves"
+    } the outcomes.
 - The numbers are only as good as the assumptions. The model's rules, parameters and their justifications
   are documented in `docs/ODD.md` and `sim/params.py`; the data and their sources in `sim/data/SOURCES.md`;
   the judgemental starting values (positions, reliance, stubbornness) in `sim/data/assumptions.csv`.
 - Compare scenarios rather than reading single values: all packaged scenarios share a seed, so replication
-  *k* of two scenarios draws the same random numbers and their difference is due to the assumptions.
-  Run the baseline with the same seed and replications (`cohesion run baseline --seed {scenario["seed"]}
-  --replications {runs}`), then `cohesion compare <the baseline's folder> <this folder>` gives the paired
-  differences with their intervals.
-- Intervals are across replications of one set of assumptions. They do not include uncertainty about the
-  assumptions themselves; a sensitivity analysis over parameters is needed for that.
+  *k* of two scenarios draws the same random numbers{" and the same parameter set" if posterior else ""} and
+  their difference is due to the assumptions. Run the baseline with the same seed and replications
+  (`cohesion run baseline --seed {scenario["seed"]} --replications {runs}`), then
+  `cohesion compare <the baseline's folder> <this folder>` gives the paired differences with their intervals.
+{intervals}
 """
 
 

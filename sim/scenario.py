@@ -47,7 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "initial_year": None,
     "replications": 10,
     "seed": 0,
-    "uncertainty": "none",
+    # Each replication draws its parameters from the shipped posterior (sim/data/posterior.csv).
+    "uncertainty": "posterior",
 }
 UNCERTAINTY = ("posterior", "none")
 MAX_REPLICATIONS = 100_000
@@ -140,7 +141,7 @@ class Scenario:
     notes: tuple[str, ...] = dataclasses.field(default=(), repr=False, compare=False)
     # "posterior": replication k draws its parameter set from the shipped posterior (sim.calibration.draw);
     # "none": registry defaults. The scenario's own parameters override a draw either way.
-    uncertainty: str = "none"
+    uncertainty: str = "posterior"
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-able data (for the manifest)."""
@@ -157,8 +158,7 @@ class Scenario:
             "parameters": dict(self.parameters),
             "states": {code: dict(values) for code, values in self.states.items()},
             "events": [event.model_dump(mode="json") for event in self.events],
-            # Only when it changes the numbers, so that results without it keep their content hash.
-            **({"uncertainty": self.uncertainty} if self.uncertainty != "none" else {}),
+            "uncertainty": self.uncertainty,
         }
 
     def content_hash(self) -> str:

@@ -776,7 +776,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--uncertainty",
         choices=("posterior", "none"),
         help="posterior: each replication draws a parameter set from the shipped posterior (factors override it); "
-        "none: registry defaults (default: from the file, else none)",
+        "none: registry defaults (default: from the file, else posterior)",
     )
 
 

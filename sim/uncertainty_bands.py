@@ -39,6 +39,7 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     outcomes = outcomes_of(full)
     cols = 3
     rows = (len(outcomes) + cols - 1) // cols

@@ -96,12 +96,12 @@ def test_draws_depend_on_seed_and_replication_only():
     assert set(a[0]) == set(names)
 
 
-def test_scenario_parameters_override_the_draw_and_none_leaves_defaults():
+def test_posterior_is_the_default_parameters_override_the_draw_and_none_leaves_defaults():
     from sim import scenario as scenarios
 
-    base = scenarios.from_mapping({"name": "x", "replications": 3, "seed": 11})
-    assert base.uncertainty == "none" and base.run_parameters(0) == {}
-    drawn = base.with_overrides(uncertainty="posterior")
+    drawn = scenarios.from_mapping({"name": "x", "replications": 3, "seed": 11})
+    assert drawn.uncertainty == "posterior"  # the default once a posterior ships
+    assert drawn.with_overrides(uncertainty="none").run_parameters(0) == {}
     names, _, _ = cal.read_posterior()
     assert set(drawn.run_parameters(1)) == set(names)
     fixed = scenarios.from_mapping(
@@ -166,3 +166,22 @@ def test_same_seed_same_posterior_with_one_worker(tmp_path):
         (tmp_path / name).mkdir()
         runs.append(cal.infer(["spending_threat_coef"], observed, 4, settings, tmp_path / name))
     assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_compare_pairs_only_runs_with_the_same_draws(tmp_path, capsys, monkeypatch):
+    import sim.plots
+    from sim.cli import main
+
+    monkeypatch.setattr(sim.plots, "draw_all", lambda *args, **kwargs: [])
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("end: 2025-12\nreplications: 2\n")
+    folders = []
+    for mode in ("posterior", "posterior", "none"):
+        out = tmp_path / f"r{len(folders)}"
+        assert main(["run", str(scenario), "--uncertainty", mode, "--out", str(out), "--quiet", "--workers", "1"]) == 0
+        (folder,) = out.iterdir()
+        folders.append(str(folder))
+    capsys.readouterr()
+    assert main(["compare", folders[0], folders[1], "--out", str(tmp_path / "c1")]) == 0
+    assert main(["compare", folders[0], folders[2], "--out", str(tmp_path / "c2")]) == 2
+    assert "uncertainty" in capsys.readouterr().err

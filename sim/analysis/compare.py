@@ -165,6 +165,18 @@ def check_pairs(reference: Arm, other: Arm) -> int:
             f"{reference.seed}'",
             source,
         )
+    # Posterior draws depend on the seed and the replication only, so equal seeds pair the same parameter
+    # sets too, provided both runs drew from the same posterior (or neither drew at all).
+    draws_a = (reference.manifest.get("uncertainty", "none"), reference.manifest.get("posterior_sha256"))
+    draws_b = (other.manifest.get("uncertainty", "none"), other.manifest.get("posterior_sha256"))
+    if draws_a != draws_b:
+        raise InputError(
+            "manifest.json uncertainty",
+            f"{draws_b[0]} (posterior {draws_b[1] or 'none'}) differs from {draws_a[0]} (posterior "
+            f"{draws_a[1] or 'none'}) in {reference.path}, so replication k of the two does not share its "
+            "parameter draw; run both with the same --uncertainty and the same version of the tool",
+            source,
+        )
     shared = min(reference.replications, other.replications)
     seeds_a = _replication_seeds(reference, shared)
     seeds_b = _replication_seeds(other, shared)
