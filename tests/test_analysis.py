@@ -349,3 +349,14 @@ def test_analyze_refuses_unfinished_sweeps_and_run_folders(sweeps, tmp_path) -> 
     (tmp_path / "run" / "manifest.json").write_text(json.dumps({"status": "complete", "scenario": {}}))
     done = analysis_command("analyze", tmp_path / "run")
     assert done.code == 2 and "not a sweep folder" in done.stderr
+
+
+def test_the_discovery_caption_names_only_the_panels_drawn() -> None:
+    from types import SimpleNamespace
+
+    from sim.analysis.reports import _sweep_captions
+
+    tree = _sweep_captions(SimpleNamespace(trajectory=None))["discovery"]
+    prim = _sweep_captions(SimpleNamespace(trajectory=pd.DataFrame()))["discovery"]
+    assert "PRIM" not in tree and "Middle" not in tree and "Right: each box's limits" in tree
+    assert "Middle:" in prim and "Right (PRIM)" in prim

@@ -271,6 +271,14 @@ SWEEP_CAPTIONS = {
 }
 
 
+def _sweep_captions(found: Discovery | None) -> dict[str, str]:
+    """The captions, the discovery one matching its panels: the PRIM trajectory is drawn only for PRIM."""
+    captions = dict(SWEEP_CAPTIONS)
+    if found is None or getattr(found, "trajectory", None) is None:  # two panels: no peeling trajectory
+        captions["discovery"] = captions["discovery"].split(" Right (PRIM)")[0].replace("Middle:", "Right:")
+    return captions
+
+
 def _factor_rows(sweep: Sweep) -> str:
     lines = ["| factor | sets | range or levels | default | unit |", "|---|---|---|---|---|"]
     for factor in sweep.factors:
@@ -451,7 +459,7 @@ conditional on them and on the scenario.
 {_discovery_section(result.discovery, result.default_condition)}
 ## Figures
 
-{_figure_lines(result.figures, SWEEP_CAPTIONS, folder)}
+{_figure_lines(result.figures, _sweep_captions(result.discovery), folder)}
 {export}
 ## How to read this; what this is not
 
