@@ -1,5 +1,5 @@
 """``python -m sim``: the same as the ``cohesion`` command."""
 
-from sim.cli import main
+from sim.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -10,6 +10,8 @@ slot in beside them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
 import traceback
@@ -18,7 +20,7 @@ from typing import NoReturn
 
 from sim import __version__
 from sim.errors import InputError, bad_path, short_path
-from sim.processes import check_workers, cpu_count, interrupts_as_keyboard_interrupt
+from sim.processes import check_workers, cpu_count, interrupts_as_keyboard_interrupt, pools_abandoned
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -133,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_cli.add_arguments(calibrating)
     calibrating.set_defaults(handler=calibrate_cli.main)
     return parser
+
+
+def entry() -> int:
+    """The ``cohesion`` command and ``python -m sim``: :func:`main`, then the exit.
+
+    A command that had to stop its worker pool on a signal (:func:`sim.processes.stop_pool`) has marked
+    its folder and printed its last line by the time :func:`main` returns; it ends with ``os._exit``, so
+    that the interpreter does not wait at exit for the pool's manager thread, which a worker killed in
+    mid-send can leave blocked for ever.
+    """
+    code = main()
+    if pools_abandoned():
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

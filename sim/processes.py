@@ -192,8 +192,24 @@ def dask_setup(worker: Any) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+_abandoned_pools = 0
+
+
+def pools_abandoned() -> bool:
+    """Whether this process stopped a worker pool with :func:`stop_pool` (see :func:`sim.cli.entry`)."""
+    return _abandoned_pools > 0
+
+
 def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now (running tasks are abandoned) and shut it down without waiting for its tasks."""
+    """Stop a pool's workers now (running tasks are abandoned) and shut it down without waiting for its tasks.
+
+    A worker killed while it sends a result leaves half a message in the pool's result pipe, whose write
+    end this process holds too: the pool's manager thread then waits for the rest for ever. So the pool is
+    shut down without joining that thread, and the command line ends such a process with ``os._exit``
+    once its folder is marked (:func:`sim.cli.entry`), rather than join the thread at exit and hang.
+    """
+    global _abandoned_pools
+    _abandoned_pools += 1
     # No public way before Python 3.14: the pool's processes, and its task queue, whose feeder thread would
     # otherwise wait for ever to hand tasks to workers that are gone.
     processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -211,7 +227,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
                 process.kill()
                 process.join(STOP_GRACE_S)
     with contextlib.suppress(Exception):  # a broken pool may complain; it is being discarded
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ------------------------------------------------------------------ how many workers
