@@ -9,7 +9,7 @@ DEMO_SCENARIOS := baseline us_drawdown article5_doubt ceasefire_pressure perfect
 DEMO_REPLICATIONS ?= 40
 DEMO_WORKERS ?= 2
 
-.PHONY: demo test test-slow lint
+.PHONY: demo test test-slow lint posterior sensitivity
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,ema]'
+	$(BIN)/python -m pip install --quiet -e '.[test,ema,calibrate]'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -43,3 +43,15 @@ test-slow: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sim tests
+
+# make posterior: the shipped calibration posterior (sim/data/posterior.csv and its provenance); needs the
+# [calibrate] extra. A reduced run (200 particles, 6 generations); about 10 minutes on two shared cores.
+posterior: $(VENV)/.installed-test
+	$(BIN)/cohesion calibrate --seed 20240101 --particles 200 --generations 6 --ship
+
+# make sensitivity: the published sensitivity (docs/SENSITIVITY.md and its figure): a Sobol' sweep of every
+# numeric parameter on the baseline (4,672 runs), then the total indices for 2030 and 2035. About 3 minutes.
+sensitivity: $(VENV)/.installed
+	rm -rf results/sobol_all_parameters
+	$(BIN)/cohesion sweep experiments/sobol_all_parameters.yaml --out results/sobol_all_parameters --quiet
+	$(BIN)/python -m sim.analysis.publish_sensitivity results/sobol_all_parameters docs

@@ -191,18 +191,21 @@ def run(
     replications: int | None = None,
     seed: int | None = None,
     workers: int = 1,
+    uncertainty: str | None = None,
 ) -> Results:
     """Run a scenario's replications with the engine and return the :class:`Results` (nothing is written).
 
     ``scenario`` is a :class:`Scenario`, a packaged name or a path;
-    ``replications`` and ``seed`` override the file's. Replication ``k`` runs
+    ``replications``, ``seed`` and ``uncertainty`` (``"posterior"``: each
+    replication draws a parameter set from the shipped posterior; ``"none"``:
+    the defaults) override the file's. Replication ``k`` runs
     with the seed ``cohesion run`` gives it, so the numbers are those of the
     command line whatever ``workers``. Raises InputError for a bad scenario,
     replications, seed or workers.
     """
     from sim.store import new_manifest
 
-    resolved = _scenario(scenario).with_overrides(replications=replications, seed=seed)
+    resolved = _scenario(scenario).with_overrides(replications=replications, seed=seed, uncertainty=uncertainty)
     workers = check_workers(workers, "workers")
     tables = runner.run_scenario(resolved, workers=workers)
     manifest = new_manifest(resolved, ["sim.run", resolved.name])

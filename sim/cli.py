@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="local processes (default: one per CPU; at most four per CPU); results do not depend on it",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar; print only the results folder")
+    run.add_argument(
+        "--uncertainty",
+        choices=("posterior", "none"),
+        help="posterior: each replication draws a parameter set from the shipped posterior (parameters and chance); "
+        "none: registry defaults, chance only (default: from the file, else posterior)",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser(
@@ -116,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dashboard.add_arguments(serving)
     serving.set_defaults(handler=dashboard.main)
+
+    from sim import calibrate_cli
+
+    calibrating = commands.add_parser(
+        "calibrate",
+        help="calibrate the influential parameters to the record up to 2024 (needs the [calibrate] extra)",
+        description=calibrate_cli.DESCRIPTION,
+    )
+    calibrate_cli.add_arguments(calibrating)
+    calibrating.set_defaults(handler=calibrate_cli.main)
     return parser
 
 
@@ -180,7 +196,9 @@ def _run(args: argparse.Namespace) -> int:
     from sim.scenario import load
     from sim.store import ResultsFolder, describe_os_error
 
-    scenario = load(args.file).with_overrides(replications=args.replications, seed=args.seed)
+    scenario = load(args.file).with_overrides(
+        replications=args.replications, seed=args.seed, uncertainty=args.uncertainty
+    )
     workers = check_workers(args.workers, "--workers")
     _notes(scenario.notes)
     command = ["cohesion", *getattr(args, "argv", ["run", args.file])]
@@ -213,7 +231,19 @@ def _run(args: argparse.Namespace) -> int:
         reference = baseline_behind(folder.manifest["scenario"], scenario.seed, scenario.replications, workers)
         context = Context(scenario.name, scenario.seed, scenario.replications)
         figures = draw_all(results, context, folder.figures, reference)
+        extra = ""
+        if scenario.uncertainty == "posterior":
+            # The same replications at the defaults: the band of chance alone, beside the full band.
+            from sim import uncertainty_bands
+
+            chance = run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
+            band = folder.figures / "chance_and_parameters.png"
+            uncertainty_bands.figure(results.model, chance, scenario.name, band)
+            extra = uncertainty_bands.section(results.model, chance, f"figures/{band.name}")
         write_report(folder.report, folder.manifest, results, figures)
+        if extra:
+            with open(folder.report, "a", encoding="utf-8") as handle:
+                handle.write(extra)
         folder.finish("complete")
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")

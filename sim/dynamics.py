@@ -120,6 +120,18 @@ def threat_target(aggression: float, proximity: np.ndarray, floor: float) -> np.
     return aggression * (floor + (1.0 - floor) * proximity)
 
 
+def deterrence_gap(
+    aggression: np.ndarray, proximity: np.ndarray, signal: np.ndarray, signal0: np.ndarray, coef: float
+) -> np.ndarray:
+    """Threat added when the US guarantee thins: ``coef * aggression * proximity * max(signal0 - signal, 0)``.
+
+    ``signal`` is what a state reads from US words and boots (:func:`trust_signal`), ``signal0`` its value at
+    the start; exposed states (high proximity) feel a fall most, and only while Russia is aggressive.
+    Shapes: (R, N) with (R, 1) aggression; unit interval.
+    """
+    return coef * aggression * proximity * np.maximum(signal0 - signal, 0.0)
+
+
 def threat(
     threat: np.ndarray,
     target: np.ndarray,
@@ -222,27 +234,78 @@ def own_spending(
 def desired_spending(
     own: np.ndarray,
     spending: np.ndarray,
-    pledge_norm: float,
-    adherence: np.ndarray,
-    pledge_pull: float,
     peer_level: np.ndarray,
     peer_pull: float,
 ) -> np.ndarray:
-    """Norms push laggards up: by a share of their gap to the pledge path (times adherence) and to their peers.
+    """Desired spending from motives: the own motive plus a push toward better-spending peers.
 
-    The gaps are measured from actual spending, so a change in motives
-    passes through in full while the norms add a push that fades as a state
-    catches up.
+    The gap to peers is measured from actual spending, so the push fades as a state catches up.
+    Shapes: (..., N) with scalars or (R, 1) columns; pp of GDP.
     """
-    below_pledge = np.maximum(pledge_norm - spending, 0.0)
-    below_peers = np.maximum(peer_level - spending, 0.0)
-    return own + pledge_pull * adherence * below_pledge + peer_pull * below_peers
+    return own + peer_pull * np.maximum(peer_level - spending, 0.0)
 
 
-def annual_budget(spending: np.ndarray, desired: np.ndarray, rate: float, cap_up: float, cut_rate: float) -> np.ndarray:
-    """Budget inertia: close part of the gap once a year, rises capped, cuts slower."""
+def pledge_target(
+    own: np.ndarray, line: np.ndarray, adherence: np.ndarray, pledge_pull: float, reach: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Where a state means to be when the pledge falls due: ``own + pull * adherence * max(line - own, 0)``.
+
+    A fully adherent state means to meet the line; a laggard closes only the share ``adherence`` of the
+    gap between its own motive and the line; a state whose motive is above the line (high threat) is not
+    held back by it. A state that would end within ``reach`` of the line goes to the line itself: missing a
+    visible threshold by a little costs more than the last step (bunching at the line). Shapes: (..., N)
+    with (R, 1) line and reach; pp of GDP.
+    """
+    target = own + pledge_pull * adherence * np.maximum(line - own, 0.0)
+    return np.where(target >= line - reach, np.maximum(target, line), target)
+
+
+def pledge_plan(spending: np.ndarray, target: np.ndarray, years_left: np.ndarray) -> np.ndarray:
+    """This year's budget on the way to the pledge target: an equal share of the rise in each year left.
+
+    ``spending + max(target - spending, 0) / years_left`` (``years_left`` >= 1, the budget year counted):
+    spread over the years to the deadline, the rise meets the target in the deadline year; a pledge is a
+    floor, never a reason to cut. Shapes: (R, N) with (R, 1) years; pp of GDP.
+    """
+    return spending + np.maximum(target - spending, 0.0) / years_left
+
+
+def effective_adherence(adherence: np.ndarray, pressure: np.ndarray, pressure_coef: float) -> np.ndarray:
+    """Adherence under deadline pressure: ``a + (1 - a) * coef * pressure`` (pressure in [0, 1], unitless).
+
+    US pressure near a deadline lifts laggards toward full adherence, so they move to the line itself.
+    """
+    return adherence + (1.0 - adherence) * unit_interval(pressure_coef * pressure)
+
+
+def deadline_pressure(grievance: np.ndarray, month: int, deadline: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """(R,) US pressure to meet a pledge: burden grievance times the approach of the deadline.
+
+    The approach is 0 until ``window`` months before the deadline year's budget (January of the year of
+    ``deadline``, a month index), rises linearly to 1 at that budget and stays 1 once it has passed (a
+    missed line is still pressed).
+    """
+    approach = unit_interval(1.0 - (deadline // 12 * 12 - month) / np.maximum(window, 1.0))
+    return grievance * approach
+
+
+def annual_budget(
+    spending: np.ndarray,
+    desired: np.ndarray,
+    rate: float,
+    cap_up: float,
+    cut_rate: float,
+    plan: np.ndarray | None = None,
+) -> np.ndarray:
+    """Budget inertia: close part of the gap once a year, rises capped, cuts slower.
+
+    With a pledge ``plan`` (:func:`pledge_plan`), the budget is at least the plan: the larger of the
+    inertial step and the planned one, the rise still capped at ``cap_up`` (fiscal room).
+    """
     gap = desired - spending
     step = np.where(gap > 0.0, np.minimum(rate * gap, cap_up), rate * cut_rate * gap)
+    if plan is not None:
+        step = np.maximum(step, np.minimum(plan - spending, cap_up))
     return np.maximum(spending + step, 0.0)
 
 
@@ -355,16 +418,55 @@ def support_drift(
     in: a split along threat lines.
     """
     surprise = threat - threat_reference
-    rally = threat_coef * surprise * np.where(surprise > 0.0, 1.0 - support, support)
-    erosion = fatigue_coef * fatigue * (1.0 - threat)
+    # On the headroom both ways: noise in threat around its habit then moves support up and down alike,
+    # so a calm baseline does not drift (weighting falls by ``support`` pulled every state toward 0.5).
+    rally = threat_coef * surprise * (1.0 - support)
+    erosion = fatigue_coef * fatigue * (1.0 - threat)  # fatigue is passed net of its starting level
     pull = pressure * (pressure_coef * alignment * (1.0 - threat) - resistance_coef * threat)
     return rally - erosion - pull
 
 
-def war_fatigue(fatigue: float, aggression: float, ceasefire: bool, rate: float, recovery: float) -> float:
-    """Fatigue builds with aggression while the war goes on and eases by ``recovery`` a month during a ceasefire."""
-    building = np.minimum(fatigue + rate * aggression * (1.0 - fatigue), 1.0)
+def war_fatigue(
+    fatigue: float, aggression: float, ceasefire: bool, rate: float, recovery: float, habituation: float = 0.0
+) -> float:
+    """Fatigue builds with aggression while the war goes on and eases by ``recovery`` a month during a ceasefire.
+
+    While the war goes on, publics also habituate (``habituation`` a month of the level fades), so at a
+    steady aggression fatigue settles at ``rate * a / (rate * a + habituation)`` instead of climbing to 1.
+    """
+    building = unit_interval(fatigue + rate * aggression * (1.0 - fatigue) - habituation * fatigue)
     return np.where(ceasefire, fatigue * (1.0 - recovery), building)
+
+
+def fatigue_habituation(initial: np.ndarray, rate: np.ndarray, aggression: np.ndarray) -> np.ndarray:
+    """Monthly habituation that makes ``initial`` the steady fatigue at the starting aggression (0 if no fatigue)."""
+    initial = np.asarray(initial, dtype=float)
+    some = initial > 1e-6  # below that, no fatigue to keep: the level builds from zero as before
+    return np.where(some, np.minimum(rate * aggression * (1.0 - initial) / np.where(some, initial, 1.0), 1.0), 0.0)
+
+
+# --- US reliance ------------------------------------------------------------------------------
+
+
+def reliance_decline(
+    reliance: np.ndarray,
+    investment: np.ndarray,
+    level: float,
+    scale: float,
+    substitution_rate: float,
+    industry: np.ndarray,
+    industry_rate: float,
+) -> np.ndarray:
+    """One month of the slow substitution of European for US capabilities.
+
+    ``reliance * (1 - (substitution_rate * clip((investment - level) / scale, 0, 1) + industry_rate * industry) / 12)``:
+    sustained European investment (``investment``, % of GDP, a smoothed mean) above ``level`` and a
+    defence-industrial programme with European preference in force (``industry``, 0 or 1) lower reliance by
+    a few per cent a year at most (rates per year). US troop moves do not enter: reliance is capability,
+    not mood. Shapes: reliance (R, N); investment, industry (R, 1).
+    """
+    drive = unit_interval((investment - level) / scale)
+    return reliance * (1.0 - (substitution_rate * drive + industry_rate * industry) / 12.0)
 
 
 # --- 10. Elections ----------------------------------------------------------------------------
@@ -381,3 +483,15 @@ def accommodationist_win_probability(
     """War fatigue and the cost of defence raise the accommodationist vote; fear of Russia lowers it."""
     pressure = base + fatigue_coef * fatigue + cost_coef * np.maximum(spending_rise_pp, 0.0)
     return unit_interval(pressure * (1.0 - threat))
+
+
+def government_support_anchor(
+    own: np.ndarray, accommodationist: np.ndarray, accommodationist_anchor: float, mainstream_floor: float
+) -> np.ndarray:
+    """The support anchor a government holds (arrays broadcast, 0-1).
+
+    An accommodationist government caps the state's own anchor at ``accommodationist_anchor``; a mainstream
+    government holds at least ``mainstream_floor``, so a state whose data anchor reflects an accommodationist
+    government of the data year (Hungary) moves when a mainstream government takes over.
+    """
+    return np.where(accommodationist, np.minimum(own, accommodationist_anchor), np.maximum(own, mainstream_floor))

@@ -242,6 +242,21 @@ class Accession(Event):
         return model.join(model.data.index(self.state), self.body)
 
 
+class AccessionRequest(Event):
+    type: Literal["accession_request"] = "accession_request"
+    state: str = Field(description="ISO3 of the applicant")
+    body: Literal["nato"] = Field(description="the body applied to (NATO: every ally must ratify)")
+    summary: ClassVar[str] = (
+        "A state applies to join NATO: from the next month every ally votes on ratification, re-tabled after "
+        "each veto until all agree; then the state joins (no change if it is already a member)."
+    )
+
+    _state = field_validator("state")(lambda cls, v: _iso3(v))
+
+    def apply(self, model: Any) -> str:
+        return model.agenda.request_accession(model.data.index(self.state))
+
+
 class SetParameter(Event):
     type: Literal["set"] = "set"
     parameter: str = Field(description="name of a model parameter")

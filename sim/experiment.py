@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -85,6 +85,11 @@ class ExperimentFile(BaseModel):
         description=f"a whole number from 0 to {scenarios.MAX_SEED}; default: the scenario's",
     )
     common_random_numbers: bool = Field(False, description="true or false")
+    uncertainty: Literal["posterior", "none"] | None = Field(
+        None,
+        description="'posterior' (each replication draws a parameter set from the shipped posterior; factors "
+        "override it) or 'none'; default: the scenario's",
+    )
     second_order: bool | None = Field(None, description="true or false (sobol only)")
     morris_levels: int | None = Field(
         None, ge=2, le=100, description="an even whole number from 2 to 100, 4 by default (morris only)"
@@ -174,6 +179,7 @@ class Experiment:
     factors: tuple[Factor, ...]
     outcomes: tuple[str, ...]
     agents: str
+    uncertainty: str = "posterior"
 
     @property
     def n_points(self) -> int:
@@ -211,6 +217,7 @@ class Experiment:
             "options": dict(self.options),
             "factors": [f.to_dict() for f in self.factors],
             "outputs": {"model": list(self.outcomes), "agents": self.agents},
+            "uncertainty": self.uncertainty,
         }
 
     def content_hash(self) -> str:
@@ -361,6 +368,7 @@ def _resolve(spec: ExperimentFile, source: str, folder: Path, default_name: str)
         factors=factors,
         outcomes=outcomes,
         agents=spec.outputs.agents,
+        uncertainty=spec.uncertainty or scenario.uncertainty,
     )
     if experiment.runs_total > MAX_RUNS:
         raise InputError(

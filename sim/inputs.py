@@ -16,7 +16,7 @@ import pandas as pd
 from sim.errors import InputError, nearest, shown
 
 INITIAL_YEARS = (2022, 2024)
-DATA_FILES = ("member_states.csv", "assumptions.csv", "groupings.csv", "borders.csv")
+DATA_FILES = ("member_states.csv", "assumptions.csv", "groupings.csv", "borders.csv", "linkage.csv")
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -123,6 +123,12 @@ class StateData:
     linkage: np.ndarray = field(repr=False)
     next_election: np.ndarray = field(repr=False)  # month index, -1 if none
     election_term_months: np.ndarray = field(repr=False)  # 0 if none
+    # linkage.csv, item -> (N,) arrays: the chance per first vote that the state holds the item hostage (0 where
+    # it never has), the chance that it takes the concession at a re-vote (nan where it has no linkage on the
+    # item), and whether the linkage belongs to an accommodationist government (lapses under a mainstream one)
+    linkage_hostage: dict[str, np.ndarray] = field(repr=False)
+    linkage_concession: dict[str, np.ndarray] = field(repr=False)
+    linkage_government: dict[str, np.ndarray] = field(repr=False)
 
     @property
     def n(self) -> int:
@@ -179,6 +185,15 @@ def load_states() -> StateData:
     )
     term = (asm["election_term_years"].astype(float).fillna(0.0) * 12).astype(int).to_numpy()
 
+    hostage: dict[str, np.ndarray] = {}
+    concession: dict[str, np.ndarray] = {}
+    government: dict[str, np.ndarray] = {}
+    for _, row in t["linkage.csv"].iterrows():
+        i, item = index[row["iso3"]], row["item"]
+        hostage.setdefault(item, np.zeros(n))[i] = float(row["hostage_probability"])
+        concession.setdefault(item, np.full(n, np.nan))[i] = float(row["concession_probability"])
+        government.setdefault(item, np.zeros(n, dtype=bool))[i] = row["government"] == "accommodationist"
+
     return StateData(
         iso3=iso3,
         name=tuple(ms["name"]),
@@ -208,4 +223,7 @@ def load_states() -> StateData:
         linkage=asm["linkage"].astype(float).to_numpy(),
         next_election=next_election,
         election_term_months=term,
+        linkage_hostage=hostage,
+        linkage_concession=concession,
+        linkage_government=government,
     )

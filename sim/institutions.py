@@ -93,8 +93,15 @@ class AgendaItem:
     """A recurring or one-off decision.
 
     ``rule`` is a rule name, or ``param:NAME`` to read it from a parameter.
-    ``position`` is the state variable that drives support; ``inverse``
-    flips it (support for a ceasefire is opposition to Ukraine support).
+    ``position`` is the state variable (or derived position of the batch) that
+    drives support; ``inverse`` flips it (support for a ceasefire is
+    opposition to Ukraine support). ``must_pass`` marks an item whose lapse the
+    members will not accept (the sanctions renewals): at its re-vote every
+    state still withholding a yes is offered a concession and takes it with
+    probability ``must_pass_concession_probability``. ``persistent`` marks an
+    item that is re-tabled until it passes (the ratification of an accession);
+    ``candidate`` is the state an accession item is about and ``slot`` keeps
+    the random numbers of two requests apart.
     """
 
     name: str
@@ -105,10 +112,27 @@ class AgendaItem:
     months: tuple[int, ...] = ()
     inverse: bool = False
     fallback_coalition: bool = False
+    must_pass: bool = False
+    persistent: bool = False
+    candidate: int = -1
+    slot: int = -1
+
+    @property
+    def kind(self) -> str:
+        """The vote kind whose rows of random numbers this item draws (see ``ITEM_KINDS``)."""
+        return self.name if self.slot < 0 else f"{self.name}#{self.slot}"
 
 
 DEFAULT_AGENDA = (
-    AgendaItem("eu_sanctions_renewal", "EU", "param:eu_cfsp_rule", "ukraine_support", "sanctions_threshold", (1, 7)),
+    AgendaItem(
+        "eu_sanctions_renewal",
+        "EU",
+        "param:eu_cfsp_rule",
+        "ukraine_support",
+        "sanctions_threshold",
+        (1, 7),
+        must_pass=True,
+    ),
     AgendaItem(
         "eu_ukraine_package",
         "EU",
@@ -118,8 +142,10 @@ DEFAULT_AGENDA = (
         (12,),
         fallback_coalition=True,
     ),
-    AgendaItem("eu_defence_industry", "EU", "qmv", "autonomy", "defence_industry_threshold", (3,)),
-    AgendaItem("nato_summit", "NATO", "consensus", "ukraine_support", "nato_posture_threshold", (7,)),
+    AgendaItem("eu_defence_industry", "EU", "qmv", "european_preference", "defence_industry_threshold", (3,)),
+    AgendaItem("nato_summit", "NATO", "consensus", "posture_support", "nato_posture_threshold", (7,)),
+    AgendaItem("nato_ukraine_partnership", "NATO", "consensus", "ukraine_support", "nato_partnership_threshold", (4,)),
+    AgendaItem("nato_eu_cooperation", "NATO", "consensus", "eu_cooperation", "nato_eu_cooperation_threshold", (11,)),
 )
 CEASEFIRE_ITEMS = (
     AgendaItem(
@@ -139,9 +165,33 @@ CEASEFIRE_ITEMS = (
         inverse=True,
     ),
 )
+# Accession requests of one run take these slots in turn, so that two requests voted on in the same month
+# (Finland's and Sweden's) draw different random numbers.
+ACCESSION_SLOTS = 4
+
+
+def accession_item(candidate: int, slot: int) -> AgendaItem:
+    """The ratification of NATO membership for state ``candidate`` (an index of the data): every ally must agree."""
+    return AgendaItem(
+        "nato_accession",
+        "NATO",
+        "consensus",
+        "consent",
+        "accession_threshold",
+        persistent=True,
+        candidate=candidate,
+        slot=slot % ACCESSION_SLOTS,
+    )
+
+
 # Fixed order of vote kinds: each item, first vote and re-vote, has its own row of random numbers
 # every month, so that common random numbers hold across scenarios with different agendas.
-ITEM_KINDS = tuple(f"{item.name}{suffix}" for suffix in ("", ":revote") for item in DEFAULT_AGENDA + CEASEFIRE_ITEMS)
+ITEM_KINDS = tuple(
+    f"{kind}{suffix}"
+    for suffix in ("", ":revote")
+    for kind in [item.name for item in DEFAULT_AGENDA + CEASEFIRE_ITEMS]
+    + [f"nato_accession#{slot}" for slot in range(ACCESSION_SLOTS)]
+)
 
 
 class Agenda:

@@ -8,6 +8,10 @@ from sim.engine import kernels
 
 MODEL_OUTCOMES = (
     "cohesion",
+    "cohesion_positions",
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
     "blocs",
     "article5_credibility",
     "us_commitment",
@@ -24,6 +28,8 @@ MODEL_OUTCOMES = (
     "eu_decisions_blocked",
     "nato_decisions_passed",
     "nato_decisions_blocked",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
     "russia_aggression",
     "war_fatigue",
     "burden_grievance",
@@ -52,10 +58,15 @@ HEADLINE_OUTCOMES = (
 )
 
 
-# Outcomes computed from the recorded state history (history_outcomes); the rest are recorded as they
-# happen, in the order of MODEL_OUTCOMES (AllianceModel._observe writes them in that order).
+# Version of the outcome definitions: folders whose results were written under other definitions are not
+# compared (``cohesion compare``). 2: ``cohesion`` is the composite of its four components.
+OUTCOME_DEFINITIONS_VERSION = 2
+COHESION_COMPONENTS = ("cohesion_positions", "cohesion_decisions", "cohesion_burden", "cohesion_credibility")
+
+# Outcomes computed from the recorded state history (history_outcomes, and ``cohesion`` from its components
+# by ``cohesion_composite``); the rest are recorded as they happen, in the order of MODEL_OUTCOMES.
 DERIVED_OUTCOMES = (
-    "cohesion",
+    "cohesion_positions",
     "blocs",
     "article5_credibility",
     "mean_threat",
@@ -68,7 +79,8 @@ DERIVED_OUTCOMES = (
     "ukraine_support_sd",
     "accommodationist_governments",
 )
-RECORDED_OUTCOMES = tuple(name for name in MODEL_OUTCOMES if name not in DERIVED_OUTCOMES)
+COMPOSITE_OUTCOMES = ("cohesion",)
+RECORDED_OUTCOMES = tuple(name for name in MODEL_OUTCOMES if name not in DERIVED_OUTCOMES + COMPOSITE_OUTCOMES)
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
@@ -104,7 +116,7 @@ def history_outcomes(
     aut_mean, sup_mean = _masked_mean(aut, europe), _masked_mean(sup, europe)
     spending = history["spending_pct_gdp"]
     return {
-        "cohesion": cohesion,
+        "cohesion_positions": cohesion,
         "blocs": blocs,
         "article5_credibility": _masked_mean(history["us_trust"], allies_in_europe),
         "mean_threat": _masked_mean(history["threat"], europe),
@@ -117,6 +129,40 @@ def history_outcomes(
         "ukraine_support_sd": np.sqrt(_masked_mean((sup - sup_mean[:, None]) ** 2, europe)),
         "accommodationist_governments": (history["government"][:, elects] > 0.5).sum(axis=1),
     }
+
+
+def cohesion_composite(components: dict[str, np.ndarray]) -> np.ndarray:
+    """``cohesion``: the unweighted mean of the four components (each 0-1), arrays of any one shape."""
+    return sum(components[name] for name in COHESION_COMPONENTS) / len(COHESION_COMPONENTS)
+
+
+def cohesion_decisions(passed_window: np.ndarray, blocked_window: np.ndarray) -> np.ndarray:
+    """Share of the decisions concluded in the past 12 months that passed (1 when none was concluded), (R,)."""
+    total = passed_window + blocked_window
+    return np.where(total > 0, passed_window / np.maximum(total, 1), 1.0)
+
+
+def cohesion_burden(spending: np.ndarray, pledge: np.ndarray, allies: np.ndarray, gdp: np.ndarray) -> np.ndarray:
+    """How close the European allies stand to the pledge path and to each other, (R,) from (R, N) and (R, 1).
+
+    Half is one minus the GDP-weighted mean shortfall from the pledge (as a share of the pledge, 0-1 each);
+    half is one minus the GDP-weighted SD of spending as a share of the pledge (capped at 1).
+    """
+    w = allies * gdp
+    total = w.sum(axis=1)
+    shortfall = np.clip((pledge - spending) / pledge, 0.0, 1.0)
+    mean_shortfall = (shortfall * w).sum(axis=1) / total
+    mean = (spending * w).sum(axis=1) / total
+    sd = np.sqrt((((spending - mean[:, None]) ** 2) * w).sum(axis=1) / total)
+    return 0.5 * (1.0 - mean_shortfall) + 0.5 * (1.0 - np.minimum(sd / pledge[:, 0], 1.0))
+
+
+def cohesion_credibility(trust: np.ndarray, allies: np.ndarray) -> np.ndarray:
+    """How far the European allies share a credible guarantee: mean trust less its SD, clipped to 0-1, (R,)."""
+    w = allies.astype(float)
+    mean = (trust * w).sum(axis=1) / w.sum(axis=1)
+    sd = np.sqrt((((trust - mean[:, None]) ** 2) * w).sum(axis=1) / w.sum(axis=1))
+    return np.clip(mean - sd, 0.0, 1.0)
 
 
 def blocs_over_time(distance: np.ndarray, members: np.ndarray, threshold: float) -> np.ndarray:
@@ -138,8 +184,18 @@ def weighted_mean(values: np.ndarray, weight: np.ndarray) -> float:
 # Each outcome in plain words, for reports and figure captions. An outcome added to MODEL_OUTCOMES gets a
 # definition here too (tests/test_api.py checks that every outcome has one).
 OUTCOME_DEFINITIONS = {
-    "cohesion": "how close the European states' positions are to one another (autonomy and support for Ukraine, "
-    "GDP-weighted; 1 = all in the same place)",
+    "cohesion": "the composite of the four parts below, their mean (0-1): positions, decisions, burden and credibility",
+    "cohesion_positions": "how close the European states' positions are to one another (autonomy and support for "
+    "Ukraine, GDP-weighted; 1 = all in the same place)",
+    "cohesion_decisions": "the share of the EU and NATO decisions concluded in the past 12 months that passed rather "
+    "than being blocked for good (0-1; 1 when none concluded)",
+    "cohesion_burden": "how close the European allies stand to the pledge path and to one another in defence spending "
+    "(0-1)",
+    "cohesion_credibility": "how high and how evenly shared the European allies' trust in the US guarantee is (mean "
+    "minus spread, 0-1)",
+    "ukraine_aid_eu": "the share of the year's planned Ukraine aid package delivered through the EU (0-1)",
+    "ukraine_aid_coalition": "the share of the year's planned Ukraine aid package delivered by a coalition of the "
+    "willing outside the EU (0-1)",
     "blocs": "how many separate clusters of positions the European states form",
     "article5_credibility": "European allies' mean trust that the US would defend them (0-1)",
     "us_commitment": "the United States' commitment to European security (0-1)",
@@ -166,6 +222,12 @@ OUTCOME_DEFINITIONS = {
 # Outcomes on a 0-1 scale: their figures use a fixed 0-1 axis, so that two scenarios compare by eye.
 ZERO_ONE_OUTCOMES = (
     "cohesion",
+    "cohesion_positions",
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
     "article5_credibility",
     "us_commitment",
     "mean_threat",

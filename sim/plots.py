@@ -27,7 +27,13 @@ from sim.runner import Results
 from sim.store import write_atomically
 
 LABELS = {
-    "cohesion": "Cohesion of positions (0-1)",
+    "cohesion": "Cohesion (mean of positions, decisions,\nburden and credibility, 0-1)",
+    "cohesion_positions": "Cohesion of positions (0-1)",
+    "cohesion_decisions": "Decisions passed, past 12 months (0-1)",
+    "cohesion_burden": "Burden sharing: near the pledge\nand each other (0-1)",
+    "cohesion_credibility": "Shared credible guarantee\n(trust less its spread, 0-1)",
+    "ukraine_aid_eu": "Ukraine package delivered\nthrough the EU (share)",
+    "ukraine_aid_coalition": "Ukraine package delivered\nby the willing (share)",
     "article5_credibility": "Article 5 credibility\n(allies' mean trust in the US, 0-1)",
     "spending_pct_gdp": "Defence spending, % of GDP\n(European allies, GDP-weighted)",
     "ukraine_support": "Support for Ukraine (mean, 0-1)",
@@ -411,7 +417,7 @@ def positions(results: Results, context: Context, path: Path | None = None) -> F
     dates = _dates(results.model)
     steps = _snapshot_steps(len(dates), dates)
     medians = agents[agents["step"].isin(steps)].groupby(["step", "iso3"])[["autonomy", "ukraine_support"]].median()
-    cohesion = results.model.groupby("step")["cohesion"].median()
+    cohesion = results.model.groupby("step")["cohesion_positions"].median()
     region = dict(_ordered_states(agents))
     columns = 2 if len(steps) > 1 else 1
     rows = int(np.ceil(len(steps) / columns))
@@ -438,7 +444,7 @@ def positions(results: Results, context: Context, path: Path | None = None) -> F
         ax.set_aspect("equal")
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=10)
-        ax.set_title(f"{dates[step]}  ·  median cohesion {cohesion[step]:.2f}", fontsize=12)
+        ax.set_title(f"{dates[step]}  ·  median cohesion of positions {cohesion[step]:.2f}", fontsize=12)
         ax.set_xlabel("preference for European autonomy (0-1)", fontsize=11)
         ax.set_ylabel("support for Ukraine (0-1)", fontsize=11)
         _place_labels(

@@ -21,6 +21,10 @@ from sim.store import write_atomically
 
 KEY_OUTCOMES = (
     "cohesion",
+    "cohesion_positions",
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
     "blocs",
     "article5_credibility",
     "us_commitment",
@@ -32,6 +36,8 @@ KEY_OUTCOMES = (
     "autonomy",
     "eu_decisions_blocked",
     "nato_decisions_blocked",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
 )
 EXTRA_LABELS = {
     "eu_decisions_blocked": "EU decisions blocked (cumulative)",
@@ -155,6 +161,30 @@ def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
     return " ".join(lines)
 
 
+def spending_sentence(model: pd.DataFrame, agents: pd.DataFrame) -> str:
+    """One sentence on what drives spending at the end of the runs: the pledge, motives above it, or lag.
+
+    Each ally other than the US is counted, per run, as at the pledge path (within 0.05 below to 0.25
+    above it, % of GDP), above it (its own motives, threat first, exceed the pledge) or below it (low
+    adherence or no fiscal room); the sentence gives the medians over runs. Empty without agent rows.
+    """
+    if agents.empty or model.empty:
+        return ""
+    last = model["date"].max()
+    line = model.loc[model["date"] == last, ["run", "pledge_norm_pct"]]
+    rows = agents[(agents["date"] == last) & agents["nato_member"] & (agents["iso3"] != "USA")]
+    rows = rows.merge(line, on="run")
+    gap = rows["spending_pct_gdp"] - rows["pledge_norm_pct"]
+    rows = rows.assign(at=(gap >= -0.05) & (gap < 0.25), above=gap >= 0.25, below=gap < -0.05)
+    counts = rows.groupby("run")[["at", "above", "below"]].sum().median()
+    pledge = float(line["pledge_norm_pct"].median())
+    return (
+        f"What drives spending: by {last} the pledge path ({pledge:.2f} % of GDP) holds a median of "
+        f"{counts['at']:.0f} allies at its line, their own motives (threat first) lift {counts['above']:.0f} "
+        f"above it, and {counts['below']:.0f} stay below it (low adherence or too little fiscal room)."
+    )
+
+
 def _events_table(scenario: dict[str, Any]) -> str:
     events = sorted(scenario.get("events", []), key=lambda e: e["date"])
     if not events:
@@ -221,6 +251,32 @@ def render(manifest: dict[str, Any], results: Results, figures: list[Path]) -> s
         or "none"
     )
     figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{FIGURE_CAPTIONS.get(p.name, '')}*" for p in figures)
+    posterior = scenario.get("uncertainty") == "posterior"
+    if posterior:
+        figure_lines = figure_lines.replace(
+            "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
+            "assumptions, not a forecast error",
+            "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
+            "not a forecast error (the last section separates the two)",
+        )
+    spread = (
+        "The replications differ in their parameter sets, each drawn from the calibration posterior, and in the\n"
+        "model's random draws; the spread says how much the calibrated parameters and chance together move an\n"
+        "outcome (the last section shows the part of chance alone)."
+        if posterior
+        else "The replications\ndiffer only in the model's random draws (hybrid incidents, elections, votes, "
+        "noise in US and Russian\n"
+        "behaviour); the spread says how much chance alone moves an outcome under these assumptions."
+    )
+    intervals = (
+        "- Intervals are across replications whose calibrated parameters are drawn from the posterior\n"
+        "  (`docs/CALIBRATION.md`); the parameters the calibration left at their defaults, and the scenario's own\n"
+        "  assumptions, are not varied: see `docs/SENSITIVITY.md` for which of them matter."
+        if posterior
+        else "- Intervals are across replications of one set of assumptions. "
+        "They do not include uncertainty about the\n"
+        "  assumptions themselves; a sensitivity analysis over parameters is needed for that."
+    )
     return f"""# Scenario `{scenario["name"]}`
 
 **{DISCLAIMER}.**
@@ -247,11 +303,10 @@ Events, in date order (inherited ones included):
 {_events_table(scenario)}
 ## Key outcomes
 
-Median over {runs} replications, with the interval that holds 90 % of them in brackets. The replications
-differ only in the model's random draws (hybrid incidents, elections, votes, noise in US and Russian
-behaviour); the spread says how much chance alone moves an outcome under these assumptions.
+Median over {runs} replications, with the interval that holds 90 % of them in brackets. {spread}
 
 {outcomes_table(results.model)}
+{spending_sentence(results.model, results.agents)}
 What the outcomes mean:
 
 {definitions()}
@@ -280,17 +335,18 @@ months later with a concession; *blocked* means it failed again and was dropped.
 ## How to read this; what this is not
 
 - This is an illustrative exploration of a scenario, **not a forecast**. It shows what follows from the
-  assumptions of the model and of this scenario file, and how much chance alone moves the outcomes.
+  assumptions of the model and of this scenario file, and how much {
+        "the calibrated parameters and chance move" if posterior else "chance alone moves"
+    } the outcomes.
 - The numbers are only as good as the assumptions. The model's rules, parameters and their justifications
   are documented in `docs/ODD.md` and `sim/params.py`; the data and their sources in `sim/data/SOURCES.md`;
   the judgemental starting values (positions, reliance, stubbornness) in `sim/data/assumptions.csv`.
 - Compare scenarios rather than reading single values: all packaged scenarios share a seed, so replication
-  *k* of two scenarios draws the same random numbers and their difference is due to the assumptions.
-  Run the baseline with the same seed and replications (`cohesion run baseline --seed {scenario["seed"]}
-  --replications {runs}`), then `cohesion compare <the baseline's folder> <this folder>` gives the paired
-  differences with their intervals.
-- Intervals are across replications of one set of assumptions. They do not include uncertainty about the
-  assumptions themselves; a sensitivity analysis over parameters is needed for that.
+  *k* of two scenarios draws the same random numbers{" and the same parameter set" if posterior else ""} and
+  their difference is due to the assumptions. Run the baseline with the same seed and replications
+  (`cohesion run baseline --seed {scenario["seed"]} --replications {runs}`), then
+  `cohesion compare <the baseline's folder> <this folder>` gives the paired differences with their intervals.
+{intervals}
 """
 
 

@@ -83,8 +83,16 @@ def run_replications(scenario: Scenario, replications: tuple[int, ...], point: i
     seeds = tuple(replication_seed(scenario.seed, k) for k in replications)
     events = list(scenario.events)
     specs = [
-        RunSpec(seed, scenario.start, scenario.end, scenario.initial_year, events, scenario.states, scenario.parameters)
-        for seed in seeds
+        RunSpec(
+            seed,
+            scenario.start,
+            scenario.end,
+            scenario.initial_year,
+            events,
+            scenario.states,
+            scenario.run_parameters(k),
+        )
+        for seed, k in zip(seeds, replications, strict=True)
     ]
     batch = run_batch(specs)
     steps, n = batch.n_steps, batch.n_states
@@ -129,12 +137,16 @@ def run_scenario(
     workers: int = 1,
     on_record: Callable[[RunRecord], None] | None = None,
     chunk_runs: int | None = None,
+    uncertainty: str | None = None,
 ) -> Results:
     """Run every replication of a scenario in chunks; ``on_record`` is called as each chunk finishes (in any order).
 
     Each chunk is advanced as one batch; results are sorted by replication, so
     they are identical whatever the number of workers or the chunk size.
+    ``uncertainty`` ("posterior" or "none") overrides the scenario's own setting; InputError otherwise.
     """
+    if uncertainty is not None:
+        scenario = scenario.with_overrides(uncertainty=uncertainty)
     chunks = chunks_of(scenario.replications, workers, chunk_runs)
     records: list[RunRecord] = []
 

@@ -40,8 +40,17 @@ from sim.resources import packaged_folder
 # The packaged scenarios: the checkout's top-level scenarios/, or their copy inside an installed wheel.
 PACKAGED_SCENARIOS = packaged_folder("scenarios")
 SUFFIXES = (".yaml", ".yml")
-SETTINGS = ("start", "end", "initial_year", "replications", "seed")
-DEFAULTS: dict[str, Any] = {"start": "2025-01", "end": "2035-12", "initial_year": None, "replications": 10, "seed": 0}
+SETTINGS = ("start", "end", "initial_year", "replications", "seed", "uncertainty")
+DEFAULTS: dict[str, Any] = {
+    "start": "2025-01",
+    "end": "2035-12",
+    "initial_year": None,
+    "replications": 10,
+    "seed": 0,
+    # Each replication draws its parameters from the shipped posterior (sim/data/posterior.csv).
+    "uncertainty": "posterior",
+}
+UNCERTAINTY = ("posterior", "none")
 MAX_REPLICATIONS = 100_000
 MAX_SEED = 2**63 - 1
 MAX_CHAIN = 20  # files in one chain of extends (the packaged scenarios use 2)
@@ -75,6 +84,11 @@ class ScenarioFile(BaseModel):
         None, ge=1, le=MAX_REPLICATIONS, description=f"a whole number from 1 to {MAX_REPLICATIONS}"
     )
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description=f"a whole number from 0 to {MAX_SEED}")
+    uncertainty: Literal["posterior", "none"] | None = Field(
+        None,
+        description="'posterior' (each replication draws a parameter set from the shipped posterior) "
+        "or 'none' (registry defaults; chance only)",
+    )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="a mapping of parameter: value ('cohesion list parameters')"
     )
@@ -125,6 +139,9 @@ class Scenario:
     origins: dict[str, str] = dataclasses.field(repr=False, compare=False)
     event_origins: tuple[tuple[str, int], ...] = dataclasses.field(repr=False, compare=False)
     notes: tuple[str, ...] = dataclasses.field(default=(), repr=False, compare=False)
+    # "posterior": replication k draws its parameter set from the shipped posterior (sim.calibration.draw);
+    # "none": registry defaults. The scenario's own parameters override a draw either way.
+    uncertainty: str = "posterior"
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-able data (for the manifest)."""
@@ -141,6 +158,7 @@ class Scenario:
             "parameters": dict(self.parameters),
             "states": {code: dict(values) for code, values in self.states.items()},
             "events": [event.model_dump(mode="json") for event in self.events],
+            "uncertainty": self.uncertainty,
         }
 
     def content_hash(self) -> str:
@@ -151,6 +169,14 @@ class Scenario:
     def seeds(self) -> list[int]:
         return [replication_seed(self.seed, k) for k in range(self.replications)]
 
+    def run_parameters(self, replication: int) -> dict[str, Any]:
+        """The parameters of replication ``k``: its posterior draw (if any), overridden by the scenario's own."""
+        if self.uncertainty == "none":
+            return dict(self.parameters)
+        from sim.calibration import draw
+
+        return {**draw(self.seed, replication), **self.parameters}
+
     def build_model(self, replication: int) -> AllianceModel:
         """The model of replication ``k``, ready to run."""
         return AllianceModel(
@@ -160,7 +186,7 @@ class Scenario:
             initial_year=self.initial_year,
             events=list(self.events),
             states=self.states,
-            parameters=self.parameters,
+            parameters=self.run_parameters(replication),
         )
 
     @classmethod
@@ -172,6 +198,7 @@ class Scenario:
         self,
         replications: int | None = None,
         seed: int | None = None,
+        uncertainty: str | None = None,
         *,
         name: str | None = None,
         start: str | None = None,
@@ -183,13 +210,16 @@ class Scenario:
     ) -> Scenario:
         """The same scenario with some settings changed; checked as a scenario file would be.
 
-        ``replications`` and ``seed`` replace the file's (InputError naming
-        the command-line option); ``parameters`` and ``states`` are merged into
+        ``replications``, ``seed`` and ``uncertainty`` (``posterior`` or
+        ``none``) replace the file's (InputError naming the command-line
+        option); ``parameters`` and ``states`` are merged into
         the scenario's; ``events`` replaces the list of events and
         ``add_events`` appends to it (each a mapping as in a scenario file, or
         an :class:`~sim.events.Event`). Any other change is checked like a
         scenario file, with InputError naming the field.
         """
+        if uncertainty is not None and uncertainty not in UNCERTAINTY:
+            raise InputError("--uncertainty", f"{shown(uncertainty)} is not allowed; use posterior or none")
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
                 "--replications",
@@ -201,6 +231,7 @@ class Scenario:
             self,
             replications=self.replications if replications is None else replications,
             seed=self.seed if seed is None else seed,
+            uncertainty=self.uncertainty if uncertainty is None else uncertainty,
         )
         if all(v is None for v in (name, start, end, parameters, states, events, add_events)):
             return changed
@@ -540,6 +571,7 @@ def _resolve(path: Path, source: str, content: Any, story: str) -> Scenario:
         events=tuple(layer.events),
         origins=origins,
         event_origins=tuple(layer.event_origins),
+        uncertainty=values["uncertainty"],
     )
     _dry_build(scenario)
     notes = _accession_notes(scenario) + _prelude_note(scenario, layer.paths)

@@ -34,6 +34,7 @@ import pandas as pd
 from sim import DISCLAIMER, MODEL_OUTCOMES, __version__
 from sim.errors import InputError
 from sim.locks import LOCK, FolderLock, identity, settle
+from sim.metrics import OUTCOME_DEFINITIONS_VERSION
 from sim.processes import interrupts_deferred
 from sim.runner import RUN_KEYS, Results
 from sim.scenario import Scenario
@@ -210,6 +211,7 @@ def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[s
     return {
         "tool": "alliance-cohesion",
         "version": __version__,
+        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
         "disclaimer": DISCLAIMER,
         "status": "running",
         "command": command,
@@ -221,6 +223,7 @@ def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[s
         "seed_derivation": "replication k runs with numpy.random.SeedSequence(seed).spawn(n)[k]"
         ".generate_state(1, uint64)[0] >> 1",
         "seeds": scenario.seeds(),
+        **_uncertainty_entries(scenario),
         "runs_total": scenario.replications,
         "runs_done": 0,
         "started": utc_now(),
@@ -407,3 +410,18 @@ def read_parquet_checked(path: Path, source: str, columns: list[str] | None = No
             f"cannot be read{wanted} ({type(error).__name__}: {detail}); the folder is damaged",
             source,
         ) from None
+
+
+def _uncertainty_entries(scenario: Scenario) -> dict:
+    """Manifest entries of parametric uncertainty: the mode, the posterior file's checksum and each draw."""
+    if scenario.uncertainty == "none":
+        return {}
+    from sim import calibration
+
+    return {
+        "uncertainty": scenario.uncertainty,
+        "posterior_sha256": calibration.file_sha256(calibration.POSTERIOR_FILE),
+        "draw_derivation": "replication k draws one posterior particle by weight with "
+        "numpy.random.default_rng(SeedSequence([seed, k, 12])); the scenario's parameters override it",
+        "parameter_draws": [calibration.draw(scenario.seed, k) for k in range(scenario.replications)],
+    }

@@ -54,6 +54,7 @@ from sim.errors import InputError, bad_path
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
 from sim.locks import LOCK, FolderLock, holder, identity
+from sim.metrics import OUTCOME_DEFINITIONS_VERSION
 from sim.model import AllianceModel
 from sim.processes import (
     check_workers,
@@ -102,10 +103,18 @@ class ChunkResult:
     seconds: float
 
 
-def run_spec(experiment: Experiment, values: tuple[Any, ...], seed: int) -> RunSpec:
-    """One run: the scenario with the point's factor values, checked (InputError for a bad value)."""
+def run_spec(experiment: Experiment, values: tuple[Any, ...], seed: int, replication: int = 0) -> RunSpec:
+    """One run: the scenario with the point's factor values, checked (InputError for a bad value).
+
+    With ``uncertainty: posterior`` replication k starts from its posterior draw (the same for every point),
+    which the scenario's parameters and then the factors override.
+    """
     scenario = experiment.scenario
     parameters, events = dict(scenario.parameters), list(scenario.events)
+    if experiment.uncertainty == "posterior":
+        from sim.calibration import draw
+
+        parameters = {**draw(experiment.seed, replication), **parameters}
     for factor, value in zip(experiment.factors, values, strict=True):
         factor.apply(parameters, events, value)
     spec = RunSpec(seed, scenario.start, scenario.end, scenario.initial_year, events, scenario.states, parameters)
@@ -113,9 +122,9 @@ def run_spec(experiment: Experiment, values: tuple[Any, ...], seed: int) -> RunS
     return spec
 
 
-def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int) -> AllianceModel:
+def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int, replication: int = 0) -> AllianceModel:
     """One run as a Mesa model, to the end of its horizon (the same numbers as inside any chunk)."""
-    spec = run_spec(experiment, values, seed)
+    spec = run_spec(experiment, values, seed, replication)
     model = AllianceModel(spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters)
     return model.run()
 
@@ -137,7 +146,7 @@ def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
         keys = {"run": run, "point": point, "replication": replication, "seed": seed}
         summaries[run] = {**keys, **{f.name: v for f, v in zip(experiment.factors, values, strict=True)}}
         try:
-            good.append((keys, run_spec(experiment, values, seed)))
+            good.append((keys, run_spec(experiment, values, seed, replication)))
         except Exception as error:  # noqa: BLE001 - any failure of one run is data, not a reason to stop
             failures.append({**keys, "error": _describe(error)})
     batches = _run_batches(good, failures, experiment.agents != "none")
@@ -403,6 +412,7 @@ class SweepFolder:
             "tool": "alliance-cohesion",
             "kind": "sweep",
             "version": __version__,
+            "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
             "disclaimer": DISCLAIMER,
             "status": "running",
             "command": command,
@@ -762,6 +772,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--chunk-runs", type=int, metavar="N", help=f"runs per task (default: automatic, at most {MAX_CHUNK_RUNS})"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or messages, only the final summary")
+    parser.add_argument(
+        "--uncertainty",
+        choices=("posterior", "none"),
+        help="posterior: each replication draws a parameter set from the shipped posterior (factors override it); "
+        "none: registry defaults (default: from the file, else posterior)",
+    )
 
 
 def _executor(args: argparse.Namespace) -> Executor:
@@ -800,6 +816,8 @@ def main(args: argparse.Namespace) -> int:
             if args.chunk_runs is not None and args.chunk_runs < 1:
                 raise InputError("--chunk-runs", f"{args.chunk_runs} is not allowed; use a whole number, 1 or more")
             experiment = load(_experiment_file(args.file))
+            if getattr(args, "uncertainty", None) is not None:
+                experiment = dataclasses.replace(experiment, uncertainty=args.uncertainty)
             out = Path(args.out) if args.out else Path("results") / experiment.name
             report = run_sweep(
                 experiment,

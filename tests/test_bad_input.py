@@ -375,7 +375,7 @@ def test_merge_keys_in_an_experiment_file(tmp_path):
 
 
 # ---------------------------------------------------------------- values that mean what they say
-WHOLE_NUMBER_PARAMETERS = ("budget_month", "pledge_deadline_year", "veto_delay_months")
+WHOLE_NUMBER_PARAMETERS = ("budget_month", "pledge_deadline_year", "veto_delay_months", "wales_deadline_year")
 
 
 def test_every_parameter_the_model_uses_as_a_whole_number_is_declared_one():

@@ -86,11 +86,52 @@ def test_abandonment_fear_is_the_product():
 def test_spending_motives_and_norms():
     own = dynamics.own_spending(np.zeros(2), np.array([0.5, 0.1]), np.zeros(2), np.zeros(2), np.zeros(2), 3.0, 2, 0.5)
     assert own == pytest.approx([1.5, 0.3])
-    desired = dynamics.desired_spending(
-        np.array([2.0, 2.0]), np.array([1.0, 4.0]), 3.5, np.array([1.0, 1.0]), 0.8, np.array([2.0, 2.0]), 0.2
-    )
-    assert desired[0] == pytest.approx(2.0 + 0.8 * 2.5 + 0.2 * 1.0)
-    assert desired[1] == pytest.approx(2.0)  # above pledge and peers: no push
+    desired = dynamics.desired_spending(np.array([2.0, 2.0]), np.array([1.0, 4.0]), np.array([2.0, 2.0]), 0.2)
+    assert desired[0] == pytest.approx(2.0 + 0.2 * 1.0)
+    assert desired[1] == pytest.approx(2.0)  # above peers: no push
+
+
+def test_pledge_target_closes_the_adherent_share_of_the_gap_and_bunches_within_reach():
+    own = np.array([1.5, 1.5, 4.0, 3.3])
+    adherence = np.array([1.0, 0.4, 1.0, 0.5])
+    target = dynamics.pledge_target(own, 3.55, adherence, 1.0)
+    assert target == pytest.approx([3.55, 1.5 + 0.4 * 2.05, 4.0, 3.3 + 0.5 * 0.25])
+    within = dynamics.pledge_target(own, 3.55, adherence, 1.0, reach=0.2)
+    assert within == pytest.approx([3.55, 1.5 + 0.4 * 2.05, 4.0, 3.55])  # 3.425 is within 0.2: to the line
+
+
+def test_pledge_plan_spreads_the_rise_over_the_years_left_and_never_cuts():
+    plan = dynamics.pledge_plan(np.array([1.5, 4.0]), np.array([3.5, 3.5]), np.array([[4.0]]))
+    assert plan[0] == pytest.approx([2.0, 4.0])
+    budget = dynamics.annual_budget(np.array([1.5, 1.5]), np.array([1.5, 1.5]), 0.6, 0.3, 0.3, np.array([2.0, 1.6]))
+    assert budget == pytest.approx([1.8, 1.6])  # the plan's rise, capped by fiscal room
+
+
+def test_deadline_pressure_and_effective_adherence():
+    deadline = np.array([12 * 2024 + 11])
+    assert dynamics.deadline_pressure(np.array([0.5]), 12 * 2024, deadline, 24.0) == pytest.approx([0.5])
+    assert dynamics.deadline_pressure(np.array([0.5]), 12 * 2023, deadline, 24.0) == pytest.approx([0.25])
+    assert dynamics.deadline_pressure(np.array([0.5]), 12 * 2021, deadline, 24.0) == pytest.approx([0.0])
+    assert dynamics.effective_adherence(np.array([0.4]), 0.25, 2.0) == pytest.approx([0.4 + 0.6 * 0.5])
+
+
+def test_fatigue_is_stationary_at_its_starting_level():
+    habituation = dynamics.fatigue_habituation(0.3, 0.01, 0.7)
+    assert dynamics.war_fatigue(0.3, 0.7, False, 0.01, 0.05, habituation) == pytest.approx(0.3)
+    assert dynamics.war_fatigue(0.3, 1.0, False, 0.01, 0.05, habituation) > 0.3  # more war, more fatigue
+    assert dynamics.fatigue_habituation(0.0, 0.01, 0.7) == 0.0
+
+
+def test_reliance_falls_only_with_investment_above_the_level_or_the_industry_measure():
+    reliance = np.array([[0.6]])
+    assert dynamics.reliance_decline(reliance, np.array([[1.9]]), 2.0, 1.5, 0.04, np.array([[0.0]]), 0.01) == 0.6
+    full = dynamics.reliance_decline(reliance, np.array([[3.5]]), 2.0, 1.5, 0.04, np.array([[1.0]]), 0.01)
+    assert full == pytest.approx(0.6 * (1 - 0.05 / 12))
+
+
+def test_deterrence_gap_grows_with_lost_signal_and_exposure():
+    gap = dynamics.deterrence_gap(0.8, np.array([1.0, 0.2, 1.0]), np.array([0.5, 0.5, 0.9]), 0.8, 0.3)
+    assert gap == pytest.approx([0.3 * 0.8 * 1.0 * 0.3, 0.3 * 0.8 * 0.2 * 0.3, 0.0])
 
 
 def test_annual_budget_caps_rises_and_cuts_slowly():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -101,6 +102,9 @@ def test_figures_and_report(results_folder):
     assert "A short scenario for the end-to-end test." in report
     assert "| outcome | 2025-01 | 2026-12 |" in report
     assert "docs/ODD.md" in report and "sim/data/SOURCES.md" in report
+    assert re.search(
+        r"What drives spending: by 2026-12 the pledge path \(\d\.\d\d % of GDP\) holds a median of \d+ allies", report
+    )
     for name in FIGURES:
         assert f"(figures/{name}.png)" in report
 

@@ -275,7 +275,7 @@ def test_kernels_reproduce_the_pre_engine_cohesion_and_blocs_from_golden_histori
                 table["autonomy"], table["ukraine_support"], weight, europe, 0.15
             )
             expected = outcomes[outcomes["run"] == run]
-            np.testing.assert_allclose(cohesion, expected["cohesion"].to_numpy(), rtol=1e-12, atol=0)
+            np.testing.assert_allclose(cohesion, expected["cohesion_positions"].to_numpy(), rtol=1e-12, atol=0)
             np.testing.assert_array_equal(blocs, expected["blocs"].to_numpy())
             seen_blocs.update(blocs.tolist())
             batches.append((table["autonomy"], table["ukraine_support"], weight, europe))

@@ -25,7 +25,7 @@ def _history(aut, sup, nato=None, trust=None, spending=None):
 def test_identical_positions_are_fully_cohesive_and_one_bloc():
     h = _history([0.3, 0.3, 0.3], [0.7, 0.7, 0.7])
     out = metrics.history_outcomes(h, np.ones((1, 3), bool), np.ones(3), 0.15, np.ones(3, bool))
-    assert out["cohesion"][0] == pytest.approx(1.0)
+    assert out["cohesion_positions"][0] == pytest.approx(1.0)
     assert out["blocs"][0] == 1
     assert out["ukraine_support_sd"][0] == pytest.approx(0.0)
 
@@ -33,7 +33,7 @@ def test_identical_positions_are_fully_cohesive_and_one_bloc():
 def test_opposite_corners_have_zero_cohesion_and_two_blocs():
     h = _history([0.0, 1.0], [0.0, 1.0])
     out = metrics.history_outcomes(h, np.ones((1, 2), bool), np.ones(2), 0.15, np.ones(2, bool))
-    assert out["cohesion"][0] == pytest.approx(0.0)
+    assert out["cohesion_positions"][0] == pytest.approx(0.0)
     assert out["blocs"][0] == 2
 
 
@@ -51,7 +51,7 @@ def test_gdp_weights_cohesion_and_spending():
     h = _history([0.5, 0.5, 1.0], [0.5, 0.5, 0.0], spending=[2.0, 2.0, 5.0])
     gdp = np.array([100.0, 100.0, 1.0])
     out = metrics.history_outcomes(h, np.ones((1, 3), bool), gdp, 0.15, np.ones(3, bool))
-    assert out["cohesion"][0] > 0.98
+    assert out["cohesion_positions"][0] > 0.98
     assert out["spending_pct_gdp"][0] == pytest.approx((200 * 2.0 + 5.0) / 201)
     assert out["allies_at_2pct"][0] == 3 and out["allies_at_3_5pct"][0] == 1
 
@@ -62,9 +62,10 @@ def test_article5_credibility_counts_only_allies():
     assert out["article5_credibility"][0] == pytest.approx(0.8)
 
 
-def test_every_outcome_is_either_derived_or_recorded():
+def test_every_outcome_is_derived_recorded_or_composite():
     h = _history([0.3, 0.4], [0.7, 0.6])
     out = metrics.history_outcomes(h, np.ones((1, 2), bool), np.ones(2), 0.15, np.ones(2, bool))
     assert set(out) == set(metrics.DERIVED_OUTCOMES)
-    assert set(metrics.DERIVED_OUTCOMES) | set(metrics.RECORDED_OUTCOMES) == set(metrics.MODEL_OUTCOMES)
-    assert not set(metrics.DERIVED_OUTCOMES) & set(metrics.RECORDED_OUTCOMES)
+    kinds = (metrics.DERIVED_OUTCOMES, metrics.RECORDED_OUTCOMES, metrics.COMPOSITE_OUTCOMES)
+    assert set().union(*kinds) == set(metrics.MODEL_OUTCOMES)
+    assert sum(len(kind) for kind in kinds) == len(metrics.MODEL_OUTCOMES)

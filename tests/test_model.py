@@ -158,6 +158,7 @@ def test_every_event_type_is_registered_and_documented():
         "coercion",
         "election",
         "accession",
+        "accession_request",
         "set",
     }
     for cls in EVENT_TYPES.values():

@@ -75,7 +75,7 @@ def test_hindcast_starts_in_2022_from_2022_data():
     scenario = load("hindcast_2022")
     assert (scenario.start, scenario.end, scenario.initial_year) == ("2022-01", "2025-12", 2022)
     assert scenario.parameters["us_troops_europe_initial_k"] == 80.0
-    assert {("accession", "FIN"), ("accession", "SWE")} <= {
+    assert {("accession_request", "FIN"), ("accession_request", "SWE")} <= {
         (e.type, getattr(e, "state", None)) for e in scenario.events
     }
 

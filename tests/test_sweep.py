@@ -387,10 +387,10 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path: Path, monkeyp
     path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
     real = sweep.run_spec
 
-    def flaky(experiment, values, seed):
+    def flaky(experiment, values, seed, *replication):
         if values[0] == -0.6 and values[1] == "qmv":  # point 3
             raise FloatingPointError("provoked for the test")
-        return real(experiment, values, seed)
+        return real(experiment, values, seed, *replication)
 
     monkeypatch.setattr(sweep, "run_spec", flaky)
     out = tmp_path / "out"
@@ -446,7 +446,7 @@ def test_chunk_size_never_changes_a_number(tmp_path: Path) -> None:
     summary, model = results[12]["summary"], results[12]["model"]
     row = summary.iloc[7]
     values = tuple(row[f.name] for f in experiment.factors)
-    alone = sweep.simulate(experiment, values, int(row["seed"])).model_dataframe()
+    alone = sweep.simulate(experiment, values, int(row["seed"]), int(row["replication"])).model_dataframe()
     ours = model[model["run"] == row["run"]].reset_index(drop=True)
     for name in ("cohesion", "article5_credibility", "spending_pct_gdp"):
         np.testing.assert_array_equal(ours[name].to_numpy(), alone[name].to_numpy())

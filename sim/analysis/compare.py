@@ -116,6 +116,23 @@ def load_arm(path: str | Path, outcomes: Sequence[str], label: str | None = None
     return Arm(label or folder.manifest["scenario"]["name"], folder.path, folder.manifest, model)
 
 
+def check_outcome_definitions(paths: Sequence[str | Path]) -> None:
+    """InputError unless every folder's outcomes were written under the same definitions (manifest field
+    ``outcome_definitions``; folders written before it was recorded count as version 1)."""
+    versions = []
+    for path in paths:
+        _refuse_sweep(Path(path))
+        versions.append(int(ResultsFolder.open(Path(path)).manifest.get("outcome_definitions", 1)))
+    for path, version in zip(paths[1:], versions[1:], strict=True):
+        if version != versions[0]:
+            raise InputError(
+                "outcome_definitions",
+                f"is {version} here but {versions[0]} in {paths[0]}: the outcomes (cohesion among them) are defined "
+                "differently; run both scenarios again with the same version of the tool",
+                str(Path(path) / MANIFEST),
+            )
+
+
 def _refuse_sweep(path: Path) -> None:
     try:
         kind = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind")
@@ -146,6 +163,18 @@ def check_pairs(reference: Arm, other: Arm) -> int:
             f"{other.seed} differs from {reference.seed} in {reference.path}, so replication k of the two does not "
             f"share its random numbers; run both with the same seed, e.g. 'cohesion run SCENARIO --seed "
             f"{reference.seed}'",
+            source,
+        )
+    # Posterior draws depend on the seed and the replication only, so equal seeds pair the same parameter
+    # sets too, provided both runs drew from the same posterior (or neither drew at all).
+    draws_a = (reference.manifest.get("uncertainty", "none"), reference.manifest.get("posterior_sha256"))
+    draws_b = (other.manifest.get("uncertainty", "none"), other.manifest.get("posterior_sha256"))
+    if draws_a != draws_b:
+        raise InputError(
+            "manifest.json uncertainty",
+            f"{draws_b[0]} (posterior {draws_b[1] or 'none'}) differs from {draws_a[0]} (posterior "
+            f"{draws_a[1] or 'none'}) in {reference.path}, so replication k of the two does not share its "
+            "parameter draw; run both with the same --uncertainty and the same version of the tool",
             source,
         )
     shared = min(reference.replications, other.replications)
@@ -287,6 +316,7 @@ def compare(
     if resamples < 100:
         raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
     outcomes = check_outcomes(outcomes)
+    check_outcome_definitions(paths)
     return compare_arms([load_arm(p, outcomes) for p in paths], outcomes, resamples, seed)
 
 

@@ -95,18 +95,17 @@ def take_decisions(b: Batch) -> None:
     due = due_items(b)
     if not any(due):
         return
-    kinds = [[ITEM_KINDS.index(item.name if v is None else f"{item.name}:revote") for item, v in d] for d in due]
+    kinds = [[ITEM_KINDS.index(item.kind if v is None else f"{item.kind}:revote") for item, v in d] for d in due]
     uniforms = vote_uniforms(b, kinds)
     for position in range(max(len(items) for items in due)):
-        groups: dict[tuple[str, bool], list[int]] = {}
+        groups: dict[tuple[AgendaItem, bool], list[int]] = {}
         for r, items in enumerate(due):
             if position < len(items):
                 item, vetoers = items[position]
-                groups.setdefault((item.name, vetoers is not None), []).append(r)
-        for rows in groups.values():
-            item = due[rows[0]][position][0]
+                groups.setdefault((item, vetoers is not None), []).append(r)
+        for (item, revote), rows in groups.items():
             vetoers = [due[r][position][1] for r in rows]
-            decide(b, rows, item, None if vetoers[0] is None else np.array(vetoers), uniforms)
+            decide(b, rows, item, np.array(vetoers) if revote else None, uniforms)
 
 
 def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | None, uniforms: np.ndarray) -> None:
@@ -115,7 +114,7 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     ``uniforms`` is the (R, 3 x 12, N) block of vote uniforms of this month (rows with a decision filled).
     """
     n = b.n_states
-    slot = ITEM_KINDS.index(item.name if vetoers is None else f"{item.name}:revote")
+    slot = ITEM_KINDS.index(item.kind if vetoers is None else f"{item.kind}:revote")
     sel = slice(None) if len(rows) == b.n_runs else np.array(rows)  # all rows: views, not copies
     noise_u, hostage_u, concession_u = (uniforms[sel, offset + slot] for offset in (0, N_KINDS, 2 * N_KINDS))
     members = (b.eu_member if item.body == "EU" else b.nato_member)[sel]
@@ -125,18 +124,27 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     def p(name: str) -> np.ndarray:
         return b.p[name][sel]
 
-    if item.body == "NATO":
+    if item.body == "NATO" and (item.inverse or item.name == "nato_summit"):
         # The US votes its own line: it proposes a ceasefire plan, and backs posture only while committed.
         committed = b.commitment_now[sel] >= p("us_nato_commitment_threshold")
         support[:, b.is_usa] = np.where(item.inverse | committed, 1.0, 0.0)[:, None]
     noise = p("vote_noise_sd")[:, None] * normal_from_uniform(noise_u)
+    held, concession = item_linkage(b, item, sel)
     if vetoers is None:
-        hostage = hostage_u < b.linkage[sel] * p("linkage_veto_probability")[:, None]
+        # The less a state supports the item, the cheaper it is to hold it hostage (an accession's merits are
+        # not in question: consent is 1, and only the record's chance counts).
+        stake = 1.0 if item.position == "consent" else 1.0 - np.clip(support, 0.0, 1.0)
+        hostage = hostage_u < held * p("linkage_scale")[:, None] * stake
         conceded = None
     else:
-        hostage = np.zeros((len(rows), n), dtype=bool)
-        conceded = vetoers & (concession_u < b.linkage[sel])
+        conceded = vetoers & (concession_u < concession)
+        # A state that holds the item hostage and is not bought off this time goes on holding it.
+        hostage = vetoers & (held > 0.0) & ~conceded
     votes = vote(support, p(item.threshold_parameter)[:, None], noise, p("abstain_band")[:, None], hostage & members)
+    if vetoers is not None and item.must_pass:
+        # The act must not lapse: whoever still withholds a yes is offered a concession and almost always takes it.
+        must = members & (votes != YES) & (concession_u < p("must_pass_concession_probability")[:, None])
+        conceded = conceded | must
     if conceded is not None:
         votes = np.where(conceded, YES, votes)
     rules = p(item.rule.split(":", 1)[1]) if item.rule.startswith("param:") else [item.rule] * len(rows)
@@ -162,26 +170,65 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     for j, r in enumerate(rows):
         if passed[j]:
             outcome = "passed_after_concession" if any_conceded[j] else "passed"
+            if item.name in EUROPEAN_PREFERENCE_ITEMS:
+                b.industry_in_force[r] = True  # the defence-industrial measure with European preference
             b.counts[r, column] += 1
-        elif vetoers is None:
+        elif vetoers is None or item.persistent:
             outcome = "delayed"
             RowHooks(b, r).retable(b.month + int(delay[j]), item, blockers[j])
         else:
             outcome = "blocked"
             b.counts[r, column + 1] += 1
         detail = REASONS[reasons[j]] + (f"; concession to {names(b, conceded[j])}" if any_conceded[j] else "")
+        if item.candidate >= 0:
+            detail = f"{b.data.iso3[item.candidate]}: {detail}"
+        if vetoers is not None:
+            detail = f"re-vote: {detail}"
         counts = (yes[j], no[j], abstain[j], lowest[j])
         log(b, r, item.body, item.name, rules[j], outcome, blockers[j].copy(), counts, detail)
-        if outcome == "blocked" and item.fallback_coalition:
-            log(
-                b,
-                r,
-                item.body,
-                item.name + "_coalition",
-                "coalition_of_the_willing",
-                "passed",
-                detail=f"{yes[j]} willing states go ahead outside the EU framework",
-            )
+        if item.fallback_coalition and (passed[j] or outcome == "blocked"):
+            deliver_ukraine_package(b, r, passed[j], in_favour[j], item)
+        if passed[j] and item.candidate >= 0:
+            log(b, r, "NATO", "accession", "", "applied", detail=RowHooks(b, r).join(item.candidate, "nato"))
+
+
+def deliver_ukraine_package(b: Batch, r: int, passed: bool, in_favour: np.ndarray, item: AgendaItem) -> None:
+    """The year's Ukraine package: through the EU if it passed, else the willing go ahead with their share.
+
+    The coalition's share of the planned package is the GDP share of the EU members that voted yes (each pays
+    its part of the EU budget key, approximated by GDP); the rest of the package is not delivered.
+    """
+    if passed:
+        b.aid_eu[r], b.aid_coalition[r] = 1.0, 0.0
+        return
+    members = b.eu_member[r]
+    gdp = b.data.gdp_usd_bn
+    share = float(gdp[in_favour & members].sum() / gdp[members].sum())
+    b.aid_eu[r], b.aid_coalition[r] = 0.0, share
+    detail = f"{int(in_favour.sum())} willing states go ahead outside the EU framework ({share:.0%} of the package)"
+    log(b, r, item.body, item.name + "_coalition", "coalition_of_the_willing", "passed", detail=detail)
+
+
+def item_linkage(b: Batch, item: AgendaItem, sel) -> tuple[np.ndarray, np.ndarray]:
+    """(R', N) chance that each state holds ``item`` hostage at a first vote, and that it concedes at a re-vote.
+
+    A state links only the items it has held hostage in the record (``linkage.csv``), with that record's
+    chances; a linkage that belongs to a government (Hungary's, Slovakia's) lapses while the state has a
+    mainstream government. A state without linkage on the item never holds it hostage and, having blocked it
+    on its position, concedes at a re-vote with its general bargaining propensity ``linkage``.
+    """
+    generic = b.linkage[sel]
+    hostage = b.data.linkage_hostage.get(item.name)
+    if hostage is None:
+        return np.zeros_like(generic), generic
+    active = b.accommodationist[sel] | ~b.data.linkage_government[item.name]
+    held = np.where(active, hostage, 0.0)
+    concession = np.where(held > 0.0, b.data.linkage_concession[item.name], generic)
+    return held, concession
+
+
+# Items whose passage puts a defence-industrial measure with European preference in force (lowers US reliance).
+EUROPEAN_PREFERENCE_ITEMS = frozenset({"eu_defence_industry"})
 
 
 # ------------------------------------------------------------------ decision rules over rows
@@ -247,20 +294,26 @@ def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
     if due is None:
         return
     win = dynamics.accommodationist_win_probability(
-        b.war_fatigue[:, None],
-        b.spending_pct_gdp - b.spending0,
+        np.maximum(b.war_fatigue - b.fatigue0, 0.0)[:, None],  # fatigue beyond 2025's: the base rate holds 2025
+        b.spending_pct_gdp - b.spending_at_election,  # the rise over the government's term (retrospective vote)
         b.threat,
         b.col("election_base_switch"),
         b.col("election_fatigue_coef"),
         b.col("election_cost_coef"),
     )
+    b.spending_at_election = np.where(due, b.spending_pct_gdp, b.spending_at_election)
     switch_in = due & ~b.accommodationist & (uniforms < win)
     switch_out = due & b.accommodationist & (uniforms < b.col("election_return_probability"))
     changed = switch_in | switch_out
     if changed.any():
         b.accommodationist = b.accommodationist ^ changed  # switch_in was mainstream, switch_out accommodationist
-        anchor = np.minimum(b.support_initial, b.col("accommodationist_support_anchor"))
-        b.support_anchor = np.where(switch_in, anchor, np.where(switch_out, b.support_initial, b.support_anchor))
+        anchor = dynamics.government_support_anchor(
+            b.support_initial,
+            b.accommodationist,
+            b.col("accommodationist_support_anchor"),
+            b.col("mainstream_support_floor"),
+        )
+        b.support_anchor = np.where(changed, anchor, b.support_anchor)
     states = np.flatnonzero(due)
     codes = [b.data.iso3[i] for i in states]
     date = b.date

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from sim import params
+from sim import dynamics, params
+from sim.calendar import format_month
 from sim.engine.state import NETWORK_PARAMS, PROXIMITY_PARAMS, Batch
 from sim.events import NoChange
 from sim.inputs import StateData
@@ -58,6 +59,9 @@ class RowHooks:
             b.pledge_end[r] = 12 * int(value) + 11
         if name in ("pledge_core_pct", "pledge_deadline_year"):
             b.update_pledge_path(np.array([r]))
+            if b.pledge_end[r] > b.pledge_start[r]:  # a raised pledge: its deadline is the one pressed
+                b.deadline_month[r] = b.pledge_end[r]
+                b.pledge_strength[r] = 1.0  # a raised pledge is a firm commitment ("commit to ... by")
         if name == "stubbornness_scale":
             b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
         if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:
@@ -77,9 +81,12 @@ class RowHooks:
     def set_government(self, index: int, accommodationist: bool) -> None:
         b, r = self.batch, self.row
         b.accommodationist[r, index] = accommodationist
-        own = b.support_initial[r, index]
-        anchor = b.p["accommodationist_support_anchor"][r]
-        b.support_anchor[r, index] = min(own, anchor) if accommodationist else own
+        b.support_anchor[r, index] = dynamics.government_support_anchor(
+            b.support_initial[r, index],
+            accommodationist,
+            b.p["accommodationist_support_anchor"][r],
+            b.p["mainstream_support_floor"][r],
+        )
 
     def join(self, index: int, body: str) -> str:
         """Make state ``index`` a member of ``body`` (``eu`` or ``nato``); a :class:`NoChange` if it is one already."""
@@ -160,3 +167,16 @@ class RowHooks:
 
     def retable(self, month: int, item: Any, vetoers: np.ndarray) -> None:
         self.batch.retabled.setdefault(month, []).append((self.row, item, vetoers))
+
+    def request_accession(self, index: int) -> str:
+        """Table the ratification of state ``index``'s NATO membership for next month; a NoChange if a member."""
+        from sim.institutions import accession_item
+
+        b, r = self.batch, self.row
+        code = b.data.iso3[index]
+        if b.nato_member[r, index]:
+            return NoChange(f"{code} already in NATO")
+        item = accession_item(index, int(b.accession_requests[r]))
+        b.accession_requests[r] += 1
+        b.one_offs.setdefault(b.month + 1, []).append((r, item))
+        return f"{code} applies to join NATO; ratification votes from {format_month(b.month + 1)}"

@@ -57,8 +57,11 @@ def model_columns(
         "step": np.tile(np.arange(first, done, dtype=np.int64), count),
         "date": np.tile(dates(b, done)[first:], count),
     }
+    for name in metrics.RECORDED_OUTCOMES:
+        derived.setdefault(name, recorded[:, metrics.RECORDED_OUTCOMES.index(name)])
+    derived["cohesion"] = metrics.cohesion_composite(derived)
     for name in metrics.MODEL_OUTCOMES:
-        values = derived[name] if name in derived else recorded[:, metrics.RECORDED_OUTCOMES.index(name)]
+        values = derived[name]
         columns[name] = values.astype(np.int64) if name in metrics.COUNT_OUTCOMES else values
     return columns
 

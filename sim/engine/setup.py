@@ -159,7 +159,13 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.russia_target = b.aggression.copy()
     b.ceasefire_holds = np.zeros(r_count, dtype=bool)
     b.campaigns = {}
-    b.war_fatigue = np.zeros(r_count)
+    # War fatigue starts at its 2025 level, which is also its steady level at the starting aggression.
+    b.fatigue0 = b.p["war_fatigue_initial"].copy()
+    b.war_fatigue = b.fatigue0.copy()
+    b.fatigue_habituation = dynamics.fatigue_habituation(b.fatigue0, b.p["war_fatigue_rate"], b.aggression)
+    b.deadline_month = 12 * b.p["wales_deadline_year"].astype(np.int64) + 11
+    b.industry_in_force = np.zeros(r_count, dtype=bool)
+    b.pledge_strength = b.p["wales_commitment_share"].copy()  # the soft Wales wording; 1 once a pledge is raised
     b.coercion_level = np.zeros(r_count)
     level = b.p["pledge_core_pct"].copy()
     b.pledge_start = np.full(r_count, start_month, dtype=np.int64)
@@ -171,6 +177,9 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.incidents = np.zeros((r_count, n), dtype=bool)
     b.incidents_now = np.zeros(r_count, dtype=np.int64)
     b.one_offs, b.retabled = {}, {}
+    b.accession_requests = np.zeros(r_count, dtype=np.int64)
+    # The year's Ukraine package under way at the start (the Ukraine Facility 2024-2027) goes through the EU.
+    b.aid_eu, b.aid_coalition = np.ones(r_count), np.zeros(r_count)
     b.logs = [[] for _ in range(r_count)]
     b.commitment_now, b.pledge_now = b.commitment, b.pledge_norm  # this month's values, set once a month
     _settle(b, threat_override, trust_override)
@@ -299,8 +308,12 @@ def _apply_state_overrides(
                 b.autonomy_anchor[r, i] = value
             if name == "ukraine_support":
                 b.support_initial[r, i] = b.support_anchor[r, i] = value
-    anchor = b.p["accommodationist_support_anchor"][:, None]
-    b.support_anchor = np.where(b.accommodationist, np.minimum(b.support_initial, anchor), b.support_anchor)
+    b.support_anchor = dynamics.government_support_anchor(
+        b.support_initial,
+        b.accommodationist,
+        b.col("accommodationist_support_anchor"),
+        b.col("mainstream_support_floor"),
+    )
     return threat_override, trust_override
 
 
@@ -310,6 +323,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     b.troops_host0 = b.us_troops_k.copy()
     b.troops_total0 = b.us_troops_total.copy()
     b.spending0 = b.spending_pct_gdp.copy()
+    b.spending_at_election = b.spending_pct_gdp.copy()  # spending when each government was last elected
     expected = dynamics.incident_probabilities(
         b.col("hybrid_incident_rate"),
         b.proximity,
@@ -371,6 +385,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
             b.threat_bias[r, i] = value - b.threat[r, i]
             b.threat[r, i] = value
     signal = b.trust_signal()
+    b.signal0 = b.signal_now = signal.copy()  # the deterrence gap is measured from the start's signal
     b.us_trust = signal.copy()
     for r, overrides in enumerate(trust_override):
         for i, value in overrides.items():
@@ -381,9 +396,11 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     b.threat_reference, b.trust_reference = b.threat.copy(), b.us_trust.copy()
     gap = (b.pledge_now - b.european_spending()) / b.p["burden_gap_scale_pp"]
     b.grievance = np.minimum(np.maximum(gap, 0.0), 1.0)
-    # Each state's own motive level, set so that desired spending equals actual spending at the start:
-    # the residual absorbs everything the model does not explain.
+    # Each state's own motive level, set so that its motives (threat, fear, free ride, peers) alone would
+    # keep actual spending at the start; the pledge then lifts adherent states toward its line, so the old
+    # gap to the pledge is explained (motive below the line, partial adherence), not kept as a constant.
     b.spending_base = b.spending_pct_gdp - b.desired_spending(np.zeros((b.n_runs, b.n_states)))
+    b.investment = b.european_spending()  # sustained European investment (a moving average), % of GDP
 
 
 def run_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:

@@ -137,9 +137,9 @@ class Batch:
             self.col("trust_commitment_weight"),
         )
 
-    def desired_spending(self, base: np.ndarray) -> np.ndarray:
-        """(R, N) desired spending: own motives plus the pull of the pledge (``pledge_now``) and of peers."""
-        own = dynamics.own_spending(
+    def own_motive(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) own spending motive, % of GDP: base plus threat and fear, less the free ride on the US."""
+        return dynamics.own_spending(
             base,
             self.threat,
             self.abandonment_fear,
@@ -149,17 +149,70 @@ class Batch:
             self.col("spending_fear_coef"),
             self.col("spending_free_ride_coef"),
         )
+
+    def desired_spending(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) desired spending from motives, % of GDP: own motive plus the pull of peers."""
         peers = dynamics.matvec(self.peer_weights, self.spending_pct_gdp)
-        adherence = np.where(self.nato_member, self.pledge_adherence, 0.0)
-        return dynamics.desired_spending(
-            own,
-            self.spending_pct_gdp,
-            self.pledge_now[:, None],
-            adherence,
-            self.col("pledge_pull"),
-            peers,
-            self.col("peer_pull"),
+        return dynamics.desired_spending(self.own_motive(base), self.spending_pct_gdp, peers, self.col("peer_pull"))
+
+    def pledge_plan(self, base: np.ndarray) -> np.ndarray:
+        """(R, N) this year's budget on the way to the pledge, % of GDP (0 for states outside NATO).
+
+        The target is the pledge level due at the deadline (``pledge_to``) plus ``pledge_margin_pp``, reached
+        to the share of each state's adherence, which US pressure near the deadline raises toward 1
+        (:func:`sim.dynamics.deadline_pressure`); the rise is spread over the budget years left to the deadline.
+        """
+        pressure = dynamics.deadline_pressure(
+            self.grievance, self.month, self.deadline_month, self.p["deadline_window_months"]
         )
+        adherence = dynamics.effective_adherence(
+            self.pledge_adherence * self.pledge_strength[:, None], pressure[:, None], self.col("deadline_pressure_coef")
+        )
+        line = (self.pledge_to + self.p["pledge_margin_pp"])[:, None]
+        reach = self.col("line_reach_pp") * dynamics.unit_interval(
+            self.col("deadline_pressure_coef") * pressure[:, None]
+        )
+        target = dynamics.pledge_target(self.own_motive(base), line, adherence, self.col("pledge_pull"), reach)
+        years_left = np.maximum(self.deadline_month // 12 - self.month // 12 + 1, 1).astype(float)[:, None]
+        plan = dynamics.pledge_plan(self.spending_pct_gdp, target, years_left)
+        return np.where(self.nato_member, plan, 0.0)
+
+    def reliance_drive(self) -> None:
+        """One month of the sustained-investment average (R,) and of the fall of US reliance (R, N) in Europe."""
+        self.investment = (
+            self.investment + (self.european_spending() - self.investment) / self.p["reliance_investment_memory_months"]
+        )
+        lower = dynamics.reliance_decline(
+            self.us_reliance,
+            self.investment[:, None],
+            self.col("reliance_investment_level_pct"),
+            self.col("reliance_investment_scale_pp"),
+            self.col("reliance_substitution_rate"),
+            self.industry_in_force[:, None].astype(float),
+            self.col("reliance_industry_rate"),
+        )
+        self.us_reliance = np.where(self.europe, lower, self.us_reliance)
+
+    # ------------------------------------------------------------ positions read by agenda items
+    @property
+    def consent(self) -> np.ndarray:
+        """(R, N) support for admitting an applicant on the merits: every state agrees; only linkage delays."""
+        return np.ones((self.n_runs, self.n_states))
+
+    @property
+    def posture_support(self) -> np.ndarray:
+        """(R, N) support for the summit's spending and eastern-flank posture: the state's threat."""
+        return self.threat
+
+    @property
+    def european_preference(self) -> np.ndarray:
+        """(R, N) support for buying European: autonomy, held back by reliance on (and purchases from) the US."""
+        return 0.5 * (self.autonomy + 1.0 - self.us_reliance)
+
+    @property
+    def eu_cooperation(self) -> np.ndarray:
+        """(R, N) support for NATO-EU cooperation: trust in the US (it is NATO's work) times the European pull."""
+        return 0.5 * (self.us_trust + self.autonomy)
 
     # ------------------------------------------------------------ geography
     def derive_geography(self, rows: np.ndarray | None = None) -> None:
@@ -235,13 +288,25 @@ class Batch:
 def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:
     """The outcomes recorded as they happen, in the order of RECORDED_OUTCOMES, each (R,)."""
     c = batch.counts
+    k = batch.steps
+    passed, blocked = c[:, 0] + c[:, 2], c[:, 1] + c[:, 3]
+    if k >= 12:  # the cumulative counts a year ago (before the first month: none)
+        before = batch.recorded[:, k - 12]
+        passed = passed - before[:, _EU_PASSED] - before[:, _NATO_PASSED]
+        blocked = blocked - before[:, _EU_PASSED + 1] - before[:, _NATO_PASSED + 1]
+    allies = batch.nato_member & batch.europe
     return (
+        metrics.cohesion_decisions(passed, blocked),
+        metrics.cohesion_burden(batch.spending_pct_gdp, batch.pledge_now[:, None], allies, batch.data.gdp_usd_bn),
+        metrics.cohesion_credibility(batch.us_trust, allies),
         batch.commitment_now,
         batch.us_troops_total,
         c[:, 0],
         c[:, 1],
         c[:, 2],
         c[:, 3],
+        batch.aid_eu,
+        batch.aid_coalition,
         batch.aggression,
         batch.war_fatigue,
         batch.grievance,
@@ -251,15 +316,22 @@ def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:
 
 
 assert metrics.RECORDED_OUTCOMES == (
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
     "us_commitment",
     "us_troops_europe",
     "eu_decisions_passed",
     "eu_decisions_blocked",
     "nato_decisions_passed",
     "nato_decisions_blocked",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
     "russia_aggression",
     "war_fatigue",
     "burden_grievance",
     "pledge_norm_pct",
     "hybrid_incidents",
 ), "recorded_row writes the recorded outcomes in this order"
+_EU_PASSED = metrics.RECORDED_OUTCOMES.index("eu_decisions_passed")
+_NATO_PASSED = metrics.RECORDED_OUTCOMES.index("nato_decisions_passed")

@@ -148,7 +148,12 @@ def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
     noise = shocks * b.p["russia_aggression_noise_sd"]
     b.aggression = dynamics.aggression(b.aggression, b.russia_target, b.p["russia_aggression_rate"], noise)
     b.war_fatigue = dynamics.war_fatigue(
-        b.war_fatigue, b.aggression, b.ceasefire_holds, b.p["war_fatigue_rate"], b.p["war_fatigue_recovery"]
+        b.war_fatigue,
+        b.aggression,
+        b.ceasefire_holds,
+        b.p["war_fatigue_rate"],
+        b.p["war_fatigue_recovery"],
+        b.fatigue_habituation,
     )
     multiplier = campaign_multiplier(b) if b.campaigns else 1.0
     chance = dynamics.incident_chance(b.col("hybrid_incident_rate"), multiplier, b.incident_weight, b.incident_total)
@@ -158,6 +163,11 @@ def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
 
 def update_threat(b: Batch) -> None:
     target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
+    # Deterrence gap: what exposed states read from US words and boots, against the start.
+    b.signal_now = b.trust_signal()
+    target = target + dynamics.deterrence_gap(
+        b.aggression[:, None], b.proximity, b.signal_now, b.signal0, b.col("deterrence_gap_coef")
+    )
     b.threat = dynamics.threat(
         b.threat,
         target + b.threat_bias,
@@ -174,7 +184,7 @@ def update_threat(b: Batch) -> None:
 def update_us_trust(b: Batch) -> None:
     trust = dynamics.us_trust(
         b.us_trust,
-        b.trust_signal() + b.trust_bias,
+        b.signal_now + b.trust_bias,
         b.us_reliance,
         b.col("trust_rate"),
         b.col("trust_attention_floor"),
@@ -187,8 +197,10 @@ def update_fear(b: Batch) -> None:
 
 
 def update_spending(b: Batch) -> None:
+    b.reliance_drive()  # sustained European investment lowers US reliance slowly, every month
     budget = b.month % 12 + 1 == b.p["budget_month"].astype(np.int64)
-    if not budget.any():
+    # The budget of the data year is already in the starting data (the 2022 hindcast starts from 2022 figures).
+    if not budget.any() or b.month // 12 == b.initial_year:
         return
     desired = b.desired_spending(b.spending_base)
     new = dynamics.annual_budget(
@@ -197,6 +209,7 @@ def update_spending(b: Batch) -> None:
         b.col("budget_adjustment_rate"),
         b.col("fiscal_cap_pp_per_year"),
         b.col("spending_cut_rate"),
+        b.pledge_plan(b.spending_base),
     )
     b.spending_pct_gdp = np.where(budget[:, None] & b.spending_dynamic, new, b.spending_pct_gdp)
 
@@ -208,7 +221,7 @@ def update_positions(b: Batch) -> None:
         b.us_trust,
         b.trust_reference,
         b.abandonment_fear,
-        b.col("autonomy_hedging_rate"),
+        b.col("autonomy_hedging_rate") * np.where(b.accommodationist, b.col("accommodationist_hedging_factor"), 1.0),
         b.col("fear_cling_threshold"),
         b.coercion_level[:, None],
         b.col("coercion_autonomy_push"),
@@ -217,9 +230,9 @@ def update_positions(b: Batch) -> None:
         b.ukraine_support,
         b.threat,
         b.threat_reference,
-        b.war_fatigue[:, None],
+        (b.war_fatigue - b.fatigue0)[:, None],  # the 2025 positions already carry the 2025 fatigue
         b.pressure[:, None],
-        b.us_reliance * b.us_trust,
+        b.us_reliance * b.us_trust + b.accommodationist * b.col("accommodationist_ceasefire_alignment"),
         b.col("support_threat_coef"),
         b.col("support_fatigue_coef"),
         b.col("ceasefire_pressure_coef"),
@@ -233,6 +246,7 @@ def update_positions(b: Batch) -> None:
         moving, dynamics.friedkin_johnsen(b.support_anchor, stubborn, u_mean, u_drift), b.ukraine_support
     )
     b.threat_reference = b.threat_reference + b.col("threat_habituation_rate") * (b.threat - b.threat_reference)
+    b.trust_reference = b.trust_reference + b.col("trust_habituation_rate") * (b.us_trust - b.trust_reference)
 
 
 def observe(b: Batch) -> None:

@@ -38,8 +38,8 @@ HINDCAST = {
     "events": [
         {"type": "russia_aggression", "date": "2022-02", "level": 0.95},
         {"type": "us_troops", "date": "2022-03", "change": 20, "unit": "thousands", "over_months": 3},
-        {"type": "accession", "date": "2023-04", "state": "FIN", "body": "nato"},
-        {"type": "accession", "date": "2024-03", "state": "SWE", "body": "nato"},
+        {"type": "accession_request", "date": "2022-05", "state": "FIN", "body": "nato"},
+        {"type": "accession_request", "date": "2022-05", "state": "SWE", "body": "nato"},
         {"type": "election", "date": "2023-10", "state": "SVK", "government": "accommodationist"},
         {"type": "set", "date": "2025-01", "parameter": "us_commitment_target", "value": 0.6},
         {"type": "set", "date": "2025-06", "parameter": "pledge_core_pct", "value": 3.5},

@@ -185,10 +185,10 @@ def test_pattern_7_anchors_keep_dissent_alive():
 
 
 def test_pattern_8_no_stress_no_drift():
-    """Pattern 8: in a calm baseline cohesion stays within a narrow band; no stress scenario raises
-    Article 5 credibility above the baseline (paired by seed)."""
+    """Pattern 8: in a calm baseline the cohesion of positions stays within a narrow band; no stress scenario
+    raises Article 5 credibility above the baseline (paired by seed)."""
     for seed in range(REPS):
-        cohesion = run(seed).model_dataframe()["cohesion"]
+        cohesion = run(seed).model_dataframe()["cohesion_positions"]
         assert cohesion.max() - cohesion.min() < 0.05
     for name, events in STRESSES.items():
         diffs = []

@@ -1,0 +1,458 @@
+"""Calibration against the record up to 2024: targets, simulator, Morris screening and ABC-SMC (pyabc).
+
+The simulator replays January 2022 to December 2024 from the 2022 data with
+the events of the packaged ``hindcast_2022`` scenario up to 2024 (the
+invasion, the US reinforcement, the two accessions, Slovakia's election).
+Each run gives the summary statistics of :data:`TARGETS`; the observed values
+come from ``sim/data`` only (NATO spending 2022 and 2024, the ECFR poll of
+January 2023, the decision record). Nothing after 2024 is a target.
+
+The inference itself is pyabc's ABC-SMC (an optional extra, ``[calibrate]``):
+no sampler is written here. Screening uses SALib's Morris method.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats as scistats
+
+from sim import params
+from sim.errors import InputError
+from sim.inputs import load_states
+
+DATA = Path(__file__).parent / "data"
+POSTERIOR_FILE = DATA / "posterior.csv"
+PROVENANCE_FILE = DATA / "posterior_provenance.json"
+DECISION_RECORD = DATA / "decision_record.csv"
+START, END = "2022-01", "2024-12"
+POLL_MONTH = "2023-01"
+# The packaged hindcast's starting judgements and its events up to 2024 (scenarios/hindcast_2022.yaml).
+HINDCAST = "hindcast_2022"
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One summary statistic: its name, the observed value and what it measures."""
+
+    name: str
+    observed: float
+    what: str
+
+
+@functools.lru_cache(maxsize=1)
+def _spending() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask of NATO allies with 2022 and 2024 figures, 2022 values, 2024 values), over the states of the data."""
+    with open(DATA / "member_states.csv", newline="") as handle:
+        rows = {row["iso3"]: row for row in csv.DictReader(handle)}
+    d = load_states()
+    y22, y24 = np.full(d.n, np.nan), np.full(d.n, np.nan)
+    mask = np.zeros(d.n, dtype=bool)
+    for i, code in enumerate(d.iso3):
+        row = rows[code]
+        a, b = row["defence_spending_pct_gdp_2022"], row["defence_spending_pct_gdp_2024"]
+        if row["nato_member"] == "true" and a and b and code != "USA":
+            mask[i], y22[i], y24[i] = True, float(a), float(b)
+    return mask, y22, y24
+
+
+@functools.lru_cache(maxsize=1)
+def _poll() -> tuple[np.ndarray, np.ndarray]:
+    """(mask of states in the ECFR January 2023 poll, share seeing Russia as adversary or rival, %)."""
+    with open(DATA / "member_states.csv", newline="") as handle:
+        rows = {row["iso3"]: row for row in csv.DictReader(handle)}
+    d = load_states()
+    values = np.array([float(rows[c]["poll_ecfr_jan2023_russia_adversary_or_rival_pct"] or "nan") for c in d.iso3])
+    return np.isfinite(values), values
+
+
+def decision_record() -> list[dict[str, str]]:
+    """The rows of the shipped EU and NATO decision record (``sim/data/decision_record.csv``)."""
+    with open(DECISION_RECORD, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _record_targets() -> tuple[float, float]:
+    """(share of EU sanctions renewals 2022-2024 that passed, share of Ukraine support packages that passed).
+
+    From the decision record: every six-monthly renewal passed; the Ukraine Facility passed after a
+    two-month veto (a concession), so both shares are 1 by the end of 2024.
+    """
+    record = decision_record()
+    renewals = [r for r in record if r["item"] == "sectoral_sanctions_renewal"]
+    packages = [r for r in record if r["item"] == "ukraine_support_package" and r["first_tabled"] <= "2024-12"]
+    passed = ("passed", "passed every time", "passed_after_concession")
+    renewal_share = sum(r["outcome"] in passed for r in renewals) / max(len(renewals), 1)
+    package_share = sum(r["outcome"] in passed for r in packages) / max(len(packages), 1)
+    return renewal_share, package_share
+
+
+@functools.lru_cache(maxsize=1)
+def _targets() -> tuple[Target, ...]:
+    """The calibration targets with their observed values, from the shipped data up to 2024."""
+    mask, y22, y24 = _spending()
+    renewal, package = _record_targets()
+    return (
+        Target("spending_mean_2024", float(np.mean(y24[mask])), "mean defence spending of NATO allies, 2024, % GDP"),
+        Target("spending_change_mean", float(np.mean((y24 - y22)[mask])), "mean change 2022 to 2024, points"),
+        Target("at_2pct_2024", float(np.sum(y24[mask] >= 2.0)), "allies at or above 2 % of GDP in 2024"),
+        Target("rank_2024", 1.0, "rank correlation of 2024 spending by ally with the record (1 = same order)"),
+        Target("rank_change", 1.0, "rank correlation of the 2022 to 2024 change by ally with the record"),
+        Target("change_sd", float(np.std((y24 - y22)[mask])), "spread of the change across allies, points"),
+        Target("poll_threat_rank", 1.0, "rank correlation of threat (Jan 2023) with the ECFR poll (1 = same order)"),
+        Target("sanctions_renewals_passed", renewal, "share of EU sanctions renewals 2022-2024 that passed"),
+        Target("ukraine_packages_passed", package, "share of EU Ukraine support packages to 2024 that passed"),
+    )
+
+
+def targets() -> list[Target]:
+    """The calibration targets with their observed values, from the shipped data up to 2024.
+
+    The 2022 levels are not targets of their own: the hindcast starts from them (January 2022), so
+    they enter through the 2022 to 2024 changes.
+    """
+    return list(_targets())
+
+
+def target_names() -> list[str]:
+    return [t.name for t in targets()]
+
+
+@functools.lru_cache(maxsize=1)
+def _hindcast_inputs() -> tuple[list, dict[str, float | str], int | None]:
+    from sim import scenario as scenarios
+
+    s = scenarios.load(HINDCAST)
+    events = [e for e in s.events if e.date <= END]
+    return events, dict(s.parameters), s.initial_year
+
+
+def simulate(parameter_sets: Sequence[Mapping[str, float]], seeds: Sequence[int]) -> np.ndarray:
+    """Summary statistics of one hindcast run per parameter set, in one batch.
+
+    ``parameter_sets`` (R dicts) override the hindcast's parameters; ``seeds`` (R,) seed each run.
+    Returns an (R, len(TARGETS)) float64 array in the order of :func:`targets`.
+    InputError for a parameter value out of its registry range.
+    """
+    from sim.engine import RunSpec, run_batch
+
+    events, base, initial_year = _hindcast_inputs()
+    specs = [
+        RunSpec(int(seed), START, END, initial_year, events, None, {**base, **_checked(p)})
+        for p, seed in zip(parameter_sets, seeds, strict=True)
+    ]
+    b = run_batch(specs, keep_agents=True)
+    return summaries(b)
+
+
+def _checked(p: Mapping[str, float]) -> dict[str, float | int]:
+    out = {}
+    for name, value in p.items():
+        spec = params.PARAMETERS[name]
+        value = float(min(max(value, spec.low), spec.high))
+        out[name] = int(round(value)) if spec.integer else value
+    return out
+
+
+def summaries(b: Any) -> np.ndarray:
+    """(R, len(targets)) summary statistics of a finished hindcast batch (see :func:`targets`)."""
+    mask, y22, y24 = _spending()
+    poll_mask, poll = _poll()
+    spend = b.history["spending_pct_gdp"]  # (R, T, N)
+    first, last = spend[:, 0, :][:, mask], spend[:, -1, :][:, mask]
+    change = last - first
+    poll_step = (int(POLL_MONTH[:4]) - int(START[:4])) * 12 + int(POLL_MONTH[5:]) - int(START[5:])
+    threat = b.history["threat"][:, poll_step, :][:, poll_mask]
+    out = np.zeros((b.n_runs, len(targets())))
+    for r in range(b.n_runs):
+        counts = {"eu_sanctions_renewal": [0, 0], "eu_ukraine_package": [0, 0]}
+        for entry in b.logs[r]:
+            item, outcome = entry[3], entry[5]
+            if item in counts:
+                counts[item][0] += 1
+                counts[item][1] += str(outcome).startswith("passed") or outcome == "adopted"
+        share = [c[1] / c[0] if c[0] else 1.0 for c in counts.values()]
+        out[r] = [
+            last[r].mean(),
+            change[r].mean(),
+            np.sum(last[r] >= 2.0),
+            _rank(last[r], y24[mask]),
+            _rank(change[r], (y24 - y22)[mask]),
+            change[r].std(),
+            _rank(threat[r], poll[poll_mask]),
+            share[0],
+            share[1],
+        ]
+    return out
+
+
+def _rank(a: np.ndarray, b: np.ndarray) -> float:
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    # Spearman's rho: Pearson's correlation of the ranks (ties share their mean rank).
+    return float(np.corrcoef(scistats.rankdata(a), scistats.rankdata(b))[0, 1])
+
+
+# ---------------------------------------------------------------- screening
+
+
+# Starting conditions and the US stance are scenario inputs, not structural coefficients: a value fitted to
+# 2022 (Russia before the invasion, the US administration of 2022-2024) says nothing about a run from 2025.
+SCENARIO_INPUTS = params.INITIAL_ONLY | {"us_commitment_target"}
+
+
+def candidates() -> list[str]:
+    """Numeric structural parameters: every numeric one except the scenario inputs (:data:`SCENARIO_INPUTS`)."""
+    return [
+        n
+        for n in params.NUMERIC_PARAMETERS
+        if params.PARAMETERS[n].low < params.PARAMETERS[n].high and n not in SCENARIO_INPUTS
+    ]
+
+
+def screen(seed: int, trajectories: int, keep: int, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Morris screening (SALib) of every candidate parameter on the scaled summary statistics.
+
+    Returns {"ranking": [(name, score)], "chosen": [names]} where score is the mean mu* over the
+    targets, each target's effects divided by its spread over the screening runs. Every run has the
+    same seed (common random numbers), so an elementary effect is that of the parameter alone.
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    names = candidates()
+    problem = {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[params.PARAMETERS[n].low, params.PARAMETERS[n].high] for n in names],
+    }
+    x = morris_sample.sample(problem, trajectories, num_levels=4, seed=seed)
+    # Common random numbers: every screening run has the same seed, so an elementary effect is the parameter's alone.
+    seeds = np.full(len(x), int(np.random.SeedSequence([seed, 1]).generate_state(1)[0] >> 1))
+    y = np.zeros((len(x), len(targets())))
+    step = 256
+    for start in range(0, len(x), step):
+        block = x[start : start + step]
+        y[start : start + step] = simulate(
+            [dict(zip(names, row, strict=True)) for row in block], seeds[start : start + step]
+        )
+        if progress:
+            progress(len(block))
+    spread = y.std(axis=0)
+    score = np.zeros(len(names))
+    for j in range(y.shape[1]):
+        if spread[j] == 0:
+            continue
+        result = morris_analyze.analyze(problem, x, y[:, j] / spread[j], num_levels=4, seed=seed)
+        score += np.asarray(result["mu_star"]) / y.shape[1]
+    order = np.argsort(-score, kind="stable")
+    ranking = [(names[i], float(score[i])) for i in order]
+    return {"ranking": ranking, "chosen": [names[i] for i in order[:keep]]}
+
+
+# ---------------------------------------------------------------- inference
+
+
+@dataclasses.dataclass
+class Settings:
+    """Size of a calibration: Morris trajectories, parameters kept, particles, generations, runs per evaluation.
+
+    ``replicates`` runs (one batch, seeds drawn from the sampler's stream) are averaged into one set of
+    summary statistics per particle: the engine runs a small batch for little more than one run, and the
+    mean damps the chance in the statistics that the distance would otherwise mistake for misfit.
+    """
+
+    trajectories: int
+    keep: int
+    particles: int
+    generations: int
+    replicates: int = 4
+
+
+QUICK = Settings(trajectories=4, keep=3, particles=60, generations=6)
+FULL = Settings(trajectories=20, keep=8, particles=400, generations=10)
+
+
+def infer(
+    chosen: Sequence[str],
+    observed: np.ndarray,
+    seed: int,
+    settings: Settings,
+    folder: Path,
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    simulator: Callable[[Sequence[Mapping[str, float]], Sequence[int]], np.ndarray] = simulate,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """ABC-SMC with pyabc on ``chosen`` parameters (uniform priors over the registry ranges).
+
+    Distances: pyabc's information-weighted p-norm (p=2): every statistic is divided by its spread
+    (median absolute deviation) in each generation, so that no target dominates by its units, and
+    weighted by how much it tells about the parameters (a linear regression of parameters on
+    statistics, refitted in generations 1 and 3), so that pure chance (a vote share that no
+    calibrated parameter moves) does not drown the informative ones. Returns (points (P, k), weights (P,),
+    per-generation history). With one worker the sampler is sequential and the same seed gives the
+    same posterior; several workers (pyabc's multicore or Dask samplers) are not order-deterministic.
+    ``progress(1)`` is called after each evaluation of the sequential sampler.
+    """
+    try:
+        import pyabc
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise InputError(
+            "calibrate", "needs the optional extra: pip install 'alliance-cohesion[calibrate]' (pyabc)"
+        ) from error
+    import logging
+
+    for name in ("ABC", "pyabc", "Sampler", "Distance", "Epsilon", "History", "ABC.Sampler", "ABC.History"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    np.random.seed(seed % 2**32)
+    names = list(chosen)
+    prior = pyabc.Distribution(
+        **{
+            n: pyabc.RV("uniform", params.PARAMETERS[n].low, params.PARAMETERS[n].high - params.PARAMETERS[n].low)
+            for n in names
+        }
+    )
+    keys = target_names()
+
+    def model(parameter: Mapping[str, float]) -> dict[str, float]:
+        run_seeds = [int(s) for s in np.random.randint(0, 2**31 - 1, size=settings.replicates)]
+        values = simulator([{n: float(parameter[n]) for n in names}] * settings.replicates, run_seeds).mean(axis=0)
+        if progress is not None:  # the sequential sampler only: parallel samplers evaluate elsewhere
+            progress(1)
+        return {k: float(v) for k, v in zip(keys, values, strict=True)}
+
+    if scheduler or dask_local:
+        from dask.distributed import Client, LocalCluster
+
+        client = Client(scheduler) if scheduler else Client(LocalCluster(n_workers=dask_local, threads_per_worker=1))
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    elif workers > 1:
+        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    else:
+        sampler = pyabc.sampler.SingleCoreSampler()
+    abc = pyabc.ABCSMC(
+        model,
+        prior,
+        pyabc.distance.InfoWeightedPNormDistance(
+            predictor=pyabc.predictor.LinearPredictor(),
+            p=2,
+            scale_function=pyabc.distance.mad,
+            fit_info_ixs={1, 3},
+            max_info_weight_ratio=100.0,
+        ),
+        population_size=settings.particles,
+        sampler=sampler,
+    )
+    db = folder / "abc.db"
+    if db.exists():
+        db.unlink()
+    abc.new("sqlite:///" + str(db), {k: float(v) for k, v in zip(keys, observed, strict=True)})
+    history = abc.run(max_nr_populations=settings.generations)
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    points = frame[names].to_numpy(dtype=float)
+    generations = [
+        {"t": int(row.t), "epsilon": float(row.epsilon), "samples": int(row.samples)}
+        for row in history.get_all_populations().itertuples()
+        if row.t >= 0
+    ]
+    return points, np.asarray(weights, dtype=float), generations
+
+
+def interval(values: np.ndarray, weights: np.ndarray, level: float = 0.9) -> tuple[float, float]:
+    """Weighted central ``level`` interval of ``values`` (P,) with ``weights`` (P,)."""
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order] / weights.sum()
+    c = np.cumsum(w)
+    lo = v[np.searchsorted(c, (1 - level) / 2)]
+    hi = v[min(np.searchsorted(c, 1 - (1 - level) / 2), len(v) - 1)]
+    return float(lo), float(hi)
+
+
+# ---------------------------------------------------------------- shipped posterior
+
+
+def write_posterior(path: Path, names: Sequence[str], points: np.ndarray, weights: np.ndarray) -> None:
+    """CSV: one row per particle, a ``weight`` column then one column per parameter."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["weight", *names])
+        for w, row in zip(weights / weights.sum(), points, strict=True):
+            writer.writerow([repr(float(w)), *(repr(float(v)) for v in row)])
+
+
+def read_posterior(path: Path = POSTERIOR_FILE) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(names, points (P, k), weights (P,) summing to 1) of a posterior CSV; InputError if malformed."""
+    try:
+        with open(path, newline="") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as error:
+        raise InputError(str(path), f"cannot be read ({error.strerror})") from error
+    if len(rows) < 2 or rows[0][:1] != ["weight"]:
+        raise InputError(str(path), "is not a posterior: it needs a 'weight' column and at least one row")
+    names = rows[0][1:]
+    try:
+        data = np.array([[float(v) for v in row] for row in rows[1:]])
+    except ValueError as error:
+        raise InputError(str(path), "holds a value that is not a number") from error
+    weights = data[:, 0]
+    if np.any(weights < 0) or not math.isfinite(weights.sum()) or weights.sum() <= 0:
+        raise InputError(str(path), "weights must be non-negative and sum to more than 0")
+    return names, data[:, 1:], weights / weights.sum()
+
+
+def registry_mismatches(path: Path = POSTERIOR_FILE, provenance: Path = PROVENANCE_FILE) -> list[str]:
+    """Why a posterior no longer fits the registry: unknown (renamed, removed) names, changed ranges, values out.
+
+    New registry parameters absent from the posterior are fine (they stay at their defaults).
+    """
+    names, points, _ = read_posterior(path)
+    recorded = json.loads(provenance.read_text())["priors"] if provenance.exists() else {}
+    problems = []
+    for j, name in enumerate(names):
+        if name not in params.PARAMETERS:
+            problems.append(f"{name}: not in the parameter registry (renamed or removed)")
+            continue
+        spec = params.PARAMETERS[name]
+        if spec.is_categorical:
+            problems.append(f"{name}: categorical in the registry")
+            continue
+        if name in recorded and (recorded[name][0] != spec.low or recorded[name][1] != spec.high):
+            problems.append(f"{name}: prior range {recorded[name]} but the registry now says [{spec.low}, {spec.high}]")
+        if np.any(points[:, j] < spec.low) or np.any(points[:, j] > spec.high):
+            problems.append(f"{name}: values outside the registry range [{spec.low}, {spec.high}]")
+    return problems
+
+
+def draw(seed: int, replication: int, path: Path = POSTERIOR_FILE) -> dict[str, float | int]:
+    """The parameter set of replication ``k``: one particle drawn by weight from its own stream.
+
+    The stream is SeedSequence([seed, replication, 12]) and depends on nothing else (not the scenario).
+    """
+    names, points, weights = _posterior_cached(str(path))
+    rng = np.random.default_rng(np.random.SeedSequence([seed, replication, 12]))
+    row = int(rng.choice(len(weights), p=weights))
+    return _checked(dict(zip(names, points[row], strict=True)))
+
+
+_CACHE: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+
+
+def _posterior_cached(path: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    if path not in _CACHE:
+        _CACHE[path] = read_posterior(Path(path))
+    return _CACHE[path]
+
+
+def file_sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,187 @@
+"""Calibration (cohesion calibrate) and parametric uncertainty in runs (uncertainty: posterior)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from sim import calibration as cal
+from sim import params
+from sim.errors import InputError
+
+
+def test_targets_come_from_the_data_up_to_2024():
+    targets = {t.name: t.observed for t in cal.targets()}
+    # 2024 NATO figures in member_states.csv: the mean over allies with figures (US excluded) and the count at 2 %.
+    assert 2.0 < targets["spending_mean_2024"] < 2.3
+    assert targets["at_2pct_2024"] == 17
+    assert targets["sanctions_renewals_passed"] == 1.0
+    assert all(row["first_tabled"] <= "2025-12" for row in cal.decision_record())
+
+
+def test_summaries_have_one_row_per_run_and_respond_to_a_parameter():
+    low = cal.simulate([{"spending_threat_coef": 1.0}] * 4, [1, 2, 3, 4])
+    high = cal.simulate([{"spending_threat_coef": 6.0}] * 4, [1, 2, 3, 4])
+    assert low.shape == (4, len(cal.targets()))
+    mean_2024 = cal.target_names().index("spending_mean_2024")
+    assert high[:, mean_2024].mean() > low[:, mean_2024].mean() + 0.3
+
+
+def test_abc_recovers_known_values_of_identifiable_parameters(tmp_path):
+    """Targets simulated from known values: each lies in its 90 % interval, which is at most half the prior range."""
+    spec = params.PARAMETERS
+    truth = {"spending_threat_coef": 3.6, "threat_distance_floor": 0.3}
+    observed = cal.simulate([truth], [99])[0]
+    points, weights, generations = cal.infer(
+        list(truth), observed, 5, cal.Settings(trajectories=0, keep=2, particles=60, generations=6), tmp_path
+    )
+    assert len(generations) == 6
+    for j, (name, value) in enumerate(truth.items()):
+        low, high = cal.interval(points[:, j], weights, 0.9)
+        assert low <= value <= high, (name, low, high)
+        assert (high - low) <= 0.5 * (spec[name].high - spec[name].low), (name, low, high)
+
+
+def test_interval_is_weighted():
+    values = np.array([0.0, 1.0, 2.0, 3.0])
+    assert cal.interval(values, np.array([0.0, 0.0, 1.0, 0.0])) == (2.0, 2.0)
+    low, high = cal.interval(values, np.ones(4), 0.5)
+    assert 0.0 <= low <= 1.0 and 2.0 <= high <= 3.0
+
+
+def test_shipped_posterior_matches_the_registry():
+    assert cal.POSTERIOR_FILE.is_file() and cal.PROVENANCE_FILE.is_file()
+    assert cal.registry_mismatches() == []
+    provenance = json.loads(cal.PROVENANCE_FILE.read_text())
+    for key in ("command", "seed", "method", "versions", "code_revision", "targets", "data", "priors"):
+        assert key in provenance
+    names, points, weights = cal.read_posterior()
+    assert set(names) == set(provenance["priors"])
+    assert abs(weights.sum() - 1) < 1e-9 and len(points) == len(weights)
+
+
+def _posterior(tmp_path, names, rows, priors):
+    path, prov = tmp_path / "posterior.csv", tmp_path / "prov.json"
+    cal.write_posterior(path, names, np.array(rows, dtype=float), np.ones(len(rows)))
+    prov.write_text(json.dumps({"priors": priors}))
+    return path, prov
+
+
+def test_registry_check_flags_renamed_and_changed_ranges_and_tolerates_new_parameters(tmp_path):
+    good, prov = _posterior(tmp_path, ["spending_threat_coef"], [[2.0], [3.0]], {"spending_threat_coef": [0.0, 6.0]})
+    assert cal.registry_mismatches(good, prov) == []  # every other registry parameter is absent: fine
+    renamed, prov = _posterior(tmp_path, ["spending_threat_coefficient"], [[2.0]], {})
+    assert "renamed or removed" in cal.registry_mismatches(renamed, prov)[0]
+    changed, prov = _posterior(tmp_path, ["spending_threat_coef"], [[2.0]], {"spending_threat_coef": [0.0, 5.0]})
+    assert "prior range" in cal.registry_mismatches(changed, prov)[0]
+    outside, prov = _posterior(tmp_path, ["spending_threat_coef"], [[9.0]], {"spending_threat_coef": [0.0, 6.0]})
+    assert "outside" in cal.registry_mismatches(outside, prov)[0]
+
+
+def test_a_malformed_posterior_is_one_clear_error(tmp_path):
+    bad = tmp_path / "p.csv"
+    bad.write_text("w,a\n1,2\n")
+    with pytest.raises(InputError, match="weight"):
+        cal.read_posterior(bad)
+
+
+def test_draws_depend_on_seed_and_replication_only():
+    a = [cal.draw(7, k) for k in range(5)]
+    assert a == [cal.draw(7, k) for k in range(5)]
+    assert len({json.dumps(d, sort_keys=True) for d in a + [cal.draw(8, k) for k in range(5)]}) > 2
+    names, _, _ = cal.read_posterior()
+    assert set(a[0]) == set(names)
+
+
+def test_posterior_is_the_default_parameters_override_the_draw_and_none_leaves_defaults():
+    from sim import scenario as scenarios
+
+    drawn = scenarios.from_mapping({"name": "x", "replications": 3, "seed": 11})
+    assert drawn.uncertainty == "posterior"  # the default once a posterior ships
+    assert drawn.with_overrides(uncertainty="none").run_parameters(0) == {}
+    names, _, _ = cal.read_posterior()
+    assert set(drawn.run_parameters(1)) == set(names)
+    fixed = scenarios.from_mapping(
+        {"name": "y", "replications": 3, "seed": 11, "uncertainty": "posterior", "parameters": {names[0]: 0.0}}
+    )
+    assert fixed.uncertainty == "posterior"
+    assert fixed.run_parameters(1)[names[0]] == 0.0
+    # Same seed, other content: the same draw (compare pairs replication k on the same parameters).
+    assert {k: v for k, v in fixed.run_parameters(1).items() if k != names[0]} == {
+        k: v for k, v in drawn.run_parameters(1).items() if k != names[0]
+    }
+    with pytest.raises(InputError, match="uncertainty"):
+        scenarios.from_mapping({"name": "z", "uncertainty": "maybe"})
+
+
+def test_posterior_runs_spread_wider_than_chance_alone():
+    from sim import scenario as scenarios
+    from sim.runner import run_scenario
+
+    s = scenarios.from_mapping({"name": "w", "replications": 12, "seed": 3, "end": "2027-12"})
+    none = run_scenario(s, uncertainty="none").model
+    post = run_scenario(s, uncertainty="posterior").model
+    last = none["date"].max()
+    column = "spending_pct_gdp"
+    spread_none = none.loc[none["date"] == last, column].std()
+    spread_post = post.loc[post["date"] == last, column].std()
+    assert spread_post > spread_none
+
+
+def test_calibrate_refuses_bad_options(capsys):
+    from sim.cli import main
+
+    assert main(["calibrate", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
+    """The command end to end, shrunk to seconds: posterior, screening, report with every target, figures."""
+    from sim import calibrate_cli
+    from sim.cli import main
+
+    monkeypatch.setattr(cal, "QUICK", cal.Settings(trajectories=1, keep=2, particles=20, generations=2, replicates=2))
+    monkeypatch.setattr(calibrate_cli, "PREDICTIVE_DRAWS", 8)
+    assert main(["calibrate", "--quick", "--quiet", "--out", str(tmp_path), "--seed", "3"]) == 0
+    (folder,) = list(tmp_path.iterdir())
+    for name in ("posterior.csv", "screening.csv", "report.md", "provenance.json", "figures/posterior_pairs.png"):
+        assert (folder / name).is_file(), name
+    report = (folder / "report.md").read_text()
+    for target in cal.target_names():
+        assert target in report
+    assert "cannot identify" in report
+    names, points, weights = cal.read_posterior(folder / "posterior.csv")
+    assert len(names) == 2 and points.shape == (20, 2)
+    shutil.rmtree(folder)
+
+
+def test_same_seed_same_posterior_with_one_worker(tmp_path):
+    settings = cal.Settings(trajectories=0, keep=1, particles=15, generations=2, replicates=1)
+    observed = cal.simulate([{"spending_threat_coef": 3.0}], [1])[0]
+    runs = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        runs.append(cal.infer(["spending_threat_coef"], observed, 4, settings, tmp_path / name))
+    assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_compare_pairs_only_runs_with_the_same_draws(tmp_path, capsys, monkeypatch):
+    import sim.plots
+    from sim.cli import main
+
+    monkeypatch.setattr(sim.plots, "draw_all", lambda *args, **kwargs: [])
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("end: 2025-12\nreplications: 2\n")
+    folders = []
+    for mode in ("posterior", "posterior", "none"):
+        out = tmp_path / f"r{len(folders)}"
+        assert main(["run", str(scenario), "--uncertainty", mode, "--out", str(out), "--quiet", "--workers", "1"]) == 0
+        (folder,) = out.iterdir()
+        folders.append(str(folder))
+    capsys.readouterr()
+    assert main(["compare", folders[0], folders[1], "--out", str(tmp_path / "c1")]) == 0
+    assert main(["compare", folders[0], folders[2], "--out", str(tmp_path / "c2")]) == 2
+    assert "uncertainty" in capsys.readouterr().err
