@@ -32,4 +32,14 @@ __all__ = [
     "compare",
 ]
 
-from sim.api import Results, Scenario, compare, load_results, run  # noqa: E402  (needs DISCLAIMER above)
+_API = ("Scenario", "Results", "run", "load_results", "compare")
+
+
+def __getattr__(name: str):
+    """The notebook API (:mod:`sim.api`), imported on first use: ``import sim`` stays light for the command line
+    and its worker processes (the API pulls in matplotlib and the whole results stack)."""
+    if name in _API:
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

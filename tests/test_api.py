@@ -15,6 +15,9 @@ import pytest
 from matplotlib.figure import Figure
 
 import sim
+import sim.api
+import sim.plots
+import sim.store
 from sim.errors import InputError
 from sim.runner import run_scenario
 from sim.store import MANIFEST, internal
