@@ -205,9 +205,10 @@ def _rank(a: np.ndarray, b: np.ndarray) -> float:
 # ---------------------------------------------------------------- screening
 
 
-# Starting conditions and the US stance are scenario inputs, not structural coefficients: a value fitted to
-# 2022 (Russia before the invasion, the US administration of 2022-2024) says nothing about a run from 2025.
-SCENARIO_INPUTS = params.INITIAL_ONLY | {"us_commitment_target"}
+# Starting conditions, the US stance and the pledge itself are scenario inputs, not structural coefficients: a
+# value fitted to 2022 (Russia before the invasion, the US administration of 2022-2024, the Wales pledge) says
+# nothing about a run from 2025, whose pledges are set by the scenario's events.
+SCENARIO_INPUTS = params.INITIAL_ONLY | {"us_commitment_target", "pledge_core_pct", "pledge_deadline_year"}
 
 
 def candidates() -> list[str]:

@@ -179,7 +179,7 @@ class Experiment:
     factors: tuple[Factor, ...]
     outcomes: tuple[str, ...]
     agents: str
-    uncertainty: str = "posterior"
+    uncertainty: str = "none"
 
     @property
     def n_points(self) -> int:

@@ -33,3 +33,15 @@ def test_every_subpackage_of_sim_is_in_the_wheel():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(init.parent.relative_to(root).parts) for init in (root / "sim").rglob("__init__.py")}
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"
+
+
+def test_every_shipped_scenario_and_experiment_file_validates(capsys):
+    """A model change that renames or removes a parameter must update the files that ship with the package."""
+    from sim.cli import main
+
+    files = sorted(str(p) for folder in ("scenarios", "experiments") for p in (ROOT / folder).glob("*.yaml"))
+    assert len(files) >= 10
+    code = main(["validate", *files])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.count("ok: ") == len(files)

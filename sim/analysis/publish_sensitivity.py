@@ -71,11 +71,12 @@ def figure(table: pd.DataFrame, path: Path) -> None:
 def document(table: pd.DataFrame, figure_name: str) -> str:
     name = table.columns[2]
     used, total = int(table["points_used"].iloc[0]), int(table["points_total"].iloc[0])
+    factors = table[name].nunique()
     lines = [
         "# Sensitivity of the headline outcomes to every parameter",
         "",
-        "Which judgements drive which result? Sobol' total indices (ST) of all 71 numeric parameters, each over its",
-        "whole registered range, for the headline outcomes of the `baseline` scenario in December 2030 and",
+        f"Which judgements drive which result? Sobol' total indices (ST) of all {factors} numeric parameters, each",
+        "over its whole registered range, for the headline outcomes of the `baseline` scenario in December 2030 and",
         "December 2035. ST is the share of the outcome's variance that a parameter accounts for, alone or through",
         "interactions; 0 means the outcome does not depend on it within these ranges. Ranges are the registry's",
         "(what the model accepts), wider than what is credible for most parameters, so the indices say what",
@@ -86,7 +87,7 @@ def document(table: pd.DataFrame, figure_name: str) -> str:
         "(ST_conf, 95 % bootstrap) are wide: read the ranking, not the second decimal; indices below about 0.02",
         "cannot be told from zero.",
         "",
-        "Regenerate (about 3 minutes on 2 cores): `make sensitivity`.",
+        "Regenerate (about a minute on 2 cores): `make sensitivity`.",
         "",
         f"![Total indices]({figure_name})",
         "",
