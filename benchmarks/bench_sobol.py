@@ -14,17 +14,14 @@ tree (sampled every 0.1 s from /proc, Linux only). Run it twice with different
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sweep import _tree_rss_kib  # noqa: E402
+from bench_sweep import run_measured  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,22 +44,7 @@ def main() -> None:
         command += ["--out", f"{folder}/out", "--quiet"]
         if args.chunk_runs:
             command += ["--chunk-runs", str(args.chunk_runs)]
-        began = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        peaks = {"tree": 0, "parent": 0}
-
-        def sample() -> None:
-            while process.poll() is None:
-                tree, parent = _tree_rss_kib(process.pid)
-                peaks["tree"], peaks["parent"] = max(peaks["tree"], tree), max(peaks["parent"], parent)
-                time.sleep(0.1)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        out, err = process.communicate()
-        sampler.join()
-        seconds = time.perf_counter() - began
-        assert process.returncode == 0, err
+        out, seconds, peaks = run_measured(command)
         parts = len(list((Path(folder) / "out" / "model.parquet").glob("part-*.parquet")))
     print(
         f"runs {runs}; workers {args.workers}; {seconds:.1f} s ({runs / seconds:.0f} runs/s, "

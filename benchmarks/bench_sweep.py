@@ -195,6 +195,30 @@ def _tree_rss_kib(root: int) -> tuple[int, int]:
     return sum(rss.get(p, 0) for p in tree), rss.get(root, 0)
 
 
+def run_measured(command: list[str]) -> tuple[str, float, dict[str, int]]:
+    """Run a command to its end: (its stdout, wall seconds, peak resident KiB of its process tree and of itself).
+
+    The peaks are sampled every 0.1 s while it runs. Raises AssertionError (with its stderr) if it fails.
+    """
+    began = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peaks = {"tree": 0, "parent": 0}
+
+    def sample() -> None:
+        while process.poll() is None:
+            tree, parent = _tree_rss_kib(process.pid)
+            peaks["tree"], peaks["parent"] = max(peaks["tree"], tree), max(peaks["parent"], parent)
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, err = process.communicate()
+    sampler.join()
+    seconds = time.perf_counter() - began
+    assert process.returncode == 0, err
+    return out, seconds, peaks
+
+
 def memory(run_counts: list[int]) -> list[dict]:
     rows = []
     for runs in run_counts:
@@ -202,22 +226,7 @@ def memory(run_counts: list[int]) -> list[dict]:
             path = Path(folder) / "memory.yaml"
             path.write_text(yaml.safe_dump(baseline_experiment(runs, points=10, name=f"memory_{runs}")))
             command = [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "2", "--out", f"{folder}/out"]
-            began = time.perf_counter()
-            process = subprocess.Popen(command + ["--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            peaks = {"tree": 0, "parent": 0}
-
-            def sample(process: subprocess.Popen = process, peaks: dict = peaks) -> None:
-                while process.poll() is None:
-                    tree, parent = _tree_rss_kib(process.pid)
-                    peaks["tree"], peaks["parent"] = max(peaks["tree"], tree), max(peaks["parent"], parent)
-                    time.sleep(0.1)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
-            out, err = process.communicate()
-            sampler.join()
-            seconds = time.perf_counter() - began
-            assert process.returncode == 0, err
+            out, seconds, peaks = run_measured(command + ["--quiet"])
         rows.append(
             {
                 "runs": runs,
