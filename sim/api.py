@@ -148,6 +148,9 @@ class Results:
             context = Context(self.name, self.seed, self.replications)
             figures = draw_all(self._tables, context, written.figures, reference)
             write_report(written.report, written.manifest, self._tables, figures)
+            from sim.uncertainty_bands import add_chance_section
+
+            add_chance_section(written.report, self.scenario, self._tables.model, written.figures)
             written.finish("complete")
         except BaseException as error:
             with contextlib.suppress(OSError):

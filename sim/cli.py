@@ -250,19 +250,11 @@ def _run(args: argparse.Namespace) -> int:
         reference = baseline_behind(folder.manifest["scenario"], scenario.seed, scenario.replications, workers)
         context = Context(scenario.name, scenario.seed, scenario.replications)
         figures = draw_all(results, context, folder.figures, reference)
-        extra = ""
-        if scenario.uncertainty == "posterior":
-            # The same replications at the defaults: the band of chance alone, beside the full band.
-            from sim import uncertainty_bands
-
-            chance = run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
-            band = folder.figures / "chance_and_parameters.png"
-            uncertainty_bands.figure(results.model, chance, scenario.name, band)
-            extra = uncertainty_bands.section(results.model, chance, f"figures/{band.name}")
         write_report(folder.report, folder.manifest, results, figures)
-        if extra:
-            with open(folder.report, "a", encoding="utf-8") as handle:
-                handle.write(extra)
+        # With posterior draws: the same replications at the defaults, the band of chance alone beside the full band.
+        from sim.uncertainty_bands import add_chance_section
+
+        add_chance_section(folder.report, scenario, results.model, folder.figures, workers)
         folder.finish("complete")
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
@@ -371,5 +363,9 @@ def _plot(args: argparse.Namespace) -> int:
     context = Context(manifest["scenario"]["name"], manifest["seed"], runs)
     figures = draw_all(results, context, folder.figures, baseline_behind(manifest["scenario"], manifest["seed"], runs))
     write_report(folder.report, manifest, results, figures)
+    from sim.uncertainty_bands import add_chance_section
+
+    if add_chance_section(folder.report, manifest["scenario"], results.model, folder.figures) is not None:
+        figures.append(folder.figures / "chance_and_parameters.png")
     print(f"{len(figures)} figures in {folder.figures}/ and {folder.report}")
     return EXIT_OK
