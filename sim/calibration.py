@@ -491,7 +491,7 @@ class Settings:
 
 
 QUICK = Settings(trajectories=4, keep=3, particles=60, generations=6, pilot=256)
-FULL = Settings(trajectories=20, keep=8, particles=400, generations=10)
+FULL = Settings(trajectories=20, keep=12, particles=400, generations=10)
 
 
 def infer(
