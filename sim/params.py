@@ -898,7 +898,19 @@ _ALL = [
         0.5,
         "probability per pp of GDP",
         "elections",
-        "Each point of GDP added to defence since the start raises the chance of a switch (guns vs butter).",
+        "Each point of GDP that defence spending lies above the level voters are used to raises the chance of a "
+        "switch (guns vs butter, a loss against a reference point).",
+    ),
+    _p(
+        "spending_habituation_rate",
+        0.08,
+        0.02,
+        0.5,
+        "per month",
+        "elections",
+        "Speed at which the level of defence spending voters are used to follows spending (time constant about "
+        "12 months): voters judge the recent record, chiefly the last year (Healy and Lenz 2014; Achen and Bartels "
+        "2016), so a rise costs votes while it is fresh and the cost fades once the new level is normal.",
     ),
     _p(
         "election_return_probability",

@@ -290,18 +290,21 @@ RULES = {"unanimity": unanimity, "qmv": qualified_majority, "consensus": consens
 # ------------------------------------------------------------------ elections
 def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
     """Process 10: the states whose election falls this month vote; a government may change."""
+    # Voters feel defence spending against the level they are used to, which habituates every month: a rise
+    # costs votes while it is fresh, and the cost fades once the new level is normal.
+    rise = b.spending_pct_gdp - b.spending_reference
+    b.spending_reference = b.spending_reference + b.col("spending_habituation_rate") * rise
     due = b.elections_due.get(b.month)
     if due is None:
         return
     win = dynamics.accommodationist_win_probability(
         np.maximum(b.war_fatigue - b.fatigue0, 0.0)[:, None],  # fatigue beyond 2025's: the base rate holds 2025
-        b.spending_pct_gdp - b.spending_at_election,  # the rise over the government's term (retrospective vote)
+        rise,
         b.threat,
         b.col("election_base_switch"),
         b.col("election_fatigue_coef"),
         b.col("election_cost_coef"),
     )
-    b.spending_at_election = np.where(due, b.spending_pct_gdp, b.spending_at_election)
     switch_in = due & ~b.accommodationist & (uniforms < win)
     switch_out = due & b.accommodationist & (uniforms < b.col("election_return_probability"))
     changed = switch_in | switch_out
