@@ -352,8 +352,9 @@ def _snapshot_steps(n_steps: int, dates: pd.Series) -> list[int]:
     return sorted(chosen)
 
 
+# Sixteen directions around a point: the eight of the compass first, then the eight between them.
 _DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)] + [
-    (round(np.cos(a), 3), round(np.sin(a), 3)) for a in np.deg2rad([22.5, 67.5, 112.5, 157.5, 202.5, 247.5, 292.5, 337.5])
+    (round(float(np.cos(a)), 3), round(float(np.sin(a)), 3)) for a in np.deg2rad(np.arange(22.5, 360, 45))
 ]
 LEADER_CROSSING_COST = 400.0  # pixels² charged when a leader line would run through another label
 
