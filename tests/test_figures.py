@@ -46,3 +46,36 @@ def test_positions_share_one_frame_show_every_state_and_keep_labels_apart(storm)
         ]
         # 36 labels in a crowded cloud: at most two pairs may touch.
         assert len(overlapping) <= 2, [(a.get_text(), b.get_text()) for a, b in overlapping]
+
+
+def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
+    from sim.analysis.figures import factor_label, short_label
+    from sim.params import PARAMETERS
+
+    assert factor_label("confidence_bound") == f"confidence_bound ({PARAMETERS['confidence_bound'].unit})"
+    assert factor_label("events.us_troops[-1].change") == "events.us_troops[-1].change"
+    assert short_label("cohesion") == "Cohesion (0-1)"
+    assert short_label("spending_pct_gdp") == "Defence spending, % of GDP"
+    assert short_label("blocs") == "Blocs"
+
+
+def test_the_discovery_caption_names_the_axes_drawn():
+    from types import SimpleNamespace
+
+    from sim.analysis.figures import _scatter_axes
+    from sim.analysis.reports import _sweep_captions
+
+    factors = ["events.us_troops[-1].change", "events.article5_doubt.size"]
+    one_box = SimpleNamespace(boxes=(SimpleNamespace(limits={"events.article5_doubt.size": (0.3, None)}),))
+    # The scatter puts the restricted factor across; the caption says so, and that the other is unrestricted.
+    assert _scatter_axes(one_box, factors) == factors[::-1]
+    caption = _sweep_captions(one_box, factors)["discovery"]
+    assert (
+        "`events.article5_doubt.size` (across, restricted by a box) against "
+        "`events.us_troops[-1].change` (up, not restricted by any box)" in caption
+    )
+    assert "Right: each box's limits" in caption and "PRIM" not in caption
+    only = _sweep_captions(one_box, ["events.article5_doubt.size"])["discovery"]
+    assert "the outcome (up; the dashed line is the threshold)" in only
+    none = _sweep_captions(SimpleNamespace(boxes=()), factors)["discovery"]
+    assert "Right: why no box was found." in none and "not restricted by any box" in none
