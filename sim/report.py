@@ -247,18 +247,10 @@ def drift_sentences(
     after = max((str(e["date"]) for e in base_events), default=None)
     base = drift(base_model, after)
     changes = "; ".join(_change_words(base.loc[o], o) for o in base.index)
-    quiet = f"has no event after {after}" if after else "has no event"
-    text = (
-        f"**Baseline drift.** The baseline {quiet}, yet it moves: from its first year after that "
-        f"({base['from'].iloc[0]}) to the last year of the run ({base['to'].iloc[0]}), the medians over "
-        f"replications change: {changes}."
-    )
+    since = f"after {after}" if after else "at all"
     parts = drift(base_model, after, COHESION_COMPONENTS)["change"]
     biggest = parts.abs().idxmax()
-    text += (
-        f" Of the four parts of cohesion, the {biggest.removeprefix('cohesion_')} part moves most "
-        f"({parts[biggest]:+.2f}); spending follows the allies' plans to meet the pledge by its deadline."
-    )
+    governments = ""
     base_agents = agents if is_baseline else reference.agents
     if not base_agents.empty and "government" in base_agents:
         month = base_agents["date"].astype(str).str[:7]
@@ -267,19 +259,24 @@ def drift_sentences(
         per = counts.groupby(["run", "month"])["acc"].sum().reset_index()
         early = per[per["month"].isin(first)].groupby("run")["acc"].mean().median()
         late = per[per["month"].isin(last)].groupby("run")["acc"].mean().median()
-        text += (
-            " Support for Ukraine drifts with the model's own politics: meeting the pledge costs governments "
-            f"votes (`election_cost_coef`), and accommodationist governments go from {early:.1f} to {late:.1f} "
-            "(median), an assumption of the model rather than a forecast."
+        governments = (
+            f", and in the model meeting the pledge costs governments votes (`election_cost_coef`): "
+            f"accommodationist governments go from {early:.1f} to {late:.1f}, which weighs on support for Ukraine"
         )
+    text = (
+        f"**Baseline drift.** With no shock {since}, the baseline still moves from its first year after that "
+        f"({base['from'].iloc[0]}) to the last ({base['to'].iloc[0]}), medians over replications: {changes}. "
+        f"This part of any scenario's movement is there without a shock: the allies follow their plans to the "
+        f"spending pledge, cohesion moves most through its {biggest.removeprefix('cohesion_')} part "
+        f"({parts[biggest]:+.2f}){governments}."
+    )
     if is_baseline:
         return text
     own = drift(model, after)
-    mine = "; ".join(_change_words(own.loc[o], o) for o in own.index)
     net = "; ".join(f"{_short_label(o)} {own.loc[o, 'change'] - base.loc[o, 'change']:+.2f}" for o in own.index)
     return text + (
-        f" Over the same years this scenario changes: {mine}. Net of the baseline's drift, its own part is "
-        f"about: {net}; `cohesion compare` gives it month by month, paired, with intervals."
+        f" Net of it, this scenario's own change over the same years is about: {net} "
+        "(`cohesion compare` gives it month by month, paired, with intervals)."
     )
 
 

@@ -224,6 +224,14 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             page.locator(".save-event").click()
             page.get_by_text("4 events").wait_for(timeout=30_000)
             assert "2027-01 article5_doubt: size 0.9, decay_months 60" in page.inner_text("body")
+            # Edit it: the form fills with its fields; the change replaces it in place.
+            page.locator(".edit-event").nth(3).click()
+            page.get_by_text("Edit event 4").wait_for(timeout=30_000)
+            assert page.get_by_label("size", exact=True).input_value() == "0.9"
+            page.get_by_label("size", exact=True).fill("0.8")
+            page.locator(".save-event").click()
+            page.get_by_text("size 0.8, decay_months 60").wait_for(timeout=30_000)
+            assert "4 events" in page.inner_text("body")
             before_image = page.locator("img").first.get_attribute("src")
             page.locator(".run-button").click()
             page.wait_for_function(
@@ -234,6 +242,12 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             )
             assert page.locator("img").first.get_attribute("src") != before_image
             page.get_by_text("4 events, as edited").wait_for(timeout=30_000)
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "dashboard-event.png"), full_page=True)
+            # Remove one of the file's events: the list shrinks and says it is edited.
+            page.locator(".remove-event").first.click()
+            page.get_by_text("3 events").wait_for(timeout=30_000)
+            assert "removed: 2025-06 set" in page.inner_text("body")
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
             browser.close()
