@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -313,10 +314,15 @@ def overview_figure(results: Sequence[Sensitivity], context: SweepContext, path:
         raw = table.iat[i, j]
         text = f"{raw:.2f}" if method == "sobol" else f"{raw:.3g}"
         ax.text(j, i, text, ha="center", va="center", fontsize=10, color="white" if value > 0.6 else "#222222")
-    ax.set_xticks(range(len(table.columns)), [c.replace("_", " ") for c in table.columns], fontsize=10, rotation=20)
-    ax.set_yticks(range(len(table)), table.index, fontsize=10)
+    names = ["\n".join(textwrap.wrap(short_label(c), 18)) for c in table.columns]
+    ax.set_xticks(range(len(table.columns)), names, fontsize=10)
+    ax.set_yticks(range(len(table)), [factor_label(name) for name in table.index], fontsize=10)
     bar = figure.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("total index ST" if method == "sobol" else "mu* / largest mu* of the outcome", fontsize=10)
+    # An estimate above 1 (sampling error of a small design) takes the colour of 1; its number is printed.
+    bar.set_label(
+        "total index ST (colour capped at 1)" if method == "sobol" else "mu* / largest mu* of the outcome",
+        fontsize=10,
+    )
     what = "Total Sobol' indices" if method == "sobol" else "Morris mu*"
     return _finish(figure, context, f"{what} of each outcome {_date_text(results[0].date)}{shown}", path)
 
