@@ -176,6 +176,8 @@ def with_event(
     Returns the new list (``events`` is not changed).
     """
     updated = list(events)
+    if index is not None and not 0 <= index < len(updated):  # the list changed under the form (another scenario)
+        raise InputError("events", f"there is no event {index + 1} any more; add the event instead")
     if index is None:
         updated.append(event)
     else:

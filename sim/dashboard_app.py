@@ -90,6 +90,12 @@ def _save_event() -> None:
     event_message.value = f"{verb}: {event.get('date', '')} {event_kind.value}; run to see its effect"
 
 
+def _stop_editing(_: object = None) -> None:
+    """Another scenario: the event being edited belonged to the previous one."""
+    editing.value = None
+    event_message.value = ""
+
+
 def _edit_event(k: int) -> None:
     kind, texts = dashboard.event_as_form(_events()[k])
     event_kind.value = kind
@@ -204,8 +210,12 @@ def EventsCard():
 @solara.component
 def Controls():
     with solara.Card("Scenario"):
-        solara.Select("packaged scenario", values=dashboard.scenario_names(), value=scenario_name)
-        solara.InputText("or your own scenario file (path)", value=own_file, continuous_update=False)
+        solara.Select(
+            "packaged scenario", values=dashboard.scenario_names(), value=scenario_name, on_value=_stop_editing
+        )
+        solara.InputText(
+            "or your own scenario file (path)", value=own_file, continuous_update=False, on_value=_stop_editing
+        )
         try:
             dashboard.load(_reference())
         except InputError as error:

@@ -80,6 +80,8 @@ def test_events_are_added_edited_and_removed_through_the_scenario_file_checks():
     assert scenario.name == "baseline_changed" and scenario.events[-1].target == "DNK"
     removed = dashboard.changed("baseline", events=edited[:-1], replications=3, seed=1)
     assert len(removed.events) == len(written)
+    with pytest.raises(InputError, match="no event 9 any more"):
+        dashboard.with_event("baseline", written, coercion, index=8)
     # The file's own events are no change.
     assert dashboard.changed("baseline", events=written).name == "baseline"
 
