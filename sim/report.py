@@ -354,8 +354,14 @@ MOVERS = {
 }
 
 
-def states_that_moved(agents: pd.DataFrame, events: pd.DataFrame, count: int = 5) -> str:
-    """The states whose median position moved most from the first to the last month, and the events naming them."""
+def states_that_moved(
+    agents: pd.DataFrame, events: pd.DataFrame, count: int = 5, reference: pd.DataFrame | None = None
+) -> str:
+    """The states whose median position moved most from the first to the last month, and the events naming them.
+
+    With ``reference`` (the agents table of the baseline run with the same seeds), each line also gives the
+    same state's move in the baseline, so that the part due to the scenario shows.
+    """
     if agents.empty:
         return ""
     first, last = agents["step"].min(), agents["step"].max()
@@ -369,10 +375,18 @@ def states_that_moved(agents: pd.DataFrame, events: pd.DataFrame, count: int = 5
             moves.append((abs(delta), iso3, words, table.loc[iso3, first], table.loc[iso3, last]))
     moves.sort(key=lambda m: (-m[0], m[1], m[2]))
     named = scenario_events(events)
+    base = None
+    if reference is not None and not reference.empty and {first, last} <= set(reference["step"].unique()):
+        ends = reference[reference["step"].isin([first, last])]
+        base = ends.groupby(["iso3", "step"])[list(MOVERS)].median()
     lines = []
     for _, iso3, words, before, after in moves[:count]:
         mentioned = [f"{d} {t}" for d, t in zip(named["date"], named["detail"], strict=True) if iso3 in str(t)]
         why = f" The scenario's events name it: {'; '.join(mentioned)}." if mentioned else ""
+        if base is not None and iso3 in base.index.get_level_values("iso3"):
+            variable = next(v for v, w in MOVERS.items() if w == words)
+            start, end = base.loc[(iso3, first), variable], base.loc[(iso3, last), variable]
+            why += f" In the baseline, same seeds: from {start:.2f} to {end:.2f}."
         lines.append(
             f"- **{iso3}**: {words} {'rose' if after > before else 'fell'} from {before:.2f} to {after:.2f}.{why}"
         )
@@ -465,7 +479,7 @@ Ukraine or preference for autonomy moved most. Each moves with the threat it per
 towards it and the pull of its neighbours' positions (docs/ODD.md); an event of the scenario that names
 the state is given with it.
 
-{states_that_moved(results.agents, results.events)}
+{states_that_moved(results.agents, results.events, reference=None if reference is None else reference.agents)}
 
 ## Figures
 

@@ -61,6 +61,15 @@ def test_the_report_states_the_baseline_drift_with_its_numbers(drawdown):
     )
     assert "`cohesion compare`" in drift
     assert "What drives spending" in text
+    # Each state that moved most is set beside its own move in the baseline, same seeds.
+    moved = text.split("## States that moved most")[1].split("## Figures")[0]
+    first = re.search(r"- \*\*([A-Z]{3})\*\*: (trust in the US|support for Ukraine|preference for autonomy)", moved)
+    assert first, moved
+    variable = {v: k for k, v in report.MOVERS.items()}[first.group(2)]
+    steps = reference.agents["step"]
+    rows = reference.agents[(reference.agents["iso3"] == first.group(1)) & steps.isin([steps.min(), steps.max()])]
+    start, end = rows.groupby("step")[variable].median().to_numpy()
+    assert f"In the baseline, same seeds: from {start:.2f} to {end:.2f}." in moved.split("\n- ")[1], moved
 
 
 def test_the_baseline_report_explains_its_own_drift_and_others_say_why_not():
