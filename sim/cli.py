@@ -259,7 +259,7 @@ def _run(args: argparse.Namespace) -> int:
             band = folder.figures / "chance_and_parameters.png"
             uncertainty_bands.figure(results.model, chance, scenario.name, band)
             extra = uncertainty_bands.section(results.model, chance, f"figures/{band.name}")
-        write_report(folder.report, folder.manifest, results, figures)
+        write_report(folder.report, folder.manifest, results, figures, reference)
         if extra:
             with open(folder.report, "a", encoding="utf-8") as handle:
                 handle.write(extra)
@@ -369,7 +369,8 @@ def _plot(args: argparse.Namespace) -> int:
 
     runs = int(results.model["run"].nunique())
     context = Context(manifest["scenario"]["name"], manifest["seed"], runs)
-    figures = draw_all(results, context, folder.figures, baseline_behind(manifest["scenario"], manifest["seed"], runs))
-    write_report(folder.report, manifest, results, figures)
+    reference = baseline_behind(manifest["scenario"], manifest["seed"], runs)
+    figures = draw_all(results, context, folder.figures, reference)
+    write_report(folder.report, manifest, results, figures, reference)
     print(f"{len(figures)} figures in {folder.figures}/ and {folder.report}")
     return EXIT_OK
