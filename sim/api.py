@@ -147,7 +147,7 @@ class Results:
             reference = baseline_behind(self.scenario, self.seed, self.replications)
             context = Context(self.name, self.seed, self.replications)
             figures = draw_all(self._tables, context, written.figures, reference)
-            write_report(written.report, written.manifest, self._tables, figures)
+            write_report(written.report, written.manifest, self._tables, figures, reference)
             from sim.uncertainty_bands import add_chance_section
 
             add_chance_section(written.report, self.scenario, self._tables.model, written.figures)

@@ -250,7 +250,7 @@ def _run(args: argparse.Namespace) -> int:
         reference = baseline_behind(folder.manifest["scenario"], scenario.seed, scenario.replications, workers)
         context = Context(scenario.name, scenario.seed, scenario.replications)
         figures = draw_all(results, context, folder.figures, reference)
-        write_report(folder.report, folder.manifest, results, figures)
+        write_report(folder.report, folder.manifest, results, figures, reference)
         # With posterior draws: the same replications at the defaults, the band of chance alone beside the full band.
         from sim.uncertainty_bands import add_chance_section
 
@@ -361,8 +361,9 @@ def _plot(args: argparse.Namespace) -> int:
 
     runs = int(results.model["run"].nunique())
     context = Context(manifest["scenario"]["name"], manifest["seed"], runs)
-    figures = draw_all(results, context, folder.figures, baseline_behind(manifest["scenario"], manifest["seed"], runs))
-    write_report(folder.report, manifest, results, figures)
+    reference = baseline_behind(manifest["scenario"], manifest["seed"], runs)
+    figures = draw_all(results, context, folder.figures, reference)
+    write_report(folder.report, manifest, results, figures, reference)
     from sim.uncertainty_bands import add_chance_section
 
     if add_chance_section(folder.report, manifest["scenario"], results.model, folder.figures) is not None:

@@ -15,15 +15,17 @@ import argparse
 import dataclasses
 import os
 import sys
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim import DISCLAIMER
+from sim import DISCLAIMER, yamlfile
 from sim.api import Results, load_results, run
 from sim.errors import InputError
+from sim.events import EVENT_TYPES, Event, allowed
 from sim.metrics import COUNT_OUTCOMES
 from sim.scenario import Scenario, load, packaged_scenarios
 
@@ -59,17 +61,129 @@ def changed(
     dropped_events: set[int] | frozenset[int] = frozenset(),
     replications: int = DEFAULT_REPLICATIONS,
     seed: int | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Scenario:
-    """The scenario ``reference`` (a name or a path), ``parameters`` merged in, the events ``dropped_events`` left out.
+    """The scenario ``reference`` (a name or a path) with the user's changes.
 
-    Raises InputError for a bad file, parameter value or replication count, naming the field.
+    ``parameters`` are merged in; ``events`` (mappings as in a scenario file, see :func:`event_from_form`),
+    when given, replace the scenario's events (inherited ones included); the events at the positions
+    ``dropped_events`` are then left out. The result is checked by the same code as a scenario file.
+
+    Raises InputError for a bad file, parameter value, event or replication count, naming the field
+    (``events[k].size``, ...) and what it takes.
     """
     scenario = load(reference)
-    events = [e for k, e in enumerate(scenario.events) if k not in dropped_events]
-    if parameters or dropped_events:
+    written = [e.model_dump(mode="json") for e in scenario.events]
+    if events is not None and events == written:
+        events = None  # the file's own events: not a change
+    listed = written if events is None else list(events)
+    kept = [e for k, e in enumerate(listed) if k not in dropped_events]
+    if parameters or dropped_events or events is not None:
         # Named apart from the file's, so that a changed baseline is not shown as "baseline".
-        scenario = scenario.with_overrides(name=f"{scenario.name}_changed", parameters=parameters or {}, events=events)
+        scenario = scenario.with_overrides(name=f"{scenario.name}_changed", parameters=parameters or {}, events=kept)
     return scenario.with_overrides(replications=replications, seed=seed)
+
+
+# ---------------------------------------------------------------------- events in a form
+@dataclasses.dataclass(frozen=True)
+class EventField:
+    """One field of an event type as the page's form shows it.
+
+    ``allowed`` says what it takes (the words of the scenario files' error messages); ``choices`` lists
+    the values of a field with a fixed set (empty otherwise); ``required`` is False for a field that may
+    be left out (its default then applies); ``default`` is that default as the form writes it.
+    """
+
+    name: str
+    allowed: str
+    required: bool
+    choices: tuple[str, ...]
+    default: str
+
+
+def event_types() -> list[str]:
+    """The registered event types (:data:`sim.events.EVENT_TYPES`), sorted."""
+    return sorted(EVENT_TYPES)
+
+
+def event_fields(kind: str) -> list[EventField]:
+    """The fields of event type ``kind`` after ``type`` (``date`` first); InputError for an unknown type."""
+    if kind not in EVENT_TYPES:
+        raise InputError("type", f"unknown event type '{kind}'; use one of {', '.join(event_types())}")
+    fields = []
+    for name, info in EVENT_TYPES[kind].model_fields.items():
+        if name == "type":
+            continue
+        annotation = info.annotation
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        target = args[0] if len(args) == 1 else annotation
+        if typing.get_origin(target) is Literal:
+            choices = tuple(str(v) for v in typing.get_args(target))
+        elif target is bool:
+            choices = ("true", "false")
+        else:
+            choices = ()
+        required = info.is_required()
+        default = "" if required or info.default is None else form_text(info.default)
+        fields.append(EventField(name, allowed(kind, name), required, choices, default))
+    return fields
+
+
+def form_text(value: Any) -> str:
+    """A field's value as a scenario file writes it: ``0.3``, ``DNK``, ``[EST, LVA]``, ``true``; '' for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(form_text(v) for v in value) + "]"
+    return str(value)
+
+
+def event_as_form(event: Event | dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """(type, {field: text}) of an event, to fill the form for editing it."""
+    mapping = event.model_dump(mode="json") if isinstance(event, Event) else dict(event)
+    return str(mapping["type"]), {k: form_text(v) for k, v in mapping.items() if k != "type"}
+
+
+def event_from_form(kind: str, texts: dict[str, str], field: str = "event") -> dict[str, Any]:
+    """The event mapping a scenario file would hold, from the form's texts (each read as a YAML value).
+
+    Empty texts are left out (the field's default applies). The mapping is not checked here beyond YAML:
+    :func:`changed` checks it with the scenario's other events. Raises InputError naming
+    ``field.name`` for a text that is not a YAML value.
+    """
+    mapping: dict[str, Any] = {"type": kind}
+    for name, text in texts.items():
+        text = str(text).strip()
+        if not text:
+            continue
+        try:
+            value = yamlfile.parse(text, f"{field}.{name}")
+        except InputError as error:
+            raise InputError(f"{field}.{name}", f"{error.message}; write it as in a scenario file") from None
+        mapping[name] = value
+    return mapping
+
+
+def with_event(
+    reference: str | Path, events: list[dict[str, Any]], event: dict[str, Any], index: int | None = None
+) -> list[dict[str, Any]]:
+    """``events`` with ``event`` added (``index`` None) or put in place of event ``index``, checked.
+
+    The whole list is checked as the events of scenario ``reference`` would be in a scenario file
+    (fields, ranges, ISO3 codes, the date inside the run); InputError naming ``events[k].field`` otherwise.
+    Returns the new list (``events`` is not changed).
+    """
+    updated = list(events)
+    if index is not None and not 0 <= index < len(updated):  # the list changed under the form (another scenario)
+        raise InputError("events", f"there is no event {index + 1} any more; add the event instead")
+    if index is None:
+        updated.append(event)
+    else:
+        updated[index] = event
+    load(reference).with_overrides(events=updated)
+    return updated
 
 
 def baseline_for(scenario: Scenario) -> Scenario:
@@ -104,7 +218,11 @@ def _band(ax: Any, results: Results, outcome: str, colour: str, label: str) -> N
 
 
 def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
-    """One panel per outcome: median, 50 % and 90 % bands of the scenario (blue) and the baseline (grey) behind."""
+    """One panel per outcome: median, 50 % and 90 % bands of the scenario (blue) and the baseline (grey) behind.
+
+    The baseline's median is drawn once more, dashed, over the scenario's, so that it stays visible where the
+    two coincide. Returns a matplotlib Figure (not saved).
+    """
     from sim.plots import LABELS
 
     figure = Figure(figsize=(12, 3.6 * ((len(outcomes) + 2) // 3)), dpi=90, layout="constrained")
@@ -112,6 +230,10 @@ def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
     for ax, outcome in zip(axes, outcomes, strict=False):
         _band(ax, run_.baseline, outcome, "#7f8c8d", f"{BASELINE} (median, 50 %, 90 %)")
         _band(ax, run_.results, outcome, "#2e86c1", f"{run_.scenario.name} (median, 50 %, 90 %)")
+        # The baseline's median again, dashed on top: visible where the scenario's lies on it.
+        model = run_.baseline._tables.model
+        x = _years(model.drop_duplicates("step").sort_values("step")["date"])
+        ax.plot(x, model.groupby("step", sort=True)[outcome].median(), color="#4d5656", linewidth=1, linestyle="--")
         ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
         ax.grid(alpha=0.3)
         if outcome in ZERO_ONE:

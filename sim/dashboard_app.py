@@ -26,7 +26,12 @@ own_file = solara.reactive("")
 parameter = solara.reactive("confidence_bound")
 value = solara.reactive(float(PARAMETERS["confidence_bound"].default))
 changes: solara.Reactive[dict] = solara.reactive({})
-dropped = solara.reactive(frozenset())
+# The user's list of events per scenario reference (mappings as in a scenario file); absent: the file's events.
+edited_events: solara.Reactive[dict] = solara.reactive({})
+event_kind = solara.reactive("coercion")
+event_texts: solara.Reactive[dict] = solara.reactive({})
+editing: solara.Reactive[int | None] = solara.reactive(None)
+event_message = solara.reactive("")
 replications = solara.reactive(dashboard.DEFAULT_REPLICATIONS)
 seed = solara.reactive(0)
 last_run = solara.reactive(None)
@@ -40,23 +45,91 @@ def _reference() -> str:
     return own_file.value.strip() or scenario_name.value
 
 
+def _file_events() -> list[dict]:
+    try:
+        return [e.model_dump(mode="json") for e in dashboard.load(_reference()).events]
+    except InputError:
+        return []
+
+
+def _events() -> list[dict]:
+    """The events the next run uses: the user's list for this scenario, or the file's."""
+    if _reference() in edited_events.value:
+        return edited_events.value[_reference()]
+    return _file_events()
+
+
+def _set_events(events: list[dict]) -> None:
+    edited_events.value = {**edited_events.value, _reference(): events}
+
+
+def _one_line(error: InputError) -> str:
+    return "error: " + " ".join(error.one_line().split())
+
+
+def _new_event_form(kind: str) -> None:
+    event_kind.value = kind
+    event_texts.value = {f.name: f.default for f in dashboard.event_fields(kind)}
+    editing.value = None
+    event_message.value = ""
+
+
+def _save_event() -> None:
+    """Add the form's event (or put it in place of the one being edited), checked as a scenario file would be."""
+    index = editing.value
+    field = f"events[{len(_events()) if index is None else index}]"
+    try:
+        event = dashboard.event_from_form(event_kind.value, event_texts.value, field)
+        updated = dashboard.with_event(_reference(), _events(), event, index)
+    except InputError as error:
+        event_message.value = _one_line(error)
+        return
+    _set_events(updated)
+    editing.value = None
+    verb = "added" if index is None else "changed"
+    event_message.value = f"{verb}: {event.get('date', '')} {event_kind.value}; run to see its effect"
+
+
+def _stop_editing(_: object = None) -> None:
+    """Another scenario: the event being edited belonged to the previous one."""
+    editing.value = None
+    event_message.value = ""
+
+
+def _edit_event(k: int) -> None:
+    kind, texts = dashboard.event_as_form(_events()[k])
+    event_kind.value = kind
+    event_texts.value = {f.name: texts.get(f.name, "") for f in dashboard.event_fields(kind)}
+    editing.value = k
+    event_message.value = f"editing event {k + 1}: change its fields, then 'save event'"
+
+
+def _remove_event(k: int) -> None:
+    events = _events()
+    _set_events(events[:k] + events[k + 1 :])
+    editing.value = None
+    event_message.value = f"removed: {events[k]['date']} {events[k]['type']}"
+
+
 def _run() -> None:
     try:
         scenario = dashboard.changed(
-            _reference(), changes.value, dropped.value, int(replications.value), int(seed.value)
+            _reference(), changes.value, frozenset(), int(replications.value), int(seed.value), events=_events()
         )
         started = time.perf_counter()
         result = dashboard.simulate(scenario)
         elapsed = time.perf_counter() - started
     except InputError as error:
-        message.value = "error: " + " ".join(error.one_line().split())
+        message.value = _one_line(error)
         return
-    last_run.value = result
     shown = ", ".join(f"{k} = {v:g}" for k, v in changes.value.items()) or "no parameter changed"
+    if _reference() in edited_events.value:
+        shown += f"; {len(scenario.events)} events, as edited"
     message.value = (
         f"ran {scenario.name} and {dashboard.BASELINE}, {scenario.replications} replications each "
         f"in {elapsed:.1f} s ({shown})"
     )
+    last_run.value = result  # after the message: the page shows both once the figure is there
 
 
 def _set_parameter() -> None:
@@ -74,23 +147,86 @@ def Framing():
 
 
 @solara.component
+def EventsCard():
+    events = _events()
+    with solara.Card("Events"):
+        edited = _reference() in edited_events.value
+        solara.Markdown(f"**{len(events)} events**" + (" (edited)" if edited else " (as in the file)"))
+        for k, event in enumerate(events):
+            details = ", ".join(
+                f"{name} {dashboard.form_text(v)}"
+                for name, v in event.items()
+                if name not in ("date", "type") and v is not None
+            )
+            with solara.Row(classes=["event-row"], style={"align-items": "center"}):
+                solara.Text(f"{k + 1}. {event['date']} {event['type']}" + (f": {details}" if details else ""))
+                solara.Button(
+                    "edit", on_click=lambda k=k: _edit_event(k), text=True, small=True, classes=["edit-event"]
+                )
+                solara.Button(
+                    "remove", on_click=lambda k=k: _remove_event(k), text=True, small=True, classes=["remove-event"]
+                )
+        if edited:
+            solara.Button(
+                "restore the file's events",
+                on_click=lambda: edited_events.set({r: e for r, e in edited_events.value.items() if r != _reference()}),
+                text=True,
+            )
+        solara.Markdown("**Add an event**" if editing.value is None else f"**Edit event {editing.value + 1}**")
+        solara.Select("event type", values=dashboard.event_types(), value=event_kind.value, on_value=_new_event_form)
+        solara.Markdown(dashboard.EVENT_TYPES[event_kind.value].summary, style={"font-size": "0.85em"})
+        for spec in dashboard.event_fields(event_kind.value):
+
+            def put(text: str, name: str = spec.name) -> None:
+                event_texts.value = {**event_texts.value, name: text if text is not None else ""}
+
+            label = spec.name + ("" if spec.required else " (optional)")
+            current = event_texts.value.get(spec.name, spec.default)
+            if spec.choices:
+                values = list(spec.choices) if spec.required or spec.default else ["", *spec.choices]
+                solara.Select(label, values=values, value=current if current in values else None, on_value=put)
+            else:
+                solara.InputText(
+                    label, value=current, on_value=put, continuous_update=True, classes=[f"event-field-{spec.name}"]
+                )
+            solara.Markdown(f"{spec.allowed}", style={"font-size": "0.8em", "margin-top": "-12px"})
+        solara.Button(
+            "add event" if editing.value is None else "save event",
+            on_click=_save_event,
+            color="primary",
+            outlined=True,
+            classes=["save-event"],
+        )
+        if editing.value is not None:
+            solara.Button("cancel", on_click=lambda: _new_event_form(event_kind.value), text=True)
+        if event_message.value.startswith("error"):
+            with solara.Div(classes=["event-message"]):
+                solara.Error(event_message.value)
+        elif event_message.value:
+            with solara.Div(classes=["event-message"]):
+                solara.Text(event_message.value)
+
+
+@solara.component
 def Controls():
     with solara.Card("Scenario"):
-        solara.Select("packaged scenario", values=dashboard.scenario_names(), value=scenario_name)
-        solara.InputText("or your own scenario file (path)", value=own_file, continuous_update=False)
+        solara.Select(
+            "packaged scenario", values=dashboard.scenario_names(), value=scenario_name, on_value=_stop_editing
+        )
+        solara.InputText(
+            "or your own scenario file (path)", value=own_file, continuous_update=False, on_value=_stop_editing
+        )
         try:
-            events = dashboard.load(_reference()).events
+            dashboard.load(_reference())
         except InputError as error:
             solara.Error(" ".join(error.one_line().split()))
-            events = ()
-        if events:
-            solara.Markdown("**Events** (untick to leave one out)")
-        for k, event in enumerate(events):
-
-            def toggle(on: bool, k: int = k) -> None:
-                dropped.value = dropped.value - {k} if on else dropped.value | {k}
-
-            solara.Checkbox(label=f"{event.date} {event.type}", value=k not in dropped.value, on_value=toggle)
+    with solara.Card("Run"):
+        solara.InputInt("replications", value=replications)
+        solara.InputInt("seed", value=seed)
+        solara.Button("run with the baseline", on_click=_run, color="primary", classes=["run-button"])
+        if message.value:
+            solara.Markdown(message.value, style={"font-size": "0.9em"})
+    EventsCard()
     with solara.Card("Parameters"):
         solara.Select("parameter", values=NUMERIC_PARAMETERS, value=parameter)
         p = PARAMETERS[parameter.value]
@@ -99,12 +235,6 @@ def Controls():
         solara.Button("set", on_click=_set_parameter, classes=["set-parameter"])
         solara.Markdown("Changed: " + (", ".join(f"`{k}` = {v:g}" for k, v in changes.value.items()) or "none"))
         solara.Button("reset", on_click=lambda: changes.set({}), text=True)
-    with solara.Card("Run"):
-        solara.InputInt("replications", value=replications)
-        solara.InputInt("seed", value=seed)
-        solara.Button("run with the baseline", on_click=_run, color="primary", classes=["run-button"])
-        if message.value:
-            solara.Markdown(message.value, style={"font-size": "0.9em"})
 
 
 @solara.component
@@ -158,7 +288,7 @@ def Folders():
         try:
             opened.value = dashboard.open_folder(Path(folder.value))
         except InputError as error:
-            message.value = "error: " + " ".join(error.one_line().split())
+            message.value = _one_line(error)
 
     solara.Button("open", on_click=do_open)
     if opened.value is not None:
@@ -172,10 +302,10 @@ def Page():
     with solara.Column():
         solara.Markdown("## Alliance cohesion under transatlantic stress")
         Framing()
-        with solara.Columns([1, 3]):
+        with solara.Columns([2, 5]):
             Controls()
             with solara.Column():
-                with solara.lab.Tabs():
+                with solara.lab.Tabs(lazy=True):
                     with solara.lab.Tab("Bands against the baseline"):
                         Bands()
                     with solara.lab.Tab("Per state"):

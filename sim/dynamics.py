@@ -480,7 +480,13 @@ def accommodationist_win_probability(
     fatigue_coef: float,
     cost_coef: float,
 ) -> np.ndarray:
-    """War fatigue and the cost of defence raise the accommodationist vote; fear of Russia lowers it."""
+    """War fatigue and the cost of defence raise the accommodationist vote; fear of Russia lowers it.
+
+    ``spending_rise_pp`` (R, N), % of GDP, is spending above the level voters are used to (the habituated
+    reference of section 7.10); a fall costs nothing. ``fatigue`` (R, 1) is fatigue beyond its 2025 level and
+    ``threat`` (R, N) is 0-1; the coefficients are (R, 1) columns in the engine (any arrays broadcast).
+    Returns (R, N) probabilities in [0, 1].
+    """
     pressure = base + fatigue_coef * fatigue + cost_coef * np.maximum(spending_rise_pp, 0.0)
     return unit_interval(pressure * (1.0 - threat))
 

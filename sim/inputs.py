@@ -123,7 +123,8 @@ class StateData:
     linkage: np.ndarray = field(repr=False)
     next_election: np.ndarray = field(repr=False)  # month index, -1 if none
     election_term_months: np.ndarray = field(repr=False)  # 0 if none
-    # linkage.csv, item -> (N,) arrays: the chance per first vote that the state holds the item hostage (0 where
+    # linkage.csv, item (or "item:APPLICANT" where a holder's linkage is specific to one applicant) ->
+    # (N,) arrays: the chance per first vote that the state holds the item hostage (0 where
     # it never has), the chance that it takes the concession at a re-vote (nan where it has no linkage on the
     # item), and whether the linkage belongs to an accommodationist government (lapses under a mainstream one)
     linkage_hostage: dict[str, np.ndarray] = field(repr=False)
@@ -188,11 +189,25 @@ def load_states() -> StateData:
     hostage: dict[str, np.ndarray] = {}
     concession: dict[str, np.ndarray] = {}
     government: dict[str, np.ndarray] = {}
-    for _, row in t["linkage.csv"].iterrows():
-        i, item = index[row["iso3"]], row["item"]
-        hostage.setdefault(item, np.zeros(n))[i] = float(row["hostage_probability"])
-        concession.setdefault(item, np.full(n, np.nan))[i] = float(row["concession_probability"])
-        government.setdefault(item, np.zeros(n, dtype=bool))[i] = row["government"] == "accommodationist"
+    linkage_rows = t["linkage.csv"]
+    applicant = linkage_rows["applicant"].fillna("").astype(str)
+    # Rows for every applicant first; a row for one (holder, applicant) pair then overrides the holder's entry
+    # under the key "item:APPLICANT", which starts as a copy of the item's rows for every applicant.
+    for pair in (False, True):
+        for (_, row), who in zip(linkage_rows.iterrows(), applicant, strict=True):
+            if bool(who) != pair:
+                continue
+            i, item = index[row["iso3"]], row["item"]
+            if pair:
+                key = f"{item}:{who}"
+                if key not in hostage:
+                    hostage[key] = hostage.get(item, np.zeros(n)).copy()
+                    concession[key] = concession.get(item, np.full(n, np.nan)).copy()
+                    government[key] = government.get(item, np.zeros(n, dtype=bool)).copy()
+                item = key
+            hostage.setdefault(item, np.zeros(n))[i] = float(row["hostage_probability"])
+            concession.setdefault(item, np.full(n, np.nan))[i] = float(row["concession_probability"])
+            government.setdefault(item, np.zeros(n, dtype=bool))[i] = row["government"] == "accommodationist"
 
     return StateData(
         iso3=iso3,

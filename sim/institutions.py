@@ -94,14 +94,16 @@ class AgendaItem:
 
     ``rule`` is a rule name, or ``param:NAME`` to read it from a parameter.
     ``position`` is the state variable (or derived position of the batch) that
-    drives support; ``inverse`` flips it (support for a ceasefire is
-    opposition to Ukraine support). ``must_pass`` marks an item whose lapse the
+    drives support; ``inverse`` flips it (no shipped item uses it: the
+    ceasefire endorsements read ``ceasefire_acceptance``). ``must_pass`` marks an item whose lapse the
     members will not accept (the sanctions renewals): at its re-vote every
     state still withholding a yes is offered a concession and takes it with
     probability ``must_pass_concession_probability``. ``persistent`` marks an
     item that is re-tabled until it passes (the ratification of an accession);
     ``candidate`` is the state an accession item is about and ``slot`` keeps
-    the random numbers of two requests apart.
+    the random numbers of two requests apart; ``rounds`` counts the re-votes
+    already held on a persistent item (the price offered to its holders rises
+    with each, see ``linkage_escalation``).
     """
 
     name: str
@@ -116,6 +118,7 @@ class AgendaItem:
     persistent: bool = False
     candidate: int = -1
     slot: int = -1
+    rounds: int = 0
 
     @property
     def kind(self) -> str:
@@ -152,19 +155,19 @@ CEASEFIRE_ITEMS = (
         "eu_ceasefire_endorsement",
         "EU",
         "param:eu_cfsp_rule",
-        "ukraine_support",
+        "ceasefire_acceptance",
         "ceasefire_endorsement_threshold",
-        inverse=True,
     ),
     AgendaItem(
         "nato_ceasefire_endorsement",
         "NATO",
         "consensus",
-        "ukraine_support",
+        "ceasefire_acceptance",
         "ceasefire_endorsement_threshold",
-        inverse=True,
     ),
 )
+# Items the US itself proposes: it votes yes in the North Atlantic Council whatever its other positions.
+US_PROPOSED_ITEMS = frozenset({"nato_ceasefire_endorsement"})
 # Accession requests of one run take these slots in turn, so that two requests voted on in the same month
 # (Finland's and Sweden's) draw different random numbers.
 ACCESSION_SLOTS = 4

@@ -824,12 +824,35 @@ _ALL = [
     ),
     _p(
         "ceasefire_endorsement_threshold",
-        0.5,
+        0.27,
         0.0,
         1.0,
         "0-1",
         "institutions",
-        "Opposition to Ukraine support (1 - support) needed to endorse a US-pushed ceasefire.",
+        "Acceptance of the US-brokered terms (ceasefire_acceptance: 1 - Ukraine support, plus alignment with the "
+        "US push, less frontline threat) needed to vote to endorse them; set so that the endorsement divides the "
+        "allies (passes at first vote in some 5-95 % of votes when tabled), as the 2025 US plans did; judgement.",
+    ),
+    _p(
+        "ceasefire_alignment_weight",
+        1.0,
+        0.0,
+        2.0,
+        "acceptance per unit alignment and pressure",
+        "institutions",
+        "Weight of standing with Washington (reliance times trust, plus an accommodationist government's extra "
+        "alignment) times the strength of its push in a state's acceptance of US-brokered ceasefire terms: refusing "
+        "the US costs most the states whose defence rests on it; judgement.",
+    ),
+    _p(
+        "ceasefire_frontline_weight",
+        0.5,
+        0.0,
+        1.0,
+        "acceptance per unit threat",
+        "institutions",
+        "Weight of threat against US-brokered ceasefire terms: a frozen front lets Russia rearm next door, so "
+        "frontline states insist on guarantees first (the Baltic, Polish and Finnish line of 2025); judgement.",
     ),
     _p(
         "linkage_scale",
@@ -840,6 +863,18 @@ _ALL = [
         "institutions",
         "Scale on the chances, per state and item, that a state holds an item hostage (linkage.csv, from the record "
         "of vetoes 2014-2025); 0 switches linkage off.",
+    ),
+    _p(
+        "linkage_escalation",
+        0.25,
+        0.0,
+        1.0,
+        "offers per round held",
+        "institutions",
+        "Rise, with each re-vote a persistent item (an accession) has already been held, in the concession offered to "
+        "its holders: the round's chance of taking it is 1 - (1 - c)^(1 + escalation x rounds), so holds end within "
+        "about two years as allied pressure and the price offered mount (the record's holds of ten to twenty-two "
+        "months, none longer); 0 gives a constant chance and holds of unbounded length; judgement.",
     ),
     _p(
         "must_pass_concession_probability",
@@ -898,7 +933,19 @@ _ALL = [
         0.5,
         "probability per pp of GDP",
         "elections",
-        "Each point of GDP added to defence since the start raises the chance of a switch (guns vs butter).",
+        "Each point of GDP that defence spending lies above the level voters are used to raises the chance of a "
+        "switch (guns vs butter, a loss against a reference point).",
+    ),
+    _p(
+        "spending_habituation_rate",
+        0.08,
+        0.02,
+        0.5,
+        "per month",
+        "elections",
+        "Speed at which the level of defence spending voters are used to follows spending (time constant about "
+        "12 months): voters judge the recent record, chiefly the last year (Healy and Lenz 2014; Achen and Bartels "
+        "2016), so a rise costs votes while it is fresh and the cost fades once the new level is normal.",
     ),
     _p(
         "election_return_probability",

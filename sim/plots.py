@@ -352,7 +352,18 @@ def _snapshot_steps(n_steps: int, dates: pd.Series) -> list[int]:
     return sorted(chosen)
 
 
-_DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)]
+# Sixteen directions around a point: the eight of the compass first, then the eight between them.
+_DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)] + [
+    (round(float(np.cos(a)), 3), round(float(np.sin(a)), 3)) for a in np.deg2rad(np.arange(22.5, 360, 45))
+]
+LEADER_CROSSING_COST = 400.0  # pixels² charged when a leader line would run through another label
+
+
+def _crossings(px: float, py: float, dx: float, dy: float, boxes: list[tuple[float, ...]]) -> int:
+    """How many of ``boxes`` the leader line from a point to its label offset (dx, dy) runs through."""
+    ts = np.linspace(0.25, 0.9, 6)
+    xs, ys = px + ts * dx, py + ts * dy
+    return sum(bool(np.any((xs > b[0]) & (xs < b[2]) & (ys > b[1]) & (ys < b[3]))) for b in boxes)
 
 
 def _label_box(x: float, y: float, dx: float, dy: float, width: float, height: float) -> tuple[float, ...]:
@@ -378,6 +389,7 @@ def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, texts: list[str], colours:
     height = fontsize * scale * 1.15
     marker = 4.0 * scale
     obstacles = [(px - marker, py - marker, px + marker, py + marker) for px, py in pixels]
+    labels: list[tuple[float, ...]] = []
     distances = np.hypot(*(pixels[:, None, :] - pixels[None, :, :]).transpose(2, 0, 1))
     crowding = (distances < 40 * scale).sum(axis=1)
     for i in np.argsort(-crowding, kind="stable"):
@@ -390,12 +402,15 @@ def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, texts: list[str], colours:
                 box = _label_box(px, py, dx, dy, width, height)
                 outside = box[0] < frame[0] or box[1] < frame[1] or box[2] > frame[2] or box[3] > frame[3]
                 cost = sum(_overlap(box, other) for other in obstacles) + (1e6 if outside else 0.0) + radius
+                if radius > 12:  # a leader line is drawn: keep it clear of other labels
+                    cost += LEADER_CROSSING_COST * _crossings(px, py, dx, dy, labels)
                 if cost < best_cost:
                     best, best_cost = (dx, dy, box), cost
             if best_cost < radius + 1:  # a free spot at this radius: take the nearest
                 break
         dx, dy, box = best
         obstacles.append(box)
+        labels.append(box)
         ax.annotate(
             texts[i],
             (xs[i], ys[i]),
@@ -433,15 +448,28 @@ def positions(results: Results, context: Context, path: Path | None = None) -> F
         "wspace": 0.12,
     }
     axes = np.atleast_1d(figure.subplots(rows, columns, gridspec_kw=grid)).ravel()
+    # One frame for all panels (dates compare by eye), fitted to the states' range rounded out to tenths within
+    # 0-1: the states crowd a part of the square, and a frame of the whole square piles their labels up.
+    limits = {}
+    for column in ("autonomy", "ukraine_support"):
+        low, high = float(medians[column].min()), float(medians[column].max())
+        low, high = max(0.0, np.floor(low * 10 - 0.3) / 10), min(1.0, np.ceil(high * 10 + 0.3) / 10)
+        limits[column] = (low - 0.01, high + 0.01)
     for ax, step in zip(axes, steps, strict=False):
         frame = medians.loc[step]
         colours = [REGION_COLOURS[region[c]] for c in frame.index]
         ax.scatter(
-            frame["autonomy"], frame["ukraine_support"], c=colours, s=40, edgecolor="white", linewidth=0.5, zorder=3
+            frame["autonomy"],
+            frame["ukraine_support"],
+            c=colours,
+            s=40,
+            edgecolor="white",
+            linewidth=0.5,
+            zorder=3,
+            clip_on=False,  # a state at 0 or 1 is drawn whole on the frame, not cut
         )
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_aspect("equal")
+        ax.set_xlim(*limits["autonomy"])
+        ax.set_ylim(*limits["ukraine_support"])
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=10)
         ax.set_title(f"{dates[step]}  ·  median cohesion of positions {cohesion[step]:.2f}", fontsize=12)

@@ -8,13 +8,14 @@ and says plainly what the numbers are and are not.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim import DISCLAIMER
-from sim.metrics import OUTCOME_DEFINITIONS
+from sim.metrics import COHESION_COMPONENTS, HEADLINE_OUTCOMES, OUTCOME_DEFINITIONS
 from sim.plots import LABELS, blocker_counts, scenario_events
 from sim.runner import Results
 from sim.store import write_atomically
@@ -52,7 +53,8 @@ FIGURE_CAPTIONS = {
     "spending.png": "Defence spending of European allies (GDP-weighted) against the 2 % and 3.5 % lines, with the "
     "pledge path the model's states measure themselves against, and how many allies reach each line.",
     "positions.png": "Where the states stand: preference for European autonomy (across) and support for Ukraine "
-    "(up), median over replications, at four dates. Closer points mean a more cohesive alliance.",
+    "(up), median over replications, at four dates. Closer points mean a more cohesive alliance. The four panels "
+    "share one frame, fitted to the part of the 0-1 square the states occupy (read the axes).",
     "decisions.png": "Top: the decisions of one typical run (the one whose final cohesion is the median) and the "
     "states that delayed or blocked them. Bottom: who stops decisions most often, over all runs.",
     "states_threat.png": "Perceived threat by state (median over replications), grouped by region.",
@@ -136,6 +138,148 @@ def _blockers_sentence(events: pd.DataFrame, runs: int) -> str:
     return sentence
 
 
+def _codes(blockers: Any) -> list[str]:
+    """ISO3 codes of a blockers cell: a list, or text joined with ';' (the engine's tables)."""
+    if isinstance(blockers, str):
+        return [code for code in blockers.split(";") if code]
+    return [str(code) for code in blockers]
+
+
+def unblocking_table(events: pd.DataFrame, runs: int) -> str:
+    """Who blocked what, and what it cost to unblock it, per decision item.
+
+    For each item: how often per run a vote was stopped, the states that stopped it most often, how often
+    a re-vote then passed with a concession, the median months between the stopped vote and that re-vote,
+    the states the concessions went to, and how often the item was blocked for good. Empty if no vote
+    was ever stopped.
+    """
+    votes = events[events["body"].isin(["EU", "NATO"]) & (events["rule"] != "coalition_of_the_willing")]
+    votes = votes.sort_values(["run", "item", "step"])
+    stopped = votes["outcome"].isin(["delayed", "blocked"])
+    if not stopped.any():
+        return ""
+    previous_step = votes.groupby(["run", "item"], observed=True)["step"].shift()
+    lines = [
+        "| decision | stopped (per run) | stopped most often by | passed after a concession (per run) "
+        "| months lost (median) | concessions went to | blocked for good (per run) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for item, group in votes.groupby("item", sort=True, observed=True):
+        halted = group[group["outcome"].isin(["delayed", "blocked"])]
+        if halted.empty:
+            continue
+        blockers = pd.Series([code for codes in halted["blockers"] for code in _codes(codes)], dtype=object)
+        top = ", ".join(f"{code} ({n / runs:.1f})" for code, n in blockers.value_counts().head(3).items()) or "—"
+        conceded = group[group["outcome"] == "passed_after_concession"]
+        lost = (conceded["step"] - previous_step.loc[conceded.index]).dropna()
+        receivers = conceded["detail"].astype(str).str.extract(r"concession to ([A-Z;]+)")[0].dropna()
+        receivers = pd.Series([c for codes in receivers for c in codes.split(";")], dtype=object)
+        went_to = ", ".join(f"{code} ({n / runs:.1f})" for code, n in receivers.value_counts().head(3).items()) or "—"
+        months = f"{lost.median():.0f}" if not lost.empty else "—"
+        final = (group["outcome"] == "blocked").sum()
+        lines.append(
+            f"| {str(item).replace('_', ' ')} | {len(halted) / runs:.1f} | {top} | {len(conceded) / runs:.1f} | "
+            f"{months} | {went_to} | {final / runs:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _year_windows(dates: list[str], after: str | None) -> tuple[list[str], list[str]]:
+    """The first twelve months after ``after`` (or from the start) and the last twelve months of ``dates``."""
+    later = [d for d in dates if after is None or d > after] or dates
+    return later[:12], dates[-12:]
+
+
+def _window_label(window: list[str]) -> str:
+    return window[0] if len(window) == 1 else f"{window[0]} to {window[-1]}"
+
+
+def drift(model: pd.DataFrame, after: str | None, outcomes: tuple[str, ...] = HEADLINE_OUTCOMES) -> pd.DataFrame:
+    """Each outcome's change from the first year after ``after`` (YYYY-MM) to the last year of the run.
+
+    Per replication, the mean over the twelve months after ``after`` (the run's first twelve months if
+    None) and over the run's last twelve months; returns one row per outcome with the medians over
+    replications of ``first``, ``last`` and ``change`` (their difference per replication), and the two
+    windows as text (``from``, ``to``).
+    """
+    dates = sorted(str(d)[:7] for d in model["date"].unique())
+    first, last = _year_windows(dates, after)
+    month = model["date"].astype(str).str[:7]
+    early = model[month.isin(first)].groupby("run")[list(outcomes)].mean()
+    late = model[month.isin(last)].groupby("run")[list(outcomes)].mean()
+    table = pd.DataFrame(
+        {"first": early.median(), "last": late.median(), "change": (late - early).median()}, index=list(outcomes)
+    )
+    return table.assign(**{"from": _window_label(first), "to": _window_label(last)})
+
+
+def _short_label(outcome: str) -> str:
+    return re.sub(r"\s*\(.*?\)", "", _label(outcome)).strip()
+
+
+def _change_words(row: pd.Series, outcome: str) -> str:
+    form = "{:.1f}" if outcome in INTEGERS else FORMATS.get(outcome, "{:.2f}")
+    return f"{_short_label(outcome)} {row['change']:+.2f} ({form.format(row['first'])} to {form.format(row['last'])})"
+
+
+def drift_sentences(
+    scenario: dict[str, Any], model: pd.DataFrame, agents: pd.DataFrame, reference: Results | None
+) -> str:
+    """One or two plain sentences on the baseline's drift, so a reader knows what moves without any shock.
+
+    The baseline's change in the headline outcomes (:func:`drift`) from the first year after its last
+    event to the last year, medians over replications; for a scenario run with the baseline behind
+    (``reference``, same seeds), the scenario's own change beside it. For the baseline itself the count
+    of accommodationist governments, the main channel of the drift, is given too.
+    """
+    is_baseline = reference is None and scenario.get("name") == "baseline"
+    if reference is None and not is_baseline:
+        return (
+            "This run cannot be set against the packaged baseline (other months, parents or data), so its "
+            "drift without shocks is not shown; `cohesion run baseline` shows the baseline's own drift."
+        )
+    base_model = model if is_baseline else reference.model
+    base_events = scenario.get("events", []) if is_baseline else []
+    if not is_baseline:
+        from sim.scenario import load
+
+        base_events = [e.model_dump(mode="json") for e in load("baseline").events]
+    after = max((str(e["date"]) for e in base_events), default=None)
+    base = drift(base_model, after)
+    changes = "; ".join(_change_words(base.loc[o], o) for o in base.index)
+    since = f"after {after}" if after else "at all"
+    parts = drift(base_model, after, COHESION_COMPONENTS)["change"]
+    biggest = parts.abs().idxmax()
+    governments = ""
+    base_agents = agents if is_baseline else reference.agents
+    if not base_agents.empty and "government" in base_agents:
+        month = base_agents["date"].astype(str).str[:7]
+        first, last = _year_windows(sorted(month.unique()), after)
+        counts = base_agents.assign(acc=base_agents["government"].astype(str) == "accommodationist", month=month)
+        per = counts.groupby(["run", "month"])["acc"].sum().reset_index()
+        early = per[per["month"].isin(first)].groupby("run")["acc"].mean().median()
+        late = per[per["month"].isin(last)].groupby("run")["acc"].mean().median()
+        governments = (
+            f", and in the model meeting the pledge costs governments votes (`election_cost_coef`): "
+            f"accommodationist governments go from {early:.1f} to {late:.1f}, which weighs on support for Ukraine"
+        )
+    text = (
+        f"**Baseline drift.** With no shock {since}, the baseline still moves from its first year after that "
+        f"({base['from'].iloc[0]}) to the last ({base['to'].iloc[0]}), medians over replications: {changes}. "
+        f"This part of any scenario's movement is there without a shock: the allies follow their plans to the "
+        f"spending pledge, cohesion moves most through its {biggest.removeprefix('cohesion_')} part "
+        f"({parts[biggest]:+.2f}){governments}."
+    )
+    if is_baseline:
+        return text
+    own = drift(model, after)
+    net = "; ".join(f"{_short_label(o)} {own.loc[o, 'change'] - base.loc[o, 'change']:+.2f}" for o in own.index)
+    return text + (
+        f" Net of it, this scenario's own change over the same years is about: {net} "
+        "(`cohesion compare` gives it month by month, paired, with intervals)."
+    )
+
+
 def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
     lines = []
     coalitions = events[events["rule"] == "coalition_of_the_willing"]
@@ -210,8 +354,14 @@ MOVERS = {
 }
 
 
-def states_that_moved(agents: pd.DataFrame, events: pd.DataFrame, count: int = 5) -> str:
-    """The states whose median position moved most from the first to the last month, and the events naming them."""
+def states_that_moved(
+    agents: pd.DataFrame, events: pd.DataFrame, count: int = 5, reference: pd.DataFrame | None = None
+) -> str:
+    """The states whose median position moved most from the first to the last month, and the events naming them.
+
+    With ``reference`` (the agents table of the baseline run with the same seeds), each line also gives the
+    same state's move in the baseline, so that the part due to the scenario shows.
+    """
     if agents.empty:
         return ""
     first, last = agents["step"].min(), agents["step"].max()
@@ -225,18 +375,26 @@ def states_that_moved(agents: pd.DataFrame, events: pd.DataFrame, count: int = 5
             moves.append((abs(delta), iso3, words, table.loc[iso3, first], table.loc[iso3, last]))
     moves.sort(key=lambda m: (-m[0], m[1], m[2]))
     named = scenario_events(events)
+    base = None
+    if reference is not None and not reference.empty and {first, last} <= set(reference["step"].unique()):
+        ends = reference[reference["step"].isin([first, last])]
+        base = ends.groupby(["iso3", "step"])[list(MOVERS)].median()
     lines = []
     for _, iso3, words, before, after in moves[:count]:
         mentioned = [f"{d} {t}" for d, t in zip(named["date"], named["detail"], strict=True) if iso3 in str(t)]
         why = f" The scenario's events name it: {'; '.join(mentioned)}." if mentioned else ""
+        if base is not None and iso3 in base.index.get_level_values("iso3"):
+            variable = next(v for v, w in MOVERS.items() if w == words)
+            start, end = base.loc[(iso3, first), variable], base.loc[(iso3, last), variable]
+            why += f" In the baseline, same seeds: from {start:.2f} to {end:.2f}."
         lines.append(
             f"- **{iso3}**: {words} {'rose' if after > before else 'fell'} from {before:.2f} to {after:.2f}.{why}"
         )
     return "\n".join(lines)
 
 
-def render(manifest: dict[str, Any], results: Results, figures: list[Path]) -> str:
-    """The text of report.md."""
+def render(manifest: dict[str, Any], results: Results, figures: list[Path], reference: Results | None = None) -> str:
+    """The text of report.md; ``reference`` is the baseline run with the same seeds (None if there is none)."""
     scenario = manifest["scenario"]
     runs = int(results.model["run"].nunique())
     parents = scenario.get("extends") or []
@@ -307,6 +465,9 @@ Median over {runs} replications, with the interval that holds 90 % of them in br
 
 {outcomes_table(results.model)}
 {spending_sentence(results.model, results.agents)}
+
+{drift_sentences(scenario, results.model, results.agents, reference)}
+
 What the outcomes mean:
 
 {definitions()}
@@ -318,7 +479,7 @@ Ukraine or preference for autonomy moved most. Each moves with the threat it per
 towards it and the pull of its neighbours' positions (docs/ODD.md); an event of the scenario that names
 the state is given with it.
 
-{states_that_moved(results.agents, results.events)}
+{states_that_moved(results.agents, results.events, reference=None if reference is None else reference.agents)}
 
 ## Figures
 
@@ -331,6 +492,12 @@ months later with a concession; *blocked* means it failed again and was dropped.
 
 {decisions_table(results.events, runs)}
 {_blockers_sentence(results.events, runs)} {_coalitions_and_elections(results.events, runs)}
+
+Who stopped what, and what it cost to unblock it: a stopped vote is tabled again after a delay
+(`veto_delay_months`) with a concession to the states holding it up; the months lost are counted from the
+stopped vote to the re-vote that passed. Counts are per run, with how often each state was involved.
+
+{unblocking_table(results.events, runs) or "No vote was stopped in any run."}
 
 ## How to read this; what this is not
 
@@ -350,7 +517,10 @@ months later with a concession; *blocked* means it failed again and was dropped.
 """
 
 
-def write_report(path: Path, manifest: dict[str, Any], results: Results, figures: list[Path]) -> Path:
-    text = render(manifest, results, figures)
+def write_report(
+    path: Path, manifest: dict[str, Any], results: Results, figures: list[Path], reference: Results | None = None
+) -> Path:
+    """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any."""
+    text = render(manifest, results, figures, reference)
     write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     return path

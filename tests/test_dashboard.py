@@ -2,7 +2,9 @@
 
 The browser test starts the server, loads the page with every request that
 does not go to the server refused (no CDN, no internet), changes a
-parameter, runs, and checks that the chart and the medians changed; it keeps
+parameter, runs, and checks that the chart and the medians changed; then it
+adds an event (a bad value first, whose one-line message the page shows),
+runs again and checks the chart changed once more; it keeps
 a screenshot in tests/artefacts/. It is marked slow. Where no browser can be
 installed it skips with one line, except in CI (CI=true), where it fails.
 """
@@ -49,6 +51,53 @@ def test_simulate_runs_the_scenario_and_the_baseline_with_the_same_seeds():
     assert set(medians) == {"cohesion"}
     with pytest.raises(InputError, match="confidence_bound"):
         dashboard.changed("baseline", {"confidence_bound": 9.0})
+
+
+def test_events_are_added_edited_and_removed_through_the_scenario_file_checks():
+    written = [e.model_dump(mode="json") for e in dashboard.load("baseline").events]
+    kind, texts = dashboard.event_as_form(dashboard.load("us_drawdown").events[-1])
+    assert kind == "us_troops" and texts["unit"] == "thousands" and float(texts["change"]) < 0
+    # Every registered type has a form whose fields say what they take.
+    assert set(dashboard.event_types()) == set(dashboard.EVENT_TYPES)
+    for kind in dashboard.event_types():
+        fields = dashboard.event_fields(kind)
+        assert fields[0].name == "date" and fields[0].required and all(f.allowed for f in fields)
+    hybrid = {f.name: f for f in dashboard.event_fields("hybrid_campaign")}
+    assert not hybrid["targets"].required and "ISO3" in hybrid["targets"].allowed
+    assert dashboard.event_fields("election")[2].choices == ("mainstream", "accommodationist")
+
+    event = dashboard.event_from_form(
+        "hybrid_campaign", {"date": "2027-03", "multiplier": "6", "targets": "[EST, LVA]", "region": ""}, "events[9]"
+    )
+    assert event == {"type": "hybrid_campaign", "date": "2027-03", "multiplier": 6, "targets": ["EST", "LVA"]}
+    added = dashboard.with_event("baseline", written, event)
+    assert added[:-1] == written and added[-1] is event
+    coercion = {"type": "coercion", "date": "2027-01", "target": "DNK", "size": 0.4}
+    edited = dashboard.with_event("baseline", added, coercion, index=len(added) - 1)
+    assert edited[-1] == coercion and len(edited) == len(added)
+
+    scenario = dashboard.changed("baseline", events=edited, replications=3, seed=1)
+    assert scenario.name == "baseline_changed" and scenario.events[-1].target == "DNK"
+    removed = dashboard.changed("baseline", events=edited[:-1], replications=3, seed=1)
+    assert len(removed.events) == len(written)
+    with pytest.raises(InputError, match="no event 9 any more"):
+        dashboard.with_event("baseline", written, coercion, index=8)
+    # The file's own events are no change.
+    assert dashboard.changed("baseline", events=written).name == "baseline"
+
+    # Bad values are refused with the scenario files' one-line messages, naming the event and field.
+    for texts, field, words in [
+        ({"date": "2027-01", "target": "XYZ", "size": "0.4"}, "target", "ISO3"),
+        ({"date": "2027-01", "target": "DNK", "size": "3"}, "size", "0"),
+        ({"date": "2050-01", "target": "DNK", "size": "0.4"}, "date", "outside the run"),
+        ({"date": "2027-01", "size": "0.4"}, "target", "missing"),
+        ({"date": "2027-01", "target": "DNK", "size": "[0.4"}, "size", "YAML"),
+    ]:
+        with pytest.raises(InputError) as caught:
+            dashboard.with_event("baseline", written, dashboard.event_from_form("coercion", texts, "events[5]"))
+        line = caught.value.one_line()
+        assert "\n" not in line and f".{field}" in line and words in line, line
+        assert caught.value.field.startswith("events[")
 
 
 def test_the_dashboard_binds_to_loopback_by_default_and_checks_the_port(capsys):
@@ -156,6 +205,51 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             assert after_image and after_image != before_image
             text = page.inner_text("body")
             assert "confidence_bound = 0.45" in text, text[-1500:]
+
+            # Add an event of another type: a bad value gets the scenario files' one-line message in the page,
+            # a good one joins the list, and the run with it changes the chart.
+            before_text = medians.inner_text()
+            page.get_by_label("event type").click(force=True)  # the select's own box takes the click
+            page.get_by_role("option", name="article5_doubt", exact=True).click()
+            page.get_by_text("lowers US Article 5 commitment").wait_for(timeout=30_000)
+            page.get_by_label("date").fill("2027-01")
+            page.get_by_label("size", exact=True).fill("1.5")
+            page.locator(".save-event").click()
+            shown = page.locator(".event-message")
+            shown.wait_for(timeout=30_000)
+            assert shown.inner_text().strip() == (
+                "error: baseline (with overrides): events[3].size: 1.5 is not allowed; use a number above 0, up to 1"
+            )
+            assert "Traceback" not in page.inner_text("body")
+            page.get_by_label("size", exact=True).fill("0.9")
+            page.get_by_label("decay_months (optional)").fill("60")
+            page.locator(".save-event").click()
+            page.get_by_text("4 events").wait_for(timeout=30_000)
+            assert "2027-01 article5_doubt: size 0.9, decay_months 60" in page.inner_text("body")
+            # Edit it: the form fills with its fields; the change replaces it in place.
+            page.locator(".edit-event").nth(3).click()
+            page.get_by_text("Edit event 4").wait_for(timeout=30_000)
+            assert page.get_by_label("size", exact=True).input_value() == "0.9"
+            page.get_by_label("size", exact=True).fill("0.8")
+            page.locator(".save-event").click()
+            page.get_by_text("size 0.8, decay_months 60").wait_for(timeout=30_000)
+            assert "4 events" in page.inner_text("body")
+            before_image = page.locator("img").first.get_attribute("src")
+            page.locator(".run-button").click()
+            page.wait_for_function(
+                "(before) => { const e = document.querySelector('.final-medians');"
+                " return e && e.innerText !== before }",
+                arg=before_text,
+                timeout=60_000,
+            )
+            assert page.locator("img").first.get_attribute("src") != before_image
+            page.get_by_text("4 events, as edited").wait_for(timeout=30_000)
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "dashboard-event.png"), full_page=True)
+            # Remove one of the file's events: the list shrinks and says it is edited.
+            page.locator(".remove-event").first.click()
+            page.get_by_text("3 events").wait_for(timeout=30_000)
+            assert "removed: 2025-06 set" in page.inner_text("body")
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
             browser.close()

@@ -158,3 +158,99 @@ def test_the_trust_reference_habituates_at_its_rate():
     before = b.trust_reference.copy()
     step(b)
     np.testing.assert_array_equal(b.trust_reference, before)
+
+
+def test_every_linkage_row_has_its_rationale_and_source_in_the_assumptions():
+    """Each (holder, item[, applicant]) row of linkage.csv appears as a bracketed entry with a source in the
+    holder's rationale in assumptions.csv, and no entry there lacks its linkage row."""
+    import re
+
+    from sim.inputs import tables
+
+    t = tables()
+    rationale = t["assumptions.csv"].set_index("iso3")["rationale"]
+    links = t["linkage.csv"]
+    expected: dict[str, set[str]] = {}
+    for _, row in links.iterrows():
+        applicant = row["applicant"] if isinstance(row["applicant"], str) else ""
+        expected.setdefault(row["iso3"], set()).add(row["item"] + (f"/{applicant}" if applicant else ""))
+    entry = re.compile(r"\[([a-z_]+(?:/[A-Z]{3})?)\] [^\[]*?\(source: [^)]+\)")
+    for code in rationale.index:
+        found = set(entry.findall(rationale[code]))
+        assert found == expected.get(code, set()), code
+        assert rationale[code].count("[") == len(found), code  # every entry names its source
+
+
+def test_linkage_on_sweden_is_the_pair_s_and_on_finland_the_holder_s():
+    """Turkiye's and Hungary's rows for the (holder, SWE) pair set a lower concession chance on Sweden's request
+    than on Finland's; other allies hold neither."""
+    b = one_run()
+    swe = DATA.index("SWE")
+    held_fin, concession_fin = item_linkage(b, accession_item(FIN, 0), slice(None))
+    held_swe, concession_swe = item_linkage(b, accession_item(swe, 1), slice(None))
+    for holder in (TUR, HUN):
+        assert held_swe[0, holder] > 0 and held_fin[0, holder] > 0
+        assert 0 < concession_swe[0, holder] < concession_fin[0, holder]
+    assert np.count_nonzero(held_swe[0]) == 2
+    others = np.ones(DATA.n, dtype=bool)
+    others[[TUR, HUN]] = False
+    assert np.array_equal(concession_swe[0, others], concession_fin[0, others])
+
+
+def test_the_price_of_a_hold_rises_with_each_round():
+    """Paired hindcast runs: with the concession offered rising each round held (linkage_escalation 1) Sweden
+    joins no later than with a constant chance (0) in every run, and sooner in some."""
+    spec = {"start": "2022-01", "end": "2025-12", "initial_year": 2022}
+    events = [{"type": "accession_request", "date": "2022-05", "state": "SWE", "body": "nato"}]
+
+    def joins(escalation):
+        b = run_batch(
+            [RunSpec(seed=s, events=events, parameters={"linkage_escalation": escalation}, **spec) for s in range(12)]
+        )
+        dates = []
+        for r in range(12):
+            log = log_frame(b, r)
+            joined = log.loc[(log["item"] == "accession") & (log["body"] == "NATO"), "date"]
+            dates.append(joined.iloc[0] if len(joined) else "9999-99")
+        return np.array(dates)
+
+    constant, rising = joins(0.0), joins(1.0)
+    assert (rising <= constant).all()
+    assert (rising < constant).sum() >= 3
+
+
+def test_ceasefire_acceptance_reads_alignment_support_and_threat():
+    """On the real membership: without a US push acceptance is 1 - support less the frontline term; a push
+    raises it most for the states that rely on and trust the US; Hungary's accommodationist government accepts
+    far more than Finland; a mainstream government in Hungary lowers its acceptance."""
+    b = one_run()
+    calm = b.ceasefire_acceptance[0].copy()
+    expected = np.clip(1 - b.ukraine_support[0] - b.p["ceasefire_frontline_weight"][0] * b.threat[0], 0, 1)
+    assert np.allclose(calm, expected)
+    RowHooks(b, 0).press_for_ceasefire(0.7, 12)
+    pushed = b.ceasefire_acceptance[0]
+    est, fra = DATA.index("EST"), DATA.index("FRA")
+    assert pushed[est] - calm[est] > pushed[fra] - calm[fra] > 0  # Estonia relies on the US far more than France
+    assert pushed[HUN] > pushed[FIN] + 0.4
+    before = pushed[HUN]
+    RowHooks(b, 0).set_government(HUN, False)
+    assert b.ceasefire_acceptance[0, HUN] < before
+
+
+def test_the_us_votes_for_its_own_ceasefire_plan():
+    """In the North Atlantic Council the US votes yes on the endorsement it proposes whatever its position: with
+    a threshold only accommodationist governments reach (and no vote noise) the US, whose own acceptance is near
+    0.5, is not among the objectors while Finland is."""
+    from sim.institutions import US_PROPOSED_ITEMS
+
+    assert {"nato_ceasefire_endorsement"} == US_PROPOSED_ITEMS
+    events = [{"type": "ceasefire_pressure", "date": "2026-03", "level": 0.7, "duration_months": 18}]
+    parameters = {"ceasefire_endorsement_threshold": 0.99, "vote_noise_sd": 0.0, "abstain_band": 0.0}
+    b = run_batch([RunSpec(seed=s, events=events, parameters=parameters, end="2026-06") for s in range(3)])
+    usa = DATA.index("USA")
+    for r in range(3):
+        log = log_frame(b, r)
+        nato = log[log["item"] == "nato_ceasefire_endorsement"].iloc[0]
+        assert b.ceasefire_acceptance[r, usa] < 0.99  # on its position alone the US would object
+        assert nato["outcome"] == "delayed"  # first vote: re-tabled with concessions
+        assert "USA" not in nato["blockers"].split(";") and "FIN" in nato["blockers"].split(";")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from sim import DISCLAIMER
 from sim.metrics import COUNT_OUTCOMES
+from sim.params import PARAMETERS
 from sim.plots import (
     BAND_COLOUR,
     LABELS,
@@ -56,6 +59,23 @@ def percent(share: float) -> str:
 def label(outcome: str, one_line: bool = True) -> str:
     text = LABELS.get(outcome, outcome.replace("_", " "))
     return text.replace("\n", " ") if one_line else text
+
+
+def short_label(outcome: str) -> str:
+    """An outcome's label without its explanation, keeping its unit: 'Cohesion (0-1)', for titles and colour bars."""
+    text = label(outcome)
+    match = re.match(r"^(.*?) \((.*)\)$", text)
+    if not match:
+        return text
+    units = [part for part in match.group(2).split(", ") if part == "0-1" or "%" in part]
+    return match.group(1) + (f" ({units[-1]})" if units else "")
+
+
+def factor_label(name: str) -> str:
+    """A factor as a reader sees it: a model parameter with its unit from the registry, 'confidence_bound (distance
+    in position)'; an event field (dotted) or another name as it is."""
+    spec = PARAMETERS.get(name)
+    return f"{name} ({spec.unit})" if spec is not None and spec.unit else name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,15 +239,16 @@ def _sobol_figure(result: Sensitivity, context: SweepContext, path: Path) -> Pat
     ax.errorbar(table["ST"], y - 0.2, xerr=table["ST_conf"], fmt="none", ecolor="#222222", elinewidth=1, capsize=3)
     ax.barh(y + 0.2, table["S1"], height=0.38, color="#85c1e9", label="first-order index S1 (alone)")
     ax.errorbar(table["S1"], y + 0.2, xerr=table["S1_conf"], fmt="none", ecolor="#222222", elinewidth=1, capsize=3)
-    ax.set_yticks(y, table.index, fontsize=11)
+    ax.set_yticks(y, [factor_label(name) for name in table.index], fontsize=11)
     ax.invert_yaxis()
     ax.axvline(0.0, color="#222222", linewidth=0.8)
-    ax.set_xlabel(f"share of the variance of {label(result.outcome)} {_date_text(result.date)}", fontsize=11)
+    ax.set_xlabel(f"share of the variance of {short_label(result.outcome)} {_date_text(result.date)}", fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="#222222", linewidth=1, label="95 % interval (bootstrap)"))
     _legend(figure, handles)
-    return _finish(figure, context, f"Sobol' indices of {label(result.outcome)} {_date_text(result.date)}{shown}", path)
+    title = f"Sobol' indices of {short_label(result.outcome)} {_date_text(result.date)}{shown}"
+    return _finish(figure, context, title, path)
 
 
 def _morris_figure(result: Sensitivity, context: SweepContext, path: Path) -> Path:
@@ -238,9 +259,9 @@ def _morris_figure(result: Sensitivity, context: SweepContext, path: Path) -> Pa
     y = np.arange(len(table))
     bars.barh(y, table["mu_star"], color="#1f618d", height=0.7)
     bars.errorbar(table["mu_star"], y, xerr=table["mu_star_conf"], fmt="none", ecolor="#222222", capsize=3)
-    bars.set_yticks(y, table.index, fontsize=10)
+    bars.set_yticks(y, [factor_label(name) for name in table.index], fontsize=10)
     bars.invert_yaxis()
-    bars.set_xlabel(f"mu*: mean absolute effect of one design step on {result.outcome}", fontsize=11)
+    bars.set_xlabel(f"mu*: mean absolute effect of one design step on {short_label(result.outcome)}", fontsize=11)
     bars.set_title(f"Influence{shown}", fontsize=12)
     bars.grid(axis="x", alpha=0.3)
     everything = result.table
@@ -270,7 +291,8 @@ def _morris_figure(result: Sensitivity, context: SweepContext, path: Path) -> Pa
     plane.legend(loc="upper left", fontsize=10, frameon=False)
     bars.plot([], [], color="#222222", label="95 % interval of mu* (bootstrap)")
     bars.legend(loc="lower right", fontsize=10, frameon=False)
-    return _finish(figure, context, f"Morris screening of {label(result.outcome)} {_date_text(result.date)}", path)
+    title = f"Morris screening of {short_label(result.outcome)} {_date_text(result.date)}"
+    return _finish(figure, context, title, path)
 
 
 def overview_figure(results: Sequence[Sensitivity], context: SweepContext, path: Path) -> Path:
@@ -292,10 +314,15 @@ def overview_figure(results: Sequence[Sensitivity], context: SweepContext, path:
         raw = table.iat[i, j]
         text = f"{raw:.2f}" if method == "sobol" else f"{raw:.3g}"
         ax.text(j, i, text, ha="center", va="center", fontsize=10, color="white" if value > 0.6 else "#222222")
-    ax.set_xticks(range(len(table.columns)), [c.replace("_", " ") for c in table.columns], fontsize=10, rotation=20)
-    ax.set_yticks(range(len(table)), table.index, fontsize=10)
+    names = ["\n".join(textwrap.wrap(short_label(c), 18)) for c in table.columns]
+    ax.set_xticks(range(len(table.columns)), names, fontsize=10)
+    ax.set_yticks(range(len(table)), [factor_label(name) for name in table.index], fontsize=10)
     bar = figure.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("total index ST" if method == "sobol" else "mu* / largest mu* of the outcome", fontsize=10)
+    # An estimate above 1 (sampling error of a small design) takes the colour of 1; its number is printed.
+    bar.set_label(
+        "total index ST (colour capped at 1)" if method == "sobol" else "mu* / largest mu* of the outcome",
+        fontsize=10,
+    )
     what = "Total Sobol' indices" if method == "sobol" else "Morris mu*"
     return _finish(figure, context, f"{what} of each outcome {_date_text(results[0].date)}{shown}", path)
 
@@ -339,7 +366,7 @@ def heatmap_figure(
         image = ax.imshow(values.to_numpy(dtype="float64"), cmap=cmap, aspect="auto", origin="lower", vmin=bottom)
         bar = figure.colorbar(image, ax=ax, shrink=0.85)
         what = "median" if key == "median" else "90 % range across replications"
-        bar.set_label(f"{label(outcome)}: {what}", fontsize=10)
+        bar.set_label(f"{short_label(outcome)}: {what}", fontsize=10)
         norm = image.norm
         for i in range(rows):
             for j in range(columns):
@@ -354,11 +381,11 @@ def heatmap_figure(
                 ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if dark else "#222222")
         ax.set_xticks(range(columns), [_level(v) for v in median.columns], fontsize=10)
         ax.set_yticks(range(rows), [_level(v) for v in median.index], fontsize=10)
-        ax.set_xlabel(x, fontsize=11)
-        ax.set_ylabel(y, fontsize=11)
+        ax.set_xlabel(factor_label(x), fontsize=11)
+        ax.set_ylabel(factor_label(y), fontsize=11)
         ax.set_title(title, fontsize=11)
     other = f" (pooled over {', '.join(pooled)})" if pooled else ""
-    return _finish(figure, context, f"{outcome} {_date_text(date)} over the grid{other}", path)
+    return _finish(figure, context, f"{short_label(outcome)} {_date_text(date)} over the grid{other}", path)
 
 
 def _level(value: object) -> str:
@@ -404,10 +431,10 @@ def factor_figure(
         else:
             _band(ax, xs, q, label=False)
             ax.plot(xs, q["q50"], marker="o", markersize=4, color=BAND_COLOUR, linewidth=0)
-        ax.set_xlabel(name, fontsize=11)
+        ax.set_xlabel(factor_label(name), fontsize=11)
         ax.grid(alpha=0.3)
     for ax in axes[:: min(3, len(shown))]:
-        ax.set_ylabel(label(outcome, one_line=False), fontsize=10)
+        ax.set_ylabel(short_label(outcome), fontsize=10)
     handles = [
         Line2D([], [], color=BAND_COLOUR, linewidth=2, marker="o", markersize=4, label="median of the runs"),
         Patch(color=BAND_COLOUR, alpha=0.45, label="50 % of runs"),
@@ -419,7 +446,7 @@ def factor_figure(
         if len(shown) < len(factors)
         else note and f" ({note.strip('; ')})"
     )
-    return _finish(figure, context, f"{label(outcome)} {_date_text(date)} against each factor{more}", path)
+    return _finish(figure, context, f"{short_label(outcome)} {_date_text(date)} against each factor{more}", path)
 
 
 # ====================================================================== discovery
@@ -441,12 +468,27 @@ def _positions(column: pd.Series, seed: int) -> tuple[np.ndarray, list[str] | No
     return codes + rng.uniform(-0.2, 0.2, len(codes)), [str(v) for v in levels]
 
 
-def _scatter_axes(discovery: Discovery, x: pd.DataFrame) -> list[str]:
+def _scatter_axes(discovery: Discovery, x: pd.DataFrame | Sequence[str]) -> list[str]:
+    """The factors of the discovery scatter: those the boxes restrict first, then the sweep's others, at most two."""
+    columns = list(x.columns) if isinstance(x, pd.DataFrame) else list(x)
     chosen: list[str] = []
     for box in discovery.boxes:
         chosen += [name for name in box.limits if name not in chosen]
-    chosen += [name for name in x.columns if name not in chosen]
+    chosen += [name for name in columns if name not in chosen]
     return chosen[:2]
+
+
+def discovery_plane(discovery: Discovery, factors: Sequence[str]) -> str:
+    """What the discovery scatter shows across and up, in words, for its caption (:func:`discovery_figure`)."""
+    names = _scatter_axes(discovery, factors)
+    restricted = {name for box in discovery.boxes for name in box.limits}
+    parts = []
+    for name, where in zip(names, ("across", "up"), strict=False):
+        kind = "restricted by a box" if name in restricted else "not restricted by any box"
+        parts.append(f"`{name}` ({where}, {kind})")
+    if len(names) == 1:
+        parts.append("the outcome (up; the dashed line is the threshold)")
+    return " against ".join(parts) if len(parts) == 2 else parts[0]
 
 
 def discovery_figure(
@@ -480,8 +522,8 @@ def discovery_figure(
         scatter.set_xticks(range(len(x_levels)), x_levels)
     if y_levels:
         scatter.set_yticks(range(len(y_levels)), y_levels)
-    scatter.set_xlabel(names[0], fontsize=11)
-    scatter.set_ylabel(y_name, fontsize=11)
+    scatter.set_xlabel(factor_label(names[0]), fontsize=11)
+    scatter.set_ylabel(factor_label(y_name), fontsize=11)
     scatter.set_title(
         f"Runs where {discovery.condition} in {discovery.date}: {discovery.bad} of {discovery.cases}", fontsize=12
     )
@@ -554,7 +596,7 @@ def _limits_panel(ax, discovery: Discovery, x: pd.DataFrame) -> None:
                     text = f"{limit[0]:.3g} ≤ {name} ≤ {limit[1]:.3g}"
                 else:
                     text = f"{name} ≥ {limit[0]:.3g}" if limit[0] is not None else f"{name} ≤ {limit[1]:.3g}"
-            for end, position, align in ((ends[0], 0.0, "left"), (ends[1], 1.0, "right")):
+            for end, position, align in ((ends[0], 0.01, "left"), (ends[1], 0.99, "right")):
                 ax.text(position, y + 0.3, end, ha=align, va="top", fontsize=8.5, color="#566573")
             ticks.append((y, text, False))
             y += 1.2

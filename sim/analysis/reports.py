@@ -271,9 +271,22 @@ SWEEP_CAPTIONS = {
 }
 
 
-def _sweep_captions(found: Discovery | None) -> dict[str, str]:
-    """The captions, the discovery one matching its panels: the PRIM trajectory is drawn only for PRIM."""
+def _sweep_captions(found: Discovery | None, factors: list[str] | None = None) -> dict[str, str]:
+    """The captions, the discovery one matching its panels: the PRIM trajectory is drawn only for PRIM, and the
+    scatter's axes are named (the factors the boxes restrict, or others of the sweep when they restrict fewer
+    than two)."""
     captions = dict(SWEEP_CAPTIONS)
+    if found is not None and factors:
+        from sim.analysis.figures import discovery_plane
+
+        captions["discovery"] = captions["discovery"].replace(
+            "the runs in the plane of the factors the boxes restrict", f"the runs, {discovery_plane(found, factors)}"
+        )
+        if not found.boxes:
+            captions["discovery"] = captions["discovery"].replace(
+                "Middle: each box's limits within the range of each factor it restricts.",
+                "Middle: why no box was found.",
+            )
     if found is None or getattr(found, "trajectory", None) is None:  # two panels: no peeling trajectory
         captions["discovery"] = captions["discovery"].split(" Right (PRIM)")[0].replace("Middle:", "Right:")
     return captions
@@ -459,7 +472,7 @@ conditional on them and on the scenario.
 {_discovery_section(result.discovery, result.default_condition)}
 ## Figures
 
-{_figure_lines(result.figures, _sweep_captions(result.discovery), folder)}
+{_figure_lines(result.figures, _sweep_captions(result.discovery, list(sweep.factor_names)), folder)}
 {export}
 ## How to read this; what this is not
 

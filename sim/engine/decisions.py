@@ -8,6 +8,7 @@ entries per run, with blockers as masks named only when the log is read.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -25,6 +26,7 @@ from sim.institutions import (
     QMV_BLOCKING_MINIMUM,
     QMV_MEMBER_SHARE,
     QMV_POPULATION_SHARE,
+    US_PROPOSED_ITEMS,
     YES,
     AgendaItem,
     vote,
@@ -124,10 +126,10 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     def p(name: str) -> np.ndarray:
         return b.p[name][sel]
 
-    if item.body == "NATO" and (item.inverse or item.name == "nato_summit"):
+    if item.body == "NATO" and (item.name in US_PROPOSED_ITEMS or item.name == "nato_summit"):
         # The US votes its own line: it proposes a ceasefire plan, and backs posture only while committed.
         committed = b.commitment_now[sel] >= p("us_nato_commitment_threshold")
-        support[:, b.is_usa] = np.where(item.inverse | committed, 1.0, 0.0)[:, None]
+        support[:, b.is_usa] = np.where((item.name in US_PROPOSED_ITEMS) | committed, 1.0, 0.0)[:, None]
     noise = p("vote_noise_sd")[:, None] * normal_from_uniform(noise_u)
     held, concession = item_linkage(b, item, sel)
     if vetoers is None:
@@ -137,7 +139,10 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
         hostage = hostage_u < held * p("linkage_scale")[:, None] * stake
         conceded = None
     else:
-        conceded = vetoers & (concession_u < concession)
+        # The price offered rises with each round a persistent item is held (an accession): the chance of taking
+        # it compounds as if the round's offer were 1 + linkage_escalation x (rounds held) offers at once.
+        escalation = 1.0 + p("linkage_escalation")[:, None] * item.rounds
+        conceded = vetoers & (concession_u < 1.0 - (1.0 - concession) ** escalation)
         # A state that holds the item hostage and is not bought off this time goes on holding it.
         hostage = vetoers & (held > 0.0) & ~conceded
     votes = vote(support, p(item.threshold_parameter)[:, None], noise, p("abstain_band")[:, None], hostage & members)
@@ -175,7 +180,8 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
             b.counts[r, column] += 1
         elif vetoers is None or item.persistent:
             outcome = "delayed"
-            RowHooks(b, r).retable(b.month + int(delay[j]), item, blockers[j])
+            again = item if vetoers is None else dataclasses.replace(item, rounds=item.rounds + 1)
+            RowHooks(b, r).retable(b.month + int(delay[j]), again, blockers[j])
         else:
             outcome = "blocked"
             b.counts[r, column + 1] += 1
@@ -213,17 +219,21 @@ def item_linkage(b: Batch, item: AgendaItem, sel) -> tuple[np.ndarray, np.ndarra
     """(R', N) chance that each state holds ``item`` hostage at a first vote, and that it concedes at a re-vote.
 
     A state links only the items it has held hostage in the record (``linkage.csv``), with that record's
-    chances; a linkage that belongs to a government (Hungary's, Slovakia's) lapses while the state has a
-    mainstream government. A state without linkage on the item never holds it hostage and, having blocked it
-    on its position, concedes at a re-vote with its general bargaining propensity ``linkage``.
+    chances, taken from the row for the (holder, applicant) pair where the record gives one (Turkiye's and
+    Hungary's longer hold on Sweden); a linkage that belongs to a government (Hungary's, Slovakia's) lapses
+    while the state has a mainstream government. A state without linkage on the item never holds it hostage
+    and, having blocked it on its position, concedes at a re-vote with its general bargaining propensity ``linkage``.
     """
     generic = b.linkage[sel]
-    hostage = b.data.linkage_hostage.get(item.name)
+    key = item.name
+    if item.candidate >= 0 and f"{key}:{b.data.iso3[item.candidate]}" in b.data.linkage_hostage:
+        key = f"{key}:{b.data.iso3[item.candidate]}"  # a grievance against this applicant (Turkiye on Sweden)
+    hostage = b.data.linkage_hostage.get(key)
     if hostage is None:
         return np.zeros_like(generic), generic
-    active = b.accommodationist[sel] | ~b.data.linkage_government[item.name]
+    active = b.accommodationist[sel] | ~b.data.linkage_government[key]
     held = np.where(active, hostage, 0.0)
-    concession = np.where(held > 0.0, b.data.linkage_concession[item.name], generic)
+    concession = np.where(held > 0.0, b.data.linkage_concession[key], generic)
     return held, concession
 
 
@@ -290,18 +300,21 @@ RULES = {"unanimity": unanimity, "qmv": qualified_majority, "consensus": consens
 # ------------------------------------------------------------------ elections
 def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
     """Process 10: the states whose election falls this month vote; a government may change."""
+    # Voters feel defence spending against the level they are used to, which habituates every month: a rise
+    # costs votes while it is fresh, and the cost fades once the new level is normal.
+    rise = b.spending_pct_gdp - b.spending_reference
+    b.spending_reference = b.spending_reference + b.col("spending_habituation_rate") * rise
     due = b.elections_due.get(b.month)
     if due is None:
         return
     win = dynamics.accommodationist_win_probability(
         np.maximum(b.war_fatigue - b.fatigue0, 0.0)[:, None],  # fatigue beyond 2025's: the base rate holds 2025
-        b.spending_pct_gdp - b.spending_at_election,  # the rise over the government's term (retrospective vote)
+        rise,
         b.threat,
         b.col("election_base_switch"),
         b.col("election_fatigue_coef"),
         b.col("election_cost_coef"),
     )
-    b.spending_at_election = np.where(due, b.spending_pct_gdp, b.spending_at_election)
     switch_in = due & ~b.accommodationist & (uniforms < win)
     switch_out = due & b.accommodationist & (uniforms < b.col("election_return_probability"))
     changed = switch_in | switch_out

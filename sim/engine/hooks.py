@@ -62,6 +62,10 @@ class RowHooks:
             if b.pledge_end[r] > b.pledge_start[r]:  # a raised pledge: its deadline is the one pressed
                 b.deadline_month[r] = b.pledge_end[r]
                 b.pledge_strength[r] = 1.0  # a raised pledge is a firm commitment ("commit to ... by")
+        if name == "war_fatigue_rate":  # the habituation is derived from the rate (section 7.3): derive it again
+            b.fatigue_habituation[r] = dynamics.fatigue_habituation(
+                b.fatigue0[r], b.p["war_fatigue_rate"][r], b.p["russia_aggression_initial"][r]
+            )
         if name == "stubbornness_scale":
             b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
         if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:

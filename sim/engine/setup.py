@@ -323,7 +323,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     b.troops_host0 = b.us_troops_k.copy()
     b.troops_total0 = b.us_troops_total.copy()
     b.spending0 = b.spending_pct_gdp.copy()
-    b.spending_at_election = b.spending_pct_gdp.copy()  # spending when each government was last elected
+    b.spending_reference = b.spending_pct_gdp.copy()  # the level of spending voters are used to (section 7.10)
     expected = dynamics.incident_probabilities(
         b.col("hybrid_incident_rate"),
         b.proximity,

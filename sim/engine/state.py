@@ -210,6 +210,23 @@ class Batch:
         return 0.5 * (self.autonomy + 1.0 - self.us_reliance)
 
     @property
+    def ceasefire_acceptance(self) -> np.ndarray:
+        """(R, N) acceptance of a US-brokered ceasefire plan on the table, 0-1.
+
+        What the terms cost the state (its support for Ukraine: 1 - support is the acceptance of a settlement)
+        against what refusing Washington costs it: its alignment with the US push (reliance times trust, plus
+        the extra alignment of an accommodationist government) times the strength of the push, weighted by
+        ``ceasefire_alignment_weight``; a frozen front next door weighs against the terms in proportion to the
+        state's threat (``ceasefire_frontline_weight``). Clipped to [0, 1].
+        """
+        alignment = self.us_reliance * self.us_trust + self.accommodationist * self.col(
+            "accommodationist_ceasefire_alignment"
+        )
+        gain = self.col("ceasefire_alignment_weight") * self.pressure[:, None] * alignment
+        cost = self.col("ceasefire_frontline_weight") * self.threat
+        return np.clip(1.0 - self.ukraine_support + gain - cost, 0.0, 1.0)
+
+    @property
     def eu_cooperation(self) -> np.ndarray:
         """(R, N) support for NATO-EU cooperation: trust in the US (it is NATO's work) times the European pull."""
         return 0.5 * (self.us_trust + self.autonomy)

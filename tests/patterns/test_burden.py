@@ -172,16 +172,42 @@ def test_drawdown_opens_a_deterrence_gap_but_does_not_cut_reliance(baseline):
 
 
 def test_calm_baseline_stands_still(baseline):
-    """War fatigue starts at its 2025 level (war_fatigue_initial) and stays within 0.02 of it with no shock;
-    with the cost of the Hague ramp left out of elections (election_cost_coef 0), mean support for Ukraine
-    stays within 0.03 of January 2025 and accommodationist governments within 1 of the start (2) through
-    2035 (medians). With that cost in (the default), the drift is bounded: support within 0.07, governments
-    no more than 2.5 above the start by 2035 (the price of meeting 3.5 %, a stated model assumption)."""
+    """With no shock after the 2025 record the baseline stands still through 2035 (medians over replications,
+    every month): war fatigue within 0.02 of its 2025 level (war_fatigue_initial 0.3); accommodationist
+    governments within 1 of the start (2), and their mean over replications and 2031-2035 at most 3;
+    mean support for Ukraine within 0.03 of January 2025; cohesion's yearly mean within 0.04 of its 2027
+    value from 2027 on (2026 carries the coercion of Denmark, the last event of the record). Before voters'
+    spending reference habituated (ODD 7.10), meeting 3.5 % drifted governments to about 4 (mean 3.5 in
+    2031-2035) and support down by 0.032 to 0.037, which fails these bands."""
     fatigue = outcome(baseline, "war_fatigue")
     assert np.all(np.abs(fatigue - 0.3) <= 0.02)
-    calm = batch(events=PRELUDE, parameters={"election_cost_coef": 0.0})
-    for runs, support_band, government_band in ((calm, 0.03, 1.0), (baseline, 0.07, 2.5)):
-        support = np.median(outcome(runs, "ukraine_support"), axis=0)
-        governments = np.median(runs.history["government"].sum(axis=2), axis=0)
-        assert np.all(np.abs(support - support[0]) <= support_band)
-        assert np.all(np.abs(governments - governments[0]) <= government_band)
+    governments = baseline.history["government"].sum(axis=2)  # (R, T)
+    median = np.median(governments, axis=0)
+    assert median[0] == 2
+    assert np.all(np.abs(median - 2) <= 1)
+    assert governments[:, month(baseline, "2031-01") :].mean() <= 3.0
+    support = np.median(outcome(baseline, "ukraine_support"), axis=0)
+    assert np.all(np.abs(support - support[0]) <= 0.03), np.abs(support - support[0]).max()
+    cohesion = outcome(baseline, "cohesion")
+    yearly = np.median(cohesion.reshape(baseline.n_runs, -1, 12).mean(axis=2), axis=0)  # 2025..2035
+    assert np.all(np.abs(yearly[2:] - yearly[2]) <= 0.04), yearly.round(3)
+
+
+def switches_in(b, first: str, last: str) -> int:
+    """Elections won by an accommodationist government over months ``first``..``last``, all runs together."""
+    government = b.history["government"][:, month(b, first) : month(b, last) + 1]
+    return int((government[:, 1:] & ~government[:, :-1]).sum())
+
+
+def test_a_spending_rise_costs_votes_while_it_happens():
+    """The baseline stands still because voters get used to a new level, not because the cost of defence is
+    off: with the Hague pledge due in 2028 (a ramp about three times as steep as the baseline's), elections
+    in 2026-2029 bring at least 1.5 times as many accommodationist governments as on the same ramp with the
+    cost left out (election_cost_coef 0, paired seeds); in 2030-2035, the new level being normal, the two
+    arms differ by at most 3 such elections (a cost over the government's term would still be felt then)."""
+    fast = with_parameters({"events": PRELUDE}, pledge_deadline_year=2028)
+    steep, free = batch(**fast), batch(**with_parameters(fast, election_cost_coef=0.0))
+    during = switches_in(steep, "2026-01", "2029-12"), switches_in(free, "2026-01", "2029-12")
+    assert during[1] >= 3 and during[0] >= 1.5 * during[1], during
+    after = switches_in(steep, "2030-01", "2035-12"), switches_in(free, "2030-01", "2035-12")
+    assert abs(after[0] - after[1]) <= 3, after

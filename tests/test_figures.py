@@ -1,0 +1,81 @@
+"""Figures as a reader sees them: what is drawn can be read (labels apart, points inside, shared frames)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import sim
+
+
+@pytest.fixture(scope="module")
+def storm():
+    return sim.run("perfect_storm", replications=4, seed=3)
+
+
+def test_positions_share_one_frame_show_every_state_and_keep_labels_apart(storm):
+    figure = storm.plot("positions")
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(panels) == 4
+    limits = {(ax.get_xlim(), ax.get_ylim()) for ax in panels}
+    assert len(limits) == 1, "the four dates must share one frame"
+    (x0, x1), (y0, y1) = limits.pop()
+    assert -0.02 <= x0 < x1 <= 1.02 and -0.02 <= y0 < y1 <= 1.02
+    states = set(storm.agents["iso3"].astype(str)) - {"USA"}
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    for ax in panels:
+        points = np.concatenate([c.get_offsets() for c in ax.collections])
+        assert ((points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0) & (points[:, 1] < y1)).all()
+        labels = [t for t in ax.texts if t.get_text() in states]
+        assert sorted(t.get_text() for t in labels) == sorted(states)
+        # The text alone (an annotation's own extent includes its leader line).
+        for t in labels:
+            t.update_positions(renderer)
+        boxes = [Text.get_window_extent(t, renderer) for t in labels]
+        frame = ax.get_window_extent(renderer)
+        assert all(frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 and frame.y0 - 1 <= b.y0 for b in boxes)
+        overlapping = [
+            (a, b)
+            for (a, box_a), (b, box_b) in itertools.combinations(zip(labels, boxes, strict=True), 2)
+            if box_a.overlaps(box_b)
+        ]
+        # 36 labels in a crowded cloud: at most two pairs may touch.
+        assert len(overlapping) <= 2, [(a.get_text(), b.get_text()) for a, b in overlapping]
+
+
+def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
+    from sim.analysis.figures import factor_label, short_label
+    from sim.params import PARAMETERS
+
+    assert factor_label("confidence_bound") == f"confidence_bound ({PARAMETERS['confidence_bound'].unit})"
+    assert factor_label("events.us_troops[-1].change") == "events.us_troops[-1].change"
+    assert short_label("cohesion") == "Cohesion (0-1)"
+    assert short_label("spending_pct_gdp") == "Defence spending, % of GDP"
+    assert short_label("blocs") == "Blocs"
+
+
+def test_the_discovery_caption_names_the_axes_drawn():
+    from types import SimpleNamespace
+
+    from sim.analysis.figures import _scatter_axes
+    from sim.analysis.reports import _sweep_captions
+
+    factors = ["events.us_troops[-1].change", "events.article5_doubt.size"]
+    one_box = SimpleNamespace(boxes=(SimpleNamespace(limits={"events.article5_doubt.size": (0.3, None)}),))
+    # The scatter puts the restricted factor across; the caption says so, and that the other is unrestricted.
+    assert _scatter_axes(one_box, factors) == factors[::-1]
+    caption = _sweep_captions(one_box, factors)["discovery"]
+    assert (
+        "`events.article5_doubt.size` (across, restricted by a box) against "
+        "`events.us_troops[-1].change` (up, not restricted by any box)" in caption
+    )
+    assert "Right: each box's limits" in caption and "PRIM" not in caption
+    only = _sweep_captions(one_box, ["events.article5_doubt.size"])["discovery"]
+    assert "the outcome (up; the dashed line is the threshold)" in only
+    none = _sweep_captions(SimpleNamespace(boxes=()), factors)["discovery"]
+    assert "Right: why no box was found." in none and "not restricted by any box" in none
