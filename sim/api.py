@@ -317,10 +317,22 @@ def load_results(folder: str | Path) -> Results:
     """Read a complete results folder (of ``cohesion run`` or :meth:`Results.save`) back into :class:`Results`.
 
     Folders written before the tables were typed are read too. Raises
-    InputError naming the folder if it is not a complete, undamaged results folder.
+    InputError naming the folder if it is not a complete, undamaged results folder
+    (a sweep folder among them: :func:`load_sweep` reads those).
     """
-    from sim.store import ResultsFolder
+    import json
 
+    from sim.store import MANIFEST, ResultsFolder
+
+    kind = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # ResultsFolder.open says what else is wrong
+        kind = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("kind")
+    if kind == "sweep":
+        raise InputError(
+            "RESULTS_DIR",
+            "is a sweep folder, not the results of one scenario; read it with 'cohesion analyze' or sim.load_sweep",
+            str(folder),
+        )
     opened = ResultsFolder.open(folder)
     return Results(opened.read_results(), opened.manifest, opened.path)
 

@@ -2,7 +2,7 @@
 line as a thin layer over the API, producing the golden tables exactly.
 
 Sweeps here are small (a two-year horizon, a dozen runs); the run-folder checks against the golden outputs run
-``cohesion run`` in this process on two shipped scenarios (all eight in the slow suite).
+``cohesion run`` in this process on the baseline (the other seven shipped scenarios in the slow suite).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sim.store import internal
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SHIPPED = sorted(p.name.split(".")[0] for p in GOLDEN.glob("*.model.parquet"))
-FAST = ("baseline", "us_drawdown")  # the rest run in the slow suite
+FAST = ("baseline",)  # the other seven run in the slow suite
 
 
 def one_line(capsys) -> str:
@@ -143,6 +143,13 @@ def test_run_sweep_in_a_notebook_gives_the_command_lines_tables(swept, tmp_path)
         sim.run_sweep(experiment_file(tmp_path), tmp_path / "bad", workers=0)
     with pytest.raises(InputError, match="SWEEP_DIR"):
         sim.load_sweep(tmp_path / "nowhere")
+    with pytest.raises(InputError, match="is a sweep folder.*sim.load_sweep"):
+        sim.load_results(swept)
+
+
+def test_plot_of_a_sweep_folder_is_one_line(swept, capsys):
+    assert main(["plot", str(swept)]) == 2
+    assert "is a sweep folder" in one_line(capsys)
 
 
 # ====================================================================== the command line over the API
@@ -169,7 +176,7 @@ def _cli_run(name: str, out: Path, *options: str) -> dict[str, pd.DataFrame]:
 @pytest.mark.parametrize("name", FAST)
 def test_cohesion_run_writes_the_golden_tables_exactly(name, tmp_path):
     """`cohesion run` goes through sim.api (resolve, execute, write_folder); its folder holds the golden numbers."""
-    _assert_equals_golden(name, _cli_run(name, tmp_path / "out", "--workers", "2" if name == "us_drawdown" else "1"))
+    _assert_equals_golden(name, _cli_run(name, tmp_path / "out", "--workers", "2"))
 
 
 @pytest.mark.slow
