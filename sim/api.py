@@ -189,6 +189,7 @@ def write_folder(results: Results, folder: Any, workers: int = 1) -> list[Path]:
     folder.write_results(results._tables)
     figures = draw_folder(results, folder.path, folder.manifest, workers)
     folder.finish("complete")
+    results.path = folder.path
     return figures
 
 
@@ -274,7 +275,6 @@ def run(
     uncertainty: str | None = None,
     *,
     progress: Callable[[int], None] | None = None,
-    command: list[str] | None = None,
 ) -> Results:
     """Run a scenario's replications with the engine and return the :class:`Results` (nothing is written).
 
@@ -284,11 +284,11 @@ def run(
     the defaults) override the file's. Replication ``k`` runs
     with the seed ``cohesion run`` gives it, so the numbers are those of the
     command line whatever ``workers``. ``progress`` is called with the number
-    of runs of each chunk as it finishes; ``command`` is recorded in the
-    manifest. Raises InputError for a bad scenario, replications, seed or workers.
+    of runs of each chunk as it finishes. Raises InputError for a bad
+    scenario, replications, seed or workers.
     """
     resolved = resolve(scenario, replications, seed, uncertainty)
-    return execute(resolved, check_workers(workers, "workers"), progress=progress, command=command)
+    return execute(resolved, check_workers(workers, "workers"), progress=progress)
 
 
 def execute(
@@ -296,20 +296,23 @@ def execute(
     workers: int = 1,
     *,
     progress: Callable[[int], None] | None = None,
-    command: list[str] | None = None,
+    manifest: dict[str, Any] | None = None,
 ) -> Results:
     """:func:`run` of a scenario already resolved (:func:`resolve`) on ``workers`` already checked.
 
     ``cohesion run`` resolves the scenario and checks ``--workers`` before it makes its results folder, then
-    runs through this function.
+    runs through this function with the folder's ``manifest`` (by default a new one is made, with the
+    command ``sim.run``).
     """
     from sim.store import new_manifest
 
+    if manifest is None:
+        manifest = new_manifest(scenario, ["sim.run", scenario.name])
     tables = runner.run_scenario(
         scenario, workers=workers, on_record=None if progress is None else lambda record: progress(record.runs)
     )
-    manifest = new_manifest(scenario, command or ["sim.run", scenario.name])
-    manifest["runs_done"] = scenario.replications
+    if manifest.get("runs_done") != scenario.replications:
+        manifest["runs_done"] = scenario.replications
     return Results(tables, manifest, scenario=scenario)
 
 

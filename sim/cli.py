@@ -240,7 +240,7 @@ def _run(args: argparse.Namespace) -> int:
             folder.run_done(runs)
             bar.update(runs)
 
-        results = api.execute(scenario, workers, progress=runs_done, command=command)
+        results = api.execute(scenario, workers, progress=runs_done, manifest=folder.manifest)
         bar.close()
         if not bar.disable:
             print("writing tables, figures and report ...", file=sys.stderr)

@@ -278,7 +278,7 @@ def _parquet(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
 # ====================================================================== the results folder
 MANIFEST = "manifest.json"
 LEDGER = "chunks.jsonl"
-# Each table in a folder of its own (ARCHITECTURE.md, "Column types in Parquet"): a glob never mixes two tables.
+# Each table in a folder of its own (README, "The sweep folder"): a glob never mixes two tables.
 POINTS_FOLDER = "points"
 POINTS = f"{POINTS_FOLDER}/part-000000.parquet"
 POINTS_CSV = "points.csv"
