@@ -45,7 +45,7 @@ def main() -> None:
         if args.chunk_runs:
             command += ["--chunk-runs", str(args.chunk_runs)]
         out, seconds, peaks = run_measured(command)
-        parts = len(list((Path(folder) / "out" / "model.parquet").glob("part-*.parquet")))
+        parts = len(list((Path(folder) / "out" / "model").glob("part-*.parquet")))
     print(
         f"runs {runs}; workers {args.workers}; {seconds:.1f} s ({runs / seconds:.0f} runs/s, "
         f"{seconds / runs * 1000 * args.workers:.2f} ms per run per core); peak memory {peaks['tree'] / 1024:.0f} MiB "

@@ -128,7 +128,7 @@ def batch_run_comparison(runs: int) -> list[dict]:
             began = time.perf_counter()
             run_sweep(experiment, Path(folder) / "out", executor, chunk_runs=CHUNK_RUNS)
             ours = time.perf_counter() - began
-            model = pd.read_parquet(Path(folder) / "out" / "model.parquet")
+            model = pd.read_parquet(Path(folder) / "out" / "model")
         began = time.perf_counter()
         records = mesa.batch_run(
             AllianceModel,

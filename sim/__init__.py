@@ -30,9 +30,12 @@ __all__ = [
     "run",
     "load_results",
     "compare",
+    "SweepResults",
+    "run_sweep",
+    "load_sweep",
 ]
 
-_API = ("Scenario", "Results", "run", "load_results", "compare")
+_API = ("Scenario", "Results", "run", "load_results", "compare", "SweepResults", "run_sweep", "load_sweep")
 
 
 def __getattr__(name: str):

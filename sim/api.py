@@ -8,11 +8,16 @@ fig = res.plot()                                      # a matplotlib Figure (hea
 res.save("results/baseline-notebook")                 # the results folder of 'cohesion run'
 diff = sim.compare(res, sim.run("us_drawdown", replications=40, seed=7))   # paired, with intervals
 diff.table, diff.plot()
+sw = sim.run_sweep("drawdown_vs_doubt", workers=2)   # SweepResults: .points, .model, .agents, .summary
+sw.at("2030")                                         # one row per run: outcomes and factor values
 ```
 
 The command line (``cohesion run``, ``plot``, ``compare``) is a thin layer
-over these functions: the same scenario, seed and replications give the
-same numbers here and there. Tables are typed as in the results folder
+over these functions (``cohesion run`` is :func:`resolve`, a locked results
+folder, :func:`execute` and :func:`write_folder`; ``cohesion compare`` is
+:func:`compare` and :meth:`Comparison.save`): the same scenario, seed and
+replications give the same numbers here and there. :func:`run_sweep` runs
+the same sweep as ``cohesion sweep`` (both call :func:`sim.sweep.run_sweep`). Tables are typed as in the results folder
 (:func:`sim.store.typed`): ``date`` a date, text columns categoricals,
 ``blockers`` a list of ISO3 codes, a missing vote count null.
 Illustrative scenario exploration, not a forecast.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +40,18 @@ from sim.errors import InputError, short_path
 from sim.processes import check_workers
 from sim.scenario import Scenario, load
 
-__all__ = ["Scenario", "Results", "Comparison", "run", "load_results", "compare", "PLOT_KINDS"]
+__all__ = [
+    "Scenario",
+    "Results",
+    "Comparison",
+    "SweepResults",
+    "run",
+    "load_results",
+    "compare",
+    "run_sweep",
+    "load_sweep",
+    "PLOT_KINDS",
+]
 
 PLOT_KINDS = ("headline", "spending", "positions", "decisions", "states")
 
@@ -50,10 +67,17 @@ class Results:
     saved).
     """
 
-    def __init__(self, tables: runner.Results, manifest: dict[str, Any], path: Path | None = None) -> None:
+    def __init__(
+        self,
+        tables: runner.Results,
+        manifest: dict[str, Any],
+        path: Path | None = None,
+        scenario: Scenario | None = None,
+    ) -> None:
         self._tables = tables
         self.manifest = manifest
         self.path = path
+        self._scenario = scenario  # the Scenario that ran (None when read from a folder)
 
     # ------------------------------------------------------------ tables
     @functools.cached_property
@@ -129,12 +153,11 @@ class Results:
         """Write the results folder of the contract into ``folder`` (made; it must not exist or be empty).
 
         The folder holds manifest.json, the three Parquet tables, summary.csv,
-        figures/ and report.md, exactly as ``cohesion run`` writes them, and is
-        marked complete last. Returns the folder. Raises InputError if the
-        folder exists and is not empty, OSError if it cannot be written.
+        figures/ and report.md, exactly as ``cohesion run`` writes them (both go
+        through :func:`write_folder`), and is marked complete last. Returns the
+        folder. Raises InputError if the folder exists and is not empty, OSError
+        if it cannot be written.
         """
-        from sim.plots import Context, draw_all
-        from sim.report import write_report
         from sim.store import ResultsFolder
 
         folder = Path(folder)
@@ -143,15 +166,7 @@ class Results:
         written = ResultsFolder.create_at(folder, self.manifest)
         try:
             written.manifest["runs_done"] = self.replications
-            written.write_results(self._tables)
-            reference = baseline_behind(self.scenario, self.seed, self.replications)
-            context = Context(self.name, self.seed, self.replications)
-            figures = draw_all(self._tables, context, written.figures, reference)
-            write_report(written.report, written.manifest, self._tables, figures, reference)
-            from sim.uncertainty_bands import add_chance_section
-
-            add_chance_section(written.report, self.scenario, self._tables.model, written.figures)
-            written.finish("complete")
+            write_folder(self, written)
         except BaseException as error:
             with contextlib.suppress(OSError):
                 written.finish("failed", f"{type(error).__name__}: {error}")
@@ -160,6 +175,52 @@ class Results:
             written.release()
         self.path = written.path
         return written.path
+
+
+def write_folder(results: Results, folder: Any, workers: int = 1) -> list[Path]:
+    """Fill an open results folder (:class:`sim.store.ResultsFolder`) with ``results`` and mark it complete.
+
+    Writes the three typed tables (with their checksums in the manifest) and
+    summary.csv, then the figures and report.md (:func:`draw_folder`), and
+    records status "complete" last. This is what ``cohesion run`` and
+    :meth:`Results.save` do after running. Returns the figures written (paths).
+    Raises OSError if a file cannot be written (the caller marks the folder).
+    """
+    folder.write_results(results._tables)
+    figures = draw_folder(results, folder.path, folder.manifest, workers)
+    folder.finish("complete")
+    results.path = folder.path
+    return figures
+
+
+def draw_folder(results: Results, path: Path, manifest: dict[str, Any], workers: int = 1) -> list[Path]:
+    """The figures (``path/figures/*.png``) and report.md of a results folder; returns the figures written.
+
+    The baseline run with the same seeds is drawn behind the headline when the scenario extends what the
+    baseline extends (:func:`baseline_behind`). When the results were run here from a :class:`Scenario` with
+    ``uncertainty: posterior``, the same replications at the registry defaults are run too and the report
+    gains the section that sets the band of chance alone beside the full band. ``cohesion plot`` redraws
+    with this function: for a folder read back, the scenario recorded in its manifest is run again at the
+    defaults (:func:`sim.uncertainty_bands.add_chance_section`), so the section and its figure come back.
+    """
+    from sim.plots import Context, draw_all
+    from sim.report import write_report
+    from sim.store import FIGURES, REPORT
+
+    seed, replications = int(manifest["seed"]), results.replications
+    reference = baseline_behind(manifest["scenario"], seed, replications, workers)
+    context = Context(str(manifest["scenario"]["name"]), seed, replications)
+    figures = draw_all(results._tables, context, path / FIGURES, reference)
+    write_report(path / REPORT, manifest, results._tables, figures, reference)
+    # With posterior draws: the same replications at the defaults, the band of chance alone beside the full
+    # band. A folder read back has no Scenario: the manifest's resolved scenario is run again instead.
+    from sim.uncertainty_bands import add_chance_section
+
+    scenario = results._scenario if results._scenario is not None else manifest["scenario"]
+    band = add_chance_section(path / REPORT, scenario, results._tables.model, path / FIGURES, workers)
+    if band is not None:
+        figures.append(band)
+    return figures
 
 
 def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, workers: int = 1) -> runner.Results | None:
@@ -189,12 +250,27 @@ def _scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load(scenario)
 
 
+def resolve(
+    scenario: Scenario | str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    uncertainty: str | None = None,
+) -> Scenario:
+    """The scenario :func:`run` runs: loaded if a name or a path, with the given settings overriding the file's.
+
+    Raises InputError for a bad scenario, replications, seed or uncertainty.
+    """
+    return _scenario(scenario).with_overrides(replications=replications, seed=seed, uncertainty=uncertainty)
+
+
 def run(
     scenario: Scenario | str | Path,
     replications: int | None = None,
     seed: int | None = None,
     workers: int = 1,
     uncertainty: str | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> Results:
     """Run a scenario's replications with the engine and return the :class:`Results` (nothing is written).
 
@@ -203,38 +279,72 @@ def run(
     replication draws a parameter set from the shipped posterior; ``"none"``:
     the defaults) override the file's. Replication ``k`` runs
     with the seed ``cohesion run`` gives it, so the numbers are those of the
-    command line whatever ``workers``. Raises InputError for a bad scenario,
-    replications, seed or workers.
+    command line whatever ``workers``. ``progress`` is called with the number
+    of runs of each chunk as it finishes. Raises InputError for a bad
+    scenario, replications, seed or workers.
+    """
+    resolved = resolve(scenario, replications, seed, uncertainty)
+    return execute(resolved, check_workers(workers, "workers"), progress=progress)
+
+
+def execute(
+    scenario: Scenario,
+    workers: int = 1,
+    *,
+    progress: Callable[[int], None] | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Results:
+    """:func:`run` of a scenario already resolved (:func:`resolve`) on ``workers`` already checked.
+
+    ``cohesion run`` resolves the scenario and checks ``--workers`` before it makes its results folder, then
+    runs through this function with the folder's ``manifest`` (by default a new one is made, with the
+    command ``sim.run``).
     """
     from sim.store import new_manifest
 
-    resolved = _scenario(scenario).with_overrides(replications=replications, seed=seed, uncertainty=uncertainty)
-    workers = check_workers(workers, "workers")
-    tables = runner.run_scenario(resolved, workers=workers)
-    manifest = new_manifest(resolved, ["sim.run", resolved.name])
-    manifest["runs_done"] = resolved.replications
-    return Results(tables, manifest)
+    if manifest is None:
+        manifest = new_manifest(scenario, ["sim.run", scenario.name])
+    tables = runner.run_scenario(
+        scenario, workers=workers, on_record=None if progress is None else lambda record: progress(record.runs)
+    )
+    if manifest.get("runs_done") != scenario.replications:
+        manifest["runs_done"] = scenario.replications
+    return Results(tables, manifest, scenario=scenario)
 
 
 def load_results(folder: str | Path) -> Results:
     """Read a complete results folder (of ``cohesion run`` or :meth:`Results.save`) back into :class:`Results`.
 
     Folders written before the tables were typed are read too. Raises
-    InputError naming the folder if it is not a complete, undamaged results folder.
+    InputError naming the folder if it is not a complete, undamaged results folder
+    (a sweep folder among them: :func:`load_sweep` reads those).
     """
-    from sim.store import ResultsFolder
+    import json
 
+    from sim.store import MANIFEST, ResultsFolder
+
+    kind = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # ResultsFolder.open says what else is wrong
+        kind = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("kind")
+    if kind == "sweep":
+        raise InputError(
+            "RESULTS_DIR",
+            "is a sweep folder, not the results of one scenario; read it with 'cohesion analyze' or sim.load_sweep",
+            str(folder),
+        )
     opened = ResultsFolder.open(folder)
     return Results(opened.read_results(), opened.manifest, opened.path)
 
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    """Paired differences of ``other`` against ``reference`` (:mod:`sim.analysis.compare`).
+    """Paired differences of each other scenario against the reference (:mod:`sim.analysis.compare`).
 
-    ``differences`` has one row per outcome and month: the mean paired
-    difference and its 90 % bootstrap interval, and the unpaired interval
-    for contrast; ``table`` the rows of December 2030 and 2035.
+    ``differences`` has one row per scenario, outcome and month: the mean
+    paired difference and its 90 % bootstrap interval, and the unpaired
+    interval for contrast; ``table`` the rows of December 2030 and 2035;
+    ``pairs`` the number of paired replications per scenario; ``labels`` the
+    names of the reference and the others, as the figures and files use them.
     """
 
     result: Any  # sim.analysis.compare.Comparison
@@ -251,6 +361,10 @@ class Comparison:
     def pairs(self) -> dict[str, int]:
         return dict(self.result.pairs)
 
+    @property
+    def labels(self) -> list[str]:
+        return [arm.label for arm in self.result.arms]
+
     def plot(self, kind: str = "differences") -> Figure:
         """The paired differences (``"differences"``) or both scenarios' medians (``"levels"``) as a Figure."""
         from sim.analysis import figures
@@ -261,28 +375,188 @@ class Comparison:
         return draw[kind](self.result, None)
 
     def save(self, folder: str | Path) -> dict[str, Any]:
-        """differences.csv, table.csv, figures/ and report.md in ``folder``, as ``cohesion compare`` writes them."""
+        """differences.csv, table.csv, figures/ and report.md in ``folder``, as ``cohesion compare`` writes them.
+
+        Returns the paths written: ``{"report": path, "table": path, "figures": [paths], ...}``.
+        """
         from sim.analysis.compare import write_comparison
 
         return write_comparison(self.result, folder)
 
 
-def compare(reference: Results | str | Path, other: Results | str | Path, outcomes: Any = None) -> Comparison:
-    """Pair the runs of ``other`` with those of ``reference`` (same seeds) and compare them month by month.
+def compare(
+    reference: Results | str | Path,
+    *others: Results | str | Path,
+    outcomes: Any = None,
+    resamples: int | None = None,
+    seed: int | None = None,
+) -> Comparison:
+    """Pair the runs of each of ``others`` with those of ``reference`` (same seeds) and compare them month by month.
 
-    Either may be :class:`Results` or a results folder. Raises InputError when
-    the runs cannot be paired (other seeds, another horizon).
+    Each may be :class:`Results` or a results folder (only its model table is
+    read). ``outcomes`` are model outcomes (default: the headline ones);
+    ``resamples`` and ``seed`` those of the bootstrap (defaults 2000 and the
+    fixed seed of ``cohesion compare``, which calls this function). Raises
+    InputError with fewer than two, too few resamples, an unknown outcome,
+    folders that are not complete results of ``cohesion run``, outcomes defined
+    differently, or runs that cannot be paired (other seeds, another horizon).
     """
     from sim.analysis import compare as comparing
     from sim.metrics import HEADLINE_OUTCOMES
     from sim.store import internal
 
+    resamples = comparing.BOOTSTRAP_RESAMPLES if resamples is None else resamples
+    seed = comparing.BOOTSTRAP_SEED if seed is None else seed
+    items = (reference, *others)
+    if len(items) < 2:
+        raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
+    if resamples < 100:
+        raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
     outcomes = comparing.check_outcomes(HEADLINE_OUTCOMES if outcomes is None else tuple(outcomes))
+    comparing.check_outcome_definitions([item for item in items if not isinstance(item, Results)])
     arms = []
-    for item in (reference, other):
-        results = item if isinstance(item, Results) else load_results(item)
+    for item in items:
+        if not isinstance(item, Results):
+            arms.append(comparing.load_arm(item, outcomes))
+            continue
         columns = ["run", "replication", "seed", "step", "date", *outcomes]
-        model = internal(results._tables.model[columns])
-        path = results.path if results.path is not None else Path(results.name)
-        arms.append(comparing.Arm(results.name, path, results.manifest, model))
-    return Comparison(comparing.compare_arms(arms, outcomes))
+        model = internal(item._tables.model[columns])
+        path = item.path if item.path is not None else Path(item.name)
+        arms.append(comparing.Arm(item.name, path, item.manifest, model))
+    comparing.check_arm_definitions(arms)
+    return Comparison(comparing.compare_arms(arms, outcomes, resamples, seed))
+
+
+class SweepResults:
+    """A finished sweep folder (``cohesion sweep`` or :func:`run_sweep`) as typed tables.
+
+    ``points`` has one row per point (index ``point``, one column per factor,
+    in the design's order); ``model`` one row per run and month (run, point,
+    replication, seed, step, ``date`` a date, the kept outcomes); ``agents``
+    one row per run, kept month and state (``iso3`` and ``government``
+    categoricals; empty when the experiment kept none); ``summary`` one row
+    per run (factor values, ``final_<outcome>``, ``mean_<outcome>``,
+    ``error``). Each table is read from its own folder of Parquet parts the
+    first time it is asked for. ``report`` says what the last :func:`run_sweep`
+    did (None for a folder read with :func:`load_sweep`).
+    """
+
+    def __init__(self, path: str | Path, report: Any = None) -> None:
+        self.path = Path(path)
+        self.report = report
+
+    @functools.cached_property
+    def _sweep(self) -> Any:
+        from sim.analysis.sweeps import open_sweep
+
+        return open_sweep(self.path)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._sweep.manifest
+
+    @property
+    def name(self) -> str:
+        return self._sweep.name
+
+    @property
+    def factors(self) -> list[str]:
+        return self._sweep.factor_names
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        return self._sweep.outcomes
+
+    @property
+    def points(self) -> pd.DataFrame:
+        return self._sweep.points
+
+    def _table(self, name: str) -> pd.DataFrame:
+        from sim.store import read_parquet_checked
+
+        folder = self.path / name
+        if not folder.is_dir():
+            return pd.DataFrame()
+        return read_parquet_checked(folder, str(self.path)).sort_values(
+            ["run", "step"] if name != "summary" else ["run"], kind="stable", ignore_index=True
+        )
+
+    @functools.cached_property
+    def model(self) -> pd.DataFrame:
+        return self._table("model")
+
+    @functools.cached_property
+    def agents(self) -> pd.DataFrame:
+        return self._table("agents")
+
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        return self._table("summary")
+
+    def at(self, date: str, outcomes: Any = None) -> pd.DataFrame:
+        """One row per finished run at ``date`` ('YYYY-MM', a year for its December, or 'end'): run, point,
+        replication, the outcomes, then the factor values of the run's point. InputError for another date."""
+        sweep = self._sweep
+        return sweep.runs_at(sweep.resolve_date(date), outcomes)
+
+    def __repr__(self) -> str:
+        manifest = self.manifest
+        return (
+            f"<SweepResults of {self.name}: {len(self.points)} points x {manifest['experiment']['replications']} "
+            f"replications, {manifest.get('runs_failed') or 0} failed, in {self.path}>"
+        )
+
+
+def load_sweep(folder: str | Path) -> SweepResults:
+    """Read a finished sweep folder. Raises InputError naming the folder if it is not a finished, undamaged sweep
+    (one written by an earlier version, with every table beside the others, is refused: run the sweep again)."""
+    results = SweepResults(folder)
+    _ = results._sweep  # checked now, not at the first table
+    return results
+
+
+def run_sweep(
+    experiment: Any,
+    out: str | Path | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    chunk_runs: int | None = None,
+    uncertainty: str | None = None,
+    progress: bool = False,
+) -> SweepResults:
+    """Run (or resume) an experiment's sweep into ``out`` and return its :class:`SweepResults`.
+
+    ``experiment`` is a :class:`sim.experiment.Experiment`, a packaged name
+    (``"drawdown_vs_doubt"``) or a path; ``out`` defaults to
+    ``results/<name>`` as for ``cohesion sweep``, and re-running on the same
+    folder resumes. ``workers`` local processes (1: in this process), or a
+    Dask ``scheduler`` address, or a Dask LocalCluster of ``dask_local``
+    workers; the numbers do not depend on which. Raises InputError for a bad
+    experiment, worker count or folder; KeyboardInterrupt leaves the folder
+    marked interrupted, resumable.
+    """
+    from sim import experiment as experiments
+    from sim import sweep as sweeping
+    from sim.executors import DaskExecutor, SerialExecutor
+
+    if chunk_runs is not None and chunk_runs < 1:
+        raise InputError("chunk_runs", f"{chunk_runs} is not allowed; use a whole number, 1 or more")
+    spec = experiment
+    if not isinstance(spec, experiments.Experiment):
+        spec = experiments.load(sweeping._experiment_file(str(experiment)))
+    if uncertainty is not None:
+        spec = dataclasses.replace(spec, uncertainty=uncertainty)
+    if scheduler is not None:
+        executor = DaskExecutor(address=scheduler)
+    elif dask_local is not None:
+        executor = DaskExecutor(local_workers=check_workers(dask_local, "dask_local"))
+    else:
+        workers = check_workers(workers, "workers")
+        executor = SerialExecutor() if workers == 1 else sweeping.ProcessExecutor(workers)
+    folder = Path(out) if out is not None else Path("results") / spec.name
+    report = sweeping.run_sweep(
+        spec, folder, executor, chunk_runs=chunk_runs, progress=progress, command=["sim.sweep", spec.name]
+    )
+    return SweepResults(report.path, report)

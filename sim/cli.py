@@ -207,17 +207,17 @@ def _finish(folder: object, status: str, reason: str) -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """``cohesion run``: :func:`sim.api.resolve`, a results folder, :func:`sim.api.execute`, then
+    :func:`sim.api.write_folder`.
+
+    The folder is made (and locked) before the first run, so that a signal or a full disk leaves it marked.
+    """
     from tqdm import tqdm
 
-    from sim.plots import Context, draw_all
-    from sim.report import write_report
-    from sim.runner import RunRecord, run_scenario
-    from sim.scenario import load
+    from sim import api
     from sim.store import ResultsFolder, describe_os_error
 
-    scenario = load(args.file).with_overrides(
-        replications=args.replications, seed=args.seed, uncertainty=args.uncertainty
-    )
+    scenario = api.resolve(args.file, replications=args.replications, seed=args.seed, uncertainty=args.uncertainty)
     workers = check_workers(args.workers, "--workers")
     _notes(scenario.notes)
     command = ["cohesion", *getattr(args, "argv", ["run", args.file])]
@@ -236,26 +236,15 @@ def _run(args: argparse.Namespace) -> int:
         )
         started = time.perf_counter()
 
-        def record_done(record: RunRecord) -> None:
-            folder.run_done(record.runs)
-            bar.update(record.runs)
+        def runs_done(runs: int) -> None:
+            folder.run_done(runs)
+            bar.update(runs)
 
-        results = run_scenario(scenario, workers=workers, on_record=record_done)
+        results = api.execute(scenario, workers, progress=runs_done, manifest=folder.manifest)
         bar.close()
         if not bar.disable:
             print("writing tables, figures and report ...", file=sys.stderr)
-        folder.write_results(results)
-        from sim.api import baseline_behind
-
-        reference = baseline_behind(folder.manifest["scenario"], scenario.seed, scenario.replications, workers)
-        context = Context(scenario.name, scenario.seed, scenario.replications)
-        figures = draw_all(results, context, folder.figures, reference)
-        write_report(folder.report, folder.manifest, results, figures, reference)
-        # With posterior draws: the same replications at the defaults, the band of chance alone beside the full band.
-        from sim.uncertainty_bands import add_chance_section
-
-        add_chance_section(folder.report, scenario, results.model, folder.figures, workers)
-        folder.finish("complete")
+        figures = api.write_folder(results, folder, workers)
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
         status = "manifest status 'interrupted'" if marked else "its manifest could not be written"
@@ -350,23 +339,11 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from sim.plots import Context, draw_all
-    from sim.report import write_report
-    from sim.store import ResultsFolder
+    """``cohesion plot``: :func:`sim.api.load_results`, then :func:`sim.api.draw_folder` into the same folder."""
+    from sim import api
+    from sim.store import FIGURES, REPORT
 
-    folder = ResultsFolder.open(args.folder)
-    results = folder.read_results()
-    manifest = folder.manifest
-    from sim.api import baseline_behind
-
-    runs = int(results.model["run"].nunique())
-    context = Context(manifest["scenario"]["name"], manifest["seed"], runs)
-    reference = baseline_behind(manifest["scenario"], manifest["seed"], runs)
-    figures = draw_all(results, context, folder.figures, reference)
-    write_report(folder.report, manifest, results, figures, reference)
-    from sim.uncertainty_bands import add_chance_section
-
-    if add_chance_section(folder.report, manifest["scenario"], results.model, folder.figures) is not None:
-        figures.append(folder.figures / "chance_and_parameters.png")
-    print(f"{len(figures)} figures in {folder.figures}/ and {folder.report}")
+    results = api.load_results(args.folder)
+    figures = api.draw_folder(results, results.path, results.manifest)
+    print(f"{len(figures)} figures in {results.path / FIGURES}/ and {results.path / REPORT}")
     return EXIT_OK

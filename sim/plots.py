@@ -506,8 +506,18 @@ def _blocker_label(blockers: str, notes: list[str] | None = None) -> str:
     return f"({chr(ord('a') + notes.index(listed))}) {len(states)} states"
 
 
+#: Plain words for the parameters that scenario files most often ``set`` by an event (others: the name in words).
+EVENT_WORDS = {
+    "pledge_core_pct": "NATO core spending pledge",
+    "pledge_deadline_year": "pledge deadline",
+    "us_commitment_target": "US commitment target",
+    "war_fatigue_rate": "war-fatigue rate",
+    "eu_cfsp_rule": "EU foreign-policy voting rule",
+}
+
+
 def readable_event(detail: str) -> str:
-    """An event's log line in words: 'pledge_core_pct = 3.5' becomes 'pledge core pct set to 3.5 % of GDP'."""
+    """An event's log line in words: 'pledge_core_pct = 3.5' becomes 'NATO core spending pledge set to 3.5 % of GDP'."""
     from sim.params import PARAMETERS
 
     match = re.fullmatch(r"\s*(\w+)\s*=\s*(.+?)\s*", str(detail))
@@ -515,8 +525,9 @@ def readable_event(detail: str) -> str:
         return str(detail)
     name, value = match.groups()
     unit = PARAMETERS[name].unit
-    shown_unit = f" {unit}" if unit and unit not in ("-", "0-1", "choice") else ""
-    return f"{name.replace('_', ' ')} set to {value}{shown_unit}"
+    choice = bool(PARAMETERS[name].choices)
+    shown_unit = f" {unit}" if unit and not choice and unit not in ("-", "0-1", "choice") else ""
+    return f"{EVENT_WORDS.get(name, name.replace('_', ' '))} set to {value}{shown_unit}"
 
 
 def decisions(results: Results, context: Context, path: Path | None = None) -> Figure:

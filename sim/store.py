@@ -140,7 +140,7 @@ VOTE_COUNTS = ("yes", "no", "abstain")
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table as the contract types it in Parquet (ARCHITECTURE.md, "Column types in Parquet").
+    """A table as the contract types it in Parquet (README, "Column types").
 
     ``date`` becomes a date (the first day of the month; Arrow ``date32``),
     ``iso3``, ``government``, ``body``, ``item``, ``rule`` and ``outcome``

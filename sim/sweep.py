@@ -9,14 +9,17 @@ executor (:mod:`sim.executors`), the number of workers or the order of
 execution.
 
 Runs go to workers in chunks; each finished chunk is written by this process
-as its own Parquet part file (``model.parquet/part-000042.parquet``, ...),
-renamed into place, and only then recorded in the ledger ``chunks.jsonl``
-with the size and sha256 of each part. Re-running the same command on the
-same folder reads the ledger, checks every recorded part against its size
-and checksum, deletes any part that a kill left unrecorded, and runs the
-chunks not recorded or whose parts are missing or damaged: no run is lost or
-written twice. The sweeping process holds the folder's lock and records its
-``pid`` and ``host`` (:mod:`sim.locks`).
+as its own Parquet part file in the folder of its table
+(``model/part-000042.parquet``, ``agents/...``, ``summary/...``; the points
+are ``points/part-000000.parquet``), so that ``pandas.read_parquet(folder /
+"model")`` reads one table and no glob mixes two. Each part is renamed into
+place and only then recorded in the ledger ``chunks.jsonl`` with its size and
+sha256. Re-running the same command on the same folder reads the ledger,
+checks every recorded part against its size and checksum, deletes any part
+that a kill left unrecorded, and runs the chunks not recorded or whose parts
+are missing or damaged: no run is lost or written twice. The sweeping
+process holds the folder's lock and records its ``pid`` and ``host``
+(:mod:`sim.locks`).
 """
 
 from __future__ import annotations
@@ -203,7 +206,7 @@ def _model_table(
     columns = outputs.model_columns(batch)
     steps = batch.n_steps
     table = {**_key_columns(keys, ("run", "point", "replication", "seed"), steps)}
-    table["step"], table["date"] = pa.array(columns["step"]), pa.array(columns["date"], type=pa.string())
+    table["step"], table["date"] = pa.array(columns["step"]), _date32(columns["date"])
     for name in experiment.outcomes:
         table[name] = pa.array(columns[name])
     values = np.stack([columns[o].astype(np.float64) for o in experiment.outcomes], axis=-1)
@@ -222,8 +225,34 @@ def _agent_table(which: str, batch: Batch, keys: list[dict[str, int]]) -> pa.Tab
     columns = outputs.agent_columns(batch, months=months)
     table = _key_columns(keys, ("run", "point", "replication"), len(months) * batch.n_states)
     for name, values in columns.items():
-        table[name] = pa.array(values, type=pa.string()) if values.dtype == object else pa.array(values)
+        if name == "date":
+            table[name] = _date32(values)
+        elif name in DICTIONARIES:
+            table[name] = _dictionary(values, DICTIONARIES[name](batch))
+        else:
+            table[name] = pa.array(values, type=pa.string()) if values.dtype == object else pa.array(values)
     return pa.table(table)
+
+
+# The text columns of sweep tables, dictionary-encoded with the same dictionary in every part (the states in the
+# order of the data; the two government types), as the run tables are (:func:`sim.store.typed`).
+DICTIONARIES = {
+    "iso3": lambda batch: list(batch.data.iso3),
+    "government": lambda batch: ["mainstream", "accommodationist"],
+}
+
+
+def _date32(dates: np.ndarray) -> pa.Array:
+    """'YYYY-MM' texts as Arrow dates (the first day of the month, ``date32``), as in the run tables."""
+    return pa.array(np.asarray(dates, dtype="datetime64[M]").astype("datetime64[D]"), type=pa.date32())
+
+
+def _dictionary(values: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:
+    """Text values as a dictionary-encoded column over a fixed ``dictionary`` (ValueError for a value outside it)."""
+    indices = pd.Categorical(values, categories=dictionary).codes.astype(np.int32)
+    if len(indices) and indices.min() < 0:
+        raise ValueError(f"a value outside {dictionary}")
+    return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(dictionary, type=pa.string()))
 
 
 def _describe(error: Exception) -> str:
@@ -249,11 +278,15 @@ def _parquet(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
 # ====================================================================== the results folder
 MANIFEST = "manifest.json"
 LEDGER = "chunks.jsonl"
-POINTS = "points.parquet"
+# Each table in a folder of its own (README, "The sweep folder"): a glob never mixes two tables.
+POINTS_FOLDER = "points"
+POINTS = f"{POINTS_FOLDER}/part-000000.parquet"
 POINTS_CSV = "points.csv"
 SUMMARY = "summary.csv"
 FAILURES = "failures.csv"
 PART_TABLES = ("model", "agents", "summary")
+# The layout before each table had its own folder: every table a '<table>.parquet' entry of the sweep folder.
+OLD_LAYOUT = ("model.parquet", "agents.parquet", "summary.parquet", "points.parquet")
 # Packages a sweep also depends on, beyond those every results folder records.
 SWEEP_PACKAGES = ("SALib", "dask", "distributed")
 
@@ -348,6 +381,14 @@ class SweepFolder:
             raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
         if manifest.get("kind") != "sweep":
             raise InputError("--out", "holds results that are not a sweep; give another folder", source)
+        old = old_layout(self.path)
+        if old:
+            raise InputError(
+                "--out",
+                f"holds a sweep written by an earlier version ({old}, every table beside the others) that cannot be "
+                "resumed; give another --out, or delete the folder to run the sweep again",
+                source,
+            )
         if manifest.get("experiment_hash") != self.experiment.content_hash():
             raise InputError(
                 "--out",
@@ -377,7 +418,7 @@ class SweepFolder:
         """Start a new sweep or pick up an old one; returns the points."""
         for table in PART_TABLES:
             if table != "agents" or self.experiment.agents != "none":
-                (self.path / f"{table}.parquet").mkdir(exist_ok=True)
+                (self.path / table).mkdir(exist_ok=True)
         if self.resuming:
             self.manifest["status"] = "running"
             self.manifest.update(identity())
@@ -461,9 +502,11 @@ class SweepFolder:
             "code_hash": _code_hash(),
             "platform": platform.platform(),
             "files": {
-                "points": POINTS,
-                "model": "model.parquet/",
-                "agents": "agents.parquet/" if experiment.agents != "none" else None,
+                "points": f"{POINTS_FOLDER}/",
+                "points_csv": POINTS_CSV,
+                "model": "model/",
+                "agents": "agents/" if experiment.agents != "none" else None,
+                "summary_parts": "summary/",
                 "summary": SUMMARY,
                 "failures": FAILURES,
                 "ledger": LEDGER,
@@ -477,6 +520,7 @@ class SweepFolder:
     def _write_points(self) -> pd.DataFrame:
         points = self.experiment.points()
         table = points.reset_index()
+        (self.path / POINTS_FOLDER).mkdir(exist_ok=True)
         _write_atomically(self.path / POINTS, _parquet(table))
         _write_atomically(self.path / POINTS_CSV, table.to_csv(index=False).encode())
         return points
@@ -509,7 +553,7 @@ class SweepFolder:
         # Rewrite the ledger without any torn line so that new entries start on a line of their own.
         _write_atomically(ledger, "".join(f"{line}\n" for line in valid).encode())
         for table in PART_TABLES:
-            folder = self.path / f"{table}.parquet"
+            folder = self.path / table
             if not folder.is_dir():
                 continue
             for part in folder.iterdir():
@@ -541,10 +585,10 @@ class SweepFolder:
         parts: dict[str, dict[str, Any]] = {}
         for table, data in result.parts.items():
             if data is not None:
-                path = self.path / f"{table}.parquet" / _part_name(result.id)
+                path = self.path / table / _part_name(result.id)
                 _write_atomically(path, data)
                 parts[table] = {
-                    "name": f"{table}.parquet/{path.name}",
+                    "name": f"{table}/{path.name}",
                     "bytes": len(data),
                     "sha256": hashlib.sha256(data).hexdigest(),
                 }
@@ -579,7 +623,7 @@ class SweepFolder:
     # ------------------------------------------------------------ finishing
     def assemble(self) -> None:
         """summary.csv and failures.csv from the parts and the ledger, one part at a time."""
-        folder = self.path / "summary.parquet"
+        folder = self.path / "summary"
         temporary = self.path / f".{SUMMARY}.tmp"
         try:
             with open(temporary, "w", encoding="utf-8", newline="") as handle:
@@ -612,29 +656,37 @@ def _part_name(chunk: int) -> str:
 
 
 def part_problems(folder: Path, entry: dict[str, Any]) -> list[str]:
-    """What is wrong with the parts of one ledger entry: ['model.parquet/part-000003.parquet is missing', ...].
+    """What is wrong with the parts of one ledger entry: ['model/part-000003.parquet is missing', ...].
 
     An entry written before sizes and checksums were recorded has its
     summary part checked for existence and a readable Parquet footer.
     """
     recorded = entry.get("parts")
     if not isinstance(recorded, dict):
-        path = folder / "summary.parquet" / _part_name(int(entry["chunk"]))
+        path = folder / "summary" / _part_name(int(entry["chunk"]))
         try:
             pq.read_metadata(path)
         except (OSError, pa.ArrowException):
-            return [f"summary.parquet/{path.name} is missing or damaged"]
+            return [f"summary/{path.name} is missing or damaged"]
         return []
     problems = []
     for part in recorded.values():
         name = str(part.get("name", "")) if isinstance(part, dict) else ""
-        if not re.fullmatch(r"(model|agents|summary)\.parquet/part-\d+\.parquet", name):
+        if not re.fullmatch(r"(model|agents|summary)/part-\d+\.parquet", name):
             problems.append(f"the ledger's entry for chunk {entry.get('chunk')} is damaged")
             continue
         problem = damage(folder / name, part)
         if problem:
             problems.append(f"{name} {problem}")
     return problems
+
+
+def old_layout(folder: Path) -> str | None:
+    """The first entry of the layout before each table had its own folder (``model.parquet/``, ...), or None."""
+    for name in OLD_LAYOUT:
+        if (folder / name).exists():
+            return f"{name}/" if (folder / name).is_dir() else name
+    return None
 
 
 def _chunk_of(name: str) -> int | None:

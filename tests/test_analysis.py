@@ -9,6 +9,7 @@ small real sweeps (two-year horizon, a few hundred runs) through the
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import shutil
@@ -251,7 +252,7 @@ def test_ema_export_has_the_workbench_layout(sweeps, tmp_path) -> None:
     # scenario is the sweep point: the replications of a point share it, and its factor values.
     per_point = experiments.groupby("scenario")[list(names)].nunique()
     assert (per_point == 1).all().all()
-    points = pd.read_parquet(open_sweep(sweeps["sobol"]).path / "points.parquet")
+    points = pd.read_parquet(open_sweep(sweeps["sobol"]).path / "points")
     assert experiments["scenario"].nunique() == len(points)
     replications = experiments.groupby("scenario")["replication"].agg(["nunique", "size"])
     assert (replications["nunique"] == replications["size"]).all()
@@ -276,10 +277,10 @@ def test_ema_export_loads_in_the_workbench(sweeps, tmp_path) -> None:
     experiments, outcomes = workbench.load_results(str(path))
     assert outcomes["cohesion"].shape == (RUNS, MONTHS)
     np.testing.assert_allclose(outcomes["TIME"][0, :2], [2025.0, 2025 + 1 / 12])
-    model = pd.read_parquet(folder / "model.parquet")
-    last = model[model["date"] == "2026-12"].sort_values("run")
+    model = pd.read_parquet(folder / "model")
+    last = model[model["date"] == datetime.date(2026, 12, 1)].sort_values("run")
     np.testing.assert_allclose(outcomes["cohesion"][:, -1], last["cohesion"])
-    points = pd.read_parquet(folder / "points.parquet").set_index("point")
+    points = pd.read_parquet(folder / "points").set_index("point")
     np.testing.assert_allclose(experiments["confidence_bound"], points.loc[last["point"], "confidence_bound"])
 
 

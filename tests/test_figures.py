@@ -79,3 +79,12 @@ def test_the_discovery_caption_names_the_axes_drawn():
     assert "the outcome (up; the dashed line is the threshold)" in only
     none = _sweep_captions(SimpleNamespace(boxes=()), factors)["discovery"]
     assert "Right: why no box was found." in none and "not restricted by any box" in none
+
+
+def test_events_are_named_in_words_not_by_parameter_names():
+    from sim.plots import readable_event
+
+    assert readable_event("pledge_core_pct = 3.5") == "NATO core spending pledge set to 3.5 % of GDP"
+    assert readable_event("eu_cfsp_rule = qmv") == "EU foreign-policy voting rule set to qmv"
+    assert readable_event("trust_rate = 0.1").startswith("trust rate set to 0.1")
+    assert readable_event("US troops -0.8k (ROU) over 1 month") == "US troops -0.8k (ROU) over 1 month"

@@ -184,14 +184,14 @@ def test_a_damaged_part_is_run_again_on_resume_and_refused_by_readers(tmp_path, 
     ledger = [json.loads(line) for line in (out / "chunks.jsonl").read_text().splitlines()]
     assert all(set(e["parts"]) == {"model", "agents", "summary"} for e in ledger)
     assert all(len(p["sha256"]) == 64 and p["bytes"] > 0 for e in ledger for p in e["parts"].values())
-    part = out / "model.parquet" / "part-000001.parquet"
+    part = out / "model" / "part-000001.parquet"
     original = part.read_bytes()
-    before = pd.read_parquet(out / "model.parquet")
+    before = pd.read_parquet(out / "model")
     part.write_bytes(original[: len(original) // 2])  # truncated
 
     assert main(["analyze", str(out)]) == 2
     message = one_line(capsys)
-    assert "model.parquet/part-000001.parquet is damaged" in message and "run the same sweep command" in message
+    assert "model/part-000001.parquet is damaged" in message and "run the same sweep command" in message
 
     argv = ["sweep", str(tmp_path / "tiny_sweep.yaml"), "--workers", "1", "--quiet", "--out", str(out)]
     assert main(argv) == 0
@@ -200,22 +200,22 @@ def test_a_damaged_part_is_run_again_on_resume_and_refused_by_readers(tmp_path, 
     assert len(warning) == 1 and "part-000001.parquet" in warning[0] and "running its chunk again" in warning[0]
     assert "2 this time" in captured.out, "the chunk of the damaged part, two runs, ran again"
     assert part.read_bytes() == original, "the re-run chunk is the same, byte for byte"
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "model.parquet"), before)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "model"), before)
 
     # A part that no ledger entry vouches for (copied in by hand) is damage too.
-    (out / "model.parquet" / "part-000099.parquet").write_bytes(original)
+    (out / "model" / "part-000099.parquet").write_bytes(original)
     assert main(["analyze", str(out)]) == 2
     assert "part-000099.parquet is not in the ledger" in one_line(capsys)
 
 
 def test_a_flipped_byte_is_caught_by_the_checksum(tmp_path, capsys):
     out = sweep_folder(tmp_path, capsys)
-    part = out / "summary.parquet" / "part-000000.parquet"
+    part = out / "summary" / "part-000000.parquet"
     data = bytearray(part.read_bytes())
     data[len(data) // 2] ^= 0xFF  # same size, other content
     part.write_bytes(bytes(data))
     assert main(["analyze", str(out)]) == 2
-    assert "summary.parquet/part-000000.parquet is damaged (its sha256 differs" in one_line(capsys)
+    assert "summary/part-000000.parquet is damaged (its sha256 differs" in one_line(capsys)
 
 
 def test_a_damaged_run_table_is_refused_with_one_line(tmp_path, capsys):

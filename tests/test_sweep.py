@@ -88,10 +88,10 @@ def experiment_file(folder: Path, name: str = "small", **changes) -> Path:
 
 def read_results(folder: Path) -> dict[str, pd.DataFrame]:
     return {
-        "model": pd.read_parquet(folder / "model.parquet"),
-        "agents": pd.read_parquet(folder / "agents.parquet"),
+        "model": pd.read_parquet(folder / "model"),
+        "agents": pd.read_parquet(folder / "agents"),
         "summary": pd.read_csv(folder / "summary.csv"),
-        "points": pd.read_parquet(folder / "points.parquet"),
+        "points": pd.read_parquet(folder / "points"),
     }
 
 
@@ -252,7 +252,7 @@ def test_serial_local_workers_and_dask_cluster_give_identical_results(tmp_path: 
         assert_same_results(reference, read_results(tmp_path / other))
 
     # Streamed: several part files, each table whole through pandas, one row per run x step (x state).
-    assert len(list((tmp_path / "serial" / "model.parquet").glob("part-*.parquet"))) > 1
+    assert len(list((tmp_path / "serial" / "model").glob("part-*.parquet"))) > 1
     model, agents, summary = reference["model"], reference["agents"], reference["summary"]
     assert len(model) == 12 * 24 and not model.duplicated(["point", "replication", "step"]).any()
     assert len(agents) == 12 * 24 * agents["iso3"].nunique()
@@ -301,7 +301,7 @@ def test_resume_after_sigkill_finishes_without_duplicates_or_losses(tmp_path: Pa
     finished = {json.loads(line)["chunk"] for line in ledger.read_text().splitlines() if line.strip()}
     assert 0 < len(finished) < 40
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
-    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "model.parquet").glob("part-*.parquet")}
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "model").glob("part-*.parquet")}
 
     resumed = sweep_command(*args)
     assert resumed.returncode == 0, resumed.stderr
@@ -310,7 +310,7 @@ def test_resume_after_sigkill_finishes_without_duplicates_or_losses(tmp_path: Pa
     assert sorted(entries) == list(range(40))  # every chunk once
     for chunk in finished:  # finished chunks were not run again
         name = f"part-{chunk:06d}.parquet"
-        assert (out / "model.parquet" / name).stat().st_mtime_ns == stamps[name]
+        assert (out / "model" / name).stat().st_mtime_ns == stamps[name]
 
     reference = sweep_command(path, "--out", tmp_path / "uninterrupted", "--workers", "2", "--quiet")
     assert reference.returncode == 0, reference.stderr
@@ -401,7 +401,7 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path: Path, monkeyp
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 12 and summary["error"].notna().sum() == 3
     assert summary.loc[summary["point"] != 3, "final_cohesion"].notna().all()
-    model = pd.read_parquet(out / "model.parquet")
+    model = pd.read_parquet(out / "model")
     assert sorted(model["point"].unique()) == [0, 1, 2] and len(model) == 9 * 24
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["runs_failed"] == 3 and manifest["runs_done"] == 12
@@ -437,7 +437,7 @@ def test_chunk_size_never_changes_a_number(tmp_path: Path) -> None:
     for size in (1, 5, 12):
         out = tmp_path / f"chunks-{size}"
         assert sweep_in_process(path, "--out", out, "--workers", "1", "--chunk-runs", str(size), "--quiet") == 0
-        assert len(list((out / "model.parquet").glob("part-*.parquet"))) == -(-12 // size)
+        assert len(list((out / "model").glob("part-*.parquet"))) == -(-12 // size)
         results[size] = read_results(out)
     assert_same_results(results[1], results[5])
     assert_same_results(results[1], results[12])
@@ -468,7 +468,7 @@ def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch
     assert sweep_in_process(path, "--out", out, "--workers", "1", "--chunk-runs", "6", "--quiet") == 1
     failures = pd.read_csv(out / "failures.csv")
     assert failures["seed"].tolist() == [culprit]
-    reference = pd.read_parquet(tmp_path / "reference" / "model.parquet")
-    model = pd.read_parquet(out / "model.parquet")
+    reference = pd.read_parquet(tmp_path / "reference" / "model")
+    model = pd.read_parquet(out / "model")
     kept = reference[reference["seed"] != culprit].reset_index(drop=True)
     pd.testing.assert_frame_equal(model, kept, check_exact=True)

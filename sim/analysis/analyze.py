@@ -72,7 +72,7 @@ def analyze_sweep(
         )
     runs = sweep.runs_at(month)
     if runs.empty:
-        raise InputError("model.parquet", f"no finished run has a row for {month}", str(sweep.path))
+        raise InputError("model/", f"no finished run has a row for {month}", str(sweep.path))
     out = Path(out) if out else sweep.path / "analysis"
     try:
         (out / FIGURES).mkdir(parents=True, exist_ok=True)

@@ -39,16 +39,17 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def compare_main(args: argparse.Namespace) -> int:
-    from sim.analysis.compare import compare, default_out, write_comparison
-    from sim.metrics import HEADLINE_OUTCOMES
+    """``cohesion compare``: :func:`sim.api.compare` of the folders, then :meth:`sim.api.Comparison.save`."""
+    from sim import api
+    from sim.analysis.compare import default_out
 
-    outcomes = _names(args.outcomes) if args.outcomes else HEADLINE_OUTCOMES
-    comparison = compare(args.folders, outcomes, resamples=args.resamples)
-    out = Path(args.out) if args.out else default_out([a.label for a in comparison.arms])
-    written = write_comparison(comparison, out)
+    outcomes = _names(args.outcomes) if args.outcomes else None
+    comparison = api.compare(*args.folders, outcomes=outcomes, resamples=args.resamples)
+    out = Path(args.out) if args.out else default_out(comparison.labels)
+    written = comparison.save(out)
     pairs = ", ".join(f"{label} ({n} pairs)" for label, n in comparison.pairs.items())
     print(
-        f"compared {pairs} with {comparison.reference.label} -> {out}\n"
+        f"compared {pairs} with {comparison.labels[0]} -> {out}\n"
         f"  report:  {written['report']}\n"
         f"  table:   {written['table']}\n"
         f"  figures: {out / 'figures'}/ ({len(written['figures'])} PNG)"

@@ -133,6 +133,19 @@ def check_outcome_definitions(paths: Sequence[str | Path]) -> None:
             )
 
 
+def check_arm_definitions(arms: Sequence[Arm]) -> None:
+    """:func:`check_outcome_definitions` for arms already read (results in memory among them)."""
+    versions = [int(arm.manifest.get("outcome_definitions", 1)) for arm in arms]
+    for arm, version in zip(arms[1:], versions[1:], strict=True):
+        if version != versions[0]:
+            raise InputError(
+                "outcome_definitions",
+                f"is {version} here but {versions[0]} in {arms[0].path}: the outcomes (cohesion among them) are "
+                "defined differently; run both scenarios again with the same version of the tool",
+                str(Path(arm.path) / MANIFEST),
+            )
+
+
 def _refuse_sweep(path: Path) -> None:
     try:
         kind = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind")
@@ -310,14 +323,15 @@ def compare(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
 ) -> Comparison:
-    """Compare every folder after the first with the first; InputError when runs cannot be paired."""
+    """Compare every folder after the first with the first; InputError when runs cannot be paired.
+
+    The folders-only form of :func:`sim.api.compare`, which does the work (and which ``cohesion compare`` calls).
+    """
+    from sim import api
+
     if len(paths) < 2:
         raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
-    if resamples < 100:
-        raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
-    outcomes = check_outcomes(outcomes)
-    check_outcome_definitions(paths)
-    return compare_arms([load_arm(p, outcomes) for p in paths], outcomes, resamples, seed)
+    return api.compare(*paths, outcomes=outcomes, resamples=resamples, seed=seed).result
 
 
 def compare_arms(

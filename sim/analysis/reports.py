@@ -340,7 +340,7 @@ def _design_rows(sweep: Sweep) -> str:
     ]
     lines = ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
     if sweep.points_reconstructed:
-        lines.append("\n*points.parquet was missing: the points were rebuilt from the manifest's design and seed.*")
+        lines.append("\n*The points table (points/) was missing: the points were rebuilt from the manifest's design.*")
     return "\n".join(lines) + "\n"
 
 

@@ -158,7 +158,7 @@ def sweep_sensitivity(sweep: Any, runs: pd.DataFrame, outcome: str, date: str) -
     block = (2 * d + 2 if sweep.second_order else d + 2) if design == "sobol" else d + 1
     if n_points % block:
         raise InputError(
-            "points.parquet",
+            "points/",
             f"{n_points} points do not form whole {design} blocks of {block}; the folder is damaged",
             str(sweep.path),
         )

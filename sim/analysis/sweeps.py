@@ -2,16 +2,19 @@
 
 A sweep folder (``cohesion sweep``, :mod:`sim.sweep`) holds ``manifest.json``
 (the experiment: design, factors, seeds; for sampled designs the SALib
-problem), ``points.parquet`` (one row per point, in the order the design
+problem), ``points/`` (one row per point, in the order the design
 made them, which SALib's Sobol' and Morris analyses rely on) and
-``model.parquet`` (a folder of parts; one row per run and month, keyed by
-run, point and replication). Run ``r`` is replication ``k`` of point ``p``,
+``model/`` (a folder of parts; one row per run and month, keyed by
+run, point and replication; ``date`` a date32). Each table has its own
+folder; a folder in the layout of earlier versions (``model.parquet/``
+beside ``points.parquet``) is refused with one line: run the sweep again. Run ``r`` is replication ``k`` of point ``p``,
 ``r = p * replications + k``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import re
 from collections.abc import Sequence
@@ -25,11 +28,11 @@ from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.designs import points as design_points
 from sim.errors import InputError, shown
 from sim.locks import settle
-from sim.store import read_parquet_checked
+from sim.store import internal, read_parquet_checked
 
 MANIFEST = "manifest.json"
-POINTS = "points.parquet"
-MODEL = "model.parquet"
+POINTS = "points/part-000000.parquet"
+MODEL = "model"
 LEDGER = "chunks.jsonl"
 FINISHED = ("complete", "failed")  # "failed": the sweep ended but some runs raised (failures.csv)
 NUMBER_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}
@@ -150,11 +153,12 @@ class Sweep:
     def runs_at(self, date: str, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per finished run: run, point, replication, the factors' values and the outcomes at ``date``."""
         outcomes = list(outcomes or self.outcomes)
+        year, month = (int(part) for part in date.split("-"))
         table = read_parquet_checked(
             self.path / MODEL,
             str(self.path),
             columns=["run", "point", "replication", *outcomes],
-            filters=[("date", "==", date)],
+            filters=[("date", "==", dt.date(year, month, 1))],
         )
         table = table.sort_values("run").reset_index(drop=True)
         return table.join(self.points, on="point")
@@ -163,7 +167,7 @@ class Sweep:
         """Every month of every finished run (for exports); ``keys`` adds run keys such as ``seed``."""
         outcomes = list(outcomes or self.outcomes)
         columns = ["run", "point", "replication", *keys, "step", "date", *outcomes]
-        table = read_parquet_checked(self.path / MODEL, str(self.path), columns=columns)
+        table = internal(read_parquet_checked(self.path / MODEL, str(self.path), columns=columns))
         return table.sort_values(["run", "step"]).reset_index(drop=True)
 
 
@@ -217,6 +221,16 @@ def open_sweep(path: str | Path) -> Sweep:
             source,
         )
     manifest = settle(path, manifest, MANIFEST)
+    from sim.sweep import old_layout
+
+    old = old_layout(path)
+    if old:
+        raise InputError(
+            "SWEEP_DIR",
+            f"was written by an earlier version ({old}, every table beside the others), which this version does not "
+            "read; run the sweep again into a new folder (cohesion sweep FILE --out NEW_DIR)",
+            source,
+        )
     status = manifest.get("status")
     if status not in FINISHED:
         raise InputError(
@@ -226,7 +240,7 @@ def open_sweep(path: str | Path) -> Sweep:
             source,
         )
     if not (path / MODEL).exists():
-        raise InputError(MODEL, "missing from a finished sweep folder", source)
+        raise InputError(f"{MODEL}/", "missing from a finished sweep folder", source)
     check_parts(path)
     reconstructed = not (path / POINTS).is_file()
     if reconstructed:
@@ -237,7 +251,7 @@ def open_sweep(path: str | Path) -> Sweep:
     points.index.name = "point"
     expected = (manifest.get("design") or {}).get("points")
     if expected is not None and len(points) != int(expected):
-        raise InputError(POINTS, f"has {len(points)} points, the manifest {expected}; the folder is damaged", source)
+        raise InputError("points/", f"has {len(points)} points, the manifest {expected}; the folder is damaged", source)
     return Sweep(path, manifest, points, reconstructed)
 
 
@@ -267,14 +281,14 @@ def check_parts(path: Path) -> None:
         if isinstance(recorded, dict):
             vouched.update(str(p.get("name")) for p in recorded.values() if isinstance(p, dict))
         else:  # an older ledger without sizes and checksums vouches for whatever parts the chunk has
-            vouched.update(f"{t}.parquet/part-{chunk:06d}.parquet" for t in PART_TABLES)
+            vouched.update(f"{t}/part-{chunk:06d}.parquet" for t in PART_TABLES)
     for table in PART_TABLES:
-        folder = path / f"{table}.parquet"
+        folder = path / table
         if folder.is_dir():
             problems.extend(
-                f"{table}.parquet/{p.name} is not in the ledger"
-                for p in sorted(folder.glob("part-*.parquet"))
-                if f"{table}.parquet/{p.name}" not in vouched
+                f"{table}/{p.name} is not in the ledger"
+                for p in sorted(folder.iterdir())
+                if not p.name.startswith((".", "_")) and f"{table}/{p.name}" not in vouched
             )
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
