@@ -200,7 +200,8 @@ def draw_folder(results: Results, path: Path, manifest: dict[str, Any], workers:
     baseline extends (:func:`baseline_behind`). When the results were run here from a :class:`Scenario` with
     ``uncertainty: posterior``, the same replications at the registry defaults are run too and the report
     gains the section that sets the band of chance alone beside the full band. ``cohesion plot`` redraws
-    with this function (a folder read back has no Scenario, so no such section).
+    with this function: for a folder read back, the scenario recorded in its manifest is run again at the
+    defaults (:func:`sim.uncertainty_bands.add_chance_section`), so the section and its figure come back.
     """
     from sim.plots import Context, draw_all
     from sim.report import write_report
@@ -210,20 +211,15 @@ def draw_folder(results: Results, path: Path, manifest: dict[str, Any], workers:
     reference = baseline_behind(manifest["scenario"], seed, replications, workers)
     context = Context(str(manifest["scenario"]["name"]), seed, replications)
     figures = draw_all(results._tables, context, path / FIGURES, reference)
-    extra = ""
-    scenario = results._scenario
-    if scenario is not None and scenario.uncertainty == "posterior":
-        # The same replications at the defaults: the band of chance alone, beside the full band.
-        from sim import uncertainty_bands
-
-        chance = runner.run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
-        band = path / FIGURES / "chance_and_parameters.png"
-        uncertainty_bands.figure(results._tables.model, chance, scenario.name, band)
-        extra = uncertainty_bands.section(results._tables.model, chance, f"{FIGURES}/{band.name}")
     write_report(path / REPORT, manifest, results._tables, figures, reference)
-    if extra:
-        with open(path / REPORT, "a", encoding="utf-8") as handle:
-            handle.write(extra)
+    # With posterior draws: the same replications at the defaults, the band of chance alone beside the full
+    # band. A folder read back has no Scenario: the manifest's resolved scenario is run again instead.
+    from sim.uncertainty_bands import add_chance_section
+
+    scenario = results._scenario if results._scenario is not None else manifest["scenario"]
+    band = add_chance_section(path / REPORT, scenario, results._tables.model, path / FIGURES, workers)
+    if band is not None:
+        figures.append(band)
     return figures
 
 

@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ship", action="store_true", help="also write the posterior into the package data")
     parser.add_argument("--particles", type=int, metavar="N", help="particles per generation (default 400; quick 60)")
     parser.add_argument("--generations", type=int, metavar="N", help="ABC-SMC generations (default 10; quick 6)")
+    parser.add_argument(
+        "--max-simulations",
+        type=int,
+        metavar="N",
+        help="end after the generation whose evaluations bring the total to N (default: no limit)",
+    )
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -54,9 +60,13 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--seed", f"{args.seed} is not allowed; use a whole number from 0 to {2**63 - 1}")
     if not 1 <= args.workers <= 256:
         raise InputError("--workers", f"{args.workers} is not allowed; use a whole number from 1 to 256")
-    for option, value in (("--particles", args.particles), ("--generations", args.generations)):
-        if value is not None and not 1 <= value <= 100_000:
-            raise InputError(option, f"{value} is not allowed; use a whole number from 1 to 100000")
+    for option, value, most in (
+        ("--particles", args.particles, 100_000),
+        ("--generations", args.generations, 100_000),
+        ("--max-simulations", args.max_simulations, 10**9),
+    ):
+        if value is not None and not 1 <= value <= most:
+            raise InputError(option, f"{value} is not allowed; use a whole number from 1 to {most}")
     if args.dask_local is not None and not 1 <= args.dask_local <= 256:
         raise InputError("--dask-local", f"{args.dask_local} is not allowed; use a whole number from 1 to 256")
 
@@ -100,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
             "calibrate", "needs the optional extra [calibrate]: pip install 'alliance-cohesion[calibrate]'"
         ) from error
     settings = cal.QUICK if args.quick else cal.FULL
-    for name in ("particles", "generations"):
+    for name in ("particles", "generations", "max_simulations"):
         if getattr(args, name) is not None:
             settings = dataclasses.replace(settings, **{name: getattr(args, name)})
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -124,6 +134,8 @@ def main(args: argparse.Namespace) -> int:
         )
         targets = cal.targets()
         observed = np.array([t.observed for t in targets])
+        say(f"distance scales from {settings.pilot} prior predictive runs")
+        scales = cal.distance_scales(cal.prior_predictive(chosen, args.seed, settings.pilot)[1], observed)
         with tqdm(desc="ABC-SMC", unit="particle", disable=args.quiet, file=sys.stderr) as bar:
             points, weights, generations = cal.infer(
                 chosen,
@@ -135,6 +147,7 @@ def main(args: argparse.Namespace) -> int:
                 args.scheduler,
                 args.dask_local,
                 progress=bar.update,
+                scales=scales,
             )
         for g in generations:
             say(f"  generation {g['t']}: epsilon {g['epsilon']:.3g}, {g['samples']} simulations")
@@ -143,7 +156,9 @@ def main(args: argparse.Namespace) -> int:
             handle.write("parameter,mu_star_scaled,chosen\n")
             for name, score in screening["ranking"]:
                 handle.write(f"{name},{score!r},{name in chosen}\n")
-        predictive = _predictive(chosen, points, weights, args.seed)
+        say(f"fit check: {PREDICTIVE_DRAWS} runs from the posterior and as many at the defaults, same seeds")
+        predictive = cal.fit_check(chosen, points, weights, scales, args.seed, PREDICTIVE_DRAWS)
+        keys = cal.target_names()
         command = "cohesion " + " ".join(getattr(args, "argv", ["calibrate"]))
         provenance = {
             "created": stamp,
@@ -151,16 +166,38 @@ def main(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "mode": "quick" if args.quick else "full",
             "settings": dict(settings.__dict__),
-            "method": "Morris screening (SALib, scaled mu* over the targets), then ABC-SMC (pyabc) with "
-            "uniform priors over the registry ranges and pyabc's information-weighted p-norm distance (p=2; "
-            "each statistic scaled by its median absolute deviation and weighted by a linear regression of "
-            f"parameters on statistics); each particle's statistics are the mean of {settings.replicates} runs",
+            "method": "Morris screening (SALib, scaled mu* over the targets; the best by mean mu* plus each "
+            "target's most influential parameter), then ABC-SMC (pyabc) with uniform priors over the registry "
+            "ranges and a fixed L1 distance (pyabc PNormDistance, p=1), each target divided by the mean absolute "
+            f"error of {settings.pilot} prior predictive runs (distance_scales); each particle's statistics are "
+            f"the mean of {settings.replicates} runs",
             "sampler": "sequential (order-deterministic)"
             if args.workers == 1 and not (args.scheduler or args.dask_local)
             else "parallel (not order-deterministic: the same seed may give a different posterior)",
             "priors": {n: [params.PARAMETERS[n].low, params.PARAMETERS[n].high] for n in chosen},
             "fixed_at_default": [n for n in cal.candidates() if n not in chosen],
+            "most_influential_per_target": screening["per_target"],
             "targets": {t.name: {"observed": t.observed, "what": t.what} for t in targets},
+            "distance_scales": {k: float(v) for k, v in zip(keys, scales, strict=True)},
+            "fit": {
+                "draws": PREDICTIVE_DRAWS,
+                "what": "per target, the continuous ranked probability score (CRPS) of the runs against the "
+                "observed value, divided by the distance scale; aggregate: the mean over the targets; runs from "
+                "the posterior and at the defaults share their seeds. error_*: the mean absolute error alike",
+                "score_posterior": {k: float(v) for k, v in zip(keys, predictive["score_posterior"], strict=True)},
+                "score_default": {k: float(v) for k, v in zip(keys, predictive["score_default"], strict=True)},
+                "aggregate_posterior": predictive["aggregate_posterior"],
+                "aggregate_default": predictive["aggregate_default"],
+                "error_posterior": {k: float(v) for k, v in zip(keys, predictive["error_posterior"], strict=True)},
+                "error_default": {k: float(v) for k, v in zip(keys, predictive["error_default"], strict=True)},
+                "aggregate_error_posterior": predictive["aggregate_error_posterior"],
+                "aggregate_error_default": predictive["aggregate_error_default"],
+                "headline_targets": list(cal.HEADLINE_TARGETS),
+                "clearly_worse_margin": cal.CLEARLY_WORSE,
+                "headline_clearly_worse": predictive["worse"],
+                "beats_defaults": predictive["aggregate_posterior"] < predictive["aggregate_default"]
+                and not predictive["worse"],
+            },
             "data": {
                 name: cal.file_sha256(cal.DATA / name)
                 for name in ("member_states.csv", "assumptions.csv", "decision_record.csv", "alliance_facts.csv")
@@ -184,17 +221,6 @@ def main(args: argparse.Namespace) -> int:
         say(f"shipped the posterior to {cal.POSTERIOR_FILE}")
     print(folder)
     return 0
-
-
-def _predictive(chosen, points, weights, seed: int) -> dict[str, np.ndarray]:
-    """Posterior predictive: PREDICTIVE_DRAWS runs, each from a particle drawn by weight; and as many at defaults."""
-    draws = PREDICTIVE_DRAWS
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
-    rows = rng.choice(len(weights), size=draws, p=weights / weights.sum())
-    seeds = rng.integers(0, 2**31 - 1, size=draws)
-    post = cal.simulate([dict(zip(chosen, points[r], strict=True)) for r in rows], seeds)
-    default = cal.simulate([{} for _ in range(draws)], seeds)
-    return {"posterior": post, "default": default}
 
 
 def _report(folder, chosen, points, weights, targets, predictive, screening, provenance) -> None:
@@ -254,6 +280,13 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
         "",
         "Method: " + provenance["method"] + f". Simulator: {provenance['simulator']}.",
         "",
+        f"Generations run: {len(provenance['generations'])} of {provenance['settings']['generations']} "
+        f"(evaluation budget: {provenance['settings']['max_simulations'] or 'none'}); acceptance thresholds "
+        + ", ".join(f"{g['epsilon']:.3g}" for g in provenance["generations"])
+        + "; evaluations per generation "
+        + ", ".join(str(g["samples"]) for g in provenance["generations"])
+        + ".",
+        "",
         "## Posterior marginals",
         "",
         "| parameter | prior range | default | posterior median | 90 % interval | width / prior width |",
@@ -286,7 +319,40 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
             f"| {t.name} ({t.what}) | {t.observed:.3g} | {q[0]:.3g} / {q[1]:.3g} / {q[2]:.3g} | "
             f"{d[0]:.3g} / {d[1]:.3g} / {d[2]:.3g} | {inside} |"
         )
-    lines += ["", "![checks](figures/predictive_checks.png)", "", "## What the data cannot identify", ""]
+    fit = provenance["fit"]
+    lines += [
+        "",
+        "![checks](figures/predictive_checks.png)",
+        "",
+        "## Fit against the defaults",
+        "",
+        "Each target's score: the continuous ranked probability score (CRPS) of the runs above against the "
+        "observed value (their mean absolute error less half the mean absolute difference between two runs: a "
+        "proper score, which neither rewards a spread the data do not need nor punishes one they do), divided "
+        "by the target's distance scale (the mean error of runs drawn from the prior, so the prior scores "
+        "about 1). The posterior's runs and the defaults' share their seeds. Aggregate: the mean over the "
+        "targets. The mean absolute errors alone (which count any spread against a distribution) are beside.",
+        "",
+        "| target | scale | posterior score | defaults score | posterior error | defaults error |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in targets:
+        lines.append(
+            f"| {t.name} | {provenance['distance_scales'][t.name]:.3g} | {fit['score_posterior'][t.name]:.3f} | "
+            f"{fit['score_default'][t.name]:.3f} | {fit['error_posterior'][t.name]:.3f} | "
+            f"{fit['error_default'][t.name]:.3f} |"
+        )
+    verdict = "beats" if fit["beats_defaults"] else "does not beat"
+    worse = ", ".join(fit["headline_clearly_worse"]) or "none"
+    lines += [
+        f"| **aggregate** | | **{fit['aggregate_posterior']:.3f}** | **{fit['aggregate_default']:.3f}** | "
+        f"{fit['aggregate_error_posterior']:.3f} | {fit['aggregate_error_default']:.3f} |",
+        "",
+        f"The posterior {verdict} the defaults: a lower aggregate score, and on no headline target "
+        f"({', '.join(fit['headline_targets'])}) a score more than {fit['clearly_worse_margin']} above the "
+        f"defaults'. Headline targets clearly worse: {worse}.",
+    ]
+    lines += ["", "## What the data cannot identify", ""]
     if unidentified:
         lines.append(
             "Posterior 90 % intervals wider than 60 % of the prior range (the data barely narrow them): "

@@ -179,7 +179,7 @@ class Experiment:
     factors: tuple[Factor, ...]
     outcomes: tuple[str, ...]
     agents: str
-    uncertainty: str = "none"
+    uncertainty: str = "posterior"
 
     @property
     def n_points(self) -> int:

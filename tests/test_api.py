@@ -100,7 +100,9 @@ def test_save_writes_the_results_folder_and_load_reads_it_back(results, saved):
     assert manifest["status"] == "complete" and manifest["runs_done"] == 4 and manifest["seed"] == 3
     for name in ("model.parquet", "agents.parquet", "events.parquet", "summary.csv", "report.md"):
         assert (folder / name).is_file(), name
-    assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.plots.STATE_LABELS) == 10
+    # The run draws from the posterior (the default): the chance-vs-parameters figure is the eleventh.
+    assert manifest["uncertainty"] == "posterior"
+    assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.plots.STATE_LABELS) + 1 == 11
     schema = pq.read_schema(folder / "events.parquet")
     assert str(schema.field("date").type) == "date32[day]"
     assert str(schema.field("blockers").type).startswith("list<")

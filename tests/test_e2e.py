@@ -114,7 +114,9 @@ def test_plot_redraws_the_figures(results_folder, capsys):
     figure.unlink()
     assert main(["plot", str(results_folder)]) == 0
     assert figure.stat().st_size > 10_000
-    assert f"{len(FIGURES)} figures" in capsys.readouterr().out
+    # The run drew from the posterior (the default): the chance-vs-parameters figure is drawn again too.
+    assert f"{len(FIGURES) + 1} figures" in capsys.readouterr().out
+    assert (results_folder / "figures" / "chance_and_parameters.png").stat().st_size > 10_000
 
 
 def _wait_for_runs(folder_root: Path, runs: int, timeout: float = 60.0) -> Path:
