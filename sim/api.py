@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import runner
-from sim.errors import InputError, short_path
+from sim.errors import InputError, short_path, shown
 from sim.processes import check_workers
 from sim.scenario import Scenario, load
 
@@ -250,6 +251,13 @@ def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, work
     return runner.run_scenario(base, workers=workers)
 
 
+def _folder(value: Any, field: str) -> Path:
+    """``value`` as a folder path; InputError naming ``field`` if it is not text or a path."""
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(field, f"{shown(value)} is not a folder; give a path as text or a pathlib.Path")
+    return Path(value)
+
+
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load(scenario)
 
@@ -327,6 +335,7 @@ def load_results(folder: str | Path) -> Results:
 
     from sim.store import MANIFEST, ResultsFolder
 
+    folder = _folder(folder, "RESULTS_DIR")
     kind = None
     with contextlib.suppress(OSError, ValueError, AttributeError):  # ResultsFolder.open says what else is wrong
         kind = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("kind")
@@ -411,7 +420,7 @@ def compare(
 
     resamples = comparing.BOOTSTRAP_RESAMPLES if resamples is None else resamples
     seed = comparing.BOOTSTRAP_SEED if seed is None else seed
-    items = (reference, *others)
+    items = tuple(item if isinstance(item, Results) else _folder(item, "RESULTS_DIR") for item in (reference, *others))
     if len(items) < 2:
         raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
     if resamples < 100:
@@ -514,7 +523,7 @@ class SweepResults:
 def load_sweep(folder: str | Path) -> SweepResults:
     """Read a finished sweep folder. Raises InputError naming the folder if it is not a finished, undamaged sweep
     (one written by an earlier version, with every table beside the others, is refused: run the sweep again)."""
-    results = SweepResults(folder)
+    results = SweepResults(_folder(folder, "SWEEP_DIR"))
     _ = results._sweep  # checked now, not at the first table
     return results
 
@@ -545,7 +554,15 @@ def run_sweep(
     from sim import sweep as sweeping
     from sim.executors import DaskExecutor, SerialExecutor
 
-    if chunk_runs is not None and chunk_runs < 1:
+    if out is not None:
+        out = _folder(out, "out")
+    if not isinstance(experiment, str | os.PathLike | experiments.Experiment):
+        raise InputError(
+            "experiment",
+            f"{shown(experiment)} is not an experiment; give a packaged name, a path to an experiment file "
+            "or a sim.experiment.Experiment",
+        )
+    if chunk_runs is not None and (isinstance(chunk_runs, bool) or not isinstance(chunk_runs, int) or chunk_runs < 1):
         raise InputError("chunk_runs", f"{chunk_runs} is not allowed; use a whole number, 1 or more")
     spec = experiment
     if not isinstance(spec, experiments.Experiment):

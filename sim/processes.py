@@ -247,6 +247,8 @@ def check_workers(value: int, option: str = "--workers") -> int:
     """
     cpus = cpu_count()
     most = MAX_WORKERS_PER_CPU * cpus
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(option, f"{value!r} is not a whole number; use a whole number from 1 to {most}")
     if value < 1 or value > most:
         raise InputError(
             option,

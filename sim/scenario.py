@@ -222,6 +222,20 @@ class Scenario:
         """
         if uncertainty is not None and uncertainty not in UNCERTAINTY:
             raise InputError("--uncertainty", f"{shown(uncertainty)} is not allowed; use posterior or none")
+        for option, value in (("--replications", replications), ("--seed", seed)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)):
+                raise InputError(option, f"{shown(value)} is not a whole number; give an int, e.g. 7")
+        for option, value in (("parameters", parameters), ("states", states)):
+            if value is not None and not isinstance(value, Mapping):
+                raise InputError(option, f"{shown(value)} is not a mapping; give a dict of name: value")
+        for code, values in (states or {}).items():
+            if not isinstance(values, Mapping):
+                raise InputError(f"states.{code}", f"{shown(values)} is not a mapping; give a dict of name: value")
+        for option, value in (("events", events), ("add_events", add_events)):
+            if value is not None and not (
+                isinstance(value, list | tuple) and all(isinstance(e, Mapping | BaseModel) for e in value)
+            ):
+                raise InputError(option, f"{shown(value)} is not a list of events; give a list of dicts")
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
                 "--replications",

@@ -563,3 +563,44 @@ def test_an_os_error_is_bad_input_only_on_a_path_the_user_gave():
     assert _bad_path(args, FileNotFoundError(errno.ENOENT, "No such file", "/usr/lib/x.so")) is None
     full = OSError(errno.ENOSPC, "No space left on device", "results/x/model.parquet")
     assert _bad_path(args, full) is None, "a full disk is not bad input"
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda sim: sim.load_sweep(5), "SWEEP_DIR: 5 is not a folder"),
+        (lambda sim: sim.load_sweep(None), "SWEEP_DIR: null is not a folder"),
+        (lambda sim: sim.load_results(3), "RESULTS_DIR: 3 is not a folder"),
+        (lambda sim: sim.compare("results/a", 7), "RESULTS_DIR: 7 is not a folder"),
+        (lambda sim: sim.run_sweep(5, "unused"), "experiment: 5 is not an experiment"),
+        (lambda sim: sim.run_sweep({"name": "x"}, "unused"), "experiment: {name: x} is not an experiment"),
+        (lambda sim: sim.run_sweep("drawdown_vs_doubt", 5), "out: 5 is not a folder"),
+        (lambda sim: sim.run_sweep("drawdown_vs_doubt", "unused", workers="2"), "workers: '2' is not a whole number"),
+        (lambda sim: sim.run_sweep("drawdown_vs_doubt", "unused", chunk_runs=2.5), "chunk_runs: 2.5 is not allowed"),
+    ],
+)
+def test_the_python_api_names_a_wrongly_typed_argument(call, field, tmp_path, monkeypatch):
+    import sim
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=re.escape(field)):
+        call(sim)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"replications": "5"}, "--replications: '5' is not a whole number"),
+        ({"replications": 5.5}, "--replications: 5.5 is not a whole number"),
+        ({"seed": 7.0}, "--seed: 7.0 is not a whole number"),
+        ({"parameters": [1, 2]}, "parameters: [1, 2] is not a mapping"),
+        ({"states": {"POL": 0.5}}, "states.POL: 0.5 is not a mapping"),
+        ({"add_events": {"date": "2026-01", "type": "ceasefire"}}, "add_events: {date: 2026-01, type: ceasefire} is"),
+        ({"events": ["ceasefire"]}, "events: [ceasefire] is not a list of events"),
+    ],
+)
+def test_with_overrides_names_a_wrongly_typed_argument(overrides, field):
+    base = load("baseline")
+    with pytest.raises(InputError, match=re.escape(field)):
+        base.with_overrides(**overrides)
