@@ -486,6 +486,32 @@ def test_an_accession_of_a_member_is_a_warning_and_logged_as_no_change(tmp_path,
     assert joins == [["2026-02", "no_change"], ["2026-03", "applied"], ["2026-04", "no_change"]]
 
 
+def test_an_accession_request_of_a_member_is_a_warning_and_logged_as_no_change(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "request.yaml",
+        "extends: baseline\nend: 2026-06\nevents:\n"
+        "  - {date: 2026-02, type: accession_request, state: USA, body: nato}\n"
+        "  - {date: 2026-03, type: accession_request, state: UKR, body: nato}\n"
+        "  - {date: 2026-04, type: accession_request, state: UKR, body: nato}\n",
+    )
+    code, lines, out = run_cli(capsys, "validate", path)
+    assert code == 0 and out.startswith(f"ok: {path}")
+    # UKR is not yet a member at its second request: every ally must ratify first, so only USA is warned of
+    assert lines == [
+        f"warning: {path}: events[0]: USA is already in NATO in 2026-02; the accession request changes nothing "
+        "(the events log says no_change)"
+    ]
+    log = load(path).build_model(0).run().log_dataframe()
+    first = log[log["item"] == "accession_request"][["date", "outcome"]].astype(str).values.tolist()[0]
+    assert first == ["2026-02", "no_change"]
+
+
+def test_a_missing_field_names_the_event_type_with_its_article(tmp_path, capsys):
+    path = write(tmp_path, "r.yaml", "events:\n  - {date: 2026-01, type: accession_request, body: nato}\n")
+    assert "events[0].state: missing; an accession_request event needs it" in one_error(capsys, "validate", path)
+
+
 def test_an_election_for_the_usa_is_refused_naming_the_us_events(tmp_path, capsys):
     path = write(
         tmp_path, "e.yaml", "events:\n  - {date: 2026-01, type: election, state: usa, government: mainstream}\n"
