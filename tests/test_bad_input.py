@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -630,3 +631,35 @@ def test_with_overrides_names_a_wrongly_typed_argument(overrides, field):
     base = load("baseline")
     with pytest.raises(InputError, match=re.escape(field)):
         base.with_overrides(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("iso3", "XXX", "linkage.csv: line 2.iso3: 'XXX' is not a state of the model"),
+        ("item", "eu_sanction_renewal", "linkage.csv: line 2.item: 'eu_sanction_renewal' is not an item of the agenda"),
+        ("government", "orban", "linkage.csv: line 2.government: 'orban' is not allowed; use one of accommodationist"),
+        ("hostage_probability", 1.5, "linkage.csv: line 2.hostage_probability: 1.5 is not allowed; use a number"),
+        ("concession_probability", float("nan"), "linkage.csv: line 2.concession_probability: .nan is not allowed"),
+        ("applicant", "SWE", "linkage.csv: line 2.applicant: only a nato_accession row names an applicant"),
+    ],
+)
+def test_a_bad_row_of_linkage_csv_is_named_by_line_and_column(column, value, message):
+    from sim.inputs import check_linkage, tables
+
+    rows = tables()["linkage.csv"].copy()
+    check_linkage(rows)  # the shipped file is whole
+    assert rows.loc[0, "item"] != "nato_accession"
+    rows[column] = rows[column].astype(object)
+    rows.loc[0, column] = value
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_linkage(rows)
+
+
+def test_a_repeated_row_of_linkage_csv_is_refused():
+    from sim.inputs import check_linkage, tables
+
+    rows = tables()["linkage.csv"]
+    doubled = pd.concat([rows, rows.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match=rf"linkage.csv: line {len(rows) + 2}: .* is already given on line 2"):
+        check_linkage(doubled)
