@@ -663,3 +663,12 @@ def test_a_repeated_row_of_linkage_csv_is_refused():
     doubled = pd.concat([rows, rows.iloc[[0]]], ignore_index=True)
     with pytest.raises(InputError, match=rf"linkage.csv: line {len(rows) + 2}: .* is already given on line 2"):
         check_linkage(doubled)
+
+
+def test_sweeping_a_scenario_by_name_says_it_is_a_scenario_and_lists_the_experiments(capsys):
+    line = one_error(capsys, "sweep", "baseline")
+    assert line.startswith("error: baseline: file: no such experiment file ('baseline' is a scenario: run it with")
+    assert line.endswith(
+        "give a path or a packaged experiment: drawdown_vs_doubt, morris_all_parameters, "
+        "sobol_all_parameters, sobol_key_parameters"
+    )
