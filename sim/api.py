@@ -423,8 +423,16 @@ def compare(
     items = tuple(item if isinstance(item, Results) else _folder(item, "RESULTS_DIR") for item in (reference, *others))
     if len(items) < 2:
         raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
+    if isinstance(resamples, bool) or not isinstance(resamples, int):
+        raise InputError("--resamples", f"{shown(resamples)} is not a whole number; use 1000 or more")
     if resamples < 100:
         raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
+    if resamples > comparing.MAX_RESAMPLES:
+        raise InputError(
+            "--resamples",
+            f"{resamples} is too many; use a whole number up to {comparing.MAX_RESAMPLES} "
+            f"(default {comparing.BOOTSTRAP_RESAMPLES})",
+        )
     outcomes = comparing.check_outcomes(HEADLINE_OUTCOMES if outcomes is None else tuple(outcomes))
     comparing.check_outcome_definitions([item for item in items if not isinstance(item, Results)])
     arms = []

@@ -672,3 +672,16 @@ def test_sweeping_a_scenario_by_name_says_it_is_a_scenario_and_lists_the_experim
         "give a path or a packaged experiment: drawdown_vs_doubt, morris_all_parameters, "
         "sobol_all_parameters, sobol_key_parameters"
     )
+
+
+@pytest.mark.parametrize(
+    ("resamples", "message"),
+    [(10**11, "--resamples: 100000000000 is too many; use a whole number up to 20000"), (2.5, "2.5 is not a whole")],
+)
+def test_compare_refuses_resamples_it_cannot_hold(resamples, message, capsys):
+    import sim
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        sim.compare("results/a", "results/b", resamples=resamples)  # refused before any folder is read
+    if isinstance(resamples, int):
+        assert one_error(capsys, "compare", "a", "b", "--resamples", str(resamples)).startswith(f"error: {message}")
