@@ -50,7 +50,7 @@ posterior: $(VENV)/.installed-test
 	$(BIN)/cohesion calibrate --seed 20240101 --particles 200 --generations 6 --ship
 
 # make sensitivity: the published sensitivity (docs/SENSITIVITY.md and its figure): a Sobol' sweep of every
-# numeric parameter on the baseline (6,080 runs), then the total indices for 2030 and 2035. About a minute.
+# numeric parameter on the baseline (6,272 runs), then the total indices for 2030 and 2035. About a minute.
 sensitivity: $(VENV)/.installed
 	rm -rf results/sobol_all_parameters
 	$(BIN)/cohesion sweep experiments/sobol_all_parameters.yaml --out results/sobol_all_parameters --quiet
