@@ -161,8 +161,10 @@ class Results:
         """
         from sim.store import ResultsFolder
 
-        folder = Path(folder)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        folder = _folder(folder, "folder")
+        if folder.exists() and not folder.is_dir():
+            raise InputError("folder", "is a file; give a new folder", short_path(str(folder)))
+        if folder.exists() and any(folder.iterdir()):
             raise InputError("folder", "exists and is not empty; give a new folder", short_path(str(folder)))
         written = ResultsFolder.create_at(folder, self.manifest)
         try:
@@ -394,7 +396,7 @@ class Comparison:
         """
         from sim.analysis.compare import write_comparison
 
-        return write_comparison(self.result, folder)
+        return write_comparison(self.result, _folder(folder, "folder"))
 
 
 def compare(
