@@ -53,7 +53,7 @@ posterior: $(VENV)/.installed-test
 	cp $$folder/figures/predictive_checks.png docs/figures/calibration_checks.png && echo $$folder
 
 # make sensitivity: the published sensitivity (docs/SENSITIVITY.md and its figure): a Sobol' sweep of every
-# numeric parameter on the baseline (6,080 runs), then the total indices for 2030 and 2035. About a minute.
+# numeric parameter on the baseline (6,272 runs), then the total indices for 2030 and 2035. About a minute.
 sensitivity: $(VENV)/.installed
 	rm -rf results/sobol_all_parameters
 	$(BIN)/cohesion sweep experiments/sobol_all_parameters.yaml --out results/sobol_all_parameters --quiet

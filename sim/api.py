@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import runner
-from sim.errors import InputError, short_path
+from sim.errors import InputError, short_path, shown
 from sim.processes import check_workers
 from sim.scenario import Scenario, load
 
@@ -160,8 +161,10 @@ class Results:
         """
         from sim.store import ResultsFolder
 
-        folder = Path(folder)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        folder = _folder(folder, "folder")
+        if folder.exists() and not folder.is_dir():
+            raise InputError("folder", "is a file; give a new folder", short_path(str(folder)))
+        if folder.exists() and any(folder.iterdir()):
             raise InputError("folder", "exists and is not empty; give a new folder", short_path(str(folder)))
         written = ResultsFolder.create_at(folder, self.manifest)
         try:
@@ -246,6 +249,13 @@ def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, work
     return runner.run_scenario(base, workers=workers)
 
 
+def _folder(value: Any, field: str) -> Path:
+    """``value`` as a folder path; InputError naming ``field`` if it is not text or a path."""
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(field, f"{shown(value)} is not a folder; give a path as text or a pathlib.Path")
+    return Path(value)
+
+
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load(scenario)
 
@@ -323,6 +333,7 @@ def load_results(folder: str | Path) -> Results:
 
     from sim.store import MANIFEST, ResultsFolder
 
+    folder = _folder(folder, "RESULTS_DIR")
     kind = None
     with contextlib.suppress(OSError, ValueError, AttributeError):  # ResultsFolder.open says what else is wrong
         kind = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("kind")
@@ -381,7 +392,7 @@ class Comparison:
         """
         from sim.analysis.compare import write_comparison
 
-        return write_comparison(self.result, folder)
+        return write_comparison(self.result, _folder(folder, "folder"))
 
 
 def compare(
@@ -407,11 +418,19 @@ def compare(
 
     resamples = comparing.BOOTSTRAP_RESAMPLES if resamples is None else resamples
     seed = comparing.BOOTSTRAP_SEED if seed is None else seed
-    items = (reference, *others)
+    items = tuple(item if isinstance(item, Results) else _folder(item, "RESULTS_DIR") for item in (reference, *others))
     if len(items) < 2:
         raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
+    if isinstance(resamples, bool) or not isinstance(resamples, int):
+        raise InputError("--resamples", f"{shown(resamples)} is not a whole number; use 1000 or more")
     if resamples < 100:
         raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
+    if resamples > comparing.MAX_RESAMPLES:
+        raise InputError(
+            "--resamples",
+            f"{resamples} is too many; use a whole number up to {comparing.MAX_RESAMPLES} "
+            f"(default {comparing.BOOTSTRAP_RESAMPLES})",
+        )
     outcomes = comparing.check_outcomes(HEADLINE_OUTCOMES if outcomes is None else tuple(outcomes))
     comparing.check_outcome_definitions([item for item in items if not isinstance(item, Results)])
     arms = []
@@ -510,7 +529,7 @@ class SweepResults:
 def load_sweep(folder: str | Path) -> SweepResults:
     """Read a finished sweep folder. Raises InputError naming the folder if it is not a finished, undamaged sweep
     (one written by an earlier version, with every table beside the others, is refused: run the sweep again)."""
-    results = SweepResults(folder)
+    results = SweepResults(_folder(folder, "SWEEP_DIR"))
     _ = results._sweep  # checked now, not at the first table
     return results
 
@@ -541,7 +560,15 @@ def run_sweep(
     from sim import sweep as sweeping
     from sim.executors import DaskExecutor, SerialExecutor
 
-    if chunk_runs is not None and chunk_runs < 1:
+    if out is not None:
+        out = _folder(out, "out")
+    if not isinstance(experiment, str | os.PathLike | experiments.Experiment):
+        raise InputError(
+            "experiment",
+            f"{shown(experiment)} is not an experiment; give a packaged name, a path to an experiment file "
+            "or a sim.experiment.Experiment",
+        )
+    if chunk_runs is not None and (isinstance(chunk_runs, bool) or not isinstance(chunk_runs, int) or chunk_runs < 1):
         raise InputError("chunk_runs", f"{chunk_runs} is not allowed; use a whole number, 1 or more")
     spec = experiment
     if not isinstance(spec, experiments.Experiment):

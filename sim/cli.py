@@ -20,7 +20,13 @@ from typing import NoReturn
 
 from sim import __version__
 from sim.errors import InputError, bad_path, short_path
-from sim.processes import check_workers, cpu_count, interrupts_as_keyboard_interrupt, pools_abandoned
+from sim.processes import (
+    check_workers,
+    cpu_count,
+    interrupts_as_keyboard_interrupt,
+    pools_abandoned,
+    unlink_abandoned_semaphores,
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -147,6 +153,7 @@ def entry() -> int:
     """
     code = main()
     if pools_abandoned():
+        unlink_abandoned_semaphores()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

@@ -16,6 +16,7 @@ import dataclasses
 import os
 import sys
 import typing
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -296,6 +297,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def quiet_cookie_warning() -> None:
+    """Silence Solara's warning, at the first page served over plain http on a host not named localhost (the
+    default 127.0.0.1 among them), that its session cookie falls back to samesite=lax: a local page needs no
+    more, and the dozen lines of advice on https and iframes would read as a fault."""
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
+
+
 def main(args: argparse.Namespace) -> int:
     """Serve the page until Ctrl-C; exit code 1 with one line when the optional extra is missing."""
     if not 1 <= args.port <= 65535:
@@ -312,6 +320,7 @@ def main(args: argparse.Namespace) -> int:
     os.environ["COHESION_RESULTS"] = str(args.results)
     from solara.server.starlette import app
 
+    quiet_cookie_warning()
     print(f"dashboard on http://{args.host}:{args.port}/ (Ctrl-C to stop) — {DISCLAIMER}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

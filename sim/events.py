@@ -369,9 +369,9 @@ def make_event(spec: dict[str, Any], field: str = "events") -> Event:
         elif cause is not None:  # a check of ours that raised a plain ValueError
             message = str(cause)
         elif first["type"] == "missing":
-            message = f"missing; a {kind} event needs it: {allowed(kind, name)}"
+            message = f"missing; {_a(kind)} event needs it: {allowed(kind, name)}"
         elif first["type"] == "extra_forbidden":
-            message = f"unknown field{nearest(where, fields)}; a {kind} event takes {', '.join(fields)}"
+            message = f"unknown field{nearest(where, fields)}; {_a(kind)} event takes {', '.join(fields)}"
         elif name in fields and any(isinstance(part, int) for part in first["loc"]):  # an item of a list
             message = pydantic_problem(first, "an ISO3 code of the model, e.g. EST")
         elif name in fields:
@@ -379,3 +379,8 @@ def make_event(spec: dict[str, Any], field: str = "events") -> Event:
         else:
             message = pydantic_problem(first, "a valid value")
         raise InputError(f"{field}.{where}" if where else field, message) from None
+
+
+def _a(kind: str) -> str:
+    """``kind`` with its indefinite article: 'an accession_request', 'a set'."""
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"

@@ -264,7 +264,18 @@ def load(path: str | Path) -> Experiment:
             nearby = [str(p) for p in path.parent.glob("*.y*ml")] if yamlfile.is_dir(path.parent) else []
         except (OSError, ValueError):
             nearby = []
-        raise InputError("file", f"no such experiment file{nearest(source, nearby)}", source)
+        from sim.resources import packaged_experiments
+
+        hint = nearest(source, nearby)
+        if not hint:
+            packaged = ", ".join(packaged_experiments())
+            hint = f"; give a path or a packaged experiment: {packaged}" if packaged else ""
+            if source in scenarios.packaged_scenarios():
+                hint = (
+                    f" ('{source}' is a scenario: run it with 'cohesion run {source}', or sweep it by naming it "
+                    f"under scenario: in an experiment file){hint}"
+                )
+        raise InputError("file", f"no such experiment file{hint}", source)
     content, _ = yamlfile.read(path, source, "experiment")
     return from_mapping(content, source, folder=path.parent, default_name=path.stem)
 

@@ -143,6 +143,67 @@ def _bool(series: pd.Series) -> np.ndarray:
     return series.astype(str).str.lower().eq("true").to_numpy()
 
 
+LINKAGE_GOVERNMENTS = ("accommodationist", "any")
+
+
+def _linkage_iso3(code: object, field: str) -> None:
+    try:
+        check_iso3(code, field)
+    except InputError as error:
+        raise InputError(error.field, error.message, "linkage.csv") from None
+
+
+def check_linkage(rows: pd.DataFrame) -> None:
+    """Check the rows of ``linkage.csv``: InputError naming the line and column of the first fault.
+
+    A state and an applicant of the model, an item of the agenda (a misspelt item would never be held),
+    ``government`` accommodationist or any, probabilities from 0 to 1, one row per (state, item, applicant).
+    """
+    from sim.institutions import CEASEFIRE_ITEMS, DEFAULT_AGENDA
+
+    items = sorted({item.name for item in (*DEFAULT_AGENDA, *CEASEFIRE_ITEMS)} | {"nato_accession"})
+    seen: dict[tuple[str, str, str], int] = {}
+    for k, row in enumerate(rows.to_dict("records")):
+        line = f"line {k + 2}"
+        _linkage_iso3(row.get("iso3"), f"{line}.iso3")
+        if row.get("item") not in items:
+            hint = nearest(str(row.get("item")), items) if isinstance(row.get("item"), str) else ""
+            raise InputError(
+                f"{line}.item",
+                f"{shown(row.get('item'))} is not an item of the agenda{hint}; use one of {', '.join(items)}",
+                "linkage.csv",
+            )
+        applicant = row.get("applicant")
+        applicant = "" if applicant is None or (isinstance(applicant, float) and np.isnan(applicant)) else applicant
+        if applicant:
+            if row["item"] != "nato_accession":
+                raise InputError(
+                    f"{line}.applicant", "only a nato_accession row names an applicant; leave it empty", "linkage.csv"
+                )
+            _linkage_iso3(applicant, f"{line}.applicant")
+        if row.get("government") not in LINKAGE_GOVERNMENTS:
+            raise InputError(
+                f"{line}.government",
+                f"{shown(row.get('government'))} is not allowed; use one of {', '.join(LINKAGE_GOVERNMENTS)}",
+                "linkage.csv",
+            )
+        for column in ("hostage_probability", "concession_probability"):
+            value = row.get(column)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                raise InputError(
+                    f"{line}.{column}", f"{shown(value)} is not allowed; use a number from 0 to 1", "linkage.csv"
+                )
+        key = (row["iso3"], row["item"], applicant)
+        if key in seen:
+            raise InputError(
+                f"{line}",
+                f"{', '.join(v for v in key if v)} is already given on line {seen[key]}; "
+                "give one row per state, item and applicant",
+                "linkage.csv",
+            )
+        seen[key] = k + 2
+
+
 @cache
 def load_states() -> StateData:
     from sim.calendar import parse_month
@@ -190,6 +251,7 @@ def load_states() -> StateData:
     concession: dict[str, np.ndarray] = {}
     government: dict[str, np.ndarray] = {}
     linkage_rows = t["linkage.csv"]
+    check_linkage(linkage_rows)
     applicant = linkage_rows["applicant"].fillna("").astype(str)
     # Rows for every applicant first; a row for one (holder, applicant) pair then overrides the holder's entry
     # under the key "item:APPLICANT", which starts as a copy of the item's rows for every applicant.

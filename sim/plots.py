@@ -173,17 +173,45 @@ def scenario_events(events: pd.DataFrame) -> pd.DataFrame:
     return first[["date", "item", "detail"]].drop_duplicates().sort_values("date", kind="stable")
 
 
+def _event_labels(years: list[float], span: float) -> list[tuple[float, str, int]]:
+    """(x, label, row) for each month with events: the events' numbers ('2-6' for a run of them, '2,4' else),
+    and the row below the top of the panel at which the label stands, the first whose labels it does not overlap.
+
+    ``span`` is the width of the panel in years; a character of the label takes about 1.6 % of it.
+    """
+    months: dict[float, list[int]] = {}
+    for k, year in enumerate(years, start=1):
+        months.setdefault(year, []).append(k)
+    ends: list[float] = []  # per row, where its last label ends
+    labels = []
+    for year, numbers in sorted(months.items()):
+        run = numbers == list(range(numbers[0], numbers[-1] + 1))
+        text = f"{numbers[0]}-{numbers[-1]}" if len(numbers) > 2 and run else ",".join(map(str, numbers))
+        width = (0.016 * len(text) + 0.012) * span
+        row = next((r for r, end in enumerate(ends) if end <= year), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = year + width
+        labels.append((year, text, row))
+    return labels
+
+
 def _event_markers(axes, events: pd.DataFrame) -> None:
-    """A dotted line at each scenario event in every panel, numbered at the top of the panel."""
-    for k, (date, _) in enumerate(zip(events["date"], events["item"], strict=True), start=1):
-        year = float(_years(pd.Series([date]))[0])
-        for ax in axes:
+    """A dotted line at each scenario event in every panel, numbered at the top of the panel.
+
+    Events of one month share a label; labels that would overlap stand one row lower.
+    """
+    years = [float(_years(pd.Series([date]))[0]) for date in events["date"]]
+    for ax in axes:
+        for year in years:
             ax.axvline(year, color="#555555", linestyle=":", linewidth=1, zorder=1)
+        low, high = ax.get_xlim()
+        for year, text, row in _event_labels(years, high - low):
             ax.annotate(
-                str(k),
+                text,
                 (year, 1.0),
                 xycoords=("data", "axes fraction"),
-                xytext=(2, -2),
+                xytext=(2, -2 - 9 * row),
                 textcoords="offset points",
                 ha="left",
                 va="top",

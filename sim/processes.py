@@ -200,6 +200,19 @@ def pools_abandoned() -> bool:
     return _abandoned_pools > 0
 
 
+def unlink_abandoned_semaphores() -> None:
+    """Unlink this process's named semaphores (those of the pools :func:`stop_pool` abandoned) as a normal exit
+    would: a process that ends with ``os._exit`` skips the finalizers that do it, and the resource tracker
+    then prints a warning of "leaked semaphore objects" after the command's last line."""
+    from multiprocessing import util
+    from multiprocessing.synchronize import SemLock
+
+    for finalizer in list(getattr(util, "_finalizer_registry", {}).values()):
+        if getattr(finalizer, "_callback", None) is SemLock._cleanup:
+            with contextlib.suppress(Exception):
+                finalizer()
+
+
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop a pool's workers now (running tasks are abandoned) and shut it down without waiting for its tasks.
 
@@ -247,6 +260,8 @@ def check_workers(value: int, option: str = "--workers") -> int:
     """
     cpus = cpu_count()
     most = MAX_WORKERS_PER_CPU * cpus
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(option, f"{value!r} is not a whole number; use a whole number from 1 to {most}")
     if value < 1 or value > most:
         raise InputError(
             option,

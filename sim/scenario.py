@@ -222,6 +222,20 @@ class Scenario:
         """
         if uncertainty is not None and uncertainty not in UNCERTAINTY:
             raise InputError("--uncertainty", f"{shown(uncertainty)} is not allowed; use posterior or none")
+        for option, value in (("--replications", replications), ("--seed", seed)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)):
+                raise InputError(option, f"{shown(value)} is not a whole number; give an int, e.g. 7")
+        for option, value in (("parameters", parameters), ("states", states)):
+            if value is not None and not isinstance(value, Mapping):
+                raise InputError(option, f"{shown(value)} is not a mapping; give a dict of name: value")
+        for code, values in (states or {}).items():
+            if not isinstance(values, Mapping):
+                raise InputError(f"states.{code}", f"{shown(values)} is not a mapping; give a dict of name: value")
+        for option, value in (("events", events), ("add_events", add_events)):
+            if value is not None and not (
+                isinstance(value, list | tuple) and all(isinstance(e, Mapping | BaseModel) for e in value)
+            ):
+                raise InputError(option, f"{shown(value)} is not a list of events; give a list of dicts")
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
                 "--replications",
@@ -589,8 +603,9 @@ def _set_in(origins: dict[str, str], setting: str, here: str | None) -> str:
 
 
 def _accession_notes(scenario: Scenario) -> list[str]:
-    """A note for each accession of a state that is already in the body at that date (it changes nothing)."""
-    accessions = [(k, e) for k, e in enumerate(scenario.events) if e.type == "accession"]
+    """A note for each accession (or accession request) of a state already in the body at that date (it changes
+    nothing)."""
+    accessions = [(k, e) for k, e in enumerate(scenario.events) if e.type in ("accession", "accession_request")]
     if not accessions:
         return []
     data = load_states()
@@ -603,13 +618,15 @@ def _accession_notes(scenario: Scenario) -> list[str]:
     # Events of one month apply in the order given, months in date order (as the model does).
     for k, event in sorted(accessions, key=lambda pair: pair[1].month):
         body = members[event.body]
+        what = "accession" if event.type == "accession" else "accession request"
         if event.state in body:
             origin, index = scenario.event_origins[k]
             notes.append(
                 f"warning: {origin}: events[{index}]: {event.state} is already in {event.body.upper()} "
-                f"in {event.date}; the accession changes nothing (the events log says no_change)"
+                f"in {event.date}; the {what} changes nothing (the events log says no_change)"
             )
-        body.add(event.state)
+        if event.type == "accession":  # a request's state joins only when every ally has ratified
+            body.add(event.state)
     return notes
 
 

@@ -200,3 +200,13 @@ def test_headline_uses_a_fixed_axis_for_zero_one_outcomes_and_marks_the_events(r
     base = sim.run("baseline", replications=2, seed=3)
     legend = " ".join(t.get_text() for t in base.plot().legends[0].get_texts())
     assert "baseline, same seeds" not in legend
+
+
+def test_save_names_a_folder_that_is_no_folder(results, tmp_path):
+    with pytest.raises(InputError, match=r"^folder: 5 is not a folder; give a path as text or a pathlib.Path$"):
+        results.save(5)
+    (tmp_path / "a_file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"a_file: folder: is a file; give a new folder$"):
+        results.save(tmp_path / "a_file")
+    with pytest.raises(InputError, match=r"^folder: null is not a folder"):
+        sim.compare(results, results).save(None)

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -486,6 +487,32 @@ def test_an_accession_of_a_member_is_a_warning_and_logged_as_no_change(tmp_path,
     assert joins == [["2026-02", "no_change"], ["2026-03", "applied"], ["2026-04", "no_change"]]
 
 
+def test_an_accession_request_of_a_member_is_a_warning_and_logged_as_no_change(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        "request.yaml",
+        "extends: baseline\nend: 2026-06\nevents:\n"
+        "  - {date: 2026-02, type: accession_request, state: USA, body: nato}\n"
+        "  - {date: 2026-03, type: accession_request, state: UKR, body: nato}\n"
+        "  - {date: 2026-04, type: accession_request, state: UKR, body: nato}\n",
+    )
+    code, lines, out = run_cli(capsys, "validate", path)
+    assert code == 0 and out.startswith(f"ok: {path}")
+    # UKR is not yet a member at its second request: every ally must ratify first, so only USA is warned of
+    assert lines == [
+        f"warning: {path}: events[0]: USA is already in NATO in 2026-02; the accession request changes nothing "
+        "(the events log says no_change)"
+    ]
+    log = load(path).build_model(0).run().log_dataframe()
+    first = log[log["item"] == "accession_request"][["date", "outcome"]].astype(str).values.tolist()[0]
+    assert first == ["2026-02", "no_change"]
+
+
+def test_a_missing_field_names_the_event_type_with_its_article(tmp_path, capsys):
+    path = write(tmp_path, "r.yaml", "events:\n  - {date: 2026-01, type: accession_request, body: nato}\n")
+    assert "events[0].state: missing; an accession_request event needs it" in one_error(capsys, "validate", path)
+
+
 def test_an_election_for_the_usa_is_refused_naming_the_us_events(tmp_path, capsys):
     path = write(
         tmp_path, "e.yaml", "events:\n  - {date: 2026-01, type: election, state: usa, government: mainstream}\n"
@@ -563,3 +590,98 @@ def test_an_os_error_is_bad_input_only_on_a_path_the_user_gave():
     assert _bad_path(args, FileNotFoundError(errno.ENOENT, "No such file", "/usr/lib/x.so")) is None
     full = OSError(errno.ENOSPC, "No space left on device", "results/x/model.parquet")
     assert _bad_path(args, full) is None, "a full disk is not bad input"
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda sim: sim.load_sweep(5), "SWEEP_DIR: 5 is not a folder"),
+        (lambda sim: sim.load_sweep(None), "SWEEP_DIR: null is not a folder"),
+        (lambda sim: sim.load_results(3), "RESULTS_DIR: 3 is not a folder"),
+        (lambda sim: sim.compare("results/a", 7), "RESULTS_DIR: 7 is not a folder"),
+        (lambda sim: sim.run_sweep(5, "unused"), "experiment: 5 is not an experiment"),
+        (lambda sim: sim.run_sweep({"name": "x"}, "unused"), "experiment: {name: x} is not an experiment"),
+        (lambda sim: sim.run_sweep("drawdown_vs_doubt", 5), "out: 5 is not a folder"),
+        (lambda sim: sim.run_sweep("drawdown_vs_doubt", "unused", workers="2"), "workers: '2' is not a whole number"),
+        (lambda sim: sim.run_sweep("drawdown_vs_doubt", "unused", chunk_runs=2.5), "chunk_runs: 2.5 is not allowed"),
+    ],
+)
+def test_the_python_api_names_a_wrongly_typed_argument(call, field, tmp_path, monkeypatch):
+    import sim
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=re.escape(field)):
+        call(sim)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"replications": "5"}, "--replications: '5' is not a whole number"),
+        ({"replications": 5.5}, "--replications: 5.5 is not a whole number"),
+        ({"seed": 7.0}, "--seed: 7.0 is not a whole number"),
+        ({"parameters": [1, 2]}, "parameters: [1, 2] is not a mapping"),
+        ({"states": {"POL": 0.5}}, "states.POL: 0.5 is not a mapping"),
+        ({"add_events": {"date": "2026-01", "type": "ceasefire"}}, "add_events: {date: 2026-01, type: ceasefire} is"),
+        ({"events": ["ceasefire"]}, "events: [ceasefire] is not a list of events"),
+    ],
+)
+def test_with_overrides_names_a_wrongly_typed_argument(overrides, field):
+    base = load("baseline")
+    with pytest.raises(InputError, match=re.escape(field)):
+        base.with_overrides(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("iso3", "XXX", "linkage.csv: line 2.iso3: 'XXX' is not a state of the model"),
+        ("item", "eu_sanction_renewal", "linkage.csv: line 2.item: 'eu_sanction_renewal' is not an item of the agenda"),
+        ("government", "orban", "linkage.csv: line 2.government: 'orban' is not allowed; use one of accommodationist"),
+        ("hostage_probability", 1.5, "linkage.csv: line 2.hostage_probability: 1.5 is not allowed; use a number"),
+        ("concession_probability", float("nan"), "linkage.csv: line 2.concession_probability: .nan is not allowed"),
+        ("applicant", "SWE", "linkage.csv: line 2.applicant: only a nato_accession row names an applicant"),
+    ],
+)
+def test_a_bad_row_of_linkage_csv_is_named_by_line_and_column(column, value, message):
+    from sim.inputs import check_linkage, tables
+
+    rows = tables()["linkage.csv"].copy()
+    check_linkage(rows)  # the shipped file is whole
+    assert rows.loc[0, "item"] != "nato_accession"
+    rows[column] = rows[column].astype(object)
+    rows.loc[0, column] = value
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_linkage(rows)
+
+
+def test_a_repeated_row_of_linkage_csv_is_refused():
+    from sim.inputs import check_linkage, tables
+
+    rows = tables()["linkage.csv"]
+    doubled = pd.concat([rows, rows.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match=rf"linkage.csv: line {len(rows) + 2}: .* is already given on line 2"):
+        check_linkage(doubled)
+
+
+def test_sweeping_a_scenario_by_name_says_it_is_a_scenario_and_lists_the_experiments(capsys):
+    line = one_error(capsys, "sweep", "baseline")
+    assert line.startswith("error: baseline: file: no such experiment file ('baseline' is a scenario: run it with")
+    assert line.endswith(
+        "give a path or a packaged experiment: drawdown_vs_doubt, morris_all_parameters, "
+        "sobol_all_parameters, sobol_key_parameters"
+    )
+
+
+@pytest.mark.parametrize(
+    ("resamples", "message"),
+    [(10**11, "--resamples: 100000000000 is too many; use a whole number up to 20000"), (2.5, "2.5 is not a whole")],
+)
+def test_compare_refuses_resamples_it_cannot_hold(resamples, message, capsys):
+    import sim
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        sim.compare("results/a", "results/b", resamples=resamples)  # refused before any folder is read
+    if isinstance(resamples, int):
+        assert one_error(capsys, "compare", "a", "b", "--resamples", str(resamples)).startswith(f"error: {message}")

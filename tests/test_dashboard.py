@@ -275,3 +275,17 @@ def test_results_folders_on_disk_are_listed_and_opened(tmp_path):
     assert opened.replications == 2 and opened.path == folder
     with pytest.raises(InputError):
         dashboard.open_folder(tmp_path / "not-a-results-folder")
+
+
+def test_solaras_cookie_advice_over_plain_http_is_not_printed(recwarn):
+    import warnings
+
+    with warnings.catch_warnings():
+        dashboard.quiet_cookie_warning()
+        warnings.warn(
+            "Cookies with samesite=none require https, but according to the asgi framework, the scheme is 'http'",
+            UserWarning,
+            stacklevel=1,
+        )
+        warnings.warn("any other warning", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in recwarn] == ["any other warning"]

@@ -45,3 +45,18 @@ def test_every_shipped_scenario_and_experiment_file_validates(capsys):
     out = capsys.readouterr()
     assert code == 0, out.err
     assert out.out.count("ok: ") == len(files)
+
+
+def test_the_readme_lists_every_packaged_experiment_with_its_number_of_runs():
+    import re
+
+    from sim.experiment import load
+    from sim.resources import packaged_experiments
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = {
+        name: int(runs.replace(",", ""))
+        for name, runs in re.findall(r"^\| `(\w+)\.yaml` \|.*\| ([\d,]+) \|$", readme, flags=re.MULTILINE)
+    }
+    shipped = {name: load(path).runs_total for name, path in packaged_experiments().items()}
+    assert listed == shipped

@@ -88,3 +88,20 @@ def test_events_are_named_in_words_not_by_parameter_names():
     assert readable_event("eu_cfsp_rule = qmv") == "EU foreign-policy voting rule set to qmv"
     assert readable_event("trust_rate = 0.1").startswith("trust rate set to 0.1")
     assert readable_event("US troops -0.8k (ROU) over 1 month") == "US troops -0.8k (ROU) over 1 month"
+
+
+def test_event_numbers_of_one_month_share_a_label_and_close_labels_do_not_overlap():
+    from sim.plots import _event_labels
+
+    # perfect_storm: five events within five months of 2026, three of them in January
+    years = [2025.42, 2025.75, 2026.0, 2026.0, 2026.08, 2026.17, 2026.5, 2028.17]
+    labels = _event_labels(years, span=11.0)
+    assert [text for _, text, _ in labels] == ["1", "2", "3,4", "5", "6", "7", "8"]
+    by_row: dict[int, list[tuple[float, str]]] = {}
+    for year, text, row in labels:
+        by_row.setdefault(row, []).append((year, text))
+    for placed in by_row.values():
+        for (x0, t0), (x1, _) in zip(placed, placed[1:], strict=False):
+            assert x1 - x0 >= (0.016 * len(t0) + 0.012) * 11.0  # the next label starts after this one ends
+    assert len(by_row) > 1 and labels[-1][2] == 0  # crowded labels step down; a lone one stays at the top
+    assert _event_labels([2026.0] * 4, span=11.0) == [(2026.0, "1-4", 0)]

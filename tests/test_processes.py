@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,18 @@ def test_worker_counts(monkeypatch, capsys):
     for bad in (0, 9, -1):
         with pytest.raises(processes.InputError, match="use a whole number from 1 to 8"):
             processes.check_workers(bad)
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="named semaphores are files of /dev/shm on Linux")
+def test_a_command_that_exits_at_once_unlinks_its_named_semaphores_first():
+    """After Ctrl-C, ``cohesion sweep`` ends with os._exit, which skips the finalizers that unlink the pool's
+    semaphores: the resource tracker then warned of "leaked semaphore objects" after the last line."""
+    import multiprocessing
+
+    from sim.processes import unlink_abandoned_semaphores
+
+    lock = multiprocessing.get_context("forkserver").Lock()  # a named semaphore, as under forkserver or spawn
+    name = lock._semlock.name
+    assert name and (Path("/dev/shm") / f"sem.{name.lstrip('/')}").exists()
+    unlink_abandoned_semaphores()
+    assert not (Path("/dev/shm") / f"sem.{name.lstrip('/')}").exists()

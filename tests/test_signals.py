@@ -140,6 +140,7 @@ def _check(case: Case, folder_required: bool = True) -> None:
     # Cases run side by side; each exit is timed from its own signal, with the others' ends overlapping it.
     assert case.exited_after <= DEADLINE_S, f"{case.name}: took {case.exited_after:.1f} s to stop"
     assert "Traceback" not in case.stderr, f"{case.name}: {case.stderr}"
+    assert "leaked semaphore" not in case.stderr, f"{case.name}: {case.stderr}"
     assert "interrupted" in case.stderr, f"{case.name}: {case.stderr}"
     manifests = _manifests(case.out)
     if folder_required:

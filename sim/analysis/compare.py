@@ -37,6 +37,7 @@ from sim.store import MANIFEST, TABLES, ResultsFolder, internal, write_atomicall
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625
 BOOTSTRAP_RESAMPLES = 2000
+MAX_RESAMPLES = 20_000  # (resamples x replications) weights are held at once: 20,000 x 1,000 is 160 MB
 LEVEL = 0.90
 TABLE_DATES = ("2030-12", "2035-12")
 DIFFERENCES = "differences.csv"
