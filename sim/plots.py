@@ -256,7 +256,7 @@ def headline(results: Results, context: Context, path: Path | None = None, refer
     _event_markers(axes[: len(HEADLINE_OUTCOMES)], events)
     if len(events):
         pairs = zip(events["date"], events["detail"], strict=True)
-        listed = "   ".join(f"{k} {d}: {t}" for k, (d, t) in enumerate(pairs, 1))
+        listed = "   ".join(f"{k} {d}: {readable_event(t)}" for k, (d, t) in enumerate(pairs, 1))
         figure.text(
             0.5,
             0.3 / height,

@@ -223,3 +223,27 @@ def test_bad_compare_input_is_exit_2(folders, tmp_path, arguments, fragment) -> 
     done = analysis_command("compare", *(paths.get(a, a) for a in arguments), "--out", tmp_path / "x")
     assert done.code == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and fragment in done.stderr
+
+
+def test_levels_figure_draws_zero_one_outcomes_on_their_whole_scale(comparison, tmp_path, monkeypatch) -> None:
+    """Gaps of a few hundredths must not look large: 0-1 outcomes keep a 0-1 axis, counts whole-number ticks."""
+    from sim.analysis import figures
+    from sim.metrics import ZERO_ONE_OUTCOMES
+
+    drawn = {}
+    finish = figures._finish
+
+    def keep(figure, *args, **kwargs):
+        drawn["figure"] = figure
+        return finish(figure, *args, **kwargs)
+
+    monkeypatch.setattr(figures, "_finish", keep)
+    figures.comparison_levels(comparison, tmp_path / "levels.png")
+    titled = {ax.get_title().replace("\n", " "): ax for ax in drawn["figure"].axes if ax.get_title()}
+    checked = 0
+    for outcome in comparison.outcomes:
+        title = figures.label(outcome, one_line=False).replace("\n", " ")
+        if outcome in ZERO_ONE_OUTCOMES:
+            assert titled[title].get_ylim() == (0.0, 1.0), outcome
+            checked += 1
+    assert checked >= 3

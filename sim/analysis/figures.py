@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from sim import DISCLAIMER
-from sim.metrics import COUNT_OUTCOMES
+from sim.metrics import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
 from sim.params import PARAMETERS
 from sim.plots import (
     BAND_COLOUR,
@@ -175,7 +175,11 @@ def comparison_differences(comparison: Comparison, path: Path) -> Path:
 
 
 def comparison_levels(comparison: Comparison, path: Path) -> Path:
-    """Each scenario's outcomes over time (median and the middle 50 % of replications), reference in grey."""
+    """Each scenario's outcomes over time (median and the middle 50 % of replications), reference in grey.
+
+    Outcomes on a 0-1 scale (``sim.metrics.ZERO_ONE_OUTCOMES``) are drawn on a fixed 0-1 axis, as in a run's
+    headline figure, so that small gaps do not look large; the differences figure is where gaps are zoomed.
+    """
     figure, axes = _panels(len(comparison.outcomes))
     colours = [REFERENCE_COLOUR, *COLOURS]
     # The reference is drawn wide and solid, the others narrower and dashed on top: where two medians are
@@ -194,6 +198,8 @@ def comparison_levels(comparison: Comparison, path: Path) -> Path:
         _year_axis(ax, x)
         if outcome in COUNT_OUTCOMES:
             ax.yaxis.get_major_locator().set_params(integer=True)
+        if outcome in ZERO_ONE_OUTCOMES:
+            ax.set_ylim(0, 1)  # as in a run's headline figure: gaps are read on the outcome's whole scale
     handles = [
         Line2D([], [], color=c, linewidth=w, linestyle=st, label=a.label)
         for a, c, w, st in zip(comparison.arms, colours, widths, styles, strict=False)
