@@ -37,34 +37,58 @@ def outcomes_of(model: pd.DataFrame) -> list[str]:
 
 
 def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> Path:
-    """Each headline outcome over time: the full band (parameters and chance) and the chance-only band."""
+    """Each headline outcome over time: the full band (parameters and chance) and the chance-only band.
+
+    ``full`` and ``chance`` are model tables (one row per run and month) of the same replications, with and
+    without posterior draws. The full band is filled; the chance-only band is drawn as a hatched band with
+    its edges on top, so that neither hides the other. 0-1 outcomes keep a 0-1 axis and counts whole-number
+    ticks, as in the headline figure; the disclaimer is in the footer. Writes a PNG to ``path``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from sim import DISCLAIMER
+    from sim.metrics import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
+    from sim.plots import LABELS
 
     path.parent.mkdir(parents=True, exist_ok=True)
     outcomes = outcomes_of(full)
     cols = 3
     rows = (len(outcomes) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.4 * rows + 1.0), squeeze=False)
+    full_colour, chance_colour = "#e67e22", "#1f4e79"
     for k, outcome in enumerate(outcomes):
         ax = axes[k // cols][k % cols]
-        for model, label, colour, alpha in (
-            (full, "parameters and chance", "tab:orange", 0.35),
-            (chance, "chance alone (defaults)", "tab:blue", 0.5),
-        ):
-            b = bands(model, outcome)
-            x = pd.to_datetime(b.index)
-            ax.fill_between(x, b["low"], b["high"], color=colour, alpha=alpha, label=f"{label}, 5-95 %")
-            ax.plot(x, b["median"], color=colour, lw=1)
-        ax.set_title(outcome, fontsize=9)
-        ax.tick_params(labelsize=7)
+        wide, narrow = bands(full, outcome), bands(chance, outcome)
+        x = pd.to_datetime(wide.index)
+        ax.fill_between(x, wide["low"], wide["high"], color=full_colour, alpha=0.35, linewidth=0)
+        ax.plot(x, wide["median"], color=full_colour, lw=2.2)
+        ax.fill_between(
+            x, narrow["low"], narrow["high"], facecolor="none", edgecolor=chance_colour, hatch="///", linewidth=0
+        )
+        ax.plot(x, narrow["low"], color=chance_colour, lw=0.9)
+        ax.plot(x, narrow["high"], color=chance_colour, lw=0.9)
+        ax.plot(x, narrow["median"], color=chance_colour, lw=1.2, linestyle="--")
+        ax.set_title(LABELS.get(outcome, outcome.replace("_", " ")), fontsize=10)
+        if outcome in ZERO_ONE_OUTCOMES:
+            ax.set_ylim(0, 1)
+        if outcome in COUNT_OUTCOMES:
+            ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
     for k in range(len(outcomes), rows * cols):
         axes[k // cols][k % cols].axis("off")
-    axes[0][0].legend(fontsize=6, loc="best")
-    fig.suptitle(f"{name}: spread from chance alone beside spread from parameters and chance (illustrative)")
-    fig.tight_layout()
+    handles = [
+        Patch(facecolor=full_colour, alpha=0.35, label="parameters and chance (posterior draws), 5-95 %"),
+        Patch(facecolor="none", edgecolor=chance_colour, hatch="///", label="chance alone (registry defaults), 5-95 %"),
+    ]
+    fig.legend(handles=handles, loc="upper center", ncols=2, fontsize=9, frameon=False, bbox_to_anchor=(0.5, 0.95))
+    fig.suptitle(f"Spread from chance alone beside spread from parameters and chance \u2014 scenario {name}", y=0.99)
+    fig.text(0.5, 0.01, DISCLAIMER + "  \u00b7  solid and dashed lines: medians", ha="center", fontsize=9)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.92))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -72,6 +96,8 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
 
 def section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
     """Markdown: the two bands at the last month for each headline outcome, and what they mean."""
+    from sim.plots import LABELS
+
     last = full["date"].max()
     lines = [
         "",
@@ -81,7 +107,10 @@ def section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
         "The same replications were also run at the registry defaults (`uncertainty: none`), whose spread is",
         "chance alone (incidents, elections, vote noise). The wider band adds what the record up to 2024",
         "leaves uncertain about the calibrated parameters; the rest of the parameters stay at their defaults,",
-        "so even the wider band understates the model's uncertainty.",
+        "so even the wider band understates the model's uncertainty. An outcome that rests on parameters the",
+        "record cannot inform keeps a band close to chance alone: Article 5 credibility, for one, depends most on",
+        "`trust_commitment_weight` and `us_commitment_target` (docs/SENSITIVITY.md), which the posterior does not",
+        "hold. Read a narrow band there as the consequence of a judgement, not as certainty.",
         "",
         f"| outcome ({last}) | chance alone, 5-95 % | parameters and chance, 5-95 % | width ratio |",
         "|---|---|---|---|",
@@ -91,8 +120,9 @@ def section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
         b = bands(full, outcome).loc[last]
         width_a, width_b = a["high"] - a["low"], b["high"] - b["low"]
         ratio = width_b / width_a if width_a > 0 else np.inf
+        shown = LABELS.get(outcome, outcome).replace("\n", " ")
         lines.append(
-            f"| {outcome} | {a['low']:.3g} to {a['high']:.3g} | {b['low']:.3g} to {b['high']:.3g} | {ratio:.1f} |"
+            f"| {shown} | {a['low']:.3g} to {a['high']:.3g} | {b['low']:.3g} to {b['high']:.3g} | {ratio:.1f} |"
         )
     lines += ["", f"![chance and parameters]({figure_name})", ""]
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import calibration as cal
@@ -270,3 +271,41 @@ def test_shipped_posterior_fits_the_record_better_than_the_defaults():
     table = {k: (round(a, 3), round(b, 3)) for k, a, b in errors}
     assert fit["aggregate_posterior"] < fit["aggregate_default"], table
     assert fit["worse"] == [], table
+
+
+def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> None:
+    """Outcomes by their labels, 0-1 outcomes on 0-1 axes, the disclaimer, and the parameters it cannot see."""
+    import matplotlib.pyplot as plt
+
+    from sim import DISCLAIMER, uncertainty_bands
+    from sim.metrics import HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
+    from sim.plots import LABELS
+
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2025-01-01", periods=6, freq="MS").date
+    rows = [
+        {"run": r, "date": d, **{o: 0.5 + 0.01 * r + rng.normal(0, 0.01) for o in HEADLINE_OUTCOMES}}
+        for r in range(8)
+        for d in dates
+    ]
+    full = pd.DataFrame(rows)
+    chance = full.assign(**{o: full[o] * 0.99 for o in HEADLINE_OUTCOMES})
+    text = uncertainty_bands.section(full, chance, "figures/x.png")
+    assert LABELS["article5_credibility"].replace("\n", " ") in text
+    assert "| article5_credibility |" not in text
+    assert "trust_commitment_weight" in text and "docs/SENSITIVITY.md" in text
+    drawn = {}
+    saved = plt.Figure.savefig
+
+    def keep(self, *args, **kwargs):
+        drawn["figure"] = self
+        return saved(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plt.Figure, "savefig", keep)
+        uncertainty_bands.figure(full, chance, "s", tmp_path / "x.png")
+    figure = drawn["figure"]
+    assert any(DISCLAIMER in t.get_text() for t in figure.texts)
+    titled = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
+    zero_one = [o for o in HEADLINE_OUTCOMES if o in ZERO_ONE_OUTCOMES]
+    assert zero_one and all(titled[LABELS[o]].get_ylim() == (0.0, 1.0) for o in zero_one)
