@@ -224,7 +224,12 @@ def _run(args: argparse.Namespace) -> int:
     from sim import api
     from sim.store import ResultsFolder, describe_os_error
 
-    scenario = api.resolve(args.file, replications=args.replications, seed=args.seed, uncertainty=args.uncertainty)
+    try:
+        scenario = api.resolve(args.file, replications=args.replications, seed=args.seed, uncertainty=args.uncertainty)
+    except InputError as error:
+        if error.source is None and error.field in ("replications", "seed", "uncertainty"):
+            raise InputError(f"--{error.field}", error.message) from None  # the option the user typed
+        raise
     workers = check_workers(args.workers, "--workers")
     _notes(scenario.notes)
     command = ["cohesion", *getattr(args, "argv", ["run", args.file])]

@@ -213,16 +213,16 @@ class Scenario:
         """The same scenario with some settings changed; checked as a scenario file would be.
 
         ``replications``, ``seed`` and ``uncertainty`` (``posterior`` or
-        ``none``) replace the file's (InputError naming the command-line
-        option); ``parameters`` and ``states`` are merged into
+        ``none``) replace the file's (InputError naming the argument; the
+        command line names its option instead); ``parameters`` and ``states`` are merged into
         the scenario's; ``events`` replaces the list of events and
         ``add_events`` appends to it (each a mapping as in a scenario file, or
         an :class:`~sim.events.Event`). Any other change is checked like a
         scenario file, with InputError naming the field.
         """
         if uncertainty is not None and uncertainty not in UNCERTAINTY:
-            raise InputError("--uncertainty", f"{shown(uncertainty)} is not allowed; use posterior or none")
-        for option, value in (("--replications", replications), ("--seed", seed)):
+            raise InputError("uncertainty", f"{shown(uncertainty)} is not allowed; use posterior or none")
+        for option, value in (("replications", replications), ("seed", seed)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)):
                 raise InputError(option, f"{shown(value)} is not a whole number; give an int, e.g. 7")
         for option, value in (("parameters", parameters), ("states", states)):
@@ -238,11 +238,11 @@ class Scenario:
                 raise InputError(option, f"{shown(value)} is not a list of events; give a list of dicts")
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
             raise InputError(
-                "--replications",
+                "replications",
                 f"{shown(replications)} is not allowed; use a whole number from 1 to {MAX_REPLICATIONS}",
             )
         if seed is not None and not 0 <= seed <= MAX_SEED:
-            raise InputError("--seed", f"{shown(seed)} is not allowed; use a whole number from 0 to {MAX_SEED}")
+            raise InputError("seed", f"{shown(seed)} is not allowed; use a whole number from 0 to {MAX_SEED}")
         changed = dataclasses.replace(
             self,
             replications=self.replications if replications is None else replications,

@@ -54,8 +54,10 @@ def test_load_and_overrides(short):
         short.with_overrides(parameters={"confidence_bound": 7.0})
     with pytest.raises(InputError, match="unknown parameter"):
         short.with_overrides(parameters={"confidence_bnd": 0.2})
-    with pytest.raises(InputError, match="--replications"):
+    with pytest.raises(InputError, match="^replications: 0 is not allowed"):
         short.with_overrides(replications=0)
+    with pytest.raises(InputError, match="^seed: -1 is not allowed"):
+        short.with_overrides(seed=-1)
 
 
 def test_run_gives_the_numbers_of_the_command_line_whatever_the_workers(short, results):
