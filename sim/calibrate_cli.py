@@ -159,7 +159,7 @@ def main(args: argparse.Namespace) -> int:
         say(f"fit check: {PREDICTIVE_DRAWS} runs from the posterior and as many at the defaults, same seeds")
         predictive = cal.fit_check(chosen, points, weights, scales, args.seed, PREDICTIVE_DRAWS)
         keys = cal.target_names()
-        command = "cohesion " + " ".join(getattr(args, "argv", ["calibrate"]))
+        command = "cohesion " + " ".join(recorded_arguments(getattr(args, "argv", ["calibrate"])))
         provenance = {
             "created": stamp,
             "command": command,
@@ -377,3 +377,21 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
     for name, score in screening["ranking"][:15]:
         lines.append(f"| {name} | {score:.3g} | {'yes' if name in chosen else 'no'} |")
     (folder / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def recorded_arguments(argv: list[str]) -> list[str]:
+    """The command's arguments as the provenance records them: without ``--out DIR``.
+
+    Where the folder goes does not change the posterior, and a folder of the user's machine does not belong
+    in a file the package may ship. ``argv``: the arguments after ``cohesion``, as typed.
+    """
+    kept: list[str] = []
+    skip = False
+    for argument in argv:
+        if skip:
+            skip = False
+        elif argument == "--out":
+            skip = True
+        elif not argument.startswith("--out="):
+            kept.append(argument)
+    return kept

@@ -143,7 +143,10 @@ def _set_parameter() -> None:
 
 @solara.component
 def Framing():
-    solara.Warning(f"{DISCLAIMER}. Bands show the spread across replications of the model's own randomness.")
+    solara.Warning(
+        f"{DISCLAIMER}. Bands show the spread across replications: the model's own randomness and, when the"
+        " scenario's uncertainty is 'posterior' (the default), parameter sets drawn from the calibrated posterior."
+    )
 
 
 @solara.component

@@ -309,3 +309,10 @@ def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> Non
     titled = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
     zero_one = [o for o in HEADLINE_OUTCOMES if o in ZERO_ONE_OUTCOMES]
     assert zero_one and all(titled[LABELS[o]].get_ylim() == (0.0, 1.0) for o in zero_one)
+
+
+def test_the_recorded_command_leaves_out_the_output_folder() -> None:
+    from sim.calibrate_cli import recorded_arguments
+
+    typed = ["calibrate", "--seed", "3", "--out", "/home/someone/runs", "--ship", "--out=elsewhere", "--quiet"]
+    assert recorded_arguments(typed) == ["calibrate", "--seed", "3", "--ship", "--quiet"]

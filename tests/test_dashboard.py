@@ -249,7 +249,8 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             # Remove one of the file's events: the list shrinks and says it is edited.
             page.locator(".remove-event").first.click()
             page.get_by_text("3 events").wait_for(timeout=30_000)
-            assert "removed: 2025-06 set" in page.inner_text("body")
+            # The message is drawn in its own render, which may come after the count's: wait for it.
+            page.get_by_text("removed: 2025-06 set").wait_for(timeout=30_000)
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
             browser.close()
