@@ -71,12 +71,16 @@ def model_histories(seeds: range = range(1, 11)) -> list[tuple]:
     histories = []
     for seed in seeds:
         model = AllianceModel(seed=seed).run()
-        done = model.steps
-        europe = model._europe_history[:done]
+        agents = model.agent_dataframe()
+        order = list(model.data.iso3)
+
+        def table(column: str, agents=agents, order=order) -> np.ndarray:
+            return agents.pivot(index="step", columns="iso3", values=column)[order].to_numpy(dtype=float)
+
+        months = model.steps
+        europe = np.broadcast_to(np.asarray(model.europe, dtype=float), (months, len(order)))
         weight = model.data.gdp_usd_bn[None, :] * europe
-        histories.append(
-            (model._agent_history["autonomy"][:done], model._agent_history["ukraine_support"][:done], weight, europe)
-        )
+        histories.append((table("autonomy"), table("ukraine_support"), weight, europe))
     return histories
 
 

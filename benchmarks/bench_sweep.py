@@ -55,6 +55,7 @@ def baseline_experiment(runs: int, points: int = 1, name: str = "bench") -> dict
         "replications": runs // points,
         "seed": 20250625,
         "common_random_numbers": True,  # so that mesa.batch_run's product of points x seeds is the same set of runs
+        "uncertainty": "none",  # the registry defaults, as AllianceModel under mesa.batch_run runs them
         "factors": {"confidence_bound": levels},
         "outputs": {"model": OUTCOMES, "agents": "none"},
     }
