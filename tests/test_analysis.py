@@ -234,6 +234,7 @@ def test_sobol_sweep_end_to_end(sweeps) -> None:
     for heading in ("## Design", "## Factors and their ranges", "## What drives", "## Which conditions", "## Figures"):
         assert heading in report
     assert "article5_credibility is the same at every point" in report  # none of these factors moves it by 2026
+    assert "the `scenario` column is the sweep point" in report and "run number" not in report
 
 
 RUNS, MONTHS = 32 * 5, 24

@@ -449,8 +449,10 @@ def render_sweep(result: SweepAnalysis, folder: Path) -> str:
         export = (
             f"\n## Carrying on in the EMA Workbench\n\n`{result.ema.name}` holds this sweep as experiments "
             "and outcomes: `experiments, outcomes = ema_workbench.load_results('ema_results.tar.gz')`. One row per "
-            "finished run (the `scenario` column is the run number, point x replications + replication); each "
-            "outcome is a (runs x months) array and `TIME` gives the months as fractional years.\n"
+            "finished run (the `scenario` column is the sweep point, beside `replication` and `seed`; factor "
+            "names are valid identifiers, dots turned into underscores, as `factor_names` in the archive's "
+            "metadata.json maps them); each outcome is a (runs x months) array and `TIME` gives the months as "
+            "fractional years.\n"
         )
     description = sweep.manifest.get("description") or ""
     description = f"{description}\n\n" if description else ""
