@@ -212,3 +212,12 @@ def test_save_names_a_folder_that_is_no_folder(results, tmp_path):
         results.save(tmp_path / "a_file")
     with pytest.raises(InputError, match=r"^folder: null is not a folder"):
         sim.compare(results, results).save(None)
+
+
+def test_compare_in_memory_refuses_results_with_other_outcome_definitions(results):
+    import copy
+
+    older = copy.copy(results)
+    older.manifest = {**results.manifest, "outcome_definitions": 1}
+    with pytest.raises(InputError, match=r"^.*outcome_definitions: is 1 here but \d+ in "):
+        sim.compare(results, older)

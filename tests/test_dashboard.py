@@ -135,6 +135,16 @@ def _browser_or_skip():
     return sync_playwright
 
 
+def _run_and_wait_for_new_medians(page, before_text: str) -> None:
+    """Click "run" and wait until the table of final medians differs from ``before_text``."""
+    page.locator(".run-button").click()
+    page.wait_for_function(
+        "(before) => { const e = document.querySelector('.final-medians'); return e && e.innerText !== before }",
+        arg=before_text,
+        timeout=60_000,
+    )
+
+
 @pytest.mark.slow
 def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
     sync_playwright = _browser_or_skip()
@@ -194,13 +204,7 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             field.press("Enter")
             page.locator(".set-parameter").click()
             page.get_by_text("confidence_bound").last.wait_for(timeout=30_000)
-            page.locator(".run-button").click()
-            page.wait_for_function(
-                "(before) => { const e = document.querySelector('.final-medians');"
-                " return e && e.innerText !== before }",
-                arg=before_text,
-                timeout=60_000,
-            )
+            _run_and_wait_for_new_medians(page, before_text)
             after_image = page.locator("img").first.get_attribute("src")
             assert after_image and after_image != before_image
             text = page.inner_text("body")
@@ -235,13 +239,7 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             page.get_by_text("size 0.8, decay_months 60").wait_for(timeout=30_000)
             assert "4 events" in page.inner_text("body")
             before_image = page.locator("img").first.get_attribute("src")
-            page.locator(".run-button").click()
-            page.wait_for_function(
-                "(before) => { const e = document.querySelector('.final-medians');"
-                " return e && e.innerText !== before }",
-                arg=before_text,
-                timeout=60_000,
-            )
+            _run_and_wait_for_new_medians(page, before_text)
             assert page.locator("img").first.get_attribute("src") != before_image
             page.get_by_text("4 events, as edited").wait_for(timeout=30_000)
             ARTEFACTS.mkdir(exist_ok=True)

@@ -124,26 +124,24 @@ def check_outcome_definitions(paths: Sequence[str | Path]) -> None:
     for path in paths:
         _refuse_sweep(Path(path))
         versions.append(int(ResultsFolder.open(Path(path)).manifest.get("outcome_definitions", 1)))
+    _same_definitions([Path(path) for path in paths], versions)
+
+
+def check_arm_definitions(arms: Sequence[Arm]) -> None:
+    """:func:`check_outcome_definitions` for arms already read (results in memory among them)."""
+    versions = [int(arm.manifest.get("outcome_definitions", 1)) for arm in arms]
+    _same_definitions([Path(arm.path) for arm in arms], versions)
+
+
+def _same_definitions(paths: Sequence[Path], versions: Sequence[int]) -> None:
+    """InputError naming the first folder whose version differs from the first folder's."""
     for path, version in zip(paths[1:], versions[1:], strict=True):
         if version != versions[0]:
             raise InputError(
                 "outcome_definitions",
                 f"is {version} here but {versions[0]} in {paths[0]}: the outcomes (cohesion among them) are defined "
                 "differently; run both scenarios again with the same version of the tool",
-                str(Path(path) / MANIFEST),
-            )
-
-
-def check_arm_definitions(arms: Sequence[Arm]) -> None:
-    """:func:`check_outcome_definitions` for arms already read (results in memory among them)."""
-    versions = [int(arm.manifest.get("outcome_definitions", 1)) for arm in arms]
-    for arm, version in zip(arms[1:], versions[1:], strict=True):
-        if version != versions[0]:
-            raise InputError(
-                "outcome_definitions",
-                f"is {version} here but {versions[0]} in {arms[0].path}: the outcomes (cohesion among them) are "
-                "defined differently; run both scenarios again with the same version of the tool",
-                str(Path(arm.path) / MANIFEST),
+                str(path / MANIFEST),
             )
 
 
