@@ -223,16 +223,20 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(folder, chosen, points, weights, targets, predictive, screening, provenance) -> None:
+def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, path: Path) -> Path:
+    """Posterior marginals (diagonal, over the prior range) and pairs of the calibrated parameters, as a PNG.
+
+    ``points``: (particles, len(chosen)) parameter values; ``weights``: (particles,) normalised weights. Panels
+    of 1.5 inches at 80 dpi keep the figure of 12 parameters near 1,440 pixels square.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import PIL.Image
 
-    figures = folder / "figures"
-    figures.mkdir()
     k = len(chosen)
-    fig, axes = plt.subplots(k, k, figsize=(2.6 * k, 2.6 * k), squeeze=False)
+    fig, axes = plt.subplots(k, k, figsize=(1.5 * k, 1.5 * k), dpi=80, squeeze=False)
     for i in range(k):
         for j in range(k):
             ax = axes[i][j]
@@ -241,18 +245,34 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
                 ax.hist(points[:, i], bins=20, weights=weights, range=(pi.low, pi.high), color="tab:blue")
                 ax.set_xlim(pi.low, pi.high)
             else:
-                ax.scatter(points[:, j], points[:, i], s=4 + 200 * weights, alpha=0.5)
+                ax.scatter(points[:, j], points[:, i], s=1 + 60 * weights, color="tab:blue", linewidths=0)
                 ax.set_xlim(pj.low, pj.high)
                 ax.set_ylim(pi.low, pi.high)
             if i == k - 1:
-                ax.set_xlabel(chosen[j], fontsize=7)
+                ax.set_xlabel(chosen[j], fontsize=6)
             if j == 0:
-                ax.set_ylabel(chosen[i], fontsize=7)
-            ax.tick_params(labelsize=6)
+                ax.set_ylabel(chosen[i], fontsize=6)
+            ax.tick_params(labelsize=5)
     fig.suptitle("Posterior marginals (diagonal, prior range as x-axis) and pairs")
-    fig.tight_layout()
-    fig.savefig(figures / "posterior_pairs.png", dpi=110)
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
+    canvas = fig.canvas
+    canvas.draw()
+    image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     plt.close(fig)
+    # A palette of 64 colours (Pillow, which matplotlib requires) keeps the 144 panels to a few hundred KiB.
+    image.quantize(colors=64).save(path, optimize=True)
+    return path
+
+
+def _report(folder, chosen, points, weights, targets, predictive, screening, provenance) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = folder / "figures"
+    figures.mkdir()
+    pairs_figure(chosen, points, weights, figures / "posterior_pairs.png")
 
     n = len(targets)
     cols = 4
