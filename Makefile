@@ -2,6 +2,9 @@
 # make test: runs the test suite except the tests marked slow (.ci/run runs those too).
 # Both create .venv when it is missing and (re)install the package when pyproject.toml changes.
 
+# Tests and demos see what users see: Python writes bytecode (__pycache__ inside the installed package).
+unexport PYTHONDONTWRITEBYTECODE
+
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin

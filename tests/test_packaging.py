@@ -79,3 +79,14 @@ def test_an_installed_wheel_finds_its_scenarios_and_experiments_from_another_fol
     assert (folder / "report.md").is_file() and '"status": "complete"' in (folder / "manifest.json").read_text()
     checked = _run([str(cohesion), "validate", str(installed / "experiments" / "drawdown_vs_doubt.yaml")], elsewhere)
     assert checked.stdout.startswith("ok: ")
+
+    # A sweep from the installed package, with bytecode writing on as on an ordinary install: importing the
+    # package leaves __pycache__ folders inside it (sim/data among them), which the code hash must pass over.
+    small = elsewhere / "small.yaml"
+    small.write_text(
+        "name: small\nscenario: baseline\ndesign: grid\nreplications: 2\nseed: 5\nuncertainty: none\n"
+        "factors:\n  confidence_bound: [0.2, 0.4]\noutputs:\n  model: [cohesion]\n  agents: none\n"
+    )
+    swept = _run([str(cohesion), "sweep", str(small), "--out", "swept", "--quiet"], elsewhere)
+    assert '"status": "complete"' in (elsewhere / "swept" / "manifest.json").read_text(), swept.stdout
+    assert any(installed.rglob("__pycache__")), "the installed package was imported without writing bytecode"

@@ -101,6 +101,44 @@ def assert_same_results(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) 
 
 
 # ====================================================================== experiment files
+def test_code_hash_covers_source_and_data_recursively_and_skips_compiled_files(tmp_path: Path) -> None:
+    package = tmp_path / "sim"
+    (package / "data").mkdir(parents=True)
+    (package / "engine").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "data" / "member_states.csv").write_text("iso3\nPOL\n")
+    (package / "engine" / "kernels.py").write_text("x = 1\n")
+    before = sweep._code_hash(package)
+    # What an ordinary install adds by itself: bytecode (a folder under data/ too) and numba's cache.
+    for folder in (package / "__pycache__", package / "data" / "__pycache__", package / "engine" / "__pycache__"):
+        folder.mkdir()
+        (folder / "kernels.cpython-312.pyc").write_bytes(b"\x00compiled")
+        (folder / "kernels.step-1.py311.nbi").write_bytes(b"\x01")
+    assert sweep._code_hash(package) == before
+    # An edit in a subpackage, in data, or a new module changes it.
+    (package / "engine" / "kernels.py").write_text("x = 2\n")
+    after_engine = sweep._code_hash(package)
+    assert after_engine != before
+    (package / "data" / "member_states.csv").write_text("iso3\nEST\n")
+    assert sweep._code_hash(package) != after_engine
+    # A file moved to another folder is a different package.
+    moved = sweep._code_hash(package)
+    (package / "engine" / "kernels.py").rename(package / "kernels.py")
+    assert sweep._code_hash(package) != moved
+
+
+def test_a_sweep_runs_with_bytecode_writing_on(tmp_path: Path) -> None:
+    """With PYTHONDONTWRITEBYTECODE unset, importing the package writes __pycache__ under sim/data/."""
+    (Path(sweep.__file__).parent / "data" / "__pycache__").mkdir(exist_ok=True)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(experiment_file(tmp_path)), "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=300, env=environment,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "complete"
+
+
 def test_shipped_experiments_are_valid() -> None:
     grid = load(EXPERIMENTS / "drawdown_vs_doubt.yaml")
     assert grid.design == "grid" and {f.name for f in grid.factors} == {
