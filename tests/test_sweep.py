@@ -132,8 +132,20 @@ def test_a_sweep_runs_with_bytecode_writing_on(tmp_path: Path) -> None:
     (Path(sweep.__file__).parent / "data" / "__pycache__").mkdir(exist_ok=True)
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     result = subprocess.run(
-        [sys.executable, "-m", "sim", "sweep", str(experiment_file(tmp_path)), "--out", str(tmp_path / "out"), "--quiet"],
-        capture_output=True, text=True, timeout=300, env=environment,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "sweep",
+            str(experiment_file(tmp_path)),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "complete"
