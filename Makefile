@@ -37,6 +37,8 @@ demo: $(VENV)/.installed
 		latest=$$(ls -d results/$$scenario-* | sort | tail -n 1); \
 		echo "  $$latest/report.md   $$latest/figures/"; \
 	done
+	@echo
+	@echo "The cohesion command is in $(VENV): 'source $(BIN)/activate' and type 'cohesion --help', or call $(BIN)/cohesion"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -1,4 +1,4 @@
-"""What a scenario can say, read from the registries: scenarios, events and their fields, parameters.
+"""What a scenario can say, read from the registries: scenarios, experiments, events and their fields, parameters.
 
 ``cohesion list`` prints it as text, ``cohesion list --markdown`` as the
 tables of the README, so the command, the docs and the schema never drift
@@ -82,14 +82,28 @@ def scenario_summaries() -> list[tuple[str, str]]:
     return [(name, load(path).description) for name, path in packaged_scenarios().items()]
 
 
+def experiment_summaries() -> list[tuple[str, str]]:
+    """(name, description) of each packaged experiment (the ``description`` of its file, '' if it has none)."""
+    from sim.experiment import load as load_experiment
+    from sim.resources import packaged_experiments
+
+    return [(name, load_experiment(path).description) for name, path in packaged_experiments().items()]
+
+
 def text(section: str = "all") -> str:
-    """The catalogue as plain text for a terminal."""
+    """The catalogue as plain text for a terminal; ``section``: all, scenarios, experiments, events or parameters."""
     out: list[str] = []
     if section in ("all", "scenarios"):
         out.append("Scenarios (run one with: cohesion run NAME or cohesion run FILE.yaml)")
         rows = scenario_summaries()
         width = max((len(name) for name, _ in rows), default=0)
         out += [f"  {name:<{width}}  {description}" for name, description in rows] or ["  (none found)"]
+        out.append("")
+    if section in ("all", "experiments"):
+        out.append("Experiments (sweeps of a design; run one with: cohesion sweep NAME or cohesion sweep FILE.yaml)")
+        rows = experiment_summaries()
+        width = max((len(name) for name, _ in rows), default=0)
+        out += [f"  {name:<{width}}  {description}".rstrip() for name, description in rows] or ["  (none found)"]
         out.append("")
     if section in ("all", "events"):
         out.append("Events (under events:, each {date: YYYY-MM, type: NAME, field: value, ...})")
@@ -121,11 +135,15 @@ def _cell(value: str) -> str:
 
 
 def markdown(section: str = "all") -> str:
-    """The catalogue as Markdown tables (the README's event and parameter reference)."""
+    """The catalogue as Markdown tables (the README's event and parameter reference); sections as :func:`text`."""
     out: list[str] = []
     if section in ("all", "scenarios"):
         out += ["| scenario | what it assumes |", "|---|---|"]
         out += [f"| `{name}` | {_cell(description)} |" for name, description in scenario_summaries()]
+        out.append("")
+    if section in ("all", "experiments"):
+        out += ["| experiment | what it sweeps |", "|---|---|"]
+        out += [f"| `{name}` | {_cell(description)} |" for name, description in experiment_summaries()]
         out.append("")
     if section in ("all", "events"):
         for kind, cls in EVENT_TYPES.items():

@@ -87,10 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser(
         "list",
-        help="list scenarios, events and parameters",
-        description="List packaged scenarios, event types with their fields, and parameters with defaults and ranges.",
+        help="list scenarios, experiments, events and parameters",
+        description="List packaged scenarios and experiments, event types with their fields, and parameters with "
+        "defaults and ranges.",
     )
-    listing.add_argument("section", nargs="?", default="all", choices=("all", "scenarios", "events", "parameters"))
+    listing.add_argument(
+        "section", nargs="?", default="all", choices=("all", "scenarios", "experiments", "events", "parameters")
+    )
     listing.add_argument("--markdown", action="store_true", help="print Markdown tables (as in the README)")
     listing.set_defaults(handler=_list)
 

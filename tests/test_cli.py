@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sim import EVENT_TYPES, PARAMETERS
@@ -207,6 +209,27 @@ def test_list_shows_every_scenario_event_field_and_parameter(capsys):
     for name, spec in PARAMETERS.items():
         assert f"    {name}: " in out
         assert spec.justification in out
+
+
+def test_list_shows_every_packaged_experiment_with_its_description(capsys):
+    import yaml
+
+    from sim.resources import packaged_experiments
+
+    shipped = packaged_experiments()
+    assert shipped
+    for argv in (["list", "experiments"], ["list"]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "Experiments (" in out
+        for name, path in shipped.items():
+            description = yaml.safe_load(path.read_text(encoding="utf-8"))["description"]
+            assert re.search(rf"^  {name} +{re.escape(description)}$", out, flags=re.MULTILINE), name
+    assert main(["list", "experiments"]) == 0
+    assert "Scenarios (" not in capsys.readouterr().out
+    assert main(["list", "experiments", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| `{name}` |" in out for name in shipped)
 
 
 def test_list_markdown_sections(capsys):
