@@ -12,7 +12,7 @@ DEMO_SCENARIOS := baseline us_drawdown article5_doubt ceasefire_pressure perfect
 DEMO_REPLICATIONS ?= 40
 DEMO_WORKERS ?= 2
 
-.PHONY: demo test test-slow lint posterior sensitivity
+.PHONY: demo test test-slow lint posterior sensitivity readme-figures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,3 +63,8 @@ sensitivity: $(VENV)/.installed
 	rm -rf results/sobol_all_parameters
 	$(BIN)/cohesion sweep experiments/sobol_all_parameters.yaml --out results/sobol_all_parameters --quiet
 	$(BIN)/python -m sim.analysis.publish_sensitivity results/sobol_all_parameters docs
+
+# make readme-figures: redraw the figures the README shows, with the cohesion command as the README runs it, and
+# record beside each the model that drew it (tests/test_docs.py fails when the golden outputs are newer). Under a minute.
+readme-figures: $(VENV)/.installed
+	$(BIN)/python docs/readme_figures.py

@@ -60,3 +60,56 @@ def test_the_readme_lists_every_packaged_experiment_with_its_number_of_runs():
     }
     shipped = {name: load(path).runs_total for name, path in packaged_experiments().items()}
     assert listed == shipped
+
+
+def _readme_figures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_figures", ROOT / "docs" / "readme_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_every_figure_the_readme_shows_was_drawn_by_the_model_of_the_golden_outputs():
+    """Redraw with 'make readme-figures' after regenerating tests/golden (a change of the model's numbers)."""
+    figures = _readme_figures()
+    assert figures.readme_images(), "the README shows no figure"
+    assert figures.problems() == []
+
+
+def test_the_figure_check_fails_when_the_golden_outputs_change_and_not_when_the_docs_do(tmp_path):
+    import json
+    import shutil
+
+    figures = _readme_figures()
+    golden = tmp_path / "golden"
+    golden.mkdir()
+    for path in sorted((ROOT / "tests" / "golden").glob("*.parquet"))[:2]:
+        shutil.copy(path, golden / path.name)
+    image = "docs/figures/x.png"
+    (tmp_path / "docs" / "figures").mkdir(parents=True)
+    (tmp_path / "docs" / "figures" / "x.png").write_bytes(b"png")
+    record = tmp_path / "docs" / "figures" / "x.json"
+    record.write_text(json.dumps({"golden_digest": figures.golden_digest(golden)}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n![a figure]({image})\n")
+    listed = (figures.Figure(image, ("run", "baseline"), "headline.png"),)
+    assert figures.problems(readme, golden, listed) == []
+
+    readme.write_text(f"# x, edited\n\nMore words.\n\n![a figure, new caption]({image})\n")  # a docs edit
+    assert figures.problems(readme, golden, listed) == []
+
+    first = sorted(golden.glob("*.parquet"))[0]
+    first.write_bytes(first.read_bytes() + b"\0")  # the golden outputs regenerated for a new model
+    (problem,) = figures.problems(readme, golden, listed)
+    assert problem.startswith(f"{image}: drawn by another model") and "make readme-figures" in problem
+
+    record.unlink()
+    (problem,) = figures.problems(readme, golden, listed)
+    assert "no readable record" in problem
+    assert "not listed in FIGURES" in figures.problems(readme, golden, ())[0]
