@@ -23,7 +23,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -385,8 +385,15 @@ class ResultsFolder:
         return cls(path, manifest)
 
     def read_table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """One table (``model``, ``agents`` or ``events``); InputError naming the file if it cannot be read."""
-        return internal(read_parquet_checked(self.path / TABLES[name], str(self.path), columns))
+        """One table (``model``, ``agents`` or ``events``): ``columns``, or every column.
+
+        Raises InputError naming the folder, the file and the column when the table lacks one of ``columns``
+        (without ``columns``: one of :func:`required_columns`), as a folder written by an older version or
+        edited by hand may; and naming the file when it cannot be read.
+        """
+        path = self.path / TABLES[name]
+        check_columns(path, str(self.path), required_columns(name) if columns is None else columns)
+        return internal(read_parquet_checked(path, str(self.path), columns))
 
     def read_results(self) -> Results:
         """The three tables in the engine's form (:func:`internal`); InputError naming the file if one cannot be read.
@@ -394,6 +401,43 @@ class ResultsFolder:
         Folders written before the columns were typed are read the same way.
         """
         return Results(*(self.read_table(name) for name in ("model", "agents", "events")))
+
+
+def required_columns(table: str) -> tuple[str, ...]:
+    """The columns that figures, reports and comparisons read from a run's ``model``, ``agents`` or ``events`` table."""
+    from sim.engine.outputs import LOG_COLUMNS
+    from sim.engine.state import STATE_VARIABLES
+
+    if table == "model":
+        return ("run", "replication", "seed", "step", "date", *MODEL_OUTCOMES)
+    if table == "agents":
+        return ("run", "step", "date", "iso3", *STATE_VARIABLES, "government", "eu_member", "nato_member")
+    return ("run", *LOG_COLUMNS)
+
+
+def check_columns(path: Path, source: str, columns: Sequence[str]) -> None:
+    """InputError naming the folder ``source``, the file and the first columns missing from the Parquet file.
+
+    A file whose schema cannot be read passes: reading it then reports the damage.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        present = set(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError, ValueError):
+        return
+    missing = [name for name in columns if name not in present]
+    if missing:
+        named = ", ".join(f"'{name}'" for name in missing[:3])
+        if len(missing) > 3:
+            named += f" and {len(missing) - 3} more"
+        raise InputError(
+            path.name,
+            f"has no column {named} (a folder written by another version of the tool, or edited); "
+            "run the scenario again with this version",
+            source,
+        )
 
 
 def read_parquet_checked(path: Path, source: str, columns: list[str] | None = None, **options: Any) -> pd.DataFrame:

@@ -235,6 +235,44 @@ def test_an_unreadable_table_without_a_recorded_checksum_is_one_line(tmp_path, c
     assert "agents.parquet: cannot be read" in one_line(capsys)
 
 
+@pytest.fixture(scope="module")
+def tables_only_folder(tmp_path_factory) -> Path:
+    """A complete results folder of a two-month scenario: its tables and manifest, no figures (fast to make)."""
+    from sim.runner import run_scenario
+    from sim.scenario import from_mapping
+
+    scenario = from_mapping({"name": "tiny", "end": "2025-02", "replications": 2}, source="tiny.yaml")
+    folder = store.ResultsFolder.create(tmp_path_factory.mktemp("made"), scenario)
+    folder.write_results(run_scenario(scenario))
+    folder.finish("complete")
+    folder.release()
+    return folder.path
+
+
+@pytest.mark.parametrize(("table", "column"), [("model", "cohesion"), ("model", "seed"), ("agents", "us_trust")])
+def test_a_results_folder_missing_a_column_is_one_line_naming_the_folder_and_the_column(
+    tmp_path, capsys, tables_only_folder, table, column
+):
+    import shutil
+
+    import pandas as pd
+
+    folder = tmp_path / "results" / tables_only_folder.name
+    shutil.copytree(tables_only_folder, folder)
+    set_manifest(folder, checksums={})  # as written by an older version, or edited by hand
+    path = folder / f"{table}.parquet"
+    pd.read_parquet(path).drop(columns=[column]).to_parquet(path, index=False)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    commands = [["plot", str(folder)]]
+    if table == "model":  # compare reads the model table alone
+        commands.append(["compare", str(folder), str(folder), "--out", str(tmp_path / "compared")])
+    for command in commands:
+        assert main(command) == 2, command
+        line = one_line(capsys)
+        assert line.startswith(f"error: {folder}: {table}.parquet: has no column '{column}'"), line
+        assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
+
+
 # ---------------------------------------------------------------------- full disks, unwritable folders
 def _full_disk_for(monkeypatch, fragment: str) -> None:
     """fsync of any file whose path holds ``fragment`` fails as on a full disk (after the data was written)."""

@@ -32,7 +32,7 @@ import pandas as pd
 
 from sim.errors import InputError, short_path, shown
 from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.store import MANIFEST, TABLES, ResultsFolder, internal, write_atomically
+from sim.store import MANIFEST, ResultsFolder, write_atomically
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625
@@ -107,13 +107,7 @@ def load_arm(path: str | Path, outcomes: Sequence[str], label: str | None = None
     path = Path(path)
     _refuse_sweep(path)
     folder = ResultsFolder.open(path)
-    columns = ["run", "replication", "seed", "step", "date", *outcomes]
-    try:
-        model = internal(pd.read_parquet(folder.path / TABLES["model"], columns=columns))
-    except (KeyError, ValueError, OSError) as error:
-        raise InputError(
-            TABLES["model"], f"cannot be read with columns {', '.join(columns)} ({error})", str(path)
-        ) from None
+    model = folder.read_table("model", ["run", "replication", "seed", "step", "date", *outcomes])
     return Arm(label or folder.manifest["scenario"]["name"], folder.path, folder.manifest, model)
 
 
