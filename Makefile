@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,ema,calibrate]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,analysis,ema,calibrate]'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

@@ -576,9 +576,9 @@ def run_sweep(
     if uncertainty is not None:
         spec = dataclasses.replace(spec, uncertainty=uncertainty)
     if scheduler is not None:
-        executor = DaskExecutor(address=scheduler)
+        executor = DaskExecutor(address=scheduler, field="scheduler")
     elif dask_local is not None:
-        executor = DaskExecutor(local_workers=check_workers(dask_local, "dask_local"))
+        executor = DaskExecutor(local_workers=check_workers(dask_local, "dask_local"), field="dask_local")
     else:
         workers = check_workers(workers, "workers")
         executor = SerialExecutor() if workers == 1 else sweeping.ProcessExecutor(workers)

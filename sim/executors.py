@@ -22,6 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from sim import extras
 from sim.errors import InputError
 from sim.processes import (
     POLL_S,
@@ -173,11 +174,17 @@ class DaskExecutor(Executor):
     inputs and send their results back to this process, which writes them.
     """
 
-    def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
+    def __init__(self, address: str | None = None, local_workers: int | None = None, field: str | None = None) -> None:
+        """``field`` names the option or argument in messages (default ``--scheduler`` or ``--dask-local``).
+
+        Raises InputError if the optional extra [dask] is not installed, or ``local_workers`` is below 1.
+        """
         if (address is None) == (local_workers is None):
             raise ValueError("give exactly one of address or local_workers")
+        field = field or ("--scheduler" if address is not None else "--dask-local")
         if local_workers is not None and local_workers < 1:
-            raise InputError("--dask-local", f"{local_workers} is not allowed; use a whole number, 1 or more")
+            raise InputError(field, f"{local_workers} is not allowed; use a whole number, 1 or more")
+        extras.require("dask", field, "a Dask cluster")
         self.address = address
         self.local_workers = local_workers
         self._cluster: Any = None

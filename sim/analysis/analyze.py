@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import extras
 from sim.analysis import ema, figures, reports
 from sim.analysis.discovery import Condition, Discovery, discover, prim_available
 from sim.analysis.sensitivity import METHODS, Sensitivity, sweep_sensitivity
@@ -70,6 +71,8 @@ def analyze_sweep(
             "--method",
             "prim needs the EMA Workbench: pip install 'alliance-cohesion[ema]' (or use --method tree, the default)",
         )
+    if method == "tree":
+        extras.require("analysis", "--method", "tree (the default: a decision tree, scikit-learn)")
     runs = sweep.runs_at(month)
     if runs.empty:
         raise InputError("model/", f"no finished run has a row for {month}", str(sweep.path))

@@ -228,7 +228,13 @@ def tree_boxes(
     min_leaf_share: float = MIN_LEAF_SHARE,
     max_boxes: int = MAX_BOXES,
 ) -> list[Box]:
-    """The leaves of a shallow classification tree that predict "bad" and are dense enough, densest first."""
+    """The leaves of a shallow classification tree that predict "bad" and are dense enough, densest first.
+
+    Raises InputError naming the optional extra [analysis] if scikit-learn is not installed.
+    """
+    from sim import extras
+
+    extras.require("analysis", "--method", "tree (the default: a decision tree, scikit-learn)")
     from sklearn.tree import DecisionTreeClassifier
 
     y = np.asarray(y, dtype=bool)
