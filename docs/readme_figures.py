@@ -9,8 +9,9 @@ Each figure is drawn as the README tells readers to draw it: by the ``cohesion``
 command (a results folder in a temporary folder, then one of its figures copied
 to ``docs/figures/``). Beside each image, a JSON file of the same name records
 what drew it: the command, the package version, the code hash that sweeps use
-(:func:`sim.sweep._code_hash`) and the digest of the golden outputs
-(:func:`golden_digest`).
+(:func:`sim.sweep._code_hash`), the digest of the golden outputs
+(:func:`golden_digest`) and, for a figure whose runs draw their parameters from
+the shipped posterior, that file's sha256.
 
 Which model drew a figure is told by the golden outputs: ``tests/golden/`` is
 rewritten on purpose (``tests/golden/regenerate.py``) whenever a change of the
@@ -19,7 +20,8 @@ figure whose recorded digest differs from the digest of the golden outputs now
 was drawn by another model than theirs: ``--check`` (and
 ``tests/test_docs.py``) then fails until the figure is redrawn. An edit of the
 docs, or of how the model computes what it computes, changes neither digest
-and needs no redraw.
+and needs no redraw. The shipped posterior is regenerated on purpose too
+(``make posterior``): a figure drawn from another posterior fails the same way.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Figure:
     image: str  # path of the image in the repository, as the README links it
     argv: tuple[str, ...]  # the cohesion command's arguments, without --out and --quiet
     drawn: str  # the figure in the results folder's figures/
+    posterior: bool = True  # its runs draw their parameters from the shipped posterior (the default of run)
 
     @property
     def record(self) -> Path:
@@ -77,6 +80,13 @@ def golden_digest(golden: Path = GOLDEN) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def posterior_digest() -> str:
+    """sha256 of the shipped posterior (``sim/data/posterior.csv``), as run manifests record it."""
+    from sim import calibration
+
+    return calibration.file_sha256(calibration.POSTERIOR_FILE)
+
+
 def readme_images(readme: Path = README) -> list[str]:
     """The local images a Markdown file shows (``![alt](path)``), as written, relative to its folder."""
     text = readme.read_text(encoding="utf-8")
@@ -93,6 +103,7 @@ def problems(readme: Path = README, golden: Path = GOLDEN, figures: tuple[Figure
     """
     known = {figure.image: figure for figure in figures}
     current = golden_digest(golden)
+    posterior = posterior_digest() if any(figure.posterior for figure in figures) else None
     out = []
     for image in readme_images(readme):
         figure = known.get(image)
@@ -113,6 +124,8 @@ def problems(readme: Path = README, golden: Path = GOLDEN, figures: tuple[Figure
                 f"{image}: drawn by another model than the golden outputs (tests/golden/ changed since); "
                 "run make readme-figures"
             )
+        elif figure.posterior and record.get("posterior_sha256") != posterior:
+            out.append(f"{image}: drawn from another shipped posterior than sim/data's; run make readme-figures")
     return out
 
 
@@ -143,6 +156,8 @@ def redraw(figure: Figure) -> None:
         "code_hash": _code_hash(),
         "golden_digest": golden_digest(),
     }
+    if figure.posterior:
+        record["posterior_sha256"] = posterior_digest()
     figure.record.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"{figure.image}: drawn by cohesion {' '.join(figure.argv)}")
 

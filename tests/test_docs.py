@@ -95,11 +95,17 @@ def test_the_figure_check_fails_when_the_golden_outputs_change_and_not_when_the_
     (tmp_path / "docs" / "figures").mkdir(parents=True)
     (tmp_path / "docs" / "figures" / "x.png").write_bytes(b"png")
     record = tmp_path / "docs" / "figures" / "x.json"
-    record.write_text(json.dumps({"golden_digest": figures.golden_digest(golden)}))
+    drawn = {"golden_digest": figures.golden_digest(golden), "posterior_sha256": figures.posterior_digest()}
+    record.write_text(json.dumps(drawn))
     readme = tmp_path / "README.md"
     readme.write_text(f"# x\n\n![a figure]({image})\n")
     listed = (figures.Figure(image, ("run", "baseline"), "headline.png"),)
     assert figures.problems(readme, golden, listed) == []
+
+    record.write_text(json.dumps({**drawn, "posterior_sha256": "sha256:another"}))  # drawn from another posterior
+    (problem,) = figures.problems(readme, golden, listed)
+    assert "another shipped posterior" in problem
+    record.write_text(json.dumps(drawn))
 
     readme.write_text(f"# x, edited\n\nMore words.\n\n![a figure, new caption]({image})\n")  # a docs edit
     assert figures.problems(readme, golden, listed) == []
