@@ -99,8 +99,7 @@ def _save_event() -> None:
 
 def _scenario_changed(_: object = None) -> None:
     """Another scenario picked: start from its file (no parameter or event changes; its replications and seed)."""
-    editing.value = None
-    event_message.value = ""
+    _new_event_form(event_kind.value)  # an unsaved event form belonged to the previous scenario
     parameter_message.value = ""
     changes.value = {}
     edited_events.value = {}

@@ -4,8 +4,10 @@ The browser test starts the server, loads the page with every request that
 does not go to the server refused (no CDN, no internet), changes a
 parameter, runs, and checks that the chart and the medians changed; then it
 adds an event (a bad value first, whose one-line message the page shows),
-runs again and checks the chart changed once more; it keeps
-a screenshot in tests/artefacts/. It is marked slow. Where no browser can be
+runs again and checks the chart changed once more; it reads the table by
+outcome names at another December, sets 1e400 (refused with the reason),
+picks another scenario file (no changes carried over, the file's seed and
+replications) and runs it; it keeps screenshots in tests/artefacts/. It is marked slow. Where no browser can be
 installed it skips with one line, except in CI (CI=true), where it fails.
 """
 
@@ -354,6 +356,41 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             page.get_by_text("removed: 2025-06 set").wait_for(timeout=30_000)
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
+
+            # The table names the outcomes and shows any December, not only the last month.
+            table = medians.inner_text()
+            assert "Blocs (clusters of positions)" in table and "\nblocs\t" not in f"\n{table}", table
+            assert f"Median across replications in {dashboard.load('baseline').end}" in table
+            page.locator(".table-month").get_by_role("button").first.click(force=True)
+            page.get_by_role("option", name="2030-12", exact=True).click()
+            page.get_by_text("Median across replications in 2030-12").wait_for(timeout=30_000)
+
+            # A value that is not a finite number is refused with that reason and the range.
+            with pytest.raises(InputError) as expected:
+                dashboard.parameter_value("confidence_bound", "1e400")
+            field.fill("1e400")
+            page.locator(".set-parameter").click()
+            refused = page.locator(".parameter-message")
+            refused.wait_for(timeout=30_000)
+            assert refused.inner_text().strip() == "error: " + expected.value.one_line()
+
+            # Another scenario starts from its file: no parameter or event changes; its replications and seed.
+            own = tmp_path / "own.yaml"
+            own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
+            assert "Changed: none" not in page.inner_text("body")
+            path_box = page.get_by_label("or your own scenario file (path)")
+            path_box.fill(str(own))
+            path_box.press("Enter")
+            page.get_by_text(f"picked {own}").wait_for(timeout=30_000)
+            page.get_by_text("Changed: none").wait_for(timeout=30_000)
+            assert page.locator(".replications input").input_value() == "7"
+            assert page.locator(".seed input").input_value() == "3"
+            assert "(as in the file)" in page.inner_text("body")
+            before_text = medians.inner_text()
+            _run_and_wait_for_new_medians(page, before_text)
+            page.get_by_text("7 replications each").wait_for(timeout=30_000)
+            assert "no parameter changed" in page.inner_text("body")
+            page.screenshot(path=str(ARTEFACTS / "dashboard-own-file.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()
