@@ -719,7 +719,8 @@ class SweepFolder:
                     continue  # a line cut short by a kill: its chunk runs again
                 if chunk in self.done:
                     continue
-                problems = part_problems(self.path, entry)
+                # Entries rebuilt from the manifest were checked part by part in claim: no second read.
+                problems = part_problems(self.path, entry) if self._recovered_ledger is None else []
                 if problems:
                     self.repaired.extend(problems)
                     continue

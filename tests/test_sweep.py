@@ -525,7 +525,9 @@ def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch
 
 
 # ====================================================================== a lost ledger or manifest
-def tiny_sweep(folder: Path, capsys: pytest.CaptureFixture[str], **changes) -> tuple[Path, list[str]]:
+def tiny_sweep(
+    folder: Path, capsys: pytest.CaptureFixture[str], exit_code: int = 0, **changes
+) -> tuple[Path, list[str]]:
     """A finished sweep of 3 points x 2 replications over two months in chunks of 2 runs, run in this process."""
     path = experiment_file(
         folder,
@@ -542,7 +544,7 @@ def tiny_sweep(folder: Path, capsys: pytest.CaptureFixture[str], **changes) -> t
     argv = ["sweep", str(path), "--workers", "1", "--chunk-runs", "2", "--quiet", "--out", str(out)]
     from sim.cli import main
 
-    assert main(argv) == 0
+    assert main(argv) == exit_code
     capsys.readouterr()
     return out, argv
 
@@ -654,3 +656,26 @@ def test_a_sweep_whose_manifest_is_gone_is_resumed_by_the_same_command(
     assert main(argv) == 2
     line = one_error_line(capsys)
     assert str(out) in line and "does not record which experiment" in line and "delete the folder" in line
+
+
+def test_failures_are_kept_when_the_ledger_is_rebuilt_from_the_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.cli import main
+
+    real = sweep.run_spec
+
+    def flaky(experiment, values, seed, *replication):
+        if values[0] == 0.3:  # point 2
+            raise FloatingPointError("provoked for the test")
+        return real(experiment, values, seed, *replication)
+
+    monkeypatch.setattr(sweep, "run_spec", flaky)
+    out, argv = tiny_sweep(tmp_path, capsys, exit_code=1)  # the two runs of point 2 failed
+    failures = (out / "failures.csv").read_text()
+    assert len(pd.read_csv(out / "failures.csv")) == 2
+    (out / "chunks.jsonl").unlink()
+    assert main(argv) == 1
+    assert "0 this time" in capsys.readouterr().out
+    assert (out / "failures.csv").read_text() == failures
+    assert json.loads((out / "manifest.json").read_text())["runs_failed"] == 2
