@@ -5,15 +5,21 @@ module, which need neither Solara nor a browser: :func:`simulate` runs a
 scenario with the user's changes and the baseline with the same seeds on the
 engine, :func:`bands` draws them. Solara serves its own assets (the
 ``solara-assets`` package; nothing is fetched from a CDN), and the server
-binds to 127.0.0.1 unless ``--host`` says otherwise. Illustrative scenario
-exploration, not a forecast: every view says so.
+binds to 127.0.0.1; another address is refused unless ``--allow-remote`` is
+given, since the page reads any file the server can read (the own-scenario
+box, results folders). Illustrative scenario exploration, not a forecast:
+every view says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
+import math
 import os
+import re
+import socket
 import sys
 import typing
 import warnings
@@ -25,20 +31,20 @@ from matplotlib.figure import Figure
 
 from sim import DISCLAIMER, yamlfile
 from sim.api import Results, load_results, run
-from sim.errors import InputError
+from sim.errors import InputError, shorten, shown
 from sim.events import EVENT_TYPES, Event, allowed
-from sim.metrics import COUNT_OUTCOMES
+from sim.metrics import COUNT_OUTCOMES, OUTCOME_DEFINITIONS
+from sim.params import PARAMETERS
 from sim.scenario import Scenario, load, packaged_scenarios
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-DEFAULT_REPLICATIONS = 50
 BASELINE = "baseline"
 EXTRA_HINT = "pip install 'alliance-cohesion[dashboard]'"
 DESCRIPTION = (
     "Serve a local page (Solara) to pick a scenario, change its events and parameters, run replications and "
     "see bands against the baseline, per-state views and the decision timeline, and open results folders. "
-    f"Binds to {DEFAULT_HOST} unless --host says otherwise. Needs the optional extra: {EXTRA_HINT}."
+    f"Binds to {DEFAULT_HOST}; another --host needs --allow-remote. Needs the optional extra: {EXTRA_HINT}."
 )
 
 
@@ -60,7 +66,7 @@ def changed(
     reference: str | Path,
     parameters: dict[str, Any] | None = None,
     dropped_events: set[int] | frozenset[int] = frozenset(),
-    replications: int = DEFAULT_REPLICATIONS,
+    replications: int | None = None,
     seed: int | None = None,
     events: list[dict[str, Any]] | None = None,
 ) -> Scenario:
@@ -68,7 +74,8 @@ def changed(
 
     ``parameters`` are merged in; ``events`` (mappings as in a scenario file, see :func:`event_from_form`),
     when given, replace the scenario's events (inherited ones included); the events at the positions
-    ``dropped_events`` are then left out. The result is checked by the same code as a scenario file.
+    ``dropped_events`` are then left out; ``replications`` and ``seed`` default to the file's own
+    (:func:`run_settings`). The result is checked by the same code as a scenario file.
 
     Raises InputError for a bad file, parameter value, event or replication count, naming the field
     (``events[k].size``, ...) and what it takes.
@@ -83,6 +90,38 @@ def changed(
         # Named apart from the file's, so that a changed baseline is not shown as "baseline".
         scenario = scenario.with_overrides(name=f"{scenario.name}_changed", parameters=parameters or {}, events=kept)
     return scenario.with_overrides(replications=replications, seed=seed)
+
+
+def run_settings(reference: str | Path) -> tuple[int, int]:
+    """The scenario file's own (replications, seed): what the page's run fields show for a newly picked scenario.
+
+    Raises InputError for a file that cannot be read as a scenario.
+    """
+    scenario = load(reference)
+    return scenario.replications, scenario.seed
+
+
+# The form's number syntax: what a user types for a number (YAML reads '1e5' or '1e400' as text).
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def parameter_value(name: str, text: str) -> float | int:
+    """The value typed for numeric parameter ``name`` (a text such as ``0.3`` or ``2e-3``), checked against its range.
+
+    Raises InputError naming ``parameters.<name>`` with the reason (empty, not a number, not a finite number
+    such as ``1e400``, out of range) and the allowed range.
+    """
+    parameter = PARAMETERS[name]
+    field = f"parameters.{name}"
+    text = str(text).strip()
+    if not text:
+        raise InputError(field, f"is empty; use {parameter.allowed()}")
+    if not _NUMBER.fullmatch(text):
+        raise InputError(field, f"{shown(text)} is not a number; use {parameter.allowed()}")
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError(field, f"{shorten(text)} is not a finite number; use {parameter.allowed()}")
+    return parameter.check(value)
 
 
 # ---------------------------------------------------------------------- events in a form
@@ -150,9 +189,10 @@ def event_as_form(event: Event | dict[str, Any]) -> tuple[str, dict[str, str]]:
 def event_from_form(kind: str, texts: dict[str, str], field: str = "event") -> dict[str, Any]:
     """The event mapping a scenario file would hold, from the form's texts (each read as a YAML value).
 
-    Empty texts are left out (the field's default applies). The mapping is not checked here beyond YAML:
+    Empty texts are left out (the field's default applies). A number is read as a number whatever its
+    form (``1e5``, which YAML alone reads as text). The mapping is not checked here beyond that:
     :func:`changed` checks it with the scenario's other events. Raises InputError naming
-    ``field.name`` for a text that is not a YAML value.
+    ``field.name`` for a text that is not a YAML value or a number that is not finite (``1e400``, ``.inf``).
     """
     mapping: dict[str, Any] = {"type": kind}
     for name, text in texts.items():
@@ -163,6 +203,11 @@ def event_from_form(kind: str, texts: dict[str, str], field: str = "event") -> d
             value = yamlfile.parse(text, f"{field}.{name}")
         except InputError as error:
             raise InputError(f"{field}.{name}", f"{error.message}; write it as in a scenario file") from None
+        if isinstance(value, str) and _NUMBER.fullmatch(text):
+            value = float(text)
+        if isinstance(value, float) and not math.isfinite(value):
+            what = allowed(kind, name) if name in EVENT_TYPES[kind].model_fields else "a finite number"
+            raise InputError(f"{field}.{name}", f"{shorten(text)} is not a finite number; use {what}")
         mapping[name] = value
     return mapping
 
@@ -257,14 +302,63 @@ ZERO_ONE = ("cohesion", "article5_credibility", "ukraine_support", "autonomy", "
 
 def final_medians(run_: Run, outcomes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
     """Per outcome, the median in the last month: (scenario, baseline)."""
+    return medians_at(run_, outcomes, months(run_)[-1])
+
+
+def months(run_: Run) -> list[str]:
+    """The months of a run, 'YYYY-MM', first to last."""
+    model = run_.results._tables.model
+    return [str(d)[:7] for d in model.drop_duplicates("step").sort_values("step")["date"]]
+
+
+def table_months(run_: Run) -> list[str]:
+    """The months the page's table offers first: each December and the last month (the latest first)."""
+    every = months(run_)
+    return [m for m in every if m.endswith("-12") or m == every[-1]][::-1]
+
+
+def medians_at(run_: Run, outcomes: tuple[str, ...], month: str) -> dict[str, tuple[float, float]]:
+    """Per outcome, the median across replications in ``month`` ('YYYY-MM'): (scenario, baseline).
+
+    Raises InputError when ``month`` is not a month of the run.
+    """
+    every = months(run_)
+    if month not in every:
+        raise InputError("month", f"{shown(month)} is not a month of the run; use {every[0]} to {every[-1]}")
+    step = every.index(month)
     out = {}
     for outcome in outcomes:
         values = []
         for results in (run_.results, run_.baseline):
             model = results._tables.model
-            values.append(float(model[model["step"] == model["step"].max()][outcome].median()))
+            values.append(float(model.loc[model["step"] == model["step"].min() + step, outcome].median()))
         out[outcome] = (values[0], values[1])
     return out
+
+
+def outcome_label(name: str) -> str:
+    """An outcome's name in words for tables (the figures' label on one line), e.g. 'Blocs (clusters of positions)'.
+
+    Outcomes without a figure label get their definition (:data:`sim.metrics.OUTCOME_DEFINITIONS`), capitalised.
+    """
+    from sim.plots import LABELS
+
+    if name in LABELS:
+        return " ".join(LABELS[name].split())
+    definition = OUTCOME_DEFINITIONS.get(name)
+    return definition[0].upper() + definition[1:] if definition else name
+
+
+def medians_table(run_: Run, outcomes: tuple[str, ...], month: str) -> str:
+    """The medians in ``month`` as a Markdown table: outcome (by name), scenario, baseline, difference."""
+    rows = "\n".join(
+        f"| {outcome_label(name)} | {a:.3f} | {b:.3f} | {a - b:+.3f} |"
+        for name, (a, b) in medians_at(run_, outcomes, month).items()
+    )
+    return (
+        f"Median across replications in {month}\n\n| outcome | {run_.scenario.name} | {BASELINE} | difference |\n"
+        f"|---|---|---|---|\n{rows}"
+    )
 
 
 def results_folders(root: str | Path) -> list[Path]:
@@ -287,7 +381,17 @@ def open_folder(path: str | Path) -> Results:
 
 # ---------------------------------------------------------------------- command line
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST}, this machine)")
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to bind (default: {DEFAULT_HOST}, this machine); another than loopback needs --allow-remote",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach; the page then reads, for anyone who reaches it, any file "
+        "this server can read",
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
     parser.add_argument(
         "--results",
@@ -304,10 +408,51 @@ def quiet_cookie_warning() -> None:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) is this machine only: 127.x, ::1, or a name that resolves only there."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    if not host.strip():
+        return False  # an empty host binds every interface
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in found)
+
+
+def check_host(host: str, allow_remote: bool) -> str | None:
+    """Refuse a non-loopback ``host`` without ``allow_remote``; with it, the warning to print (None for loopback).
+
+    Raises:
+        InputError: naming ``--host``, what it would expose and the flag that allows it.
+    """
+    if is_loopback(host):
+        return None
+    if not allow_remote:
+        raise InputError(
+            "--host",
+            f"{shown(host)} is not a loopback address: other machines could reach the page, which reads any file "
+            f"this server can read (scenario files, results folders); use {DEFAULT_HOST}, or add --allow-remote "
+            "to serve it anyway",
+        )
+    return (
+        f"warning: serving on {host}, reachable from other machines: anyone who reaches the page can read, "
+        "through it, any file this server can read"
+    )
+
+
 def main(args: argparse.Namespace) -> int:
-    """Serve the page until Ctrl-C; exit code 1 with one line when the optional extra is missing."""
+    """Serve the page until Ctrl-C; exit code 1 with one line when the optional extra is missing.
+
+    Raises InputError (exit code 2) for a port out of range, or a non-loopback ``--host`` without
+    ``--allow-remote``.
+    """
     if not 1 <= args.port <= 65535:
         raise InputError("--port", f"{args.port} is not a port; use a whole number from 1 to 65535")
+    warning = check_host(args.host, getattr(args, "allow_remote", False))
     try:
         import solara  # noqa: F401
         import uvicorn
@@ -321,6 +466,8 @@ def main(args: argparse.Namespace) -> int:
     from solara.server.starlette import app
 
     quiet_cookie_warning()
+    if warning:
+        print(warning, file=sys.stderr)
     print(f"dashboard on http://{args.host}:{args.port}/ (Ctrl-C to stop) — {DISCLAIMER}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -21,10 +21,15 @@ from sim.plots import STATE_LABELS
 
 NUMERIC_PARAMETERS = sorted(name for name, p in PARAMETERS.items() if not p.is_categorical)
 
-scenario_name = solara.reactive("baseline")
+_FILE_REPLICATIONS, _FILE_SEED = dashboard.run_settings(dashboard.BASELINE)
+
+scenario_name = solara.reactive(dashboard.BASELINE)
 own_file = solara.reactive("")
 parameter = solara.reactive("confidence_bound")
-value = solara.reactive(float(PARAMETERS["confidence_bound"].default))
+# The value as typed: checked by dashboard.parameter_value when set, so that the page says what is wrong with it.
+value = solara.reactive(str(PARAMETERS["confidence_bound"].default))
+parameter_message = solara.reactive("")
+# The parameters the user changed, for the scenario picked: a newly picked scenario starts from its file.
 changes: solara.Reactive[dict] = solara.reactive({})
 # The user's list of events per scenario reference (mappings as in a scenario file); absent: the file's events.
 edited_events: solara.Reactive[dict] = solara.reactive({})
@@ -32,9 +37,11 @@ event_kind = solara.reactive("coercion")
 event_texts: solara.Reactive[dict] = solara.reactive({})
 editing: solara.Reactive[int | None] = solara.reactive(None)
 event_message = solara.reactive("")
-replications = solara.reactive(dashboard.DEFAULT_REPLICATIONS)
-seed = solara.reactive(0)
+# The picked scenario file's own, until the user changes them.
+replications = solara.reactive(_FILE_REPLICATIONS)
+seed = solara.reactive(_FILE_SEED)
 last_run = solara.reactive(None)
+table_month: solara.Reactive[str | None] = solara.reactive(None)  # None: the last month of the run
 message = solara.reactive("")
 state_variable = solara.reactive("us_trust")
 folder = solara.reactive("")
@@ -90,10 +97,28 @@ def _save_event() -> None:
     event_message.value = f"{verb}: {event.get('date', '')} {event_kind.value}; run to see its effect"
 
 
-def _stop_editing(_: object = None) -> None:
-    """Another scenario: the event being edited belonged to the previous one."""
-    editing.value = None
-    event_message.value = ""
+def _scenario_changed(_: object = None) -> None:
+    """Another scenario picked: start from its file (no parameter or event changes; its replications and seed)."""
+    _new_event_form(event_kind.value)  # an unsaved event form belonged to the previous scenario
+    parameter_message.value = ""
+    changes.value = {}
+    edited_events.value = {}
+    value.value = str(PARAMETERS[parameter.value].default)
+    try:
+        replications.value, seed.value = dashboard.run_settings(_reference())
+    except InputError:
+        return  # the Scenario card shows what is wrong with the file
+    message.value = (
+        f"picked {_reference()}: its parameters and events as in the file, "
+        f"{replications.value} replications and seed {seed.value} from the file"
+    )
+
+
+def _parameter_picked(name: str) -> None:
+    """Another parameter: the value field shows its current value (as changed, or its default)."""
+    parameter.value = name
+    value.value = str(changes.value.get(name, PARAMETERS[name].default))
+    parameter_message.value = ""
 
 
 def _edit_event(k: int) -> None:
@@ -114,7 +139,7 @@ def _remove_event(k: int) -> None:
 def _run() -> None:
     try:
         scenario = dashboard.changed(
-            _reference(), changes.value, frozenset(), int(replications.value), int(seed.value), events=_events()
+            _reference(), changes.value, frozenset(), replications.value, seed.value, events=_events()
         )
         started = time.perf_counter()
         result = dashboard.simulate(scenario)
@@ -134,10 +159,11 @@ def _run() -> None:
 
 def _set_parameter() -> None:
     try:
-        checked = PARAMETERS[parameter.value].check(float(value.value))
+        checked = dashboard.parameter_value(parameter.value, value.value)
     except InputError as error:
-        message.value = "error: " + " ".join(error.one_line().split())
+        parameter_message.value = _one_line(error)
         return
+    parameter_message.value = ""
     changes.value = {**changes.value, parameter.value: checked}
 
 
@@ -214,28 +240,32 @@ def EventsCard():
 def Controls():
     with solara.Card("Scenario"):
         solara.Select(
-            "packaged scenario", values=dashboard.scenario_names(), value=scenario_name, on_value=_stop_editing
+            "packaged scenario", values=dashboard.scenario_names(), value=scenario_name, on_value=_scenario_changed
         )
         solara.InputText(
-            "or your own scenario file (path)", value=own_file, continuous_update=False, on_value=_stop_editing
+            "or your own scenario file (path)", value=own_file, continuous_update=False, on_value=_scenario_changed
         )
         try:
             dashboard.load(_reference())
         except InputError as error:
             solara.Error(" ".join(error.one_line().split()))
     with solara.Card("Run"):
-        solara.InputInt("replications", value=replications)
-        solara.InputInt("seed", value=seed)
+        solara.Markdown("Replications and seed start from the scenario file's; change them here.")
+        solara.InputInt("replications", value=replications, classes=["replications"])
+        solara.InputInt("seed", value=seed, classes=["seed"])
         solara.Button("run with the baseline", on_click=_run, color="primary", classes=["run-button"])
         if message.value:
             solara.Markdown(message.value, style={"font-size": "0.9em"})
     EventsCard()
     with solara.Card("Parameters"):
-        solara.Select("parameter", values=NUMERIC_PARAMETERS, value=parameter)
+        solara.Select("parameter", values=NUMERIC_PARAMETERS, value=parameter.value, on_value=_parameter_picked)
         p = PARAMETERS[parameter.value]
         solara.Markdown(f"{p.unit}; range {p.low:g} to {p.high:g}; default {p.default}")
-        solara.InputFloat("value", value=value, continuous_update=False)
+        solara.InputText("value", value=value, continuous_update=True, classes=["parameter-value"])
         solara.Button("set", on_click=_set_parameter, classes=["set-parameter"])
+        if parameter_message.value:
+            with solara.Div(classes=["parameter-message"]):
+                solara.Error(parameter_message.value)
         solara.Markdown("Changed: " + (", ".join(f"`{k}` = {v:g}" for k, v in changes.value.items()) or "none"))
         solara.Button("reset", on_click=lambda: changes.set({}), text=True)
 
@@ -247,15 +277,17 @@ def Bands():
         solara.Info("Press 'run with the baseline' to see the bands.")
         return
     solara.FigureMatplotlib(dashboard.bands(result, HEADLINE_OUTCOMES), format="png")
-    rows = "\n".join(
-        f"| {name} | {a:.3f} | {b:.3f} | {a - b:+.3f} |"
-        for name, (a, b) in dashboard.final_medians(result, HEADLINE_OUTCOMES).items()
+    offered = dashboard.table_months(result)
+    month = table_month.value if table_month.value in dashboard.months(result) else offered[0]
+    solara.Select(
+        "month of the table (each December and the last month)",
+        values=offered,
+        value=month,
+        on_value=table_month.set,
+        classes=["table-month"],
     )
     with solara.Div(classes=["final-medians"]):
-        solara.Markdown(
-            f"Median in the last month\n\n| outcome | {result.scenario.name} | baseline | difference |\n"
-            f"|---|---|---|---|\n{rows}"
-        )
+        solara.Markdown(dashboard.medians_table(result, HEADLINE_OUTCOMES, month))
 
 
 @solara.component

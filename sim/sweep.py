@@ -17,9 +17,16 @@ place and only then recorded in the ledger ``chunks.jsonl`` with its size and
 sha256. Re-running the same command on the same folder reads the ledger,
 checks every recorded part against its size and checksum, deletes any part
 that a kill left unrecorded, and runs the chunks not recorded or whose parts
-are missing or damaged: no run is lost or written twice. The sweeping
-process holds the folder's lock and records its ``pid`` and ``host``
-(:mod:`sim.locks`).
+are missing or damaged: no run is lost or written twice. The manifest
+records every part's size and sha256 too (``parts``, rewritten at most every
+second while the sweep runs and in full when it ends), so that a folder whose
+ledger is gone is still checked part by part; a part that neither records
+is refused with one line, by resume and by the readers
+(:func:`sim.analysis.sweeps.check_parts`). Each ledger entry also records the
+experiment's content hash, the code hash and the chunk size, so that a folder
+whose manifest is gone is resumed by the same command, which rebuilds the
+manifest. The sweeping process holds the folder's lock and records its
+``pid`` and ``host`` (:mod:`sim.locks`).
 """
 
 from __future__ import annotations
@@ -285,6 +292,8 @@ POINTS_CSV = "points.csv"
 SUMMARY = "summary.csv"
 FAILURES = "failures.csv"
 PART_TABLES = ("model", "agents", "summary")
+FAILURE_KEYS = ("run", "point", "replication", "seed", "error")
+PART_NAME = re.compile(r"(model|agents|summary)/part-\d+\.parquet")
 # The layout before each table had its own folder: every table a '<table>.parquet' entry of the sweep folder.
 OLD_LAYOUT = ("model.parquet", "agents.parquet", "summary.parquet", "points.parquet")
 # Packages a sweep also depends on, beyond those every results folder records.
@@ -352,6 +361,11 @@ class SweepFolder:
         self.runs_failed = 0
         self.created = False  # this command made the folder (it is removed if the sweep cannot even start)
         self.repaired: list[str] = []  # parts found missing or damaged on resume
+        # Size and sha256 of every part of a finished chunk, by name ('model/part-000003.parquet'): the manifest's
+        # "parts", so that the parts can be verified even when the ledger is gone.
+        self.parts: dict[str, dict[str, Any]] = {}
+        self.rebuilt_manifest = False  # the manifest was gone and was rebuilt from the ledger (claim)
+        self._recovered_ledger: list[dict[str, Any]] | None = None  # the ledger was gone: entries from the manifest
         self._lock: FolderLock | None = None
         self._saved = 0.0
 
@@ -388,6 +402,10 @@ class SweepFolder:
             raise InputError("--out", f"still running, {who}: another sweep is writing to this folder", source)
         manifest_path = self.path / MANIFEST
         if not manifest_path.is_file():
+            if (self.path / LEDGER).is_file():
+                self.manifest = self._manifest_from_ledger()
+                self.rebuilt_manifest = True
+                return
             foreign = [p.name for p in self.path.iterdir() if p.name != LOCK]
             if foreign:
                 raise InputError(
@@ -421,7 +439,113 @@ class SweepFolder:
             log.info(
                 "the sweep that was writing this folder (%s) ended without finishing; resuming it", holder(manifest)
             )
+        if not (self.path / LEDGER).is_file():
+            self._recovered_ledger = self._ledger_from_manifest(manifest)
         self.manifest = manifest
+
+    def _manifest_from_ledger(self) -> dict[str, Any]:
+        """A new manifest for a folder whose manifest is gone but whose ledger says it is this experiment's.
+
+        Raises:
+            InputError: the ledger does not record which experiment wrote it (an earlier version), or records
+                another experiment; the message says how to recover.
+        """
+        source = str(self.path)
+        recorded: list[dict[str, Any]] = []
+        for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if isinstance(entry, dict) and "chunk" in entry:
+                    recorded.append(entry)
+        if not recorded:
+            return self._new_manifest(None, {}, None, rebuilt=True)  # nothing ran: start as a new sweep
+        hashes = {entry.get("experiment_hash") for entry in recorded}
+        if None in hashes or any(not isinstance(entry.get("chunk_runs"), int) for entry in recorded):
+            raise InputError(
+                MANIFEST,
+                f"is missing, and {LEDGER} does not record which experiment its runs are of (written by an earlier "
+                "version), so they cannot be resumed; delete the folder to run the sweep again, or give another --out",
+                source,
+            )
+        if hashes != {self.experiment.content_hash()}:
+            raise InputError(
+                MANIFEST,
+                f"is missing, and {LEDGER} records runs of a different experiment (or the file or its scenario "
+                "changed since); run the command that made the folder, give another --out, or delete the folder "
+                "to start over",
+                source,
+            )
+        manifest = self._new_manifest(int(recorded[0]["chunk_runs"]), {}, None, rebuilt=True)
+        manifest["code_hash"] = recorded[0].get("code_hash")  # the code of the runs done; checked in prepare
+        return manifest
+
+    def _ledger_from_manifest(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+        """Ledger entries for a folder whose ledger is gone: the chunks whose parts match the manifest's record.
+
+        A part that matches is kept; a recorded part that is missing or differs makes its chunk run again; a
+        part the manifest does not record cannot be verified and is refused. The runs and failures of a chunk
+        are read from its (verified) summary part.
+
+        Raises:
+            InputError: naming the folder and the first part that cannot be verified, and how to go on.
+        """
+        source = str(self.path)
+        recorded = manifest.get("parts")
+        recorded = recorded if isinstance(recorded, dict) else {}
+        unverified: list[str] = []
+        good: dict[int, dict[str, dict[str, Any]]] = {}
+        bad: set[int] = set()
+        for table in PART_TABLES:
+            folder = self.path / table
+            if not folder.is_dir():
+                continue
+            for part in sorted(folder.iterdir()):
+                chunk = _chunk_of(part.name)
+                if chunk is None:
+                    continue
+                name = f"{table}/{part.name}"
+                record = recorded.get(name)
+                if not isinstance(record, dict):
+                    unverified.append(name)
+                    continue
+                problem = damage(part, record)
+                if problem:
+                    self.repaired.append(f"{name} {problem}")
+                    bad.add(chunk)
+                else:
+                    good.setdefault(chunk, {})[table] = {
+                        "name": name,
+                        "bytes": record["bytes"],
+                        "sha256": record["sha256"],
+                    }
+        if unverified:
+            more = f" (and {len(unverified) - 1} more)" if len(unverified) > 1 else ""
+            why = "records no checksums (written by an earlier version)" if not recorded else "does not record it"
+            raise InputError(
+                unverified[0],
+                f"cannot be verified{more}: {LEDGER} is missing and {MANIFEST} {why}; delete the parts that cannot "
+                "be verified (their chunks run again) or the folder to start over",
+                source,
+            )
+        for name in recorded:  # a recorded part that is gone: its chunk runs again
+            chunk = _chunk_of(name.rpartition("/")[2]) if PART_NAME.fullmatch(name) else None
+            if chunk is not None and not (self.path / name).is_file():
+                self.repaired.append(f"{name} is missing")
+                bad.add(chunk)
+        entries = []
+        for chunk, parts in sorted(good.items()):
+            if chunk in bad or "summary" not in parts:
+                continue
+            summary = pd.read_parquet(self.path / parts["summary"]["name"])
+            failed = summary[summary["error"].notna()]
+            failures = [
+                {key: (int(row[key]) if key != "error" else str(row[key])) for key in FAILURE_KEYS}
+                for _, row in failed.iterrows()
+            ]
+            entries.append(
+                {"chunk": chunk, "runs": len(summary), "failures": failures, "seconds": None, "parts": parts}
+            )
+        return entries
 
     def release(self) -> None:
         if self._lock is not None:
@@ -440,7 +564,18 @@ class SweepFolder:
         for table in PART_TABLES:
             if table != "agents" or self.experiment.agents != "none":
                 (self.path / table).mkdir(exist_ok=True)
+        if self.rebuilt_manifest and self.manifest.get("chunk_runs") is None:
+            # The manifest was gone and no chunk had finished: a new sweep in the folder the ledger began.
+            self.manifest = self._new_manifest(chunk_runs, executor, command, rebuilt=True)
+            self._save(force=True)
+            self._read_ledger()
+            return self._write_points()
         if self.resuming:
+            if self.rebuilt_manifest:
+                log.warning(
+                    "warning: %s was missing; rebuilt it from %s and the experiment file, resuming", MANIFEST, LEDGER
+                )
+                self.manifest["command"] = command
             self.manifest["status"] = "running"
             self.manifest.update(identity())
             self.manifest["resumed"] = [*self.manifest.get("resumed", []), utc_now()]
@@ -467,10 +602,19 @@ class SweepFolder:
             if (self.path / POINTS).is_file():
                 return pd.read_parquet(self.path / POINTS).set_index("point")
             return self._write_points()  # killed before the points were written: no run has started
+        self.manifest = self._new_manifest(chunk_runs, executor, command)
+        (self.path / LEDGER).touch()
+        self._save(force=True)  # first, so that a folder with anything in it is recognised as this sweep's
+        return self._write_points()
+
+    def _new_manifest(
+        self, chunk_runs: int | None, executor: dict[str, Any], command: list[str] | None, rebuilt: bool = False
+    ) -> dict[str, Any]:
+        """The manifest of a new sweep of this experiment (``rebuilt``: in place of one that was gone)."""
         experiment = self.experiment
         total = experiment.runs_total
         n_points = experiment.n_points
-        self.manifest = {
+        return {
             "tool": "alliance-cohesion",
             "kind": "sweep",
             "version": __version__,
@@ -513,8 +657,9 @@ class SweepFolder:
             "runs_done": 0,
             "runs_failed": 0,
             "chunk_runs": chunk_runs,
-            "chunks_total": math.ceil(total / chunk_runs),
+            "chunks_total": math.ceil(total / chunk_runs) if chunk_runs else None,
             "started": utc_now(),
+            "manifest_rebuilt": utc_now() if rebuilt else None,
             "finished": None,
             "error": None,
             "executor": executor,
@@ -533,10 +678,9 @@ class SweepFolder:
                 "ledger": LEDGER,
                 "lock": LOCK,
             },
+            # Every finished chunk's parts by name, with size and sha256 (as in the ledger): filled as chunks finish.
+            "parts": {},
         }
-        (self.path / LEDGER).touch()
-        self._save(force=True)  # first, so that a folder with anything in it is recognised as this sweep's
-        return self._write_points()
 
     def _write_points(self) -> pd.DataFrame:
         points = self.experiment.points()
@@ -554,8 +698,20 @@ class SweepFolder:
         """
         valid: list[str] = []
         ledger = self.path / LEDGER
-        if ledger.is_file():
-            for line in ledger.read_text(encoding="utf-8").splitlines():
+        if self._recovered_ledger is not None:  # the ledger was gone: the chunks the manifest vouches for
+            lines = [json.dumps(entry) for entry in self._recovered_ledger]
+            if lines or self.repaired or self.manifest.get("runs_done"):
+                log.warning(
+                    "warning: %s was missing; rebuilt it from the part checksums of %s (%d chunk%s verified)",
+                    LEDGER,
+                    MANIFEST,
+                    len(lines),
+                    "s" * (len(lines) != 1),
+                )
+        else:
+            lines = ledger.read_text(encoding="utf-8").splitlines() if ledger.is_file() else []
+        if lines:
+            for line in lines:
                 try:
                     entry = json.loads(line)
                     chunk, runs, failures = int(entry["chunk"]), int(entry["runs"]), len(entry["failures"])
@@ -563,13 +719,15 @@ class SweepFolder:
                     continue  # a line cut short by a kill: its chunk runs again
                 if chunk in self.done:
                     continue
-                problems = part_problems(self.path, entry)
+                # Entries rebuilt from the manifest were checked part by part in claim: no second read.
+                problems = part_problems(self.path, entry) if self._recovered_ledger is None else []
                 if problems:
                     self.repaired.extend(problems)
                     continue
                 self.done.add(chunk)
                 self.runs_done += runs
                 self.runs_failed += failures
+                self._record_parts(entry)
                 valid.append(line)
         # Rewrite the ledger without any torn line so that new entries start on a line of their own.
         _write_atomically(ledger, "".join(f"{line}\n" for line in valid).encode())
@@ -619,6 +777,10 @@ class SweepFolder:
             "failures": result.failures,
             "seconds": round(result.seconds, 3),
             "parts": parts,
+            # What the manifest also says, so that a folder whose manifest is gone can be resumed (claim).
+            "chunk_runs": self.manifest["chunk_runs"],
+            "experiment_hash": self.manifest["experiment_hash"],
+            "code_hash": self.manifest["code_hash"],
         }
         with interrupts_deferred():  # the ledger and the counts move together
             with open(self.path / LEDGER, "a", encoding="utf-8") as ledger:
@@ -628,7 +790,15 @@ class SweepFolder:
             self.done.add(result.id)
             self.runs_done += result.runs
             self.runs_failed += len(result.failures)
+            self._record_parts(entry)
         self._save()
+
+    def _record_parts(self, entry: dict[str, Any]) -> None:
+        recorded = entry.get("parts")
+        if isinstance(recorded, dict):
+            for part in recorded.values():
+                if isinstance(part, dict) and "name" in part:
+                    self.parts[str(part["name"])] = {"bytes": part.get("bytes"), "sha256": part.get("sha256")}
 
     def _save(self, force: bool = False) -> None:
         # The manifest's counts are for people watching; the ledger is the record. Every second is often enough.
@@ -636,7 +806,9 @@ class SweepFolder:
         if not force and now - self._saved < 1.0:
             return
         self._saved = now
-        self.manifest.update(runs_done=self.runs_done, runs_failed=self.runs_failed)
+        self.manifest.update(
+            runs_done=self.runs_done, runs_failed=self.runs_failed, parts=dict(sorted(self.parts.items()))
+        )
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
         with interrupts_deferred():  # a signal cannot cut the manifest in half
             _write_atomically(self.path / MANIFEST, text.encode())
@@ -661,7 +833,7 @@ class SweepFolder:
         failures = []
         for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
             failures.extend(json.loads(line)["failures"])
-        table = pd.DataFrame(failures, columns=["run", "point", "replication", "seed", "error"]).sort_values("run")
+        table = pd.DataFrame(failures, columns=list(FAILURE_KEYS)).sort_values("run")
         _write_atomically(self.path / FAILURES, table.to_csv(index=False).encode())
         if failures:
             self.manifest["first_failures"] = table.head(5).to_dict("records")
@@ -693,7 +865,7 @@ def part_problems(folder: Path, entry: dict[str, Any]) -> list[str]:
     problems = []
     for part in recorded.values():
         name = str(part.get("name", "")) if isinstance(part, dict) else ""
-        if not re.fullmatch(r"(model|agents|summary)/part-\d+\.parquet", name):
+        if not PART_NAME.fullmatch(name):
             problems.append(f"the ledger's entry for chunk {entry.get('chunk')} is damaged")
             continue
         problem = damage(folder / name, part)
@@ -759,7 +931,7 @@ def run_sweep(
     resuming = folder.resuming
     try:
         executor.start()
-        if folder.resuming and chunk_runs is not None and chunk_runs != folder.manifest["chunk_runs"]:
+        if folder.manifest.get("chunk_runs") and chunk_runs is not None and chunk_runs != folder.manifest["chunk_runs"]:
             log.info("resuming with the folder's %d runs per chunk", folder.manifest["chunk_runs"])
         size = chunk_runs or auto_chunk_runs(experiment.runs_total, executor.workers)
         points = folder.prepare(size, executor.describe(), command)

@@ -4,8 +4,10 @@ The browser test starts the server, loads the page with every request that
 does not go to the server refused (no CDN, no internet), changes a
 parameter, runs, and checks that the chart and the medians changed; then it
 adds an event (a bad value first, whose one-line message the page shows),
-runs again and checks the chart changed once more; it keeps
-a screenshot in tests/artefacts/. It is marked slow. Where no browser can be
+runs again and checks the chart changed once more; it reads the table by
+outcome names at another December, sets 1e400 (refused with the reason),
+picks another scenario file (no changes carried over, the file's seed and
+replications) and runs it; it keeps screenshots in tests/artefacts/. It is marked slow. Where no browser can be
 installed it skips with one line, except in CI (CI=true), where it fails.
 """
 
@@ -107,6 +109,109 @@ def test_the_dashboard_binds_to_loopback_by_default_and_checks_the_port(capsys):
     assert args.host == "127.0.0.1" and args.port == 8765
     assert main(["dashboard", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_a_run_takes_the_scenario_files_seed_and_replications(tmp_path):
+    own = tmp_path / "own.yaml"
+    own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
+    assert dashboard.run_settings(own) == (7, 3)
+    assert dashboard.run_settings("us_drawdown") == (50, 20250625)
+    scenario = dashboard.changed(own)
+    assert (scenario.replications, scenario.seed) == (7, 3)
+    scenario = dashboard.changed(own, {"confidence_bound": 0.3}, replications=2, seed=9)  # edited in the page
+    assert (scenario.replications, scenario.seed) == (2, 9)
+
+
+def test_picking_another_scenario_starts_from_its_file(tmp_path):
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    from sim import dashboard_app as app
+
+    own = tmp_path / "own.yaml"
+    own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
+    assert (app.replications.value, app.seed.value) == dashboard.run_settings("baseline")
+    try:
+        app.parameter.value, app.value.value = "confidence_bound", "0.45"
+        app._set_parameter()
+        app.replications.value = 4
+        app._set_events(app._events()[1:])
+        assert app.changes.value == {"confidence_bound": 0.45} and app.edited_events.value
+        app.own_file.value = str(own)
+        app._scenario_changed()
+        assert app.changes.value == {} and app.edited_events.value == {}
+        assert (app.replications.value, app.seed.value) == (7, 3)
+        assert len(app._events()) == len(dashboard.load(own).events)
+        # The value field follows the parameter picked; a bad value is refused with the reason and the range.
+        app._parameter_picked("burden_sensitivity")
+        assert app.value.value == str(dashboard.PARAMETERS["burden_sensitivity"].default)
+        app.value.value = "1e400"
+        app._set_parameter()
+        assert "1e400 is not a finite number; use a number from" in app.parameter_message.value
+        assert app.changes.value == {}
+    finally:
+        app.own_file.value = ""
+        app._scenario_changed()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("1e400", "1e400 is not a finite number; use {allowed}"),
+        ("-1e999", "-1e999 is not a finite number; use {allowed}"),
+        ("abc", "'abc' is not a number; use {allowed}"),
+        ("", "is empty; use {allowed}"),
+        ("9", "9.0 is out of range; use {allowed}"),
+    ],
+)
+def test_a_parameter_value_gets_the_real_reason_and_the_range(text, words):
+    allowed = dashboard.PARAMETERS["confidence_bound"].allowed()
+    assert allowed.startswith("a number from ")
+    with pytest.raises(InputError) as caught:
+        dashboard.parameter_value("confidence_bound", text)
+    assert caught.value.field == "parameters.confidence_bound"
+    assert words.format(allowed=allowed) in caught.value.one_line()
+
+
+def test_numbers_in_event_fields_are_numbers_and_must_be_finite():
+    assert dashboard.parameter_value("confidence_bound", "2.5e-1") == 0.25
+    event = dashboard.event_from_form("coercion", {"date": "2027-01", "target": "DNK", "size": "4e-1"}, "events[3]")
+    assert event["size"] == 0.4  # YAML alone reads '4e-1' as text
+    for text in ("1e400", ".inf", "-.inf"):
+        with pytest.raises(InputError) as caught:
+            dashboard.event_from_form("coercion", {"date": "2027-01", "target": "DNK", "size": text}, "events[3]")
+        line = caught.value.one_line()
+        assert caught.value.field == "events[3].size" and f"{text} is not a finite number; use a number" in line
+
+
+def test_the_table_names_outcomes_and_shows_any_december():
+    result = dashboard.simulate(dashboard.changed("us_drawdown", replications=3, seed=2))
+    months = dashboard.months(result)
+    offered = dashboard.table_months(result)
+    assert offered[0] == months[-1] and "2030-12" in offered and all(m in months for m in offered)
+    table = dashboard.medians_table(result, ("cohesion", "blocs"), "2030-12")
+    assert "Median across replications in 2030-12" in table and "Blocs (clusters of positions)" in table
+    assert "| blocs |" not in table and "| cohesion |" not in table
+    assert dashboard.medians_at(result, ("cohesion",), months[-1]) == dashboard.final_medians(result, ("cohesion",))
+    assert dashboard.medians_at(result, ("cohesion",), "2030-12") != dashboard.final_medians(result, ("cohesion",))
+    with pytest.raises(InputError, match="not a month of the run"):
+        dashboard.medians_at(result, ("cohesion",), "1999-12")
+    for name in dashboard.OUTCOME_DEFINITIONS:  # every outcome of the registry has a name in words
+        assert dashboard.outcome_label(name) != name and "\n" not in dashboard.outcome_label(name)
+
+
+def test_a_non_loopback_host_needs_allow_remote(capsys):
+    from sim.cli import main
+
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        assert dashboard.check_host(host, allow_remote=False) is None
+    for host in ("0.0.0.0", "::", "", "192.0.2.1"):
+        with pytest.raises(InputError, match="--allow-remote"):
+            dashboard.check_host(host, allow_remote=False)
+        warning = dashboard.check_host(host, allow_remote=True)
+        assert warning and "any file this server can read" in warning
+    assert main(["dashboard", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--host: '0.0.0.0' is not a loopback address" in err
+    assert "--allow-remote" in err and "any file this server can read" in err
 
 
 def _free_port() -> int:
@@ -251,6 +356,41 @@ def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
             page.get_by_text("removed: 2025-06 set").wait_for(timeout=30_000)
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
+
+            # The table names the outcomes and shows any December, not only the last month.
+            table = medians.inner_text()
+            assert "Blocs (clusters of positions)" in table and "\nblocs\t" not in f"\n{table}", table
+            assert f"Median across replications in {dashboard.load('baseline').end}" in table
+            page.locator(".table-month").get_by_role("button").first.click(force=True)
+            page.get_by_role("option", name="2030-12", exact=True).click()
+            page.get_by_text("Median across replications in 2030-12").wait_for(timeout=30_000)
+
+            # A value that is not a finite number is refused with that reason and the range.
+            with pytest.raises(InputError) as expected:
+                dashboard.parameter_value("confidence_bound", "1e400")
+            field.fill("1e400")
+            page.locator(".set-parameter").click()
+            refused = page.locator(".parameter-message")
+            refused.wait_for(timeout=30_000)
+            assert refused.inner_text().strip() == "error: " + expected.value.one_line()
+
+            # Another scenario starts from its file: no parameter or event changes; its replications and seed.
+            own = tmp_path / "own.yaml"
+            own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
+            assert "Changed: none" not in page.inner_text("body")
+            path_box = page.get_by_label("or your own scenario file (path)")
+            path_box.fill(str(own))
+            path_box.press("Enter")
+            page.get_by_text(f"picked {own}").wait_for(timeout=30_000)
+            page.get_by_text("Changed: none").wait_for(timeout=30_000)
+            assert page.locator(".replications input").input_value() == "7"
+            assert page.locator(".seed input").input_value() == "3"
+            assert "(as in the file)" in page.inner_text("body")
+            before_text = medians.inner_text()
+            _run_and_wait_for_new_medians(page, before_text)
+            page.get_by_text("7 replications each").wait_for(timeout=30_000)
+            assert "no parameter changed" in page.inner_text("body")
+            page.screenshot(path=str(ARTEFACTS / "dashboard-own-file.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()

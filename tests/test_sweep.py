@@ -522,3 +522,160 @@ def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch
     model = pd.read_parquet(out / "model")
     kept = reference[reference["seed"] != culprit].reset_index(drop=True)
     pd.testing.assert_frame_equal(model, kept, check_exact=True)
+
+
+# ====================================================================== a lost ledger or manifest
+def tiny_sweep(
+    folder: Path, capsys: pytest.CaptureFixture[str], exit_code: int = 0, **changes
+) -> tuple[Path, list[str]]:
+    """A finished sweep of 3 points x 2 replications over two months in chunks of 2 runs, run in this process."""
+    path = experiment_file(
+        folder,
+        "tiny",
+        **{
+            "scenario": {"name": "tiny", "end": "2025-02"},
+            "replications": 2,
+            "factors": {"confidence_bound": [0.1, 0.2, 0.3]},
+            "outputs": {"model": ["cohesion"], "agents": "final"},
+            **changes,
+        },
+    )
+    out = folder / "out"
+    argv = ["sweep", str(path), "--workers", "1", "--chunk-runs", "2", "--quiet", "--out", str(out)]
+    from sim.cli import main
+
+    assert main(argv) == exit_code
+    capsys.readouterr()
+    return out, argv
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+def test_parts_are_verified_by_the_manifest_when_the_ledger_is_gone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import sim
+    from sim.cli import main
+
+    out, argv = tiny_sweep(tmp_path, capsys)
+    ledger = [json.loads(line) for line in (out / "chunks.jsonl").read_text().splitlines()]
+    recorded = json.loads((out / "manifest.json").read_text())["parts"]
+    assert recorded == {
+        p["name"]: {"bytes": p["bytes"], "sha256": p["sha256"]} for e in ledger for p in e["parts"].values()
+    }
+    assert len(recorded) == 9  # 3 chunks x (model, agents, summary)
+    before = read_results(out)
+    (out / "chunks.jsonl").unlink()
+    assert len(sim.load_sweep(out).summary) == 6  # the manifest vouches for every part
+
+    # A part rewritten with other (valid) data is refused by the readers, naming the folder and the part.
+    part = out / "model" / "part-000001.parquet"
+    original = part.read_bytes()
+    part.write_bytes((out / "model" / "part-000000.parquet").read_bytes())
+    assert main(["analyze", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert str(out) in line and "model/part-000001.parquet is damaged" in line
+    with pytest.raises(InputError, match="model/part-000001.parquet is damaged"):
+        sim.load_sweep(out)
+    # Resume runs its chunk again (and only it), byte for byte the same, and rebuilds the ledger.
+    caplog.clear()
+    assert main(argv) == 0
+    assert "2 this time" in capsys.readouterr().out
+    assert part.read_bytes() == original
+    assert any("chunks.jsonl was missing" in r.getMessage() for r in caplog.records)
+    assert sorted(json.loads(line)["chunk"] for line in (out / "chunks.jsonl").read_text().splitlines()) == [0, 1, 2]
+    assert_same_results(before, read_results(out))
+
+    # With the ledger gone again, whole parts are kept: nothing runs again.
+    (out / "chunks.jsonl").unlink()
+    assert main(argv) == 0
+    assert "0 this time" in capsys.readouterr().out
+    assert_same_results(before, read_results(out))
+
+    # A part that neither the ledger nor the manifest records cannot be verified: refused by readers and resume.
+    (out / "chunks.jsonl").unlink()
+    (out / "summary" / "part-000007.parquet").write_bytes((out / "summary" / "part-000000.parquet").read_bytes())
+    assert main(["analyze", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert str(out) in line and "summary/part-000007.parquet cannot be verified" in line
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert str(out) in line and "summary/part-000007.parquet" in line and "delete" in line
+    assert (out / "summary" / "part-000007.parquet").is_file(), "a refused resume changes nothing"
+
+    # A folder of an earlier version (no checksums in the manifest) without its ledger cannot be verified at all.
+    (out / "summary" / "part-000007.parquet").unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["parts"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="records no checksums"):
+        sim.load_sweep(out)
+
+
+def test_a_sweep_whose_manifest_is_gone_is_resumed_by_the_same_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sim
+    from sim.cli import main
+
+    out, argv = tiny_sweep(tmp_path, capsys)
+    before = read_results(out)
+    original = json.loads((out / "manifest.json").read_text())
+    # As after a kill: the last chunk's parts are written but its ledger line is not; then the manifest is lost.
+    ledger = out / "chunks.jsonl"
+    lines = ledger.read_text().splitlines()
+    ledger.write_text("\n".join(line for line in lines if json.loads(line)["chunk"] != 2) + "\n")
+    (out / "manifest.json").unlink()
+
+    assert main(["analyze", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert f"manifest.json: is missing; run the same sweep command again with --out {out}" in line
+
+    assert main(argv) == 0
+    assert "2 this time" in capsys.readouterr().out
+    rebuilt = json.loads((out / "manifest.json").read_text())
+    assert rebuilt["status"] == "complete" and rebuilt["manifest_rebuilt"]
+    for key in ("experiment_hash", "chunk_runs", "code_hash", "runs_done", "parts", "seed", "design"):
+        assert rebuilt[key] == original[key], key
+    assert_same_results(before, read_results(out))
+    assert len(sim.load_sweep(out).summary) == 6
+
+    # Another experiment's command, or a ledger that does not say whose runs it holds: one line on what to do.
+    (out / "manifest.json").unlink()
+    other = experiment_file(tmp_path, "other", replications=3)
+    assert main([*argv[:1], str(other), *argv[2:]]) == 2
+    assert "records runs of a different experiment" in one_error_line(capsys)
+    entries = [json.loads(line) for line in ledger.read_text().splitlines()]
+    ledger.write_text(
+        "".join(json.dumps({k: v for k, v in e.items() if k != "experiment_hash"}) + "\n" for e in entries)
+    )
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert str(out) in line and "does not record which experiment" in line and "delete the folder" in line
+
+
+def test_failures_are_kept_when_the_ledger_is_rebuilt_from_the_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.cli import main
+
+    real = sweep.run_spec
+
+    def flaky(experiment, values, seed, *replication):
+        if values[0] == 0.3:  # point 2
+            raise FloatingPointError("provoked for the test")
+        return real(experiment, values, seed, *replication)
+
+    monkeypatch.setattr(sweep, "run_spec", flaky)
+    out, argv = tiny_sweep(tmp_path, capsys, exit_code=1)  # the two runs of point 2 failed
+    failures = (out / "failures.csv").read_text()
+    assert len(pd.read_csv(out / "failures.csv")) == 2
+    (out / "chunks.jsonl").unlink()
+    assert main(argv) == 1
+    assert "0 this time" in capsys.readouterr().out
+    assert (out / "failures.csv").read_text() == failures
+    assert json.loads((out / "manifest.json").read_text())["runs_failed"] == 2

@@ -28,7 +28,7 @@ from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.designs import points as design_points
 from sim.errors import InputError, shown
 from sim.locks import settle
-from sim.store import internal, read_parquet_checked
+from sim.store import damage, internal, read_parquet_checked
 
 MANIFEST = "manifest.json"
 POINTS = "points/part-000000.parquet"
@@ -211,6 +211,13 @@ def open_sweep(path: str | Path) -> Sweep:
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if (path / LEDGER).is_file():  # the parts and their ledger are there: the sweep command rebuilds it
+            raise InputError(
+                MANIFEST,
+                f"is missing; run the same sweep command again with --out {source}: it rebuilds the manifest from "
+                f"{LEDGER} and the experiment file, checks the parts and finishes the sweep",
+                source,
+            ) from None
         raise InputError(MANIFEST, "missing; give a folder made by 'cohesion sweep'", source) from None
     except (OSError, ValueError) as error:
         raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
@@ -241,7 +248,7 @@ def open_sweep(path: str | Path) -> Sweep:
         )
     if not (path / MODEL).exists():
         raise InputError(f"{MODEL}/", "missing from a finished sweep folder", source)
-    check_parts(path)
+    check_parts(path, manifest)
     reconstructed = not (path / POINTS).is_file()
     if reconstructed:
         # Written before any run starts, so only a hand-made or damaged folder lacks it; the design is deterministic.
@@ -255,45 +262,80 @@ def open_sweep(path: str | Path) -> Sweep:
     return Sweep(path, manifest, points, reconstructed)
 
 
-def check_parts(path: Path) -> None:
-    """Refuse a sweep folder whose Parquet parts do not match its ledger (missing, damaged or unrecorded parts).
+def check_parts(path: Path, manifest: dict[str, Any] | None = None) -> None:
+    """Refuse a sweep folder whose Parquet parts cannot be verified: missing, damaged or unrecorded parts.
+
+    Each part is checked against its size and sha256 in the ledger (``chunks.jsonl``) and in the manifest's
+    ``parts`` (each file is read once). With the ledger gone the manifest's record alone vouches for the parts;
+    with neither record (a folder of an earlier version that lost its ledger, or made by hand) a part cannot
+    be verified and is refused. The cost is one sha256 pass over the parts (hundreds of MB/s).
 
     Raises:
-        InputError: naming the first bad part, with the fix (re-run the sweep command: it re-runs those chunks).
+        InputError: naming the folder and the first bad part, with the fix.
     """
-    from sim.sweep import PART_TABLES, part_problems
+    from sim.sweep import PART_NAME, PART_TABLES, part_problems
 
     source = str(path)
     ledger = path / LEDGER
-    if not ledger.is_file():
-        return  # a folder made before the ledger recorded parts, or by hand: the readers' own checks apply
+    recorded = (manifest or {}).get("parts")
+    recorded = recorded if isinstance(recorded, dict) else None
     problems: list[str] = []
     vouched: set[str] = set()
-    for number, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            entry = json.loads(line)
-            problems.extend(part_problems(path, entry))
-            recorded = entry.get("parts")
-            chunk = int(entry["chunk"])
-        except (ValueError, KeyError, TypeError, AttributeError):
-            problems.append(f"{LEDGER} line {number} is damaged")
-            continue
-        if isinstance(recorded, dict):
-            vouched.update(str(p.get("name")) for p in recorded.values() if isinstance(p, dict))
-        else:  # an older ledger without sizes and checksums vouches for whatever parts the chunk has
-            vouched.update(f"{t}/part-{chunk:06d}.parquet" for t in PART_TABLES)
+    if ledger.is_file():
+        for number, line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                entry = json.loads(line)
+                parts = entry.get("parts")
+                chunk = int(entry["chunk"])
+                if recorded is not None and isinstance(parts, dict):
+                    # Where the manifest records a part too, the two records must agree (one read of the file).
+                    problems.extend(
+                        f"{p['name']} is damaged (its sha256 differs between {LEDGER} and {MANIFEST})"
+                        for p in parts.values()
+                        if p.get("name") in recorded and _record(recorded[p["name"]]) != _record(p)
+                    )
+                problems.extend(part_problems(path, entry))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                problems.append(f"{LEDGER} line {number} is damaged")
+                continue
+            if isinstance(parts, dict):
+                vouched.update(str(p.get("name")) for p in parts.values() if isinstance(p, dict))
+            else:  # an older ledger without sizes and checksums vouches for whatever parts the chunk has
+                vouched.update(f"{t}/part-{chunk:06d}.parquet" for t in PART_TABLES)
+        unrecorded = "is not in the ledger"
+    elif recorded is not None:  # the ledger is gone: the manifest's record vouches for the parts
+        for name, record in recorded.items():
+            if not PART_NAME.fullmatch(str(name)):
+                problems.append(f"{MANIFEST} is damaged (a part named {shown(str(name))})")
+                continue
+            problem = damage(path / name, _record(record))
+            if problem:
+                problems.append(f"{name} {problem}")
+            vouched.add(str(name))
+        unrecorded = f"cannot be verified: {LEDGER} is missing and {MANIFEST} does not record it"
+    else:
+        unrecorded = f"cannot be verified: {LEDGER} is missing and {MANIFEST} records no checksums"
     for table in PART_TABLES:
         folder = path / table
         if folder.is_dir():
             problems.extend(
-                f"{table}/{p.name} is not in the ledger"
+                f"{table}/{p.name} {unrecorded}"
                 for p in sorted(folder.iterdir())
                 if not p.name.startswith((".", "_")) and f"{table}/{p.name}" not in vouched
             )
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InputError(
-            "SWEEP_DIR",
-            f"{problems[0]}{more}; run the same sweep command again to re-run the damaged chunks",
-            source,
-        )
+        if recorded is None and not ledger.is_file():
+            fix = "run the sweep again into a new folder (cohesion sweep FILE --out NEW_DIR)"
+        elif "cannot be verified" in problems[0]:
+            fix = (
+                "delete the parts that cannot be verified, then run the same sweep command again to re-run their chunks"
+            )
+        else:
+            fix = "run the same sweep command again to re-run the damaged chunks"
+        raise InputError("SWEEP_DIR", f"{problems[0]}{more}; {fix}", source)
+
+
+def _record(record: Any) -> dict[str, Any]:
+    """The size and sha256 of a part's record (ledger entry or manifest), for comparing the two."""
+    return {"bytes": record.get("bytes"), "sha256": record.get("sha256")} if isinstance(record, dict) else {}
