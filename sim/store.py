@@ -214,7 +214,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     for name in CATEGORICAL:
         if name in frame:
             extra = sorted(str(v) for v in frame[name].cat.categories if v not in fixed[name])
-            frame[name] = frame[name].astype(pd.CategoricalDtype([*fixed[name], *extra]))
+            # set_categories, not astype: pandas takes categories in another order for the same dtype.
+            frame[name] = frame[name].cat.set_categories([*fixed[name], *extra])
     return frame
 
 
