@@ -22,7 +22,7 @@ from sim.analysis import publish_sensitivity
 from sim.cli import main
 from sim.metrics import COUNT_OUTCOMES, HEADLINE_OUTCOMES
 from sim.params import PARAMETERS
-from sim.store import DATE_DTYPE, categories
+import sim.store
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -163,7 +163,7 @@ def test_figures_show_inline_in_a_fresh_jupyter_kernel(tmp_path, monkeypatch):
 def test_dates_are_datetime64_for_pandas(drawn):
     for name in ("model", "agents", "events"):
         frame = getattr(drawn, name)
-        assert str(frame["date"].dtype) == DATE_DTYPE, name
+        assert str(frame["date"].dtype) == sim.store.DATE_DTYPE, name
     model = drawn.model
     assert (model["date"] >= "2026-01-01").sum() == 24 * 3
     assert set(model["date"].dt.year) == {2025, 2026, 2027}
@@ -189,13 +189,13 @@ def test_two_runs_concatenate_with_their_categories(drawn):
         joined = pd.concat([getattr(drawn, name), getattr(other, name)], ignore_index=True)
         for column in columns:
             assert isinstance(joined[column].dtype, pd.CategoricalDtype), (name, column)
-            assert tuple(joined[column].cat.categories) == categories()[column], (name, column)
-        assert str(joined["date"].dtype) == DATE_DTYPE
+            assert tuple(joined[column].cat.categories) == sim.store.categories()[column], (name, column)
+        assert str(joined["date"].dtype) == sim.store.DATE_DTYPE
 
 
 def test_the_categories_hold_every_value_the_engine_writes():
     """Every value of every shipped scenario's golden tables is one of the fixed categories."""
-    fixed = categories()
+    fixed = sim.store.categories()
     for path in sorted(GOLDEN.glob("*.parquet")):
         frame = pd.read_parquet(path)
         for column in fixed:
@@ -216,11 +216,11 @@ def swept(tmp_path_factory) -> Path:
 
 def test_sweep_tables_are_typed_like_run_tables(swept, drawn):
     sweep = sim.load_sweep(swept)
-    assert str(sweep.model["date"].dtype) == DATE_DTYPE
-    assert str(sweep.agents["date"].dtype) == DATE_DTYPE
+    assert str(sweep.model["date"].dtype) == sim.store.DATE_DTYPE
+    assert str(sweep.agents["date"].dtype) == sim.store.DATE_DTYPE
     joined = pd.concat([sweep.agents, drawn.agents], ignore_index=True)
-    assert tuple(joined["iso3"].cat.categories) == categories()["iso3"]
-    assert tuple(joined["government"].cat.categories) == categories()["government"]
+    assert tuple(joined["iso3"].cat.categories) == sim.store.categories()["iso3"]
+    assert tuple(joined["government"].cat.categories) == sim.store.categories()["government"]
     counts = [f"final_{o}" for o in sweep.outcomes if o in COUNT_OUTCOMES]
     assert len(counts) == 2
     schema = pq.read_schema(sorted((swept / "summary").iterdir())[0])
