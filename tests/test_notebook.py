@@ -18,11 +18,11 @@ import pytest
 from test_sweep import experiment_file
 
 import sim
+import sim.store
 from sim.analysis import publish_sensitivity
 from sim.cli import main
 from sim.metrics import COUNT_OUTCOMES, HEADLINE_OUTCOMES
 from sim.params import PARAMETERS
-import sim.store
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -163,6 +163,7 @@ def test_figures_show_inline_in_a_fresh_jupyter_kernel(tmp_path, monkeypatch):
 def test_dates_are_datetime64_for_pandas(drawn):
     for name in ("model", "agents", "events"):
         frame = getattr(drawn, name)
+        assert pd.api.types.is_datetime64_any_dtype(frame["date"]), name
         assert str(frame["date"].dtype) == sim.store.DATE_DTYPE, name
     model = drawn.model
     assert (model["date"] >= "2026-01-01").sum() == 24 * 3
@@ -185,7 +186,7 @@ def test_the_files_keep_date32(drawn, tmp_path):
 
 def test_two_runs_concatenate_with_their_categories(drawn):
     other = sim.run(sim.Scenario.load("baseline").with_overrides(end="2026-12", events=[]), replications=2, seed=9)
-    for name, columns in (("agents", ("iso3", "government")), ("events", ("body", "item", "rule", "outcome"))):
+    for name, columns in (("events", ("body", "item", "rule", "outcome")), ("agents", ("iso3", "government"))):
         joined = pd.concat([getattr(drawn, name), getattr(other, name)], ignore_index=True)
         for column in columns:
             assert isinstance(joined[column].dtype, pd.CategoricalDtype), (name, column)
