@@ -110,6 +110,19 @@ def test_no_library_module_chooses_a_backend_or_imports_pyplot():
     assert offenders == []
 
 
+def test_an_aborted_dask_sweep_leaves_the_callers_logging_alone():
+    from sim.executors import DaskExecutor
+
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        DaskExecutor(local_workers=1).abort()  # nothing started: abort closes nothing, as after a Ctrl-C at start
+        assert logger.level == logging.INFO
+    finally:
+        logger.setLevel(level)
+
+
 # ====================================================================== figures in a notebook
 def test_a_returned_figure_has_a_png_for_ipython(drawn):
     from IPython.core.formatters import DisplayFormatter
