@@ -17,9 +17,10 @@ over these functions (``cohesion run`` is :func:`resolve`, a locked results
 folder, :func:`execute` and :func:`write_folder`; ``cohesion compare`` is
 :func:`compare` and :meth:`Comparison.save`): the same scenario, seed and
 replications give the same numbers here and there. :func:`run_sweep` runs
-the same sweep as ``cohesion sweep`` (both call :func:`sim.sweep.run_sweep`). Tables are typed as in the results folder
-(:func:`sim.store.typed`): ``date`` a date, text columns categoricals,
-``blockers`` a list of ISO3 codes, a missing vote count null.
+the same sweep as ``cohesion sweep`` (both call :func:`sim.sweep.run_sweep`). Tables are typed for pandas
+(:func:`sim.store.typed`): ``date`` datetime64 (the first day of the month; Arrow ``date32`` in the files),
+text columns categoricals with the same categories in every run and sweep (:func:`sim.store.categories`),
+``blockers`` a list of ISO3 codes, a missing vote count null, counts whole numbers.
 Illustrative scenario exploration, not a forecast.
 """
 
@@ -62,7 +63,8 @@ class Results:
 
     ``model`` has one row per run and month (run, point, replication, seed,
     step, date and every model outcome), ``agents`` one row per run, month and
-    state, ``events`` one row per decision, election or applied event.
+    state, ``events`` one row per decision, election or applied event
+    (``date`` datetime64, text columns categoricals: :func:`sim.store.typed`).
     ``scenario`` is the resolved scenario as the manifest records it;
     ``path`` the folder the results were read from or saved to (None until
     saved).
@@ -122,8 +124,24 @@ class Results:
         return summarise(self._tables.model)
 
     def __repr__(self) -> str:
-        where = f", saved in {self.path}" if self.path is not None else ""
-        return f"<Results of {self.name}: {self.replications} replications, seed {self.seed}{where}>"
+        """A few lines: the scenario, its runs, seed and months, where it is saved, and each table's shape."""
+        scenario = self.scenario
+        drawn = ", parameters drawn from the posterior" if self.manifest.get("uncertainty") == "posterior" else ""
+        runs = self._tables.model["run"]
+        numbers = f"runs {runs.min()}-{runs.max()}" if len(runs) else "no runs"
+        lines = [
+            f"<Results of scenario {self.name}: {self.replications} replications ({numbers}), seed {self.seed}, "
+            f"{scenario.get('start')} to {scenario.get('end')}{drawn}>",
+            f"  saved in {self.path}" if self.path is not None else "  not saved: .save(folder) writes its folder",
+        ]
+        for name, rows in (
+            ("model", "one per run and month"),
+            ("agents", "one per run, month and state"),
+            ("events", "one per decision, election and applied event"),
+        ):
+            lines.append(f"  .{name:<7}{_shape(getattr(self._tables, name))}: {rows}")
+        lines.append("  .summary() one row per run; .plot(kind) a figure, kinds: " + ", ".join(PLOT_KINDS))
+        return "\n".join(lines)
 
     # ------------------------------------------------------------ figures
     def plot(self, kind: str = "headline", variable: str = "us_trust") -> Figure:
@@ -249,6 +267,11 @@ def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, work
     return runner.run_scenario(base, workers=workers)
 
 
+def _shape(frame: pd.DataFrame) -> str:
+    """'1,234 rows x 16 columns'."""
+    return f"{len(frame):,} rows x {frame.shape[1]} columns"
+
+
 def _folder(value: Any, field: str) -> Path:
     """``value`` as a folder path; InputError naming ``field`` if it is not text or a path."""
     if not isinstance(value, str | os.PathLike):
@@ -347,6 +370,16 @@ def load_results(folder: str | Path) -> Results:
     return Results(opened.read_results(), opened.manifest, opened.path)
 
 
+SHOWN_ARMS = 10  # the scenarios a Comparison's repr lists one per line; more are counted
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose 'YYYY-MM' ``date`` is datetime64 (the first day of the month), as in run tables."""
+    from sim.store import month_starts
+
+    return frame.assign(date=month_starts(frame["date"]))
+
+
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     """Paired differences of each other scenario against the reference (:mod:`sim.analysis.compare`).
@@ -362,11 +395,11 @@ class Comparison:
 
     @property
     def differences(self) -> pd.DataFrame:
-        return self.result.differences
+        return _dated(self.result.differences)
 
     @property
     def table(self) -> pd.DataFrame:
-        return self.result.table()
+        return _dated(self.result.table())
 
     @property
     def pairs(self) -> dict[str, int]:
@@ -375,6 +408,36 @@ class Comparison:
     @property
     def labels(self) -> list[str]:
         return [arm.label for arm in self.result.arms]
+
+    def __repr__(self) -> str:
+        """A few lines: the reference and each scenario with its runs and pairs, the outcomes, the tables' shapes."""
+        result = self.result
+        others = result.others
+        months = result.reference.horizon
+        lines = [
+            f"<Comparison of {len(others)} scenario{'s' if len(others) != 1 else ''} against {result.reference.label}: "
+            f"paired differences, {months[0]} to {months[1]}, {round(100 * result.level)} % bootstrap intervals "
+            f"({result.resamples:,} resamples)>",
+            f"  reference   {result.reference.label}: {result.reference.replications} replications (runs), "
+            f"seed {result.reference.seed}",
+        ]
+        shown_arms = others if len(others) <= SHOWN_ARMS else others[: SHOWN_ARMS - 1]
+        for arm in shown_arms:
+            lines.append(
+                f"  scenario    {arm.label}: {arm.replications} replications (runs), "
+                f"{result.pairs.get(arm.label, 0)} paired with the reference"
+            )
+        if len(shown_arms) < len(others):
+            lines.append(f"  ... and {len(others) - len(shown_arms)} more scenarios (.labels names them all)")
+        names = list(result.outcomes)
+        listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        lines += [
+            f"  outcomes    {listed}",
+            f"  .differences {_shape(result.differences)}: one per scenario, outcome and month",
+            f"  .table       {_shape(result.table())}: December 2030 and 2035 (or the last month)",
+            "  .pairs, .labels; .plot(kind) a figure (differences, levels); .save(folder)",
+        ]
+        return "\n".join(lines)
 
     def plot(self, kind: str = "differences") -> Figure:
         """The paired differences (``"differences"``) or both scenarios' medians (``"levels"``) as a Figure."""
@@ -451,11 +514,11 @@ class SweepResults:
 
     ``points`` has one row per point (index ``point``, one column per factor,
     in the design's order); ``model`` one row per run and month (run, point,
-    replication, seed, step, ``date`` a date, the kept outcomes); ``agents``
+    replication, seed, step, ``date`` datetime64, the kept outcomes); ``agents``
     one row per run, kept month and state (``iso3`` and ``government``
-    categoricals; empty when the experiment kept none); ``summary`` one row
-    per run (factor values, ``final_<outcome>``, ``mean_<outcome>``,
-    ``error``). Each table is read from its own folder of Parquet parts the
+    categoricals, with the categories of the run tables; empty when the experiment kept none); ``summary`` one row
+    per run (factor values, ``final_<outcome>`` (a count's as nullable integers, ``Int64``: a failed run
+    has none), ``mean_<outcome>``, ``error``). Each table is read from its own folder of Parquet parts the
     first time it is asked for. ``report`` says what the last :func:`run_sweep`
     did (None for a folder read with :func:`load_sweep`).
     """
@@ -491,14 +554,15 @@ class SweepResults:
         return self._sweep.points
 
     def _table(self, name: str) -> pd.DataFrame:
-        from sim.store import read_parquet_checked
+        from sim.store import read_parquet_checked, typed, whole_counts
 
         folder = self.path / name
         if not folder.is_dir():
             return pd.DataFrame()
-        return read_parquet_checked(folder, str(self.path)).sort_values(
+        table = read_parquet_checked(folder, str(self.path)).sort_values(
             ["run", "step"] if name != "summary" else ["run"], kind="stable", ignore_index=True
         )
+        return whole_counts(table) if name == "summary" else typed(table)
 
     @functools.cached_property
     def model(self) -> pd.DataFrame:

@@ -227,16 +227,16 @@ def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, pat
     """Posterior marginals (diagonal, over the prior range) and pairs of the calibrated parameters, as a PNG.
 
     ``points``: (particles, len(chosen)) parameter values; ``weights``: (particles,) normalised weights. Panels
-    of 1.5 inches at 80 dpi keep the figure of 12 parameters near 1,440 pixels square.
+    of 1.5 inches at 80 dpi keep the figure of 12 parameters near 1,440 pixels square. Drawn on a Figure of its
+    own with the Agg canvas: the caller's matplotlib backend is left alone.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import PIL.Image
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     k = len(chosen)
-    fig, axes = plt.subplots(k, k, figsize=(1.5 * k, 1.5 * k), dpi=80, squeeze=False)
+    fig = Figure(figsize=(1.5 * k, 1.5 * k), dpi=80)
+    axes = fig.subplots(k, k, squeeze=False)
     for i in range(k):
         for j in range(k):
             ax = axes[i][j]
@@ -255,20 +255,16 @@ def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, pat
             ax.tick_params(labelsize=5)
     fig.suptitle("Posterior marginals (diagonal, prior range as x-axis) and pairs")
     fig.tight_layout(rect=(0, 0, 1, 0.98))
-    canvas = fig.canvas
+    canvas = FigureCanvasAgg(fig)
     canvas.draw()
     image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    plt.close(fig)
     # A palette of 64 colours (Pillow, which matplotlib requires) keeps the 144 panels to a few hundred KiB.
     image.quantize(colors=64).save(path, optimize=True)
     return path
 
 
 def _report(folder, chosen, points, weights, targets, predictive, screening, provenance) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     figures = folder / "figures"
     figures.mkdir()
@@ -277,7 +273,8 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
     n = len(targets)
     cols = 4
     rows_ = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows_, cols, figsize=(3.2 * cols, 2.4 * rows_), squeeze=False)
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows_))
+    axes = fig.subplots(rows_, cols, squeeze=False)
     for m, t in enumerate(targets):
         ax = axes[m // cols][m % cols]
         ax.hist(predictive["default"][:, m], bins=20, alpha=0.5, label="defaults", color="tab:gray")
@@ -290,7 +287,6 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
     axes[0][0].legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(figures / "predictive_checks.png", dpi=110)
-    plt.close(fig)
 
     lines = [
         "# Calibration report",

@@ -289,8 +289,14 @@ class DaskExecutor(Executor):
 
     def abort(self) -> None:
         # Tasks in flight are abandoned on purpose: the scheduler's complaint that their data is lost is no news.
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
-        self.close()
+        # The caller's level of the logger is restored after: a notebook's later Dask work logs as before.
+        logger = logging.getLogger("distributed")
+        level = logger.level
+        logger.setLevel(logging.CRITICAL)
+        try:
+            self.close()
+        finally:
+            logger.setLevel(level)
 
     def describe(self) -> dict[str, Any]:
         where = self.address or f"LocalCluster({self.local_workers} processes)"

@@ -36,7 +36,7 @@ from sim.designs import DESIGNS, Axis
 from sim.designs import points as design_points
 from sim.errors import InputError, nearest, pydantic_problem, shown
 from sim.events import EVENT_TYPES, Event, make_event
-from sim.metrics import MODEL_OUTCOMES
+from sim.metrics import COUNT_OUTCOMES, MODEL_OUTCOMES
 from sim.params import PARAMETERS, check_name
 from sim.scenario import Scenario
 
@@ -230,7 +230,9 @@ class Experiment:
         """The columns of summary rows, fixed so that every part has the same schema (failed runs included)."""
         fields = [pa.field(k, pa.int64()) for k in ("run", "point", "replication", "seed")]
         fields += [pa.field(f.name, _ARROW_TYPES[f.kind]) for f in self.factors]
-        fields += [pa.field(f"{stat}_{o}", pa.float64()) for stat in ("final", "mean") for o in self.outcomes]
+        # A count's final value stays a whole number (null for a failed run); means are floats.
+        fields += [pa.field(f"final_{o}", pa.int64() if o in COUNT_OUTCOMES else pa.float64()) for o in self.outcomes]
+        fields += [pa.field(f"mean_{o}", pa.float64()) for o in self.outcomes]
         fields.append(pa.field("error", pa.string()))
         return pa.schema(fields)
 

@@ -4,11 +4,13 @@ Every figure carries the scenario name, the seed, the number of
 replications and the line ``sim.DISCLAIMER``. Bands are across replications
 (the model's own randomness under one set of assumptions), not confidence
 intervals of a forecast. Figures are drawn with matplotlib's object API on
-the Agg canvas, so importing this module never changes the caller's backend.
+the Agg canvas, so importing this module never changes the caller's backend;
+a figure returned to a notebook shows inline (:class:`InlineFigure`).
 """
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 from dataclasses import dataclass
@@ -85,9 +87,24 @@ class Context:
         return f"{DISCLAIMER}  ·  scenario {self.name}, seed {self.seed}, {self.replications} replications"
 
 
+class InlineFigure(Figure):
+    """A matplotlib Figure that Jupyter shows inline as a PNG, with no backend chosen and no ``%matplotlib inline``.
+
+    The figures of this package are made without pyplot, so that no backend is chosen or changed; IPython
+    shows such a figure through ``_repr_png_``. Where the inline backend is active its own formatter is used
+    instead (IPython prefers a formatter registered for the type), so the figure is shown once either way.
+    """
+
+    def _repr_png_(self) -> bytes:
+        """The figure as PNG bytes, as :meth:`savefig` writes it."""
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def _figure(width: float, height: float, constrained: bool = True, header: float = 0.45, footer: float = 0.3) -> Figure:
     """A figure with a strip of ``header`` inches on top (title, legend) and one of ``footer`` inches below."""
-    figure = Figure(figsize=(width, height), dpi=110, layout="constrained" if constrained else None)
+    figure = InlineFigure(figsize=(width, height), dpi=110, layout="constrained" if constrained else None)
     if constrained:
         footer = footer / height
         figure.get_layout_engine().set(rect=(0.0, footer, 1.0, 1.0 - footer - header / height))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -137,21 +138,52 @@ def code_revision() -> dict[str, Any]:
 
 CATEGORICAL = ("iso3", "government", "body", "item", "rule", "outcome")
 VOTE_COUNTS = ("yes", "no", "abstain")
+# What pandas users get for ``date``: the first day of the month as datetime64 (comparisons with text such as
+# "2030-01-01", ``.dt``, ``.loc["2030"]`` on a date index and ``pd.Grouper`` work); Parquet keeps Arrow date32.
+DATE_DTYPE = "datetime64[ns]"
 
 
-def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table as the contract types it in Parquet (README, "Column types").
+@functools.cache
+def categories() -> dict[str, tuple[str, ...]]:
+    """Every value each text column of the run and sweep tables can take, in a fixed order (README, "Column types").
 
-    ``date`` becomes a date (the first day of the month; Arrow ``date32``),
+    ``iso3`` the states in the order of the data, ``government`` mainstream then accommodationist (as in the
+    sweep tables' dictionaries), and the values the engine writes in the events log: ``body``, ``item`` (the
+    agenda items, their coalitions of the willing, accessions, elections and every scenario event type),
+    ``rule`` and ``outcome``. The API's DataFrames carry these categories whatever a run happened to log, so the
+    tables of two runs or sweeps compare and concatenate (``pd.concat`` keeps the categorical dtype).
+    """
+    from sim.engine.decisions import RULES
+    from sim.events import EVENT_TYPES
+    from sim.inputs import load_states
+    from sim.institutions import CEASEFIRE_ITEMS, DEFAULT_AGENDA
+
+    agenda = (*DEFAULT_AGENDA, *CEASEFIRE_ITEMS)
+    items = [item.name for item in agenda] + ["nato_accession"]
+    items += [f"{item.name}_coalition" for item in agenda if item.fallback_coalition]
+    return {
+        "iso3": tuple(load_states().iso3),
+        "government": ("mainstream", "accommodationist"),
+        "body": ("EU", "NATO", "national", "scenario"),
+        "item": tuple(dict.fromkeys((*items, "accession", "election", *EVENT_TYPES))),  # "election" is both
+        "rule": (*RULES, "coalition_of_the_willing", "election", ""),
+        "outcome": ("passed", "passed_after_concession", "delayed", "blocked", "applied", "change", "no_change"),
+    }
+
+
+def stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as the contract types it in Parquet (README, "Column types"), as results folders hold it.
+
+    ``date`` becomes a date (the first day of the month as ``datetime.date``; Arrow ``date32``),
     ``iso3``, ``government``, ``body``, ``item``, ``rule`` and ``outcome``
-    pandas categoricals (dictionary-encoded in Parquet), ``blockers`` a list
+    pandas categoricals of the values present (dictionary-encoded in Parquet), ``blockers`` a list
     of ISO3 codes (empty when nobody blocked), and the vote counts of an
-    entry that is not a vote (-1 inside the engine) null. Tables already typed
+    entry that is not a vote (-1 inside the engine) null. Tables already in this form
     are returned unchanged.
     """
     frame = frame.copy()
     if "date" in frame and not _is_date(frame["date"]):
-        frame["date"] = pd.to_datetime(frame["date"].astype(str), format="%Y-%m").dt.date
+        frame["date"] = month_starts(frame["date"]).dt.date
     for name in CATEGORICAL:
         if name in frame and not isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype("category")
@@ -163,8 +195,52 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as the API gives it to pandas users: :func:`stored`, with ``date`` as datetime64 and fixed categories.
+
+    ``date`` is the first day of the month as :data:`DATE_DTYPE`; each text column of :data:`CATEGORICAL`
+    a categorical over :func:`categories` (a value outside them, which the engine does not write, is kept,
+    after the others). Accepts a table in the engine's form (:func:`internal`), in the stored form or already
+    typed; counts stay integers. Returns a new DataFrame.
+    """
+    frame = frame.copy()
+    if "date" in frame:
+        column = frame["date"]
+        if not pd.api.types.is_datetime64_any_dtype(column):
+            column = month_starts(column) if not _is_date(column) else pd.to_datetime(column)
+        frame["date"] = column.astype(DATE_DTYPE)
+    frame = stored(frame)
+    fixed = categories()
+    for name in CATEGORICAL:
+        if name in frame:
+            extra = sorted(str(v) for v in frame[name].cat.categories if v not in fixed[name])
+            # set_categories, not astype: pandas takes categories in another order for the same dtype.
+            frame[name] = frame[name].cat.set_categories([*fixed[name], *extra])
+    return frame
+
+
+def whole_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """A sweep summary with each count's final value (``final_<count>``) as nullable integers (``Int64``).
+
+    A failed run has no final values; Parquet keeps the counts as int64 with nulls, which pandas would read
+    as floats. Returns a new DataFrame; other columns are unchanged.
+    """
+    from sim.metrics import COUNT_OUTCOMES
+
+    frame = frame.copy()
+    for name in frame.columns:
+        if name.startswith("final_") and name.removeprefix("final_") in COUNT_OUTCOMES:
+            frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def month_starts(column: pd.Series) -> pd.Series:
+    """'YYYY-MM' texts as :data:`DATE_DTYPE`: the first day of each month. ValueError for another text."""
+    return pd.to_datetime(column.astype(str), format="%Y-%m").astype(DATE_DTYPE)
+
+
 def internal(frame: pd.DataFrame) -> pd.DataFrame:
-    """The inverse of :func:`typed`: the engine's form, which figures, reports and comparisons read.
+    """The inverse of :func:`typed` and :func:`stored`: the engine's form, which figures, reports and comparisons read.
 
     ``date`` as 'YYYY-MM' text, categoricals as text, ``blockers`` as ISO3
     codes joined by ';', a missing vote count -1. Tables written before
@@ -318,7 +394,7 @@ class ResultsFolder:
 
     def write_results(self, results: Results) -> None:
         for name, filename in TABLES.items():
-            table = typed(getattr(results, name))
+            table = stored(getattr(results, name))
             write_atomically(self.path / filename, lambda p, t=table: t.to_parquet(p, index=False))
             self.manifest.setdefault("checksums", {})[filename] = file_digest(self.path / filename)
         summary = summarise(results.model)

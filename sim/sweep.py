@@ -81,6 +81,7 @@ from sim.store import (
     package_versions,
     read_parquet_checked,
     utc_now,
+    whole_counts,
 )
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
     for keys, batch in batches:
         model_table, finals, means = _model_table(experiment, batch, keys)
         model_tables.append(model_table)
-        for k, final, mean in zip(keys, finals.tolist(), means.tolist(), strict=True):
+        for k, final, mean in zip(keys, finals, means.tolist(), strict=True):
             row = summaries[k["run"]]
             row.update(zip((f"final_{o}" for o in experiment.outcomes), final, strict=True))
             row.update(zip((f"mean_{o}" for o in experiment.outcomes), mean, strict=True))
@@ -208,8 +209,9 @@ def _key_columns(keys: list[dict[str, int]], names: tuple[str, ...], repeat: int
 
 def _model_table(
     experiment: Experiment, batch: Batch, keys: list[dict[str, int]]
-) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    """The model rows of a batch (run keys, step, date, outcomes) and each run's final and mean outcomes."""
+) -> tuple[pa.Table, list[list[Any]], np.ndarray]:
+    """The model rows of a batch (run keys, step, date, outcomes), each run's final outcomes (a list per run;
+    counts stay whole numbers) and its mean outcomes (runs x outcomes)."""
     columns = outputs.model_columns(batch)
     steps = batch.n_steps
     table = {**_key_columns(keys, ("run", "point", "replication", "seed"), steps)}
@@ -218,7 +220,9 @@ def _model_table(
         table[name] = pa.array(columns[name])
     values = np.stack([columns[o].astype(np.float64) for o in experiment.outcomes], axis=-1)
     values = values.reshape(len(keys), steps, len(experiment.outcomes))
-    return pa.table(table), values[:, -1], values.mean(axis=1)
+    last = [columns[o].reshape(len(keys), steps)[:, -1].tolist() for o in experiment.outcomes]
+    finals = [list(row) for row in zip(*last, strict=True)] if last else [[] for _ in keys]
+    return pa.table(table), finals, values.mean(axis=1)
 
 
 def _agent_table(which: str, batch: Batch, keys: list[dict[str, int]]) -> pa.Table:
@@ -824,7 +828,8 @@ class SweepFolder:
                 if not parts:
                     handle.write(",".join(self.experiment.summary_schema().names) + "\n")
                 for k, part in enumerate(parts):
-                    read_parquet_checked(part, str(self.path)).to_csv(handle, header=k == 0, index=False)
+                    table = whole_counts(read_parquet_checked(part, str(self.path)))
+                    table.to_csv(handle, header=k == 0, index=False)
             os.replace(temporary, self.path / SUMMARY)
         except BaseException:  # a full disk, a signal: no temporary file is left behind
             with contextlib.suppress(OSError):

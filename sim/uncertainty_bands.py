@@ -42,12 +42,10 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
     ``full`` and ``chance`` are model tables (one row per run and month) of the same replications, with and
     without posterior draws. The full band is filled; the chance-only band is drawn as a hatched band with
     its edges on top, so that neither hides the other. 0-1 outcomes keep a 0-1 axis and counts whole-number
-    ticks, as in the headline figure; the disclaimer is in the footer. Writes a PNG to ``path``.
+    ticks, as in the headline figure; the disclaimer is in the footer. Writes a PNG to ``path``. Drawn on a
+    :class:`matplotlib.figure.Figure` of its own: the caller's backend and pyplot figures are left alone.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     from sim import DISCLAIMER
@@ -58,7 +56,8 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
     outcomes = outcomes_of(full)
     cols = 3
     rows = (len(outcomes) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.4 * rows + 1.0), squeeze=False)
+    fig = Figure(figsize=(5.0 * cols, 3.4 * rows + 1.0))
+    axes = fig.subplots(rows, cols, squeeze=False)
     full_colour, chance_colour = "#e67e22", "#1f4e79"
     for k, outcome in enumerate(outcomes):
         ax = axes[k // cols][k % cols]
@@ -90,7 +89,6 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
     fig.text(0.5, 0.01, DISCLAIMER + "  \u00b7  solid and dashed lines: medians", ha="center", fontsize=9)
     fig.tight_layout(rect=(0, 0.03, 1, 0.92))
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

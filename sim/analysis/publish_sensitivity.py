@@ -41,15 +41,15 @@ def indices(folder: str | Path) -> pd.DataFrame:
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """The total indices of the most influential parameters (rows) per headline outcome (columns), one panel per
+    year, as a PNG at ``path``. Drawn on a Figure of its own: the caller's matplotlib backend is left alone."""
+    from matplotlib.figure import Figure
 
     name = table.columns[2]
     top = table[table["year"] == YEARS[-1]].groupby(name)["ST"].max().sort_values(ascending=False).index[:TOP]
     outcomes = [o for o in HEADLINE_OUTCOMES if o in set(table["outcome"])]
-    fig, axes = plt.subplots(1, len(YEARS), figsize=(12, 6), sharey=True)
+    fig = Figure(figsize=(12, 6))
+    axes = fig.subplots(1, len(YEARS), sharey=True)
     for ax, year in zip(axes, YEARS, strict=True):
         grid = np.zeros((len(top), len(outcomes)))
         for j, outcome in enumerate(outcomes):
@@ -65,7 +65,6 @@ def figure(table: pd.DataFrame, path: Path) -> None:
     fig.colorbar(image, ax=axes, shrink=0.7)
     fig.suptitle("Baseline: which parameters drive the headline outcomes (illustrative, not a forecast)")
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
 
 
 def document(table: pd.DataFrame, figure_name: str) -> str:
