@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import time
 import traceback
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from sim import __version__
-from sim.errors import InputError, bad_path, short_path
+from sim.errors import InputError, bad_path, short_path, shown
 from sim.processes import (
     check_workers,
     cpu_count,
@@ -35,6 +36,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: usage problems are bad input (exit 2) like any other."""
 
     def error(self, message: str) -> NoReturn:
+        # argparse quotes the value it refused: a 5,000-digit --seed would fill the screen.
+        message = re.sub(r"'([^']{40,})'", lambda m: shown(m.group(1)), " ".join(message.split()))
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 

@@ -401,10 +401,12 @@ def _scenario(reference: str | dict[str, Any], source: str, folder: Path) -> Sce
         notes = tuple(note.replace(f" {label}: ", f" {source}: scenario.", 1) for note in scenario.notes)
         return dataclasses.replace(scenario, notes=notes)
     beside = folder / reference
-    if yamlfile.is_file(beside):
-        return scenarios.load(beside)
-    if reference in scenarios.packaged_scenarios() or yamlfile.is_file(reference):
-        return scenarios.load(reference)
+    for named in (beside, reference):
+        if yamlfile.is_file(named) or named == reference and reference in scenarios.packaged_scenarios():
+            try:
+                return scenarios.load(named)
+            except InputError as error:  # told in the experiment file, without the scenario file's text
+                raise scenarios.referenced(error, source, "scenario", reference) from None
     try:
         nearby = [p.name for p in folder.glob("*.y*ml")] if yamlfile.is_dir(folder) else []
     except (OSError, ValueError):

@@ -685,3 +685,92 @@ def test_compare_refuses_resamples_it_cannot_hold(resamples, message, capsys):
         sim.compare("results/a", "results/b", resamples=resamples)  # refused before any folder is read
     if isinstance(resamples, int):
         assert one_error(capsys, "compare", "a", "b", "--resamples", str(resamples)).startswith(f"error: {message}")
+
+
+# ---------------------------------------------------------------- files named by a file: never echoed
+SECRET = "hunter2secret"
+# Files a scenario or experiment may name by path (extends: /etc/passwd, scenario: ../../x), each with the
+# secret where a message could quote it: a line of text, a key, a value, an event type, a YAML alias, a state.
+NAMED_FILES = {
+    "text": f"root:x:0:0:{SECRET}:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin\n",
+    "key": f"{SECRET}: 1\n",
+    "value": f"end: {SECRET}\n",
+    "event": f"events: [{{date: 2026-01, type: {SECRET}}}]\n",
+    "alias": f"a: *{SECRET}\n",
+    "state": f"states: {{POL: {{{SECRET}: 1}}}}\n",
+    "number": f"seed: {'7' * 5000}\n",
+}
+
+
+@pytest.mark.parametrize("kind", NAMED_FILES)
+def test_a_file_named_by_path_is_never_echoed_and_the_error_is_in_the_users_file(tmp_path, capsys, kind):
+    secret = tmp_path / "elsewhere" / "secret.conf"
+    secret.parent.mkdir()
+    secret.write_text(NAMED_FILES[kind], encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    read = str(secret.resolve())
+    experiment = "design: grid\nfactors: {{confidence_bound: [0.1, 0.2]}}\nscenario: {}\n"
+    cases = [
+        (write(work, "absolute.yaml", f"extends: {secret}\n"), "extends"),
+        (write(work, "parent.yaml", "extends: ../elsewhere/secret.conf\n"), "extends"),
+        (write(work, "chain.yaml", "extends: parent.yaml\n"), "extends"),  # through a parent of the user's
+        (write(work, "exp.yaml", experiment.format("../elsewhere/secret.conf")), "scenario"),
+        (write(work, "inline.yaml", experiment.format(f"{{extends: {secret}}}")), "scenario.extends"),
+    ]
+    for path, field in cases:
+        line = one_error(capsys, "validate", path)
+        assert SECRET not in line and "root:x" not in line and "7777" not in line, line
+        assert line.startswith(f"error: {path}: {field}: "), line
+        assert f"the file read, {read}, is not a usable scenario" in line, line
+    from sim import dashboard
+
+    with pytest.raises(InputError) as raised:
+        dashboard.load(str(secret))  # the page's own-file box
+    assert SECRET not in raised.value.one_line() and read in raised.value.one_line()
+
+
+def test_a_named_file_says_which_of_its_fields_is_wrong(tmp_path, capsys):
+    write(tmp_path, "parent.yaml", "events: [{date: 2026-01, type: coercion, target: DNK, size: 7}]\n")
+    line = one_error(capsys, "validate", write(tmp_path, "child.yaml", "extends: parent\n"))
+    assert "its field 'events[0].size' is not valid" in line and "run 'cohesion validate " in line
+
+
+# ---------------------------------------------------------------- 5,000-digit numbers
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"seed: {HUGE}\n",
+        f"replications: -{HUGE}\n",
+        f"parameters: {{confidence_bound: {HUGE}}}\n",
+        f"events: [{{date: 2026-01, type: us_troops, change: -0.5, over_months: {HUGE}}}]\n",
+        f"states: {{POL: {{threat: +{HUGE}}}}}\n",
+    ],
+    ids=["seed", "replications", "parameter", "event", "state"],
+)
+def test_a_5000_digit_number_in_a_scenario_is_one_line(tmp_path, capsys, text):
+    line = one_error(capsys, "validate", write(tmp_path, "huge.yaml", text))
+    assert "a whole number of 5,000 digits" in line and "at most 100 digits" in line and len(line) < 400, line
+
+
+def test_a_5000_digit_number_in_an_experiment_or_an_option_is_one_line(tmp_path, capsys):
+    experiment = write(
+        tmp_path, "e.yaml", f"scenario: baseline\ndesign: grid\nfactors: {{budget_month: [1, {HUGE}]}}\n"
+    )
+    line = one_error(capsys, "validate", experiment)
+    assert line.startswith(f"error: {experiment}: line 3: a whole number of 5,000 digits"), line
+    for argv in (
+        ["run", "baseline", "--seed", HUGE],
+        ["run", "baseline", "--replications", HUGE],
+        ["run", "baseline", "--workers", HUGE],
+        ["sweep", experiment, "--chunk-runs", HUGE],
+        ["compare", "a", "b", "--resamples", HUGE],
+    ):
+        with pytest.raises(SystemExit) as exit_:  # argparse's own exit
+            main(argv)
+        assert exit_.value.code == 2
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1 and len(lines[0]) < 400 and "invalid int value: '9999" in lines[0], lines
