@@ -192,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_BAD_INPUT
             from sim.store import describe_os_error
 
-            print(f"error: {describe_os_error(error)}", file=sys.stderr)
+            out = getattr(args, "out", None)
+            within = f" (writing in {short_path(str(out))})" if out and not error.filename else ""
+            print(f"error: {describe_os_error(error)}{within}", file=sys.stderr)
             return EXIT_FAILURE
         except RecursionError:  # only input nested beyond every limit gets here
             _report(InputError("input", "nested too deeply to be read; simplify the file"))
@@ -298,19 +300,27 @@ def _is_experiment(file: str) -> bool:
     """Whether to check a file as an experiment: a mapping with more keys of an experiment than of a scenario.
 
     Counting keys (not only ``design``) keeps an experiment file with its ``design`` missing or misspelt
-    an experiment, so that its errors are an experiment's. Anything else is checked as a scenario.
+    an experiment, so that its errors are an experiment's. A file that is not valid YAML (or not a mapping)
+    is judged by the keys that open its lines, so that a broken experiment is not called a scenario.
+    Anything else is checked as a scenario.
     """
     from sim import experiment, scenario, yamlfile
 
     try:
         content, _ = yamlfile.read(file, file)
-    except InputError:  # checked as a scenario, which reports it
-        return False
-    if not isinstance(content, dict):
-        return False
+    except InputError:
+        content = None
+    if isinstance(content, dict):
+        keys = {key for key in content if isinstance(key, str)}
+    else:  # the keys written at the start of its lines, as far as the text shows them
+        try:
+            with open(file, "rb") as handle:
+                text = handle.read(yamlfile.MAX_BYTES).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            return False
+        keys = set(re.findall(r"^([A-Za-z_]\w*)\s*:", text, flags=re.MULTILINE))
     only_experiment = set(experiment.KEYS) - set(scenario.KEYS)
     only_scenario = set(scenario.KEYS) - set(experiment.KEYS)
-    keys = {key for key in content if isinstance(key, str)}
     return len(keys & only_experiment) > len(keys & only_scenario) or "design" in keys and not keys & only_scenario
 
 

@@ -34,7 +34,7 @@ from sim import yamlfile
 from sim.calendar import parse_month
 from sim.designs import DESIGNS, Axis
 from sim.designs import points as design_points
-from sim.errors import InputError, nearest, pydantic_problem, shown
+from sim.errors import OUTCOMES_LISTED, InputError, nearest, one_of, pydantic_problem, shown
 from sim.events import EVENT_TYPES, Event, make_event
 from sim.metrics import MODEL_OUTCOMES
 from sim.params import PARAMETERS, check_name
@@ -429,8 +429,8 @@ def _outcomes(requested: list[str] | str) -> tuple[str, ...]:
         if name not in MODEL_OUTCOMES:
             raise InputError(
                 "outputs.model",
-                f"{shown(name)} is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use 'all' or some of "
-                f"{', '.join(MODEL_OUTCOMES)}",
+                f"{shown(name)} is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use 'all' or a list, each "
+                f"{one_of(MODEL_OUTCOMES, name, 'model outcomes', OUTCOMES_LISTED)}",
             )
     if not requested:
         raise InputError("outputs.model", "give 'all' or at least one model outcome")

@@ -56,6 +56,13 @@ UNCERTAINTY = ("posterior", "none")
 MAX_REPLICATIONS = 100_000
 MAX_SEED = 2**63 - 1
 MAX_CHAIN = 20  # files in one chain of extends (the packaged scenarios use 2)
+# Events in one scenario, its parents' included (the packaged scenarios have at most 11): each is numbered and
+# described on the figures and in the report, which cannot show thousands (20,000 took minutes to draw).
+MAX_EVENTS = 100
+_TOO_MANY_EVENTS = (
+    f"a scenario takes at most {MAX_EVENTS} (those of the files it extends included): "
+    "each is numbered and described on its figures and in its report"
+)
 PRELUDE = "prelude_2025"  # the packaged record of 2025 that the headline scenarios extend
 
 
@@ -446,6 +453,9 @@ def _check_file(content: Any, source: str) -> ScenarioFile:
             raise InputError(
                 shown(key), f"unknown key{nearest(str(key), KEYS)}; a scenario takes {', '.join(KEYS)}", source
             )
+    events = content.get("events")
+    if isinstance(events, list) and len(events) > MAX_EVENTS:  # refused before each is checked (seconds apiece)
+        raise InputError("events", f"{len(events):,} events; {_TOO_MANY_EVENTS}", source)
     try:
         spec = ScenarioFile(**content)
         parameters = {name: check_name(str(name)).check(value) for name, value in spec.parameters.items()}
@@ -604,6 +614,10 @@ def _resolve_chain(path: Path, source: str, content: Any, story: str) -> Scenari
         layer = _layer(path, source, content, ())
     except RecursionError:  # a safety net: MAX_CHAIN and the nesting limit keep the recursion shallow
         raise InputError("extends", "the chain of parent scenarios is too long or nested too deeply", source) from None
+    if len(layer.events) > MAX_EVENTS:
+        raise InputError(
+            "events", f"{len(layer.events):,} events with those of the files it extends; {_TOO_MANY_EVENTS}", source
+        )
     values = {**DEFAULTS, **layer.settings}
     origins = layer.origins
     rank = {file: i for i, file in enumerate(layer.files)}  # a higher rank extends a lower one

@@ -99,11 +99,13 @@ def parse(text: str, source: str) -> Any:
 
 
 def _without_snippets(problem: str) -> str:
-    """The parser's problem without the text it quotes from the file (an alias, a tag, a key): never echoed.
+    """The parser's problem without the text it quotes from the file (an alias, an anchor, a tag): never echoed.
 
-    Quoted single characters (``found character '\\t'``, ``expected ','``) are kept: they are the syntax.
+    Its other problems quote only the syntax (``expected ',' or ']'``, a character that cannot start a token).
     """
-    return re.sub(r"""(['"])[^'"]{4,}\1""", "(text from the file)", problem)
+    if re.search(r"alias|anchor|tag|escape", problem):
+        return re.sub(r"""\s*['"].*$""", "", problem)
+    return problem
 
 
 def check_shape(content: Any, source: str) -> None:

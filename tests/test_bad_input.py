@@ -774,3 +774,78 @@ def test_a_5000_digit_number_in_an_experiment_or_an_option_is_one_line(tmp_path,
         assert exit_.value.code == 2
         lines = capsys.readouterr().err.splitlines()
         assert len(lines) == 1 and len(lines[0]) < 400 and "invalid int value: '9999" in lines[0], lines
+
+
+# ---------------------------------------------------------------- sizes beyond a stated limit
+def test_more_events_than_a_scenario_takes_are_refused_on_one_line_naming_the_limit(tmp_path, capsys):
+    from sim.scenario import MAX_EVENTS
+
+    event = "  - {date: 2026-01, type: coercion, target: DNK, size: 0.01}\n"
+    many = write(tmp_path, "many.yaml", "events:\n" + event * (MAX_EVENTS + 1))
+    line = one_error(capsys, "validate", many)
+    assert f"events: {MAX_EVENTS + 1} events; a scenario takes at most {MAX_EVENTS}" in line, line
+    assert "figures" in line, "the line says why"
+    write(tmp_path, "half.yaml", "events:\n" + event * (MAX_EVENTS // 2 + 1))
+    chain = write(tmp_path, "chain.yaml", "extends: half\nevents:\n" + event * (MAX_EVENTS // 2))
+    line = one_error(capsys, "validate", chain)
+    assert line.startswith(f"error: {chain}: events: {MAX_EVENTS + 1} events with those of the files it extends")
+    with pytest.raises(InputError, match=f"at most {MAX_EVENTS}"):
+        load("baseline").with_overrides(events=[{"date": "2026-01", "type": "coercion", "target": "DNK"}] * 20_000)
+
+
+# ---------------------------------------------------------------- messages: short, with what is allowed
+def test_an_unknown_outcome_names_the_closest_ones_on_a_short_line(tmp_path, capsys):
+    from sim.analysis.compare import check_outcomes
+
+    experiment = write(
+        tmp_path,
+        "e.yaml",
+        "scenario: baseline\ndesign: grid\nfactors: {budget_month: [1, 2]}\noutputs: {model: [cohesoin]}\n",
+    )
+    line = one_error(capsys, "validate", experiment)
+    assert len(line) < 400 and "(did you mean 'cohesion'?)" in line, line
+    assert "one of the 29 model outcomes (the closest: cohesion," in line and "'Outputs: the results folder'" in line
+    with pytest.raises(InputError) as raised:
+        check_outcomes(["cohesoin"])
+    assert len(raised.value.one_line()) < 400 and "the closest: cohesion," in raised.value.one_line()
+
+
+def test_every_error_line_is_cut_to_400_characters():
+    assert len(InputError("field", "x " * 1000, "file.yaml").one_line()) < 400
+
+
+@pytest.mark.parametrize(("value", "shown_as"), [("true", "true is true/false"), ("[1]", "[1] is a list")])
+def test_the_value_of_a_set_event_names_the_parameters_range(tmp_path, capsys, value, shown_as):
+    text = f"events: [{{date: 2026-01, type: set, parameter: confidence_bound, value: {value}}}]\n"
+    line = one_error(capsys, "validate", write(tmp_path, "set.yaml", text))
+    assert f"events[0].value: {shown_as}; use a number from 0.05 to 1 (the range of confidence_bound)" in line, line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"scenario: baseline\ndesign: grid\nfactors: [\n", b"scenario: baseline\ndesign: grid\nfactors: {a: \xff}\n"],
+    ids=["yaml", "encoding"],
+)
+def test_validate_calls_a_broken_experiment_file_an_experiment(tmp_path, capsys, text):
+    path = tmp_path / "broken.yaml"
+    path.write_bytes(text)
+    line = one_error(capsys, "validate", str(path))
+    assert "scenario file" not in line, line
+    if b"\xff" in text:
+        assert "give an experiment file in YAML" in line, line
+
+
+def test_a_full_disk_during_a_sweep_names_the_folder(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from sim import sweep
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() reports it: no file name
+
+    monkeypatch.setattr(sweep, "_write_atomically", full)
+    experiment = write(tmp_path, "e.yaml", "scenario: {end: 2025-02}\ndesign: grid\nfactors: {budget_month: [1, 2]}\n")
+    out = tmp_path / "sweep_out"
+    code, lines, _ = run_cli(capsys, "sweep", experiment, "--workers", "1", "--quiet", "--out", str(out))
+    assert code == 1 and len(lines) == 1, lines
+    assert lines[0] == f"error: cannot write the results in {out}: No space left on device", lines
