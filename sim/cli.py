@@ -313,6 +313,8 @@ def _is_experiment(file: str) -> bool:
     if isinstance(content, dict):
         keys = {key for key in content if isinstance(key, str)}
     else:  # the keys written at the start of its lines, as far as the text shows them
+        if not yamlfile.is_file(file):  # a pipe or a device is not read (it may never end)
+            return False
         try:
             with open(file, "rb") as handle:
                 text = handle.read(yamlfile.MAX_BYTES).decode("utf-8", errors="replace")

@@ -250,7 +250,7 @@ def test_states_are_suggested_by_name_and_short_form(tmp_path, capsys, written, 
         (
             "events:\n  - {date: 2026-01, type: set, parameter: confidence_bound, value: [1]}\n",
             "events[0].value",
-            "[1] is a list; use a value within the parameter's range",
+            "[1] is a list; use a number from 0.05 to 1 (the range of confidence_bound)",
         ),
         (
             "events:\n  - {date: 2026-01, type: hybrid_campaign, targets: [1]}\n",
