@@ -53,7 +53,7 @@ from sim.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
 from sim.engine import outputs
 from sim.engine.setup import RunSpec, check_spec, run_batch
 from sim.engine.state import Batch
-from sim.errors import InputError, bad_path, short_path
+from sim.errors import LINE_CHARS, InputError, bad_path, short_path, shorten
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
 from sim.locks import LOCK, FolderLock, holder, identity
@@ -916,7 +916,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"error: cannot write the results{into}: {describe_os_error(error)}", file=sys.stderr)
             return 1
         except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
-            print(f"error: {type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
+            print(shorten(f"error: {type(error).__name__}: {error}", LINE_CHARS), file=sys.stderr)
             return 1
     print(_summary_line(experiment, report))
     return 1 if report.runs_failed else 0
