@@ -3,12 +3,6 @@
 Illustrative scenario exploration, not a forecast.
 """
 
-from sim.agents import MemberState, Russia, UnitedStates
-from sim.events import EVENT_TYPES, Event, make_event
-from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.model import AllianceModel
-from sim.params import PARAMETERS
-
 __version__ = "0.1.0"
 DISCLAIMER = "Illustrative scenario exploration — not a forecast"
 
@@ -36,13 +30,32 @@ __all__ = [
 ]
 
 _API = ("Scenario", "Results", "run", "load_results", "compare", "SweepResults", "run_sweep", "load_sweep")
+# The model's names, each with the module that defines it, imported on first use like the API: the command
+# line imports ``sim`` first of all, and a Ctrl-C during its imports must reach the command's own handler.
+_MODEL = {
+    "MemberState": "sim.agents",
+    "Russia": "sim.agents",
+    "UnitedStates": "sim.agents",
+    "EVENT_TYPES": "sim.events",
+    "Event": "sim.events",
+    "make_event": "sim.events",
+    "HEADLINE_OUTCOMES": "sim.metrics",
+    "MODEL_OUTCOMES": "sim.metrics",
+    "AllianceModel": "sim.model",
+    "PARAMETERS": "sim.params",
+}
 
 
 def __getattr__(name: str):
-    """The notebook API (:mod:`sim.api`), imported on first use: ``import sim`` stays light for the command line
-    and its worker processes (the API pulls in matplotlib and the whole results stack)."""
+    """The model's names and the notebook API (:mod:`sim.api`), imported on first use: ``import sim`` stays light
+    for the command line and its worker processes (the model pulls in Mesa, the API matplotlib and the whole
+    results stack)."""
     if name in _API:
         from sim import api
 
         return getattr(api, name)
+    if name in _MODEL:
+        import importlib
+
+        return getattr(importlib.import_module(_MODEL[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

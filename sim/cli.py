@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import time
 import traceback
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from sim import __version__
-from sim.errors import InputError, bad_path, short_path
+from sim.errors import InputError, bad_path, short_path, shown
 from sim.processes import (
     check_workers,
     cpu_count,
@@ -35,6 +36,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: usage problems are bad input (exit 2) like any other."""
 
     def error(self, message: str) -> NoReturn:
+        # argparse quotes the value it refused: a 5,000-digit --seed would fill the screen.
+        message = re.sub(r"'([^']{40,})'", lambda m: shown(m.group(1)), " ".join(message.split()))
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 
@@ -192,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_BAD_INPUT
             from sim.store import describe_os_error
 
-            print(f"error: {describe_os_error(error)}", file=sys.stderr)
+            out = getattr(args, "out", None)
+            within = f" (writing in {short_path(str(out))})" if out and not error.filename else ""
+            print(f"error: {describe_os_error(error)}{within}", file=sys.stderr)
             return EXIT_FAILURE
         except RecursionError:  # only input nested beyond every limit gets here
             _report(InputError("input", "nested too deeply to be read; simplify the file"))
@@ -298,19 +303,29 @@ def _is_experiment(file: str) -> bool:
     """Whether to check a file as an experiment: a mapping with more keys of an experiment than of a scenario.
 
     Counting keys (not only ``design``) keeps an experiment file with its ``design`` missing or misspelt
-    an experiment, so that its errors are an experiment's. Anything else is checked as a scenario.
+    an experiment, so that its errors are an experiment's. A file that is not valid YAML (or not a mapping)
+    is judged by the keys that open its lines, so that a broken experiment is not called a scenario.
+    Anything else is checked as a scenario.
     """
     from sim import experiment, scenario, yamlfile
 
     try:
         content, _ = yamlfile.read(file, file)
-    except InputError:  # checked as a scenario, which reports it
-        return False
-    if not isinstance(content, dict):
-        return False
+    except InputError:
+        content = None
+    if isinstance(content, dict):
+        keys = {key for key in content if isinstance(key, str)}
+    else:  # the keys written at the start of its lines, as far as the text shows them
+        if not yamlfile.is_file(file):  # a pipe or a device is not read (it may never end)
+            return False
+        try:
+            with open(file, "rb") as handle:
+                text = handle.read(yamlfile.MAX_BYTES).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            return False
+        keys = set(re.findall(r"^([A-Za-z_]\w*)\s*:", text, flags=re.MULTILINE))
     only_experiment = set(experiment.KEYS) - set(scenario.KEYS)
     only_scenario = set(scenario.KEYS) - set(experiment.KEYS)
-    keys = {key for key in content if isinstance(key, str)}
     return len(keys & only_experiment) > len(keys & only_scenario) or "design" in keys and not keys & only_scenario
 
 

@@ -35,7 +35,8 @@ from sim.errors import InputError, shorten, shown
 from sim.events import EVENT_TYPES, Event, allowed
 from sim.metrics import COUNT_OUTCOMES, OUTCOME_DEFINITIONS
 from sim.params import PARAMETERS
-from sim.scenario import Scenario, load, packaged_scenarios
+from sim.scenario import Scenario, packaged_scenarios, referenced
+from sim.scenario import load as load_scenario
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -55,6 +56,23 @@ class Run:
     scenario: Scenario
     results: Results
     baseline: Results
+
+
+def load(reference: str | Path) -> Scenario:
+    """A packaged scenario by name, or a scenario file by path (the page's own-file box), checked and resolved.
+
+    The page may be open to someone who cannot read the server's files: an error in a file named by path
+    says which file was read and which field is wrong, never its text (:func:`sim.scenario.referenced`).
+
+    Raises:
+        InputError: the file cannot be read or is not a valid scenario.
+    """
+    try:
+        return load_scenario(reference)
+    except InputError as error:
+        if str(reference) in packaged_scenarios():
+            raise
+        raise referenced(error, None, "scenario file", str(reference)) from None
 
 
 def scenario_names() -> list[str]:

@@ -23,6 +23,10 @@ from typing import Any
 SHOWN_CHARS = 40  # a value echoed back in a message is cut to this many characters
 SOURCE_CHARS = 120  # a file name longer than this is cut in the middle
 FIELD_CHARS = 80  # so is a field name (a user's unknown key) longer than this
+LINE_CHARS = 400  # an error line is cut to this many characters (lists of choices are kept far shorter)
+LIST_CHARS = 200  # a list of choices longer than this is told by its closest names
+CLOSEST = 4  # names told from a long list
+OUTCOMES_LISTED = "the README, 'Outputs: the results folder'"  # where every model outcome is listed
 
 
 class InputError(ValueError):
@@ -42,7 +46,8 @@ class InputError(ValueError):
     def one_line(self) -> str:
         """``source: field: message`` on one line (line breaks in echoed values become spaces)."""
         where = f"{_cut_middle(str(self.source))}: " if self.source else ""
-        return " ".join(f"{where}{_cut_middle(str(self.field), FIELD_CHARS)}: {self.message}".split())
+        line = " ".join(f"{where}{_cut_middle(str(self.field), FIELD_CHARS)}: {self.message}".split())
+        return line if len(line) <= LINE_CHARS - len("error: ") else line[: LINE_CHARS - len("error: ") - 3] + "..."
 
     def with_source(self, source: str) -> InputError:
         """The same error, attributed to a file."""
@@ -133,6 +138,24 @@ def nearest(name: str, choices: Iterable[str]) -> str:
         return ""
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def one_of(choices: Iterable[str], given: Any = None, what: str = "names", every: str = "") -> str:
+    """'one of a, b, c' for a short list; for a long one its size, the names closest to ``given`` and ``every``.
+
+    A message lists every choice only while the list is short (:data:`LIST_CHARS`): 29 outcomes in full made
+    a line of 611 characters. ``what`` names the choices ("model outcomes"), ``every`` says where all are
+    listed ("the README's 'Outputs' table"). Returns e.g. "one of the 29 model outcomes (the closest:
+    cohesion, cohesion_burden, blocs, mean_threat; all in the README's 'Outputs' table)".
+    """
+    choices = [str(choice) for choice in choices]
+    listed = ", ".join(choices)
+    if len(listed) <= LIST_CHARS:
+        return f"one of {listed}"
+    name = str(given) if given is not None else ""
+    close = difflib.get_close_matches(name, choices, n=CLOSEST, cutoff=0.0) if 0 < len(name) <= 80 else []
+    named = f"the closest: {', '.join(close)}" if close else f"e.g. {', '.join(choices[:CLOSEST])}"
+    return f"one of the {len(choices)} {what} ({named}" + (f"; all in {every})" if every else ")")
 
 
 def pydantic_problem(detail: Mapping[str, Any], allowed: str) -> str:

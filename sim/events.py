@@ -372,6 +372,17 @@ def make_event(spec: dict[str, Any], field: str = "events") -> Event:
             message = f"missing; {_a(kind)} event needs it: {allowed(kind, name)}"
         elif first["type"] == "extra_forbidden":
             message = f"unknown field{nearest(where, fields)}; {_a(kind)} event takes {', '.join(fields)}"
+        elif kind == "set" and name == "value" and isinstance(spec.get("parameter"), str):
+            parameter = PARAMETERS.get(spec["parameter"])
+            if parameter is None:  # the value's range is the parameter's: name the parameter first
+                message, where = (
+                    f"unknown parameter {shown(spec['parameter'])}"
+                    + nearest(spec["parameter"], PARAMETERS)
+                    + "; 'cohesion list parameters' shows all",
+                    "parameter",
+                )
+            else:
+                message = pydantic_problem(first, f"{parameter.allowed()} (the range of {parameter.name})")
         elif name in fields and any(isinstance(part, int) for part in first["loc"]):  # an item of a list
             message = pydantic_problem(first, "an ISO3 code of the model, e.g. EST")
         elif name in fields:

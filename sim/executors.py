@@ -26,7 +26,7 @@ from sim import extras
 from sim.errors import InputError
 from sim.processes import (
     POLL_S,
-    ctrl_c_ignored,
+    ctrl_c_held,
     interrupted,
     interrupts_deferred,
     raise_if_interrupted,
@@ -199,12 +199,13 @@ class DaskExecutor(Executor):
         if self.local_workers is not None:
             # Dask's statistical profiler samples every worker thread every 10 ms and takes the GIL to do it:
             # about 7 % of a pure-Python model run (benchmarks/README.md). Nothing here reads its profiles.
-            # Its worker processes start ignoring Ctrl-C and keep ignoring it (sim.processes.dask_setup); SIGTERM
-            # is acted on once the cluster is up (a few seconds): cut short, its start-up cannot be closed cleanly.
+            # Its worker processes start with Ctrl-C held back and then ignore it (sim.processes.dask_setup); a
+            # Ctrl-C or SIGTERM is acted on once the cluster is up (a few seconds): cut short, its start-up cannot
+            # be closed cleanly.
             with (
                 dask.config.set({"distributed.worker.profile.enabled": False}),
                 interrupts_deferred(),
-                ctrl_c_ignored(),
+                ctrl_c_held(),
             ):
                 self._cluster = LocalCluster(
                     n_workers=self.local_workers,
@@ -248,8 +249,6 @@ class DaskExecutor(Executor):
         if self._client is None:
             self.start()
         client = self._client
-        # The context (the experiment) goes to every worker once, not with every task.
-        shared = client.scatter(context, broadcast=True, hash=False)
         queue = iter(tasks)
         outstanding: set[Any] = set()
         running = as_completed()
@@ -259,9 +258,14 @@ class DaskExecutor(Executor):
             outstanding.add(future)
             running.add(future)
 
-        for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers):
-            submit(task)
+        # A signal is acted on once the context is on the workers and the first tasks are sent: cut short, the
+        # client's own calls leave tasks on its event loop that fail later with a traceback.
         try:
+            with interrupts_deferred():
+                # The context (the experiment) goes to every worker once, not with every task.
+                shared = client.scatter(context, broadcast=True, hash=False)
+                for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * self.workers):
+                    submit(task)
             while not running.is_empty():
                 # As with local processes: a signal is acted on between calls, never inside the client's own.
                 with interrupts_deferred():

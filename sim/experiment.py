@@ -34,7 +34,7 @@ from sim import yamlfile
 from sim.calendar import parse_month
 from sim.designs import DESIGNS, Axis
 from sim.designs import points as design_points
-from sim.errors import InputError, nearest, pydantic_problem, shown
+from sim.errors import OUTCOMES_LISTED, InputError, nearest, one_of, pydantic_problem, shown
 from sim.events import EVENT_TYPES, Event, make_event
 from sim.metrics import COUNT_OUTCOMES, MODEL_OUTCOMES
 from sim.params import PARAMETERS, check_name
@@ -403,10 +403,12 @@ def _scenario(reference: str | dict[str, Any], source: str, folder: Path) -> Sce
         notes = tuple(note.replace(f" {label}: ", f" {source}: scenario.", 1) for note in scenario.notes)
         return dataclasses.replace(scenario, notes=notes)
     beside = folder / reference
-    if yamlfile.is_file(beside):
-        return scenarios.load(beside)
-    if reference in scenarios.packaged_scenarios() or yamlfile.is_file(reference):
-        return scenarios.load(reference)
+    for named in (beside, reference):
+        if yamlfile.is_file(named) or named == reference and reference in scenarios.packaged_scenarios():
+            try:
+                return scenarios.load(named)
+            except InputError as error:  # told in the experiment file, without the scenario file's text
+                raise scenarios.referenced(error, source, "scenario", reference) from None
     try:
         nearby = [p.name for p in folder.glob("*.y*ml")] if yamlfile.is_dir(folder) else []
     except (OSError, ValueError):
@@ -429,8 +431,8 @@ def _outcomes(requested: list[str] | str) -> tuple[str, ...]:
         if name not in MODEL_OUTCOMES:
             raise InputError(
                 "outputs.model",
-                f"{shown(name)} is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use 'all' or some of "
-                f"{', '.join(MODEL_OUTCOMES)}",
+                f"{shown(name)} is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use 'all' or a list, each "
+                f"{one_of(MODEL_OUTCOMES, name, 'model outcomes', OUTCOMES_LISTED)}",
             )
     if not requested:
         raise InputError("outputs.model", "give 'all' or at least one model outcome")

@@ -142,23 +142,25 @@ def signals_held() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def ctrl_c_ignored() -> Iterator[None]:
-    """Ignore SIGINT process-wide while worker processes are started by threads this code does not control (Dask).
+def ctrl_c_held() -> Iterator[None]:
+    """Hold SIGINT back while worker processes are started by threads this code does not control (Dask).
 
-    A process started meanwhile begins with SIGINT ignored (an ignored
-    signal stays ignored across ``exec``), so it cannot die of Ctrl-C with a
-    traceback before it has set up its own handling. A Ctrl-C inside the
-    block is lost: pressing it again, once the block is over, interrupts the
-    command. SIGTERM is left to the command's handler.
+    SIGINT is blocked in this thread for the block; the threads started
+    meanwhile inherit the blocked signal, and so do the processes they start
+    (a blocked signal stays blocked across ``fork`` and ``exec``), so that no
+    worker can die of Ctrl-C with a traceback before it has set up its own
+    handling (:func:`dask_setup`). A Ctrl-C inside the block is not lost: it
+    is delivered when the block ends, to the command's handler, which stops
+    the command. SIGTERM is left to the command's handler.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # ------------------------------------------------------------------ worker processes
@@ -183,8 +185,8 @@ def dask_setup(worker: Any) -> None:
 
     Without it, Ctrl-C reaching the process group makes every worker print
     a KeyboardInterrupt traceback while the command is already stopping the
-    cluster. Workers started inside :func:`ctrl_c_ignored` ignore SIGINT from
-    their first instruction; this keeps it so (and SIGTERM at its default,
+    cluster. Workers started inside :func:`ctrl_c_held` hold SIGINT back from
+    their first instruction; this ignores it from then on (and SIGTERM at its default,
     which ends the worker).
     """
     if threading.current_thread() is threading.main_thread():

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim import yamlfile
 from sim.calendar import format_month, parse_month
-from sim.errors import InputError, nearest, pydantic_problem, shorten, shown
+from sim.errors import InputError, nearest, pydantic_problem, short_path, shorten, shown
 from sim.events import EVENT_TYPES, Event, make_event
 from sim.inputs import check_iso3, load_states
 from sim.model import STATE_OVERRIDES, AllianceModel
@@ -56,6 +56,13 @@ UNCERTAINTY = ("posterior", "none")
 MAX_REPLICATIONS = 100_000
 MAX_SEED = 2**63 - 1
 MAX_CHAIN = 20  # files in one chain of extends (the packaged scenarios use 2)
+# Events in one scenario, its parents' included (the packaged scenarios have at most 11): each is numbered and
+# described on the figures and in the report, which cannot show thousands (20,000 took minutes to draw).
+MAX_EVENTS = 100
+_TOO_MANY_EVENTS = (
+    f"a scenario takes at most {MAX_EVENTS} (those of the files it extends included): "
+    "each is numbered and described on its figures and in its report"
+)
 PRELUDE = "prelude_2025"  # the packaged record of 2025 that the headline scenarios extend
 
 
@@ -338,6 +345,67 @@ def _parent_path(name: str, folder: Path, source: str) -> Path:
     )
 
 
+# ------------------------------------------------------------------ files a scenario names
+def _vocabulary() -> frozenset[str]:
+    """Every name a scenario file may use as a key: settings, parameters, states, event types and fields."""
+    from sim.params import PARAMETERS
+
+    event_fields = {field for kind in EVENT_TYPES.values() for field in kind.model_fields}
+    return frozenset(KEYS) | set(PARAMETERS) | set(load_states().iso3) | set(STATE_OVERRIDES) | event_fields
+
+
+def _safe_field(field: str) -> str:
+    """A field of a file named by reference, told without its text: the names the schema knows, and indices."""
+    known = _vocabulary()
+    parts = re.findall(r"\[-?\d+\]|[^.\[\]]+", field)
+    kept: list[str] = []
+    for part in parts:
+        if not (part.startswith("[") or part in known):
+            where = f"under '{''.join(kept).replace('.[', '[')}'" if kept else "at the top level"
+            return f"a key {where}"
+        kept.append(part if part.startswith("[") or not kept else f".{part}")
+    return f"its field '{''.join(kept)}'" if kept else "its top level"
+
+
+def _about_files(error: InputError) -> InputError:
+    """Mark an error that names files and nothing else (a cycle of extends): shown as it is wherever it comes from."""
+    error.about_files = True  # type: ignore[attr-defined]
+    return error
+
+
+def referenced(error: InputError, source: str | None, field: str, value: Any) -> InputError:
+    """The error for a file the user's file names (``extends``, an experiment's ``scenario``), told in the user's file.
+
+    ``error`` is what reading the named file (or a parent of it) raised; ``source`` is the user's file and
+    ``field`` the key in it that named the file (its ``value`` is echoed, being the user's). The message
+    says which file was read and what is wrong with it, but never shows the file's text: a file named by
+    path may be any file on the machine (``extends: /etc/passwd``), and the dashboard shows messages to
+    whoever opens its page. An error of the user's own file is returned unchanged.
+    """
+    if error.source is None or error.source == source or getattr(error, "about_files", False):
+        return error
+    inner = getattr(error, "referenced", None)  # a file named by a file the user's file names
+    read = short_path(str(_resolved(Path(str(error.source))))) if inner is None else inner[0]
+    if inner is not None:
+        problem = inner[1]
+    elif error.field == "file":  # it cannot be read: the project's own words, nothing of the file
+        problem = error.message
+    elif error.field == "top level":
+        problem = f"top level: {error.message}"
+    elif error.field.startswith("line "):
+        problem = f"not valid YAML at {error.field}"
+    else:
+        problem = f"{_safe_field(error.field)} is not valid"
+    told = InputError(
+        field,
+        f"{shown(value)}: the file read, {read}, is not a usable scenario ({problem}; its text is not shown "
+        f"here: run 'cohesion validate {read}' to see it)",
+        source,
+    )
+    told.referenced = (read, problem)  # type: ignore[attr-defined]
+    return told
+
+
 # ------------------------------------------------------------------ reading one file
 def _read_yaml(path: Path, source: str) -> tuple[Any, str]:
     """(parsed content, leading comment block); InputError naming ``source`` for any failure to read it."""
@@ -385,6 +453,9 @@ def _check_file(content: Any, source: str) -> ScenarioFile:
             raise InputError(
                 shown(key), f"unknown key{nearest(str(key), KEYS)}; a scenario takes {', '.join(KEYS)}", source
             )
+    events = content.get("events")
+    if isinstance(events, list) and len(events) > MAX_EVENTS:  # refused before each is checked (seconds apiece)
+        raise InputError("events", f"{len(events):,} events; {_TOO_MANY_EVENTS}", source)
     try:
         spec = ScenarioFile(**content)
         parameters = {name: check_name(str(name)).check(value) for name, value in spec.parameters.items()}
@@ -463,17 +534,22 @@ def _layer(path: Path, source: str, content: Any, chain: tuple[Path, ...]) -> _L
         key = _resolved(parent_path)
         if key in chain or key == _resolved(path):
             cycle = " -> ".join([p.stem for p in chain] + [path.stem, parent_path.stem])
-            raise InputError(
-                "extends",
-                f"{shown(spec.extends)} makes a cycle ({shorten(cycle, 120)}); "
-                "a scenario cannot extend itself or its descendants",
-                source,
+            raise _about_files(
+                InputError(
+                    "extends",
+                    f"{shown(spec.extends)} makes a cycle ({shorten(cycle, 120)}); "
+                    "a scenario cannot extend itself or its descendants",
+                    source,
+                )
             )
         if len(chain) + 2 > MAX_CHAIN:
-            raise InputError(
-                "extends",
-                f"{shown(spec.extends)} makes a chain of more than {MAX_CHAIN} files; extend a scenario nearer the top",
-                source,
+            raise _about_files(
+                InputError(
+                    "extends",
+                    f"{shown(spec.extends)} makes a chain of more than {MAX_CHAIN} files; "
+                    "extend a scenario nearer the top",
+                    source,
+                )
             )
         parent_content, _ = _read_yaml(parent_path, str(parent_path))
         layer = _layer(parent_path, str(parent_path), parent_content, (*chain, _resolved(path)))
@@ -527,9 +603,21 @@ def from_mapping(content: Any, source: str = "scenario", folder: str | Path = ".
 
 def _resolve(path: Path, source: str, content: Any, story: str) -> Scenario:
     try:
+        return _resolve_chain(path, source, content, story)
+    except InputError as error:
+        named = content.get("extends") if isinstance(content, Mapping) else None
+        raise referenced(error, source, "extends", named) from None
+
+
+def _resolve_chain(path: Path, source: str, content: Any, story: str) -> Scenario:
+    try:
         layer = _layer(path, source, content, ())
     except RecursionError:  # a safety net: MAX_CHAIN and the nesting limit keep the recursion shallow
         raise InputError("extends", "the chain of parent scenarios is too long or nested too deeply", source) from None
+    if len(layer.events) > MAX_EVENTS:
+        raise InputError(
+            "events", f"{len(layer.events):,} events with those of the files it extends; {_TOO_MANY_EVENTS}", source
+        )
     values = {**DEFAULTS, **layer.settings}
     origins = layer.origins
     rank = {file: i for i, file in enumerate(layer.files)}  # a higher rank extends a lower one

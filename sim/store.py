@@ -332,28 +332,36 @@ class ResultsFolder:
         """
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-        path, attempt = root / f"{scenario.name}-{stamp}", 1
-        while True:
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:  # two runs in the same second
-                attempt += 1
-                path = root / f"{scenario.name}-{stamp}-{attempt}"
+        # Everything slow (package versions, the code hash) comes before the folder exists: from the folder's
+        # mkdir to its first manifest, a signal is held back, and one that came meanwhile removes the folder.
         manifest = new_manifest(scenario, command)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        path, attempt, made = root / f"{scenario.name}-{stamp}", 1, False
+        folder: ResultsFolder | None = None
         try:
-            lock = FolderLock.acquire(path)
-            if lock is None:  # a folder made this instant by another process of the same name
-                raise FileExistsError(errno.EEXIST, "another process is writing this folder", str(path))
-            folder = cls(path, manifest, lock)
-            folder.save_manifest()
+            with interrupts_deferred():
+                while True:
+                    try:
+                        path.mkdir()
+                        made = True
+                        break
+                    except FileExistsError:  # two runs in the same second
+                        attempt += 1
+                        path = root / f"{scenario.name}-{stamp}-{attempt}"
+                lock = FolderLock.acquire(path)
+                if lock is None:  # a folder made this instant by another process of the same name
+                    raise FileExistsError(errno.EEXIST, "another process is writing this folder", str(path))
+                folder = cls(path, manifest, lock)
+                folder.save_manifest()
         except BaseException:
             # Nothing has run yet: leave no folder behind rather than one that looks unfinished.
-            with contextlib.suppress(OSError):
-                for child in path.iterdir():
-                    child.unlink()
-                path.rmdir()
+            if folder is not None:
+                folder.release()
+            if made:
+                with contextlib.suppress(OSError):
+                    for child in path.iterdir():
+                        child.unlink()
+                    path.rmdir()
             raise
         return folder
 

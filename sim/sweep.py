@@ -60,7 +60,7 @@ from sim.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
 from sim.engine import outputs
 from sim.engine.setup import RunSpec, check_spec, run_batch
 from sim.engine.state import Batch
-from sim.errors import InputError, bad_path
+from sim.errors import LINE_CHARS, InputError, bad_path, short_path, shorten
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
 from sim.locks import LOCK, FolderLock, holder, identity
@@ -1061,6 +1061,7 @@ def main(args: argparse.Namespace) -> int:
         log.addHandler(handler)
         log.setLevel(logging.WARNING if args.quiet else logging.INFO)
     argv = getattr(args, "argv", None)
+    out: Path | None = None
     with interrupts_as_keyboard_interrupt():
         try:
             if args.chunk_runs is not None and args.chunk_runs < 1:
@@ -1088,10 +1089,11 @@ def main(args: argparse.Namespace) -> int:
             if bad is not None:  # a path the user gave cannot be used: bad input
                 print("error: " + " ".join(bad.one_line().split()), file=sys.stderr)
                 return 2
-            print(f"error: cannot write the results: {describe_os_error(error)}", file=sys.stderr)
+            into = "" if out is None else f" in {short_path(str(out))}"
+            print(f"error: cannot write the results{into}: {describe_os_error(error)}", file=sys.stderr)
             return 1
         except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
-            print(f"error: {type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
+            print(shorten(f"error: {type(error).__name__}: {error}", LINE_CHARS), file=sys.stderr)
             return 1
     print(_summary_line(experiment, report))
     return 1 if report.runs_failed else 0

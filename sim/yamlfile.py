@@ -18,6 +18,7 @@ from the field that reads it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from sim.errors import InputError
 MAX_DEPTH = 32  # a scenario needs 4 levels (states.POL.threat), an experiment with an inline scenario 6
 MAX_VALUES = 200_000  # values in one file once aliases are expanded (a scenario holds a few hundred)
 MAX_BYTES = 10_000_000  # a scenario or experiment file is a few kilobytes
+MAX_DIGITS = 100  # digits of a whole number written in a file (Python converts at most 4,300 digits of text)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -57,7 +59,19 @@ def _mapping_without_duplicates(loader: Loader, node: yaml.MappingNode, deep: bo
     return loader.construct_mapping(node, deep=deep)
 
 
+class _TooManyDigits(yaml.constructor.ConstructorError):
+    """A whole number longer than MAX_DIGITS digits (reported with its line, never echoed)."""
+
+
+def _whole_number(loader: Loader, node: yaml.ScalarNode) -> int:
+    digits = sum(character.isdigit() for character in node.value)
+    if digits > MAX_DIGITS:
+        raise _TooManyDigits(None, None, f"a whole number of {digits:,} digits", node.start_mark)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
 Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+Loader.add_constructor("tag:yaml.org,2002:int", _whole_number)
 Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.constructor.SafeConstructor.construct_yaml_str)
 
 
@@ -69,6 +83,10 @@ def parse(text: str, source: str) -> Any:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "yaml"
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if not problem.startswith("duplicate key"):  # ours, with the key cut short; the parser's quote anything
+            problem = _without_snippets(problem)
+        if isinstance(error, _TooManyDigits):
+            raise InputError(where, f"{problem}; write whole numbers of at most {MAX_DIGITS} digits", source) from None
         if "nesting depth" in problem:  # libyaml's own limit
             raise InputError(
                 "top level", f"nested too deeply; a file takes at most {MAX_DEPTH} levels", source
@@ -78,6 +96,16 @@ def parse(text: str, source: str) -> Any:
         raise InputError("top level", f"nested too deeply; a file takes at most {MAX_DEPTH} levels", source) from None
     check_shape(content, source)
     return content
+
+
+def _without_snippets(problem: str) -> str:
+    """The parser's problem without the text it quotes from the file (an alias, an anchor, a tag): never echoed.
+
+    Its other problems quote only the syntax (``expected ',' or ']'``, a character that cannot start a token).
+    """
+    if re.search(r"alias|anchor|tag|escape", problem):
+        return re.sub(r"""\s*['"].*$""", "", problem)
+    return problem
 
 
 def check_shape(content: Any, source: str) -> None:

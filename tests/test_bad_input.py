@@ -250,7 +250,7 @@ def test_states_are_suggested_by_name_and_short_form(tmp_path, capsys, written, 
         (
             "events:\n  - {date: 2026-01, type: set, parameter: confidence_bound, value: [1]}\n",
             "events[0].value",
-            "[1] is a list; use a value within the parameter's range",
+            "[1] is a list; use a number from 0.05 to 1 (the range of confidence_bound)",
         ),
         (
             "events:\n  - {date: 2026-01, type: hybrid_campaign, targets: [1]}\n",
@@ -685,3 +685,167 @@ def test_compare_refuses_resamples_it_cannot_hold(resamples, message, capsys):
         sim.compare("results/a", "results/b", resamples=resamples)  # refused before any folder is read
     if isinstance(resamples, int):
         assert one_error(capsys, "compare", "a", "b", "--resamples", str(resamples)).startswith(f"error: {message}")
+
+
+# ---------------------------------------------------------------- files named by a file: never echoed
+SECRET = "hunter2secret"
+# Files a scenario or experiment may name by path (extends: /etc/passwd, scenario: ../../x), each with the
+# secret where a message could quote it: a line of text, a key, a value, an event type, a YAML alias, a state.
+NAMED_FILES = {
+    "text": f"root:x:0:0:{SECRET}:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin\n",
+    "key": f"{SECRET}: 1\n",
+    "value": f"end: {SECRET}\n",
+    "event": f"events: [{{date: 2026-01, type: {SECRET}}}]\n",
+    "alias": f"a: *{SECRET}\n",
+    "state": f"states: {{POL: {{{SECRET}: 1}}}}\n",
+    "number": f"seed: {'7' * 5000}\n",
+}
+
+
+@pytest.mark.parametrize("kind", NAMED_FILES)
+def test_a_file_named_by_path_is_never_echoed_and_the_error_is_in_the_users_file(tmp_path, capsys, kind):
+    secret = tmp_path / "elsewhere" / "secret.conf"
+    secret.parent.mkdir()
+    secret.write_text(NAMED_FILES[kind], encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    read = str(secret.resolve())
+    experiment = "design: grid\nfactors: {{confidence_bound: [0.1, 0.2]}}\nscenario: {}\n"
+    cases = [
+        (write(work, "absolute.yaml", f"extends: {secret}\n"), "extends"),
+        (write(work, "parent.yaml", "extends: ../elsewhere/secret.conf\n"), "extends"),
+        (write(work, "chain.yaml", "extends: parent.yaml\n"), "extends"),  # through a parent of the user's
+        (write(work, "exp.yaml", experiment.format("../elsewhere/secret.conf")), "scenario"),
+        (write(work, "inline.yaml", experiment.format(f"{{extends: {secret}}}")), "scenario.extends"),
+    ]
+    for path, field in cases:
+        line = one_error(capsys, "validate", path)
+        assert SECRET not in line and "root:x" not in line and "7777" not in line, line
+        assert line.startswith(f"error: {path}: {field}: "), line
+        assert f"the file read, {read}, is not a usable scenario" in line, line
+    from sim import dashboard
+
+    with pytest.raises(InputError) as raised:
+        dashboard.load(str(secret))  # the page's own-file box
+    assert SECRET not in raised.value.one_line() and read in raised.value.one_line()
+
+
+def test_a_named_file_says_which_of_its_fields_is_wrong(tmp_path, capsys):
+    write(tmp_path, "parent.yaml", "events: [{date: 2026-01, type: coercion, target: DNK, size: 7}]\n")
+    line = one_error(capsys, "validate", write(tmp_path, "child.yaml", "extends: parent\n"))
+    assert "its field 'events[0].size' is not valid" in line and "run 'cohesion validate " in line
+
+
+# ---------------------------------------------------------------- 5,000-digit numbers
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"seed: {HUGE}\n",
+        f"replications: -{HUGE}\n",
+        f"parameters: {{confidence_bound: {HUGE}}}\n",
+        f"events: [{{date: 2026-01, type: us_troops, change: -0.5, over_months: {HUGE}}}]\n",
+        f"states: {{POL: {{threat: +{HUGE}}}}}\n",
+    ],
+    ids=["seed", "replications", "parameter", "event", "state"],
+)
+def test_a_5000_digit_number_in_a_scenario_is_one_line(tmp_path, capsys, text):
+    line = one_error(capsys, "validate", write(tmp_path, "huge.yaml", text))
+    assert "a whole number of 5,000 digits" in line and "at most 100 digits" in line and len(line) < 400, line
+
+
+def test_a_5000_digit_number_in_an_experiment_or_an_option_is_one_line(tmp_path, capsys):
+    experiment = write(
+        tmp_path, "e.yaml", f"scenario: baseline\ndesign: grid\nfactors: {{budget_month: [1, {HUGE}]}}\n"
+    )
+    line = one_error(capsys, "validate", experiment)
+    assert line.startswith(f"error: {experiment}: line 3: a whole number of 5,000 digits"), line
+    for argv in (
+        ["run", "baseline", "--seed", HUGE],
+        ["run", "baseline", "--replications", HUGE],
+        ["run", "baseline", "--workers", HUGE],
+        ["sweep", experiment, "--chunk-runs", HUGE],
+        ["compare", "a", "b", "--resamples", HUGE],
+    ):
+        with pytest.raises(SystemExit) as exit_:  # argparse's own exit
+            main(argv)
+        assert exit_.value.code == 2
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1 and len(lines[0]) < 400 and "invalid int value: '9999" in lines[0], lines
+
+
+# ---------------------------------------------------------------- sizes beyond a stated limit
+def test_more_events_than_a_scenario_takes_are_refused_on_one_line_naming_the_limit(tmp_path, capsys):
+    from sim.scenario import MAX_EVENTS
+
+    event = "  - {date: 2026-01, type: coercion, target: DNK, size: 0.01}\n"
+    many = write(tmp_path, "many.yaml", "events:\n" + event * (MAX_EVENTS + 1))
+    line = one_error(capsys, "validate", many)
+    assert f"events: {MAX_EVENTS + 1} events; a scenario takes at most {MAX_EVENTS}" in line, line
+    assert "figures" in line, "the line says why"
+    write(tmp_path, "half.yaml", "events:\n" + event * (MAX_EVENTS // 2 + 1))
+    chain = write(tmp_path, "chain.yaml", "extends: half\nevents:\n" + event * (MAX_EVENTS // 2))
+    line = one_error(capsys, "validate", chain)
+    assert line.startswith(f"error: {chain}: events: {MAX_EVENTS + 1} events with those of the files it extends")
+    with pytest.raises(InputError, match=f"at most {MAX_EVENTS}"):
+        load("baseline").with_overrides(events=[{"date": "2026-01", "type": "coercion", "target": "DNK"}] * 20_000)
+
+
+# ---------------------------------------------------------------- messages: short, with what is allowed
+def test_an_unknown_outcome_names_the_closest_ones_on_a_short_line(tmp_path, capsys):
+    from sim.analysis.compare import check_outcomes
+
+    experiment = write(
+        tmp_path,
+        "e.yaml",
+        "scenario: baseline\ndesign: grid\nfactors: {budget_month: [1, 2]}\noutputs: {model: [cohesoin]}\n",
+    )
+    line = one_error(capsys, "validate", experiment)
+    assert len(line) < 400 and "(did you mean 'cohesion'?)" in line, line
+    assert "one of the 29 model outcomes (the closest: cohesion," in line and "'Outputs: the results folder'" in line
+    with pytest.raises(InputError) as raised:
+        check_outcomes(["cohesoin"])
+    assert len(raised.value.one_line()) < 400 and "the closest: cohesion," in raised.value.one_line()
+
+
+def test_every_error_line_is_cut_to_400_characters():
+    assert len(InputError("field", "x " * 1000, "file.yaml").one_line()) < 400
+
+
+@pytest.mark.parametrize(("value", "shown_as"), [("true", "true is true/false"), ("[1]", "[1] is a list")])
+def test_the_value_of_a_set_event_names_the_parameters_range(tmp_path, capsys, value, shown_as):
+    text = f"events: [{{date: 2026-01, type: set, parameter: confidence_bound, value: {value}}}]\n"
+    line = one_error(capsys, "validate", write(tmp_path, "set.yaml", text))
+    assert f"events[0].value: {shown_as}; use a number from 0.05 to 1 (the range of confidence_bound)" in line, line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"scenario: baseline\ndesign: grid\nfactors: [\n", b"scenario: baseline\ndesign: grid\nfactors: {a: \xff}\n"],
+    ids=["yaml", "encoding"],
+)
+def test_validate_calls_a_broken_experiment_file_an_experiment(tmp_path, capsys, text):
+    path = tmp_path / "broken.yaml"
+    path.write_bytes(text)
+    line = one_error(capsys, "validate", str(path))
+    assert "scenario file" not in line, line
+    if b"\xff" in text:
+        assert "give an experiment file in YAML" in line, line
+
+
+def test_a_full_disk_during_a_sweep_names_the_folder(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from sim import sweep
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() reports it: no file name
+
+    monkeypatch.setattr(sweep, "_write_atomically", full)
+    experiment = write(tmp_path, "e.yaml", "scenario: {end: 2025-02}\ndesign: grid\nfactors: {budget_month: [1, 2]}\n")
+    out = tmp_path / "sweep_out"
+    code, lines, _ = run_cli(capsys, "sweep", experiment, "--workers", "1", "--quiet", "--out", str(out))
+    assert code == 1 and len(lines) == 1, lines
+    assert lines[0] == f"error: cannot write the results in {out}: No space left on device", lines

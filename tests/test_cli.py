@@ -254,3 +254,76 @@ def test_an_out_folder_that_cannot_be_made_is_bad_input(tmp_path, capsys):
     blocker.write_text("")
     assert main(["run", "baseline", "--replications", "1", "--out", str(blocker / "results")]) == 2
     assert "--out: cannot make a results folder" in one_error_line(capsys)
+
+
+# ---------------------------------------------------------------- signals at the first moments
+def test_the_command_line_imports_nothing_heavy_before_its_signal_handlers_exist():
+    """`import sim.cli` stays light, so that a Ctrl-C during the first second (the imports) reaches the handler."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.cli; print(' '.join(m for m in ('numpy', 'pandas', 'mesa', 'matplotlib') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"imported before the command's handlers: {loaded}"
+
+
+def test_ctrl_c_during_the_imports_is_one_line_and_exit_1(tmp_path):
+    """SIGINT as soon as the command's handler is installed, while it still imports the model: 'interrupted'."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "validate", "baseline"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    status = Path(f"/proc/{process.pid}/status")
+    began = time.monotonic()
+    while process.poll() is None and time.monotonic() - began < 60:
+        caught = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("SigCgt:")), "0")
+        if int(caught, 16) & (
+            1 << (signal.SIGTERM - 1)
+        ):  # the command's own handler (SIGINT is Python's from the start)
+            break
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and err.splitlines() == ["interrupted"], (process.returncode, err[-2000:])
+
+
+@pytest.mark.parametrize("moment", ["new_manifest", "FolderLock.acquire", "ResultsFolder.save_manifest"])
+def test_a_signal_while_the_results_folder_is_made_leaves_no_folder_without_a_manifest(
+    tmp_path, capsys, monkeypatch, moment
+):
+    """SIGTERM reaches `cohesion run` while it makes its folder: no folder is left, or one whose manifest says so."""
+    import json
+    import os
+    import signal
+
+    from sim import store
+
+    real = {
+        "new_manifest": store.new_manifest,
+        "FolderLock.acquire": store.FolderLock.acquire,
+        "ResultsFolder.save_manifest": store.ResultsFolder.save_manifest,
+    }[moment]
+
+    def signalled(*args):
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at once, in the middle of the step
+        return real(*args)
+
+    if moment == "new_manifest":
+        monkeypatch.setattr(store, "new_manifest", signalled)
+    elif moment == "FolderLock.acquire":
+        monkeypatch.setattr(store.FolderLock, "acquire", classmethod(lambda cls, path: signalled(path)))
+    else:
+        monkeypatch.setattr(store.ResultsFolder, "save_manifest", signalled)
+    assert main(["run", "baseline", "--replications", "1", "--workers", "1", "--quiet", "--out", str(tmp_path)]) == 1
+    assert "interrupted" in capsys.readouterr().err
+    for folder in tmp_path.iterdir():
+        manifest = folder / "manifest.json"
+        assert manifest.is_file(), f"{folder.name} holds {sorted(p.name for p in folder.iterdir())} and no manifest"
+        assert json.loads(manifest.read_text())["status"] == "interrupted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,21 +153,25 @@ def test_a_child_that_narrows_the_horizon_is_blamed_for_leaving_out_an_inherited
     assert "events[0]" in error.value.message
 
 
-def test_an_error_in_a_parent_names_the_parent_file(tmp_path):
+def test_an_error_in_a_parent_is_the_childs_extends_naming_the_parent_file_and_field(tmp_path):
     parent = write(
         tmp_path, "parent", {"events": [{"date": "2026-01", "type": "coercion", "target": "XXX", "size": 0.1}]}
     )
+    child = write(tmp_path, "child", {"extends": "parent"})
     with pytest.raises(InputError) as error:
-        load(write(tmp_path, "child", {"extends": "parent"}))
-    assert error.value.source == parent
-    assert error.value.field == "events[0].target"
+        load(child)
+    assert (error.value.source, error.value.field) == (child, "extends")
+    assert f"the file read, {Path(parent).resolve()}, is not a usable scenario" in error.value.message
+    assert "its field 'events[0].target' is not valid" in error.value.message and "XXX" not in error.value.message
 
 
-def test_a_bad_state_value_found_by_the_model_is_blamed_on_the_file_that_set_it(tmp_path):
+def test_a_bad_state_value_found_by_the_model_names_the_file_that_set_it(tmp_path):
     parent = write(tmp_path, "parent", {"states": {"POL": {"threat": 2.0}}})
+    child = write(tmp_path, "child", {"extends": "parent"})
     with pytest.raises(InputError) as error:
-        load(write(tmp_path, "child", {"extends": "parent"}))
-    assert (error.value.source, error.value.field) == (parent, "states.POL.threat")
+        load(child)
+    assert (error.value.source, error.value.field) == (child, "extends")
+    assert f"{Path(parent).resolve()}, is not a usable scenario (its field 'states.POL.threat'" in error.value.message
 
 
 def test_lower_case_codes_are_accepted(tmp_path):

@@ -235,3 +235,31 @@ def test_signal_in_the_middle_of_a_sweep_on_a_local_dask_cluster(tmp_path: Path)
         _check(case)
         manifest = _manifests(case.out)[0]
         assert 1 <= manifest["runs_done"] < manifest["runs_total"]
+
+
+def _children(case: Case) -> bool:
+    """The command has started its first child process: on `--dask-local`, the cluster is starting."""
+    for thread in Path(f"/proc/{case.process.pid}/task").glob("*/children"):  # started by any of its threads
+        try:
+            if thread.read_text().split():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_ctrl_c_while_a_local_dask_cluster_starts_stops_the_sweep(tmp_path: Path) -> None:
+    """A Ctrl-C while `--dask-local 2` starts its cluster is held until the cluster is up, then stops the sweep."""
+    experiment = _experiment(tmp_path)
+    out = tmp_path / "dask_start"
+    case = Case(
+        "sweep --dask-local 2 SIGINT at start-up",
+        ["sweep", str(experiment), "--dask-local", "2", "--out", str(out)],
+        out,
+        signal.SIGINT,
+        _children,
+    )
+    _drive([case])
+    _check(case, folder_required=False)  # a sweep interrupted before its manifest leaves no folder
+    for manifest in _manifests(case.out):
+        assert manifest["runs_done"] < manifest["runs_total"]

@@ -16,7 +16,7 @@ from sim.analysis import ema, figures, reports
 from sim.analysis.discovery import Condition, Discovery, discover, prim_available
 from sim.analysis.sensitivity import METHODS, Sensitivity, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep
-from sim.errors import InputError, short_path, shown
+from sim.errors import InputError, nearest, one_of, short_path, shown
 from sim.metrics import HEADLINE_OUTCOMES
 from sim.store import write_atomically
 
@@ -127,7 +127,11 @@ def _heatmap_axes(sweep: Sweep, x: str | None, y: str | None) -> tuple[str, str]
         return None
     for option, value in (("--x", x), ("--y", y)):
         if value is not None and value not in names:
-            raise InputError(option, f"{shown(value)} is not a factor of this sweep; use one of {', '.join(names)}")
+            raise InputError(
+                option,
+                f"{shown(value)} is not a factor of this sweep{nearest(value, names)}; "
+                f"use {one_of(names, value, 'factors', 'points.csv of the sweep')}",
+            )
     x = x or next(n for n in names if n != y)
     y = y or next(n for n in names if n != x)
     if x == y:

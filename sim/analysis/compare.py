@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, short_path, shown
+from sim.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
 from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
 from sim.store import MANIFEST, ResultsFolder, write_atomically
 
@@ -216,7 +216,9 @@ def check_outcomes(outcomes: Sequence[str]) -> tuple[str, ...]:
     for name in outcomes:
         if name not in MODEL_OUTCOMES:
             raise InputError(
-                "--outcomes", f"{shown(name)} is not a model outcome; use some of {', '.join(MODEL_OUTCOMES)}"
+                "--outcomes",
+                f"{shown(name)} is not a model outcome{nearest(name, MODEL_OUTCOMES)}; use "
+                f"{one_of(MODEL_OUTCOMES, name, 'model outcomes', OUTCOMES_LISTED)}, or several",
             )
     if not outcomes:
         raise InputError("--outcomes", "give at least one model outcome")

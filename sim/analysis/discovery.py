@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, shown
+from sim.errors import InputError, nearest, one_of, shown
 
 OPERATORS = {"<=": op.le, ">=": op.ge, "<": op.lt, ">": op.gt}
 METHODS = ("tree", "prim")
@@ -77,7 +77,11 @@ class Condition:
             raise InputError("--bad", f"{shown(text)} is not a condition; write OUTCOME < VALUE, e.g. 'cohesion < 0.6'")
         outcome, operator, value = match.groups()
         if outcome not in outcomes:
-            raise InputError("--bad", f"{shown(outcome)} was not kept by this sweep; use one of {', '.join(outcomes)}")
+            raise InputError(
+                "--bad",
+                f"{shown(outcome)} was not kept by this sweep{nearest(outcome, outcomes)}; "
+                f"use {one_of(outcomes, outcome, 'outcomes it kept', 'outputs.model of the experiment file')}",
+            )
         try:
             threshold = float(value)
         except ValueError:

@@ -26,7 +26,7 @@ import pandas as pd
 from sim.calendar import format_month, parse_month
 from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.designs import points as design_points
-from sim.errors import InputError, shown
+from sim.errors import InputError, nearest, one_of, shown
 from sim.locks import settle
 from sim.store import damage, internal, read_parquet_checked
 
@@ -145,8 +145,8 @@ class Sweep:
         if outcome not in self.outcomes:
             raise InputError(
                 option,
-                f"{shown(outcome)} was not kept by this sweep; use one of {', '.join(self.outcomes)} "
-                "(outputs.model of the experiment file)",
+                f"{shown(outcome)} was not kept by this sweep{nearest(outcome, self.outcomes)}; use "
+                f"{one_of(self.outcomes, outcome, 'outcomes it kept', 'outputs.model of the experiment file')}",
             )
         return outcome
 
