@@ -97,6 +97,27 @@ def damage(path: Path, recorded: dict[str, Any] | None) -> str | None:
     return None
 
 
+def new_folder(root: str | Path, name: str) -> Path:
+    """Make and return a new, empty folder ``<root>/<name>``, or ``<name>-2``, ``<name>-3``, ... if that exists.
+
+    ``root`` is made if missing. Two commands started in the same second (their names carry a timestamp to the
+    second) get two folders: ``mkdir`` either makes a folder or fails, so no two callers get the same one.
+
+    Raises:
+        OSError: ``root`` or the folder cannot be made.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path, attempt = root / name, 1
+    while True:
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            attempt += 1
+            path = root / f"{name}-{attempt}"
+
+
 def describe_os_error(error: OSError) -> str:
     """One line for a failed write: 'No space left on device: results/x/model.parquet'."""
     what = error.strerror or (os.strerror(error.errno) if error.errno else str(error) or errno.errorcode[errno.EIO])
@@ -254,17 +275,8 @@ class ResultsFolder:
         Raises:
             OSError: the folder or its manifest cannot be written (nothing is left behind).
         """
-        root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-        path, attempt = root / f"{scenario.name}-{stamp}", 1
-        while True:
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:  # two runs in the same second
-                attempt += 1
-                path = root / f"{scenario.name}-{stamp}-{attempt}"
+        path = new_folder(root, f"{scenario.name}-{stamp}")
         manifest = new_manifest(scenario, command)
         try:
             lock = FolderLock.acquire(path)

@@ -180,7 +180,7 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
     from sim import calibrate_cli
     from sim.cli import main
 
-    quick = cal.Settings(trajectories=1, keep=2, particles=20, generations=2, replicates=2, pilot=32)
+    quick = cal.Settings(trajectories=1, keep=2, particles=cal.MIN_PARTICLES, generations=2, replicates=2, pilot=32)
     monkeypatch.setattr(cal, "QUICK", quick)
     monkeypatch.setattr(calibrate_cli, "PREDICTIVE_DRAWS", 8)
     assert main(["calibrate", "--quick", "--quiet", "--out", str(tmp_path), "--seed", "3"]) == 0
@@ -194,7 +194,7 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
     names, points, weights = cal.read_posterior(folder / "posterior.csv")
     # The 2 best by screening, and each target's own most influential parameter besides.
     provenance = json.loads((folder / "provenance.json").read_text())
-    assert names == list(provenance["priors"]) and len(names) >= 2 and points.shape == (20, len(names))
+    assert names == list(provenance["priors"]) and len(names) >= 2 and points.shape == (cal.MIN_PARTICLES, len(names))
     assert set(provenance["most_influential_per_target"].values()) <= set(names)
     assert "## Fit against the defaults" in report
     assert set(provenance["fit"]["error_posterior"]) == set(cal.target_names())
