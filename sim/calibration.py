@@ -529,7 +529,7 @@ def infer(
     workers: int = 1,
     scheduler: str | None = None,
     dask_local: int | None = None,
-    simulator: Callable[[Sequence[Mapping[str, float]], Sequence[int]], np.ndarray] = simulate,
+    simulator: Callable[[Sequence[Mapping[str, float]], Sequence[int]], np.ndarray] | None = None,
     progress: Callable[[int], None] | None = None,
     scales: np.ndarray | None = None,
     resume: bool = False,
@@ -544,6 +544,7 @@ def infer(
     weights (P,), per-generation history). With one worker the sampler is sequential and the same seed
     gives the same posterior; several workers (pyabc's multicore or Dask samplers) are not
     order-deterministic. ``progress(1)`` is called after each evaluation of the sequential sampler.
+    ``simulator`` (default :func:`simulate`) maps R parameter sets and R seeds to (R, len(targets)) statistics.
 
     The generations go into pyabc's database ``folder/abc.db`` as they finish. ``resume``: continue the
     run that database holds (``ABCSMC.load``) from its last whole generation, with the same arguments;
@@ -587,6 +588,7 @@ def _infer(
 
     for name in ("ABC", "pyabc", "Sampler", "Distance", "Epsilon", "History", "ABC.Sampler", "ABC.History"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    simulator = simulator or simulate
     np.random.seed(seed % 2**32)
     names = list(chosen)
     if scales is None:
