@@ -535,3 +535,40 @@ def test_run_with_a_damaged_posterior_exits_2_with_one_line(tmp_path, monkeypatc
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and str(path) in err and expected in err, err
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_sigterm_to_a_real_calibration_keeps_it_resumable(tmp_path):
+    """The command as users run it: SIGTERM in the second generation, then --resume finishes the calibration."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "sim", "calibrate", "--quick", "--quiet", "--particles", "40"]
+    command += ["--generations", "2", "--out", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        folders = list(tmp_path.glob("calibration-*"))
+        if folders and cal.generations_done(folders[0]) >= 1:
+            process.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.2)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    (folder,) = tmp_path.iterdir()
+    assert err.strip().splitlines()[-1].endswith(f"resume with: cohesion calibrate --resume {folder}")
+    assert json.loads((folder / "calibration.json").read_text())["status"] == "interrupted"
+    assert cal.generations_done(folder) >= 1
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "calibrate", "--quiet", "--resume", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(folder) and (folder / "report.md").is_file()
