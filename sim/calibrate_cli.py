@@ -384,8 +384,7 @@ def _calibrate(
         "target's most influential parameter), then ABC-SMC (pyabc) with uniform priors over the registry "
         "ranges and a fixed L1 distance (pyabc PNormDistance, p=1), each target divided by the mean absolute "
         f"error of {settings.pilot} prior predictive runs (distance_scales); each particle's statistics are "
-        f"the mean of {settings.replicates} runs; NumPy's stream seeded afresh at each generation "
-        "(generation_seed)",
+        f"the mean of {settings.replicates} runs",
         "sampler": "parallel (not order-deterministic: the same seed may give a different posterior)"
         if state["parallel"]
         else "sequential (order-deterministic)",
@@ -430,6 +429,7 @@ def _calibrate(
     shutil.rmtree(folder / "figures", ignore_errors=True)  # drawn again in full if an earlier attempt began them
     _report(folder, chosen, points, weights, targets, predictive, screening, provenance)
     (folder / "abc.db").unlink(missing_ok=True)
+    (folder / cal.RANDOM_STATES).unlink(missing_ok=True)
     state.update(status="complete", seconds=provenance["seconds"])
     _save(folder, state)
 

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -495,14 +496,19 @@ QUICK = Settings(trajectories=4, keep=3, particles=60, generations=6, pilot=256)
 FULL = Settings(trajectories=20, keep=12, particles=400, generations=10)
 
 
-def generation_seed(seed: int, t: int) -> int:
-    """The seed of NumPy's global stream at the start of ABC-SMC generation ``t`` (0, 1, ...) of a calibration.
+# NumPy's global random state (which pyabc draws from) after each generation's particles were sampled, by
+# generation, beside pyabc's database: its database does not keep that state.
+RANDOM_STATES = "abc_random_states.json"
 
-    pyabc draws from NumPy's global stream and its database does not keep that stream's state; seeding every
-    generation from SeedSequence([seed, 13, t]) makes a generation's draws depend on the seed and the
-    generations before it (through the database) only, so that a resumed calibration continues exactly.
-    """
-    return int(np.random.SeedSequence([seed, 13, t]).generate_state(1)[0])
+
+def _state_to_json(state: tuple) -> list:
+    name, keys, position, has_gauss, cached = state
+    return [name, [int(k) for k in keys], int(position), int(has_gauss), float(cached)]
+
+
+def _state_from_json(value: list) -> tuple:
+    name, keys, position, has_gauss, cached = value
+    return (name, np.array(keys, dtype=np.uint32), position, has_gauss, cached)
 
 
 def generations_done(folder: Path) -> int:
@@ -548,7 +554,9 @@ def infer(
 
     The generations go into pyabc's database ``folder/abc.db`` as they finish. ``resume``: continue the
     run that database holds (``ABCSMC.load``) from its last whole generation, with the same arguments;
-    with one worker the result is the same as that of a run never interrupted (:func:`generation_seed`).
+    with one worker the result is the same as that of a run never interrupted: NumPy's global random
+    state is kept beside the database (``abc_random_states.json``) after each generation's sampling and
+    set back before the next, since the database does not keep it.
     Without ``resume`` (or with a database that holds no whole generation) the run starts afresh.
     NumPy's global random state, which pyabc uses, is restored on return.
     """
@@ -608,16 +616,28 @@ def _infer(
             progress(1)
         return {k: float(v) for k, v in zip(keys, values, strict=True)}
 
-    class SeededABCSMC(pyabc.ABCSMC):
-        """pyabc's ABC-SMC with NumPy's global stream seeded afresh at the start of every generation."""
+    states_file = folder / RANDOM_STATES
+    states: dict[str, list] = {}  # generation -> NumPy's state after its sampling, before it is stored
+    restore: dict[int, tuple] = {}  # generation -> NumPy's state to start it from (on resuming)
+
+    class KeptStateABCSMC(pyabc.ABCSMC):
+        """pyabc's ABC-SMC that keeps NumPy's global random state by generation, to resume exactly."""
 
         def run_generation(self, t: int) -> dict:
-            np.random.seed(generation_seed(seed, t))
+            if t in restore:
+                np.random.set_state(restore.pop(t))
             history = self.history
             append = history.append_population
 
             def append_whole(*args: Any, **kwargs: Any) -> Any:
-                with interrupts_deferred():  # a signal cannot cut a generation's write in half
+                # The state first, then the generation: a database never holds a generation without its state.
+                # Nothing between here and the next generation's sampling draws random numbers.
+                states[str(t)] = _state_to_json(np.random.get_state())
+                text = json.dumps(states)
+                with interrupts_deferred():  # a signal cannot cut either write in half
+                    temporary = states_file.with_name(f".{states_file.name}.tmp")
+                    temporary.write_text(text)
+                    os.replace(temporary, states_file)
                     return append(*args, **kwargs)
 
             history.append_population = append_whole
@@ -635,7 +655,7 @@ def _infer(
         sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     else:
         sampler = pyabc.sampler.SingleCoreSampler()
-    abc = SeededABCSMC(
+    abc = KeptStateABCSMC(
         model,
         prior,
         pyabc.distance.PNormDistance(p=1, fixed_weights={k: 1.0 / float(w) for k, w in zip(keys, scales, strict=True)}),
@@ -645,9 +665,16 @@ def _infer(
     db = folder / "abc.db"
     done = generations_done(folder) if resume else 0
     if done:
+        try:
+            states.update(json.loads(states_file.read_text()))
+            restore[done] = _state_from_json(states[str(done - 1)])
+        except (OSError, ValueError, KeyError, TypeError):
+            done = 0  # the random state is lost: start again rather than continue on another stream
+    if done:
         history = abc.load("sqlite:///" + str(db))
     else:
         db.unlink(missing_ok=True)
+        states_file.unlink(missing_ok=True)
         history = abc.new("sqlite:///" + str(db), {k: float(v) for k, v in zip(keys, observed, strict=True)})
     budget = settings.max_simulations
     spent = history.total_nr_simulations if done else 0
