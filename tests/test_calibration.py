@@ -176,7 +176,7 @@ def test_calibrate_refuses_bad_options(capsys):
     assert "--max-simulations" in capsys.readouterr().err
 
 
-def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
+def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch, capsys):
     """The command end to end, shrunk to seconds: posterior, screening, report with every target, figures."""
     from sim import calibrate_cli
     from sim.cli import main
@@ -199,6 +199,12 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
     assert set(provenance["most_influential_per_target"].values()) <= set(names)
     assert "## Fit against the defaults" in report
     assert set(provenance["fit"]["error_posterior"]) == set(cal.target_names())
+    # The effective sample size is reported, and below the smallest sensible size the report and the command
+    # say that the intervals are too narrow to trust.
+    ess = cal.effective_sample_size(weights)
+    assert provenance["effective_sample_size"] == pytest.approx(ess) and "Effective sample size" in report
+    assert ("too narrow" in report) == (ess < cal.MIN_PARTICLES)
+    assert ("too narrow to trust" in capsys.readouterr().err) == (ess < cal.MIN_PARTICLES)
     shutil.rmtree(folder)
 
 
