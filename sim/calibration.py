@@ -813,19 +813,25 @@ def _provenance(path: Path) -> dict[str, Any]:
     return value
 
 
+def _provenance_of(path: Path) -> Path:
+    """The provenance file of a posterior: the shipped one's, or ``provenance.json`` beside a calibration's."""
+    return PROVENANCE_FILE if path == POSTERIOR_FILE else path.parent / "provenance.json"
+
+
 def check_posterior(
     path: Path | None = None, provenance: Path | None = None
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """:func:`read_posterior`, checked against the parameter registry and the sha256 its provenance records.
 
-    ``path`` defaults to the shipped posterior, ``provenance`` to its provenance file (``posterior_sha256``:
-    ``"sha256:<hex>"`` of the posterior file, as :func:`file_sha256` gives). Returns (names, points (P, k),
+    ``path`` defaults to the shipped posterior; ``provenance`` to its provenance file, or for another posterior
+    to the ``provenance.json`` beside it (a calibration's folder). The provenance's ``posterior_sha256`` is
+    ``"sha256:<hex>"`` of the posterior file, as :func:`file_sha256` gives. Returns (names, points (P, k),
     weights (P,)). InputError naming the posterior file, one line: its form is wrong, a column is not a
     numeric parameter of the registry (renamed or removed), a value is outside its parameter's range, a
     range differs from the recorded prior, or the file is not the one the provenance describes.
     """
     path = POSTERIOR_FILE if path is None else Path(path)
-    provenance = PROVENANCE_FILE if provenance is None else Path(provenance)
+    provenance = _provenance_of(path) if provenance is None else Path(provenance)
     names, points, weights = read_posterior(path)
     problems = registry_mismatches(path, provenance)
     if problems:
@@ -855,8 +861,7 @@ def draw(seed: int, replication: int, path: Path | None = None) -> dict[str, flo
     checked against ``provenance.json`` beside it). InputError naming the file if the check fails.
     """
     path = POSTERIOR_FILE if path is None else Path(path)
-    provenance = PROVENANCE_FILE if path == POSTERIOR_FILE else path.parent / "provenance.json"
-    names, points, weights = _posterior_cached(path, provenance)
+    names, points, weights = _posterior_cached(path, _provenance_of(path))
     rng = np.random.default_rng(np.random.SeedSequence([seed, replication, 12]))
     row = int(rng.choice(len(weights), p=weights))
     return _checked(dict(zip(names, points[row], strict=True)))
