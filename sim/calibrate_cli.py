@@ -132,7 +132,7 @@ def _settings(args: argparse.Namespace) -> cal.Settings:
         raise InputError(
             "--particles",
             f"{settings.particles} is too few for the report's 90 % intervals; use at least {cal.MIN_PARTICLES} "
-            f"(two particles in each 5 % tail, so that neither end of an interval rests on one particle)",
+            "(two particles in each 5 % tail, so that neither end of an interval rests on one particle)",
         )
     return settings
 
@@ -156,6 +156,14 @@ def _read_state(folder: Path, option: str = "--resume") -> dict[str, Any]:
         raise InputError(option, f"its {STATE} cannot be read ({type(error).__name__})", source) from None
     if not isinstance(state, dict) or state.get("kind") != "calibration":
         raise InputError(option, f"its {STATE} does not describe a calibration", source)
+    try:
+        cal.Settings(**state["settings"])
+        if not isinstance(state["seed"], int) or state["mode"] not in ("quick", "full"):
+            raise TypeError
+    except (KeyError, TypeError):
+        raise InputError(
+            option, f"its {STATE} lacks the seed, mode or settings; start a new calibration", source
+        ) from None
     return state
 
 

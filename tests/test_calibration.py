@@ -438,7 +438,11 @@ def test_resume_refuses_what_it_cannot_resume(tmp_path, capsys):
     folder = tmp_path / "calibration-x"
     folder.mkdir()
     (folder / "calibration.json").write_text(json.dumps({**state, "settings": dataclasses.asdict(TINY)}))
+    damaged = tmp_path / "calibration-y"
+    damaged.mkdir()
+    (damaged / "calibration.json").write_text(json.dumps(state))  # no settings
     cases = [
+        (["--resume", str(damaged)], "lacks the seed, mode or settings"),
         (["--resume", str(tmp_path / "missing")], "is not a folder"),
         (["--resume", str(tmp_path)], "holds no calibration.json"),
         (["--resume", str(folder), "--seed", "6"], "started with 5"),
