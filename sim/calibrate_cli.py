@@ -4,6 +4,11 @@ The folder holds ``posterior.csv`` (particles with weights), ``screening.csv``,
 ``report.md`` (targets, marginals, predictive checks, what the data cannot
 identify), ``figures/`` (marginals and pair plots, predictive checks) and
 ``provenance.json``. ``--ship`` also copies the posterior into the package data.
+
+``calibration.json`` records the calibration's seed, size and status and the stages done; pyabc's
+database ``abc.db`` (with ``abc_random_states.json``) holds the finished generations until the calibration
+completes. An interrupted calibration keeps them: ``--resume FOLDER``, or the same command again,
+continues it where it stopped.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from sim.store import new_folder, write_atomically
 DESCRIPTION = (
     "Calibrate the influential parameters to the record up to 2024: Morris screening (SALib) on the calibration "
     "targets, then ABC-SMC (pyabc, optional extra [calibrate]) with uniform priors over the registry ranges. "
-    "Writes <out>/calibration-<timestamp>/ with the weighted posterior, a report and figures."
+    "Writes <out>/calibration-<timestamp>/ with the weighted posterior, a report and figures. An interrupted "
+    "calibration keeps its folder; --resume FOLDER (or the same command) continues it."
 )
 
 
