@@ -442,10 +442,11 @@ def _calibrate(
     (folder / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
     shutil.rmtree(folder / "figures", ignore_errors=True)  # drawn again in full if an earlier attempt began them
     _report(folder, chosen, points, weights, targets, predictive, screening, provenance)
-    (folder / "abc.db").unlink(missing_ok=True)
-    (folder / cal.RANDOM_STATES).unlink(missing_ok=True)
     state.update(status="complete", seconds=provenance["seconds"])
     _save(folder, state)
+    # Complete first: a signal now leaves a spare database in a complete folder, never a posterior to redo.
+    (folder / "abc.db").unlink(missing_ok=True)
+    (folder / cal.RANDOM_STATES).unlink(missing_ok=True)
 
 
 def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, path: Path) -> Path:
