@@ -302,6 +302,9 @@ def main(args: argparse.Namespace) -> int:
         _save(folder, state)
         _calibrate(folder, state, args, say, began)
     except KeyboardInterrupt:
+        if state.get("status") == "complete":  # the signal came while the spare database was being removed
+            print(f"interrupted after the calibration completed: {folder}", file=sys.stderr)
+            return 1
         done = cal.generations_done(folder)
         state.update(status="interrupted", reason="interrupted (Ctrl-C or a termination signal)")
         state["seconds"] = round(state.get("seconds", 0.0) + time.monotonic() - began, 1)
@@ -314,6 +317,8 @@ def main(args: argparse.Namespace) -> int:
         )
         return 1
     except BaseException as error:
+        if state.get("status") == "complete":
+            raise
         state.update(status="failed", reason=" ".join(f"{type(error).__name__}: {error}".split())[:400])
         with contextlib.suppress(OSError):
             _save(folder, state)
