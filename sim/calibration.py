@@ -13,12 +13,14 @@ no sampler is written here. Screening uses SALib's Morris method.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -460,7 +462,7 @@ def shipped_fit(draws: int, seed: int | None = None) -> dict[str, Any]:
     recorded = provenance.get("distance_scales")
     if not isinstance(recorded, dict) or list(recorded) != target_names():
         raise InputError(str(PROVENANCE_FILE), "distance_scales must name every calibration target; recalibrate")
-    names, points, weights = read_posterior()
+    names, points, weights = check_posterior()
     scales = np.array([float(recorded[k]) for k in target_names()])
     return fit_check(names, points, weights, scales, provenance["seed"] if seed is None else seed, draws)
 
@@ -494,6 +496,36 @@ QUICK = Settings(trajectories=4, keep=3, particles=60, generations=6, pilot=256)
 FULL = Settings(trajectories=20, keep=12, particles=400, generations=10)
 
 
+# NumPy's global random state (which pyabc draws from) after each generation's particles were sampled, by
+# generation, beside pyabc's database: its database does not keep that state.
+RANDOM_STATES = "abc_random_states.json"
+
+
+def _state_to_json(state: tuple) -> list:
+    name, keys, position, has_gauss, cached = state
+    return [name, [int(k) for k in keys], int(position), int(has_gauss), float(cached)]
+
+
+def _state_from_json(value: list) -> tuple:
+    name, keys, position, has_gauss, cached = value
+    return (name, np.array(keys, dtype=np.uint32), position, has_gauss, cached)
+
+
+def generations_done(folder: Path) -> int:
+    """How many ABC-SMC generations the pyabc database in ``folder`` (``abc.db``) holds in full; 0 if none."""
+    db = folder / "abc.db"
+    if not db.is_file():
+        return 0
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+            (last,) = connection.execute("SELECT MAX(t) FROM populations").fetchone()
+    except sqlite3.Error:
+        return 0
+    return 0 if last is None else int(last) + 1
+
+
 def infer(
     chosen: Sequence[str],
     observed: np.ndarray,
@@ -503,9 +535,10 @@ def infer(
     workers: int = 1,
     scheduler: str | None = None,
     dask_local: int | None = None,
-    simulator: Callable[[Sequence[Mapping[str, float]], Sequence[int]], np.ndarray] = simulate,
+    simulator: Callable[[Sequence[Mapping[str, float]], Sequence[int]], np.ndarray] | None = None,
     progress: Callable[[int], None] | None = None,
     scales: np.ndarray | None = None,
+    resume: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """ABC-SMC with pyabc on ``chosen`` parameters (uniform priors over the registry ranges).
 
@@ -517,6 +550,15 @@ def infer(
     weights (P,), per-generation history). With one worker the sampler is sequential and the same seed
     gives the same posterior; several workers (pyabc's multicore or Dask samplers) are not
     order-deterministic. ``progress(1)`` is called after each evaluation of the sequential sampler.
+    ``simulator`` (default :func:`simulate`) maps R parameter sets and R seeds to (R, len(targets)) statistics.
+
+    The generations go into pyabc's database ``folder/abc.db`` as they finish. ``resume``: continue the
+    run that database holds (``ABCSMC.load``) from its last whole generation, with the same arguments;
+    with one worker the result is the same as that of a run never interrupted: NumPy's global random
+    state is kept beside the database (``abc_random_states.json``) after each generation's sampling and
+    set back before the next, since the database does not keep it.
+    Without ``resume`` (or with a database that holds no whole generation) the run starts afresh.
+    NumPy's global random state, which pyabc uses, is restored on return.
     """
     try:
         import pyabc
@@ -524,10 +566,37 @@ def infer(
         raise InputError(
             "calibrate", "needs the optional extra: pip install 'alliance-cohesion[calibrate]' (pyabc)"
         ) from error
+    outer = np.random.get_state()
+    try:
+        return _infer(
+            pyabc,
+            chosen,
+            observed,
+            seed,
+            settings,
+            folder,
+            workers,
+            scheduler,
+            dask_local,
+            simulator,
+            progress,
+            scales,
+            resume,
+        )
+    finally:
+        np.random.set_state(outer)
+
+
+def _infer(
+    pyabc, chosen, observed, seed, settings, folder, workers, scheduler, dask_local, simulator, progress, scales, resume
+):
     import logging
+
+    from sim.processes import interrupts_deferred
 
     for name in ("ABC", "pyabc", "Sampler", "Distance", "Epsilon", "History", "ABC.Sampler", "ABC.History"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    simulator = simulator or simulate
     np.random.seed(seed % 2**32)
     names = list(chosen)
     if scales is None:
@@ -547,6 +616,36 @@ def infer(
             progress(1)
         return {k: float(v) for k, v in zip(keys, values, strict=True)}
 
+    states_file = folder / RANDOM_STATES
+    states: dict[str, list] = {}  # generation -> NumPy's state after its sampling, before it is stored
+    restore: dict[int, tuple] = {}  # generation -> NumPy's state to start it from (on resuming)
+
+    class KeptStateABCSMC(pyabc.ABCSMC):
+        """pyabc's ABC-SMC that keeps NumPy's global random state by generation, to resume exactly."""
+
+        def run_generation(self, t: int) -> dict:
+            if t in restore:
+                np.random.set_state(restore.pop(t))
+            history = self.history
+            append = history.append_population
+
+            def append_whole(*args: Any, **kwargs: Any) -> Any:
+                # The state first, then the generation: a database never holds a generation without its state.
+                # Nothing between here and the next generation's sampling draws random numbers.
+                states[str(t)] = _state_to_json(np.random.get_state())
+                text = json.dumps(states)
+                with interrupts_deferred():  # a signal cannot cut either write in half
+                    temporary = states_file.with_name(f".{states_file.name}.tmp")
+                    temporary.write_text(text)
+                    os.replace(temporary, states_file)
+                    return append(*args, **kwargs)
+
+            history.append_population = append_whole
+            try:
+                return super().run_generation(t)
+            finally:
+                del history.append_population
+
     if scheduler or dask_local:
         from dask.distributed import Client, LocalCluster
 
@@ -556,7 +655,7 @@ def infer(
         sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     else:
         sampler = pyabc.sampler.SingleCoreSampler()
-    abc = pyabc.ABCSMC(
+    abc = KeptStateABCSMC(
         model,
         prior,
         pyabc.distance.PNormDistance(p=1, fixed_weights={k: 1.0 / float(w) for k, w in zip(keys, scales, strict=True)}),
@@ -564,11 +663,24 @@ def infer(
         sampler=sampler,
     )
     db = folder / "abc.db"
-    if db.exists():
-        db.unlink()
-    abc.new("sqlite:///" + str(db), {k: float(v) for k, v in zip(keys, observed, strict=True)})
-    budget = {} if settings.max_simulations is None else {"max_total_nr_simulations": settings.max_simulations}
-    history = abc.run(max_nr_populations=settings.generations, **budget)
+    done = generations_done(folder) if resume else 0
+    if done:
+        try:
+            states.update(json.loads(states_file.read_text()))
+            restore[done] = _state_from_json(states[str(done - 1)])
+        except (OSError, ValueError, KeyError, TypeError):
+            done = 0  # the random state is lost: start again rather than continue on another stream
+    if done:
+        history = abc.load("sqlite:///" + str(db))
+    else:
+        db.unlink(missing_ok=True)
+        states_file.unlink(missing_ok=True)
+        history = abc.new("sqlite:///" + str(db), {k: float(v) for k, v in zip(keys, observed, strict=True)})
+    budget = settings.max_simulations
+    spent = history.total_nr_simulations if done else 0
+    if done < settings.generations and (budget is None or spent < budget):
+        limits = {} if budget is None else {"max_total_nr_simulations": budget}
+        history = abc.run(max_nr_populations=settings.generations - done, **limits)
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     points = frame[names].to_numpy(dtype=float)
     generations = [
@@ -577,6 +689,18 @@ def infer(
         if row.t >= 0
     ]
     return points, np.asarray(weights, dtype=float), generations
+
+
+# The report's intervals are central 90 % (:func:`interval`): from the 5th to the 95th weighted percentile. With
+# fewer than two particles in each 5 % tail (2 / 0.05 = 40 particles) an end of the interval rests on one
+# particle, and a single particle gives an interval of width 0 that reads as perfect identification.
+MIN_PARTICLES = 40
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of ``weights`` (P,): (sum w)^2 / sum w^2, P for equal weights, 1 for one."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2))
 
 
 def interval(values: np.ndarray, weights: np.ndarray, level: float = 0.9) -> tuple[float, float]:
@@ -601,33 +725,60 @@ def write_posterior(path: Path, names: Sequence[str], points: np.ndarray, weight
             writer.writerow([repr(float(w)), *(repr(float(v)) for v in row)])
 
 
-def read_posterior(path: Path = POSTERIOR_FILE) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(names, points (P, k), weights (P,) summing to 1) of a posterior CSV; InputError if malformed."""
+def read_posterior(path: Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(names, points (P, k), weights (P,) summing to 1) of a posterior CSV (default: the shipped one).
+
+    Checks the form only (see :func:`check_posterior` for the registry and the checksum). InputError naming
+    the file if it cannot be read, lacks the ``weight`` column or a parameter column, has a row cut short
+    or too long, a value that is not a finite number, or weights that are negative or sum to 0.
+    """
+    path = POSTERIOR_FILE if path is None else Path(path)
+    source = str(path)
     try:
-        with open(path, newline="") as handle:
-            rows = list(csv.reader(handle))
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.reader(handle) if row]
     except OSError as error:
-        raise InputError(str(path), f"cannot be read ({error.strerror})") from error
-    if len(rows) < 2 or rows[0][:1] != ["weight"]:
-        raise InputError(str(path), "is not a posterior: it needs a 'weight' column and at least one row")
+        raise InputError("posterior", f"cannot be read ({error.strerror})", source) from error
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise InputError("posterior", "is not a CSV text file; recalibrate or reinstall", source) from error
+    if len(rows) < 2 or rows[0][:1] != ["weight"] or len(rows[0]) < 2:
+        raise InputError(
+            "posterior", "is not a posterior: it needs a 'weight' column, parameter columns and rows", source
+        )
     names = rows[0][1:]
-    try:
-        data = np.array([[float(v) for v in row] for row in rows[1:]])
-    except ValueError as error:
-        raise InputError(str(path), "holds a value that is not a number") from error
+    if len(set(names)) != len(names) or not all(names):
+        raise InputError("header", "names a parameter column twice or leaves one unnamed", source)
+    data = np.zeros((len(rows) - 1, len(rows[0])))
+    for i, row in enumerate(rows[1:], start=1):
+        if len(row) != len(rows[0]):
+            raise InputError(
+                f"row {i}",
+                f"has {len(row)} values where the header names {len(rows[0])}; the file is cut short or damaged",
+                source,
+            )
+        try:
+            data[i - 1] = [float(v) for v in row]
+        except ValueError:
+            data[i - 1] = np.nan
+        if not np.all(np.isfinite(data[i - 1])):
+            raise InputError(f"row {i}", "holds a value that is not a finite number", source)
     weights = data[:, 0]
     if np.any(weights < 0) or not math.isfinite(weights.sum()) or weights.sum() <= 0:
-        raise InputError(str(path), "weights must be non-negative and sum to more than 0")
+        raise InputError("weight", "weights must be non-negative and sum to more than 0", source)
     return names, data[:, 1:], weights / weights.sum()
 
 
-def registry_mismatches(path: Path = POSTERIOR_FILE, provenance: Path = PROVENANCE_FILE) -> list[str]:
+def registry_mismatches(path: Path | None = None, provenance: Path | None = None) -> list[str]:
     """Why a posterior no longer fits the registry: unknown (renamed, removed) names, changed ranges, values out.
 
-    New registry parameters absent from the posterior are fine (they stay at their defaults).
+    New registry parameters absent from the posterior are fine (they stay at their defaults). ``path``
+    defaults to the shipped posterior, ``provenance`` to its provenance file (its ``priors`` are compared with
+    the registry's ranges). InputError if the posterior's form is wrong (:func:`read_posterior`).
     """
+    path = POSTERIOR_FILE if path is None else Path(path)
+    provenance = PROVENANCE_FILE if provenance is None else Path(provenance)
     names, points, _ = read_posterior(path)
-    recorded = json.loads(provenance.read_text())["priors"] if provenance.exists() else {}
+    recorded = _provenance(provenance).get("priors", {}) if provenance.exists() else {}
     problems = []
     for j, name in enumerate(names):
         if name not in params.PARAMETERS:
@@ -639,30 +790,100 @@ def registry_mismatches(path: Path = POSTERIOR_FILE, provenance: Path = PROVENAN
             continue
         if name in recorded and (recorded[name][0] != spec.low or recorded[name][1] != spec.high):
             problems.append(f"{name}: prior range {recorded[name]} but the registry now says [{spec.low}, {spec.high}]")
-        if np.any(points[:, j] < spec.low) or np.any(points[:, j] > spec.high):
-            problems.append(f"{name}: values outside the registry range [{spec.low}, {spec.high}]")
+        outside = np.flatnonzero((points[:, j] < spec.low) | (points[:, j] > spec.high))
+        if len(outside):
+            row = int(outside[0])
+            problems.append(
+                f"{name}: {points[row, j]:g} in row {row + 1} is outside the registry range "
+                f"[{spec.low:g}, {spec.high:g}]" + (f" (and {len(outside) - 1} more)" if len(outside) > 1 else "")
+            )
     return problems
 
 
-def draw(seed: int, replication: int, path: Path = POSTERIOR_FILE) -> dict[str, float | int]:
+def _provenance(path: Path) -> dict[str, Any]:
+    """The JSON object of a provenance file; InputError naming it if it cannot be read or is not an object."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError("provenance", f"cannot be read ({error.strerror})", str(path)) from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError("provenance", "is not a JSON file; recalibrate or reinstall", str(path)) from error
+    if not isinstance(value, dict):
+        raise InputError("provenance", "is not a JSON object; recalibrate or reinstall", str(path))
+    return value
+
+
+def _provenance_of(path: Path) -> Path:
+    """The provenance file of a posterior: the shipped one's, or ``provenance.json`` beside a calibration's."""
+    return PROVENANCE_FILE if path == POSTERIOR_FILE else path.parent / "provenance.json"
+
+
+def check_posterior(
+    path: Path | None = None, provenance: Path | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`read_posterior`, checked against the parameter registry and the sha256 its provenance records.
+
+    ``path`` defaults to the shipped posterior; ``provenance`` to its provenance file, or for another posterior
+    to the ``provenance.json`` beside it (a calibration's folder). The provenance's ``posterior_sha256`` is
+    ``"sha256:<hex>"`` of the posterior file, as :func:`file_sha256` gives. Returns (names, points (P, k),
+    weights (P,)). InputError naming the posterior file, one line: its form is wrong, a column is not a
+    numeric parameter of the registry (renamed or removed), a value is outside its parameter's range, a
+    range differs from the recorded prior, or the file is not the one the provenance describes.
+    """
+    path = POSTERIOR_FILE if path is None else Path(path)
+    provenance = _provenance_of(path) if provenance is None else Path(provenance)
+    names, points, weights = read_posterior(path)
+    problems = registry_mismatches(path, provenance)
+    if problems:
+        field, _, message = problems[0].partition(": ")
+        more = f" ({len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise InputError(field, f"{message}{more}; recalibrate (docs/CALIBRATION.md) or reinstall", str(path))
+    recorded = _provenance(provenance).get("posterior_sha256")
+    if not isinstance(recorded, str):
+        raise InputError(
+            "posterior_sha256", f"is not recorded in {provenance.name}; recalibrate or reinstall", str(path)
+        )
+    if file_sha256(path) != recorded:
+        raise InputError(
+            "posterior_sha256",
+            f"the file is not the one {provenance.name} describes (edited, cut short or replaced); "
+            "recalibrate or reinstall",
+            str(path),
+        )
+    return names, points, weights
+
+
+def draw(seed: int, replication: int, path: Path | None = None) -> dict[str, float | int]:
     """The parameter set of replication ``k``: one particle drawn by weight from its own stream.
 
     The stream is SeedSequence([seed, replication, 12]) and depends on nothing else (not the scenario).
+    ``path``: a posterior CSV (default: the shipped one, checked by :func:`check_posterior`; another file is
+    checked against ``provenance.json`` beside it). InputError naming the file if the check fails.
     """
-    names, points, weights = _posterior_cached(str(path))
+    path = POSTERIOR_FILE if path is None else Path(path)
+    names, points, weights = _posterior_cached(path, _provenance_of(path))
     rng = np.random.default_rng(np.random.SeedSequence([seed, replication, 12]))
     row = int(rng.choice(len(weights), p=weights))
     return _checked(dict(zip(names, points[row], strict=True)))
 
 
-_CACHE: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+_CACHE: dict[tuple[Any, ...], tuple[list[str], np.ndarray, np.ndarray]] = {}
 
 
-def _posterior_cached(path: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    if path not in _CACHE:
-        _CACHE[path] = read_posterior(Path(path))
-    return _CACHE[path]
+def _posterior_cached(path: Path, provenance: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`check_posterior`, once per version of the two files (their size and modification time)."""
+    try:
+        key = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in (path, provenance))
+    except OSError:
+        key = None
+    if key is None or key not in _CACHE:
+        value = check_posterior(path, provenance)
+        if key is None:
+            return value
+        _CACHE[key] = value
+    return _CACHE[key]
 
 
 def file_sha256(path: Path) -> str:
+    """``"sha256:<hex>"`` of the bytes of the file ``path``; OSError if it cannot be read."""
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()

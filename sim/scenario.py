@@ -743,6 +743,10 @@ def _prelude_note(scenario: Scenario, paths: list[Path]) -> list[str]:
 
 def _dry_build(scenario: Scenario) -> None:
     """Build (not run) one model so that every check the model makes is made now, blamed on the right file."""
+    if scenario.uncertainty == "posterior":
+        from sim.calibration import draw
+
+        draw(scenario.seed, 0)  # a damaged posterior is blamed on its own file, not on the scenario
     try:
         scenario.build_model(0)
     except InputError as error:

@@ -98,6 +98,27 @@ def damage(path: Path, recorded: dict[str, Any] | None) -> str | None:
     return None
 
 
+def new_folder(root: str | Path, name: str) -> Path:
+    """Make and return a new, empty folder ``<root>/<name>``, or ``<name>-2``, ``<name>-3``, ... if that exists.
+
+    ``root`` is made if missing. Two commands started in the same second (their names carry a timestamp to the
+    second) get two folders: ``mkdir`` either makes a folder or fails, so no two callers get the same one.
+
+    Raises:
+        OSError: ``root`` or the folder cannot be made.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path, attempt = root / name, 1
+    while True:
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            attempt += 1
+            path = root / f"{name}-{attempt}"
+
+
 def describe_os_error(error: OSError) -> str:
     """One line for a failed write: 'No space left on device: results/x/model.parquet'."""
     what = error.strerror or (os.strerror(error.errno) if error.errno else str(error) or errno.errorcode[errno.EIO])
@@ -330,24 +351,15 @@ class ResultsFolder:
         Raises:
             OSError: the folder or its manifest cannot be written (nothing is left behind).
         """
-        root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
         # Everything slow (package versions, the code hash) comes before the folder exists: from the folder's
         # mkdir to its first manifest, a signal is held back, and one that came meanwhile removes the folder.
         manifest = new_manifest(scenario, command)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-        path, attempt, made = root / f"{scenario.name}-{stamp}", 1, False
+        path: Path | None = None
         folder: ResultsFolder | None = None
         try:
             with interrupts_deferred():
-                while True:
-                    try:
-                        path.mkdir()
-                        made = True
-                        break
-                    except FileExistsError:  # two runs in the same second
-                        attempt += 1
-                        path = root / f"{scenario.name}-{stamp}-{attempt}"
+                path = new_folder(root, f"{scenario.name}-{stamp}")  # -2, -3, ... for runs in the same second
                 lock = FolderLock.acquire(path)
                 if lock is None:  # a folder made this instant by another process of the same name
                     raise FileExistsError(errno.EEXIST, "another process is writing this folder", str(path))
@@ -357,7 +369,7 @@ class ResultsFolder:
             # Nothing has run yet: leave no folder behind rather than one that looks unfinished.
             if folder is not None:
                 folder.release()
-            if made:
+            if path is not None:
                 with contextlib.suppress(OSError):
                     for child in path.iterdir():
                         child.unlink()

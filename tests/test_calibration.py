@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -175,12 +176,12 @@ def test_calibrate_refuses_bad_options(capsys):
     assert "--max-simulations" in capsys.readouterr().err
 
 
-def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
+def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch, capsys):
     """The command end to end, shrunk to seconds: posterior, screening, report with every target, figures."""
     from sim import calibrate_cli
     from sim.cli import main
 
-    quick = cal.Settings(trajectories=1, keep=2, particles=20, generations=2, replicates=2, pilot=32)
+    quick = cal.Settings(trajectories=1, keep=2, particles=cal.MIN_PARTICLES, generations=2, replicates=2, pilot=32)
     monkeypatch.setattr(cal, "QUICK", quick)
     monkeypatch.setattr(calibrate_cli, "PREDICTIVE_DRAWS", 8)
     assert main(["calibrate", "--quick", "--quiet", "--out", str(tmp_path), "--seed", "3"]) == 0
@@ -194,10 +195,18 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch):
     names, points, weights = cal.read_posterior(folder / "posterior.csv")
     # The 2 best by screening, and each target's own most influential parameter besides.
     provenance = json.loads((folder / "provenance.json").read_text())
-    assert names == list(provenance["priors"]) and len(names) >= 2 and points.shape == (20, len(names))
+    assert names == list(provenance["priors"]) and len(names) >= 2 and points.shape == (cal.MIN_PARTICLES, len(names))
     assert set(provenance["most_influential_per_target"].values()) <= set(names)
     assert "## Fit against the defaults" in report
     assert set(provenance["fit"]["error_posterior"]) == set(cal.target_names())
+    # The effective sample size is reported, and below the smallest sensible size the report and the command
+    # say that the intervals are too narrow to trust.
+    ess = cal.effective_sample_size(weights)
+    assert provenance["effective_sample_size"] == pytest.approx(ess) and "Effective sample size" in report
+    assert ("too narrow" in report) == (ess < cal.MIN_PARTICLES)
+    assert ("too narrow to trust" in capsys.readouterr().err) == (ess < cal.MIN_PARTICLES)
+    # The provenance records the posterior's sha256, so that a shipped copy (--ship) passes the checks of its use.
+    assert cal.check_posterior(folder / "posterior.csv", folder / "provenance.json")[0] == names
     shutil.rmtree(folder)
 
 
@@ -316,3 +325,262 @@ def test_the_recorded_command_leaves_out_the_output_folder() -> None:
 
     typed = ["calibrate", "--seed", "3", "--out", "/home/someone/runs", "--ship", "--out=elsewhere", "--quiet"]
     assert recorded_arguments(typed) == ["calibrate", "--seed", "3", "--ship", "--quiet"]
+
+
+# ---------------------------------------------------------------- calibration that cannot mislead
+
+TINY = cal.Settings(trajectories=1, keep=1, particles=cal.MIN_PARTICLES, generations=2, replicates=1, pilot=16)
+
+
+def _tiny(monkeypatch, fast: bool = False) -> None:
+    from sim import calibrate_cli
+
+    monkeypatch.setattr(cal, "QUICK", TINY)
+    monkeypatch.setattr(calibrate_cli, "PREDICTIVE_DRAWS", 4)
+    if fast:
+        monkeypatch.setattr(cal, "simulate", _stand_in)
+
+
+def _stand_in(parameter_sets, seeds):
+    """A stand-in for the hindcast, a thousand times faster: every target moves with every parameter (each
+    scaled to its range) and with noise from the run's seed. The calibration's bookkeeping is what is tested."""
+    observed = np.array([t.observed for t in cal.targets()])
+    out = np.empty((len(seeds), len(observed)))
+    for r, (parameters, seed) in enumerate(zip(parameter_sets, seeds, strict=True)):
+        spec = params.PARAMETERS
+        shift = sum((v - spec[n].low) / (spec[n].high - spec[n].low) - 0.5 for n, v in parameters.items())
+        noise = np.random.default_rng(int(seed)).normal(0.0, 0.1, len(observed))
+        out[r] = observed * (1.0 + 0.2 * shift) + noise
+    return out
+
+
+def test_calibrate_refuses_a_sample_too_small_for_its_report(tmp_path, monkeypatch, capsys):
+    """One particle would give zero-width intervals that read as perfect identification: refused, one line."""
+    from sim.cli import main
+
+    _tiny(monkeypatch)
+    for particles in ("1", str(cal.MIN_PARTICLES - 1)):
+        assert main(["calibrate", "--quick", "--quiet", "--particles", particles, "--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "--particles" in err and f"at least {cal.MIN_PARTICLES}" in err
+    assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_effective_sample_size_counts_equal_and_lopsided_weights():
+    assert cal.effective_sample_size(np.ones(50)) == pytest.approx(50)
+    assert cal.effective_sample_size(np.array([1.0, 0, 0, 0])) == pytest.approx(1)
+
+
+class _FixedClock:
+    """datetime with now() fixed: two calibrations started in the same second."""
+
+    @staticmethod
+    def now(tz=None):
+        import datetime as dt
+
+        return dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=tz)
+
+
+def test_an_interrupted_calibration_is_kept_and_resumes_to_the_same_posterior(tmp_path, monkeypatch, capsys):
+    """Interrupted after its first generation, the calibration keeps its folder; resumed (with --resume, or by
+    the same command) it gives exactly the posterior of a calibration never interrupted (one worker, same
+    seed). Calibrations started in the same second get folders of their own."""
+    from sim import calibrate_cli
+    from sim.cli import main
+
+    _tiny(monkeypatch, fast=True)
+    monkeypatch.setattr(calibrate_cli, "datetime", _FixedClock)
+    # The report and its figures are tested above; here they would only take time.
+    monkeypatch.setattr(calibrate_cli, "_report", lambda folder, *args: (folder / "report.md").write_text("-"))
+    command = ["calibrate", "--quick", "--quiet", "--seed", "5", "--out", str(tmp_path)]
+    assert main(command) == 0
+    whole = tmp_path / "calibration-20300102T030405Z"
+    assert capsys.readouterr().out.strip() == str(whole)
+    assert json.loads((whole / "calibration.json").read_text())["status"] == "complete"
+    assert not (whole / "abc.db").exists()
+
+    real_infer = cal.infer
+
+    def interrupted_infer(*args, **kwargs):
+        folder = args[4]
+
+        def simulator(parameter_sets, seeds):
+            if cal.generations_done(folder) >= 1:  # Ctrl-C in the second generation
+                raise KeyboardInterrupt
+            return _stand_in(parameter_sets, seeds)
+
+        return real_infer(*args, simulator=simulator, **kwargs)
+
+    for how in ("--resume", "same command"):
+        monkeypatch.setattr(cal, "infer", interrupted_infer)
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        (folder,) = [f for f in tmp_path.iterdir() if f != whole]  # the same second: a folder of its own
+        assert folder.name.startswith(whole.name + "-")
+        assert "--resume" in err and str(folder) in err and "1 of 2 generations" in err
+        state = json.loads((folder / "calibration.json").read_text())
+        assert state["status"] == "interrupted" and "screening" in state and "scales" in state
+        assert cal.generations_done(folder) == 1 and not (folder / "posterior.csv").exists()
+        monkeypatch.setattr(cal, "infer", real_infer)
+        resume = ["calibrate", "--quiet", "--resume", str(folder)] if how == "--resume" else command
+        assert main(resume) == 0
+        assert capsys.readouterr().out.strip() == str(folder)
+        assert (folder / "posterior.csv").read_bytes() == (whole / "posterior.csv").read_bytes(), how
+        provenance = json.loads((folder / "provenance.json").read_text())
+        assert provenance["resumed"] and json.loads((folder / "calibration.json").read_text())["status"] == "complete"
+        shutil.rmtree(folder)
+
+
+def test_resume_refuses_what_it_cannot_resume(tmp_path, capsys):
+    from sim.cli import main
+
+    state = {"kind": "calibration", "status": "interrupted", "seed": 5, "mode": "quick"}
+    folder = tmp_path / "calibration-x"
+    folder.mkdir()
+    (folder / "calibration.json").write_text(json.dumps({**state, "settings": dataclasses.asdict(TINY)}))
+    damaged = tmp_path / "calibration-y"
+    damaged.mkdir()
+    (damaged / "calibration.json").write_text(json.dumps(state))  # no settings
+    cases = [
+        (["--resume", str(damaged)], "lacks the seed, mode or settings"),
+        (["--resume", str(tmp_path / "missing")], "is not a folder"),
+        (["--resume", str(tmp_path)], "holds no calibration.json"),
+        (["--resume", str(folder), "--seed", "6"], "started with 5"),
+    ]
+    for extra, expected in cases:
+        assert main(["calibrate", "--quiet", *extra]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and expected in err, err
+    (folder / "calibration.json").write_text(
+        json.dumps({**state, "status": "complete", "settings": dataclasses.asdict(TINY)})
+    )
+    assert main(["calibrate", "--quiet", "--resume", str(folder)]) == 2
+    assert "complete" in capsys.readouterr().err
+
+
+def test_a_resumed_abc_run_continues_exactly(tmp_path):
+    """The library alone: a run cut after one generation and resumed equals a run never cut (same seed)."""
+    settings = cal.Settings(trajectories=0, keep=1, particles=10, generations=2, replicates=1, pilot=8)
+    observed = cal.simulate([{"spending_threat_coef": 3.0}], [1])[0]
+    scales = np.ones(len(observed))
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    whole.mkdir(), cut.mkdir()
+    expected = cal.infer(["spending_threat_coef"], observed, 4, settings, whole, scales=scales)
+
+    def simulator(parameter_sets, seeds):
+        if cal.generations_done(cut) >= 1:
+            raise KeyboardInterrupt
+        return cal.simulate(parameter_sets, seeds)
+
+    state = np.random.get_state()
+    with pytest.raises(KeyboardInterrupt):
+        cal.infer(["spending_threat_coef"], observed, 4, settings, cut, simulator=simulator, scales=scales)
+    assert np.array_equal(np.random.get_state()[1], state[1])  # the caller's global stream is left as it was
+    resumed = cal.infer(["spending_threat_coef"], observed, 4, settings, cut, scales=scales, resume=True)
+    assert np.array_equal(expected[0], resumed[0]) and np.array_equal(expected[1], resumed[1])
+    assert expected[2] == resumed[2]
+
+
+def _damaged_copy(tmp_path, edit, reseal=True):
+    """A copy of the shipped posterior edited by ``edit(text) -> text``; its provenance's sha256 made to match
+    the edit when ``reseal`` (so that the other checks are reached)."""
+    path, provenance = tmp_path / "posterior.csv", tmp_path / "posterior_provenance.json"
+    path.write_text(edit(cal.POSTERIOR_FILE.read_text()))
+    recorded = json.loads(cal.PROVENANCE_FILE.read_text())
+    if reseal:
+        recorded["posterior_sha256"] = cal.file_sha256(path)
+    provenance.write_text(json.dumps(recorded))
+    return path, provenance
+
+
+def _out_of_range(text):
+    lines = text.splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[1] = "99"  # spending_threat_coef, whose range is 0 to 6
+    return "".join([lines[0], ",".join(cells), *lines[2:]])
+
+
+DAMAGE = {
+    "out of range": (_out_of_range, True, "outside the registry range"),
+    "truncated": (lambda text: text[: len(text) // 2], True, "cut short"),
+    "renamed column": (lambda text: text.replace("threat_rate", "threat_speed", 1), True, "renamed or removed"),
+    "edited": (lambda text: text.replace("0.0", "0.1", 1), False, "sha256"),
+    "no checksum": (lambda text: text, None, "posterior_sha256"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_posterior_is_one_line_naming_the_file(tmp_path, damage):
+    edit, reseal, expected = DAMAGE[damage]
+    path, provenance = _damaged_copy(tmp_path, edit, bool(reseal))
+    if reseal is None:
+        recorded = json.loads(provenance.read_text())
+        del recorded["posterior_sha256"]
+        provenance.write_text(json.dumps(recorded))
+    with pytest.raises(InputError) as caught:
+        cal.check_posterior(path, provenance)
+    line = caught.value.one_line()
+    assert str(path) in line and expected in line and "\n" not in line
+
+
+def test_the_shipped_posterior_passes_its_checks_and_records_its_checksum():
+    names, points, weights = cal.check_posterior()
+    provenance = json.loads(cal.PROVENANCE_FILE.read_text())
+    assert provenance["posterior_sha256"] == cal.file_sha256(cal.POSTERIOR_FILE)
+    assert len(names) == points.shape[1] and len(weights) == len(points)
+
+
+@pytest.mark.parametrize("damage", ["out of range", "truncated", "renamed column", "edited"])
+def test_run_with_a_damaged_posterior_exits_2_with_one_line(tmp_path, monkeypatch, capsys, damage):
+    """`cohesion run` drawing from a damaged posterior: one line naming the file, exit 2, no folder."""
+    from sim.cli import main
+
+    edit, reseal, expected = DAMAGE[damage]
+    path, provenance = _damaged_copy(tmp_path, edit, bool(reseal))
+    monkeypatch.setattr(cal, "POSTERIOR_FILE", path)
+    monkeypatch.setattr(cal, "PROVENANCE_FILE", provenance)
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("end: 2025-06\nreplications: 2\n")
+    out = tmp_path / "out"
+    code = main(["run", str(scenario), "--uncertainty", "posterior", "--out", str(out), "--quiet", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and str(path) in err and expected in err, err
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_sigterm_to_a_real_calibration_keeps_it_resumable(tmp_path):
+    """The command as users run it: SIGTERM in the second generation, then --resume finishes the calibration."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "sim", "calibrate", "--quick", "--quiet", "--particles", "40"]
+    command += ["--generations", "2", "--out", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        folders = list(tmp_path.glob("calibration-*"))
+        if folders and cal.generations_done(folders[0]) >= 1:
+            process.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.2)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    (folder,) = tmp_path.iterdir()
+    assert err.strip().splitlines()[-1].endswith(f"resume with: cohesion calibrate --resume {folder}")
+    assert json.loads((folder / "calibration.json").read_text())["status"] == "interrupted"
+    assert cal.generations_done(folder) >= 1
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "calibrate", "--quiet", "--resume", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(folder) and (folder / "report.md").is_file()
