@@ -746,7 +746,12 @@ def _dry_build(scenario: Scenario) -> None:
     if scenario.uncertainty == "posterior":
         from sim.calibration import draw
 
-        draw(scenario.seed, 0)  # a damaged posterior is blamed on its own file, not on the scenario
+        try:
+            draw(scenario.seed, 0)  # a damaged posterior is blamed on its own file, not on the scenario
+        except InputError as error:
+            # The package's own posterior, named by no user file: its message is shown as it is, not told as
+            # a problem of a file that the scenario extends.
+            raise _about_files(error) from None
     try:
         scenario.build_model(0)
     except InputError as error:
