@@ -9,7 +9,10 @@ and Russia one at a time while the engine moves them all at once.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import sys
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -19,14 +22,17 @@ import pandas as pd
 
 from sim import metrics, params
 from sim.agents import MemberState, Russia, UnitedStates
+from sim.calendar import format_month, parse_month
 from sim.engine import outputs
 from sim.engine import step as engine_step
 from sim.engine.hooks import RowHooks
 from sim.engine.setup import STATE_OVERRIDES, RunSpec, build_batch, spawn_streams
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, STREAMS
+from sim.errors import InputError, shown
 from sim.events import Event
 
-__all__ = ["AGENT_COLUMNS", "STATE_OVERRIDES", "STREAMS", "AllianceModel"]
+__all__ = ["AGENT_COLUMNS", "STATE_OVERRIDES", "STREAMS", "AllianceModel", "IdenticalRunsWarning"]
+DEFAULT_SCENARIO = "baseline"
 LOG_COLUMNS = outputs.LOG_COLUMNS
 # What the agent reporters give, as state_<name> (three model outcomes share a state variable's name, and
 # mesa.batch_run puts model and agent values in one row).
@@ -74,20 +80,42 @@ class _RowState:
 class AllianceModel(mesa.Model):
     """Alliance cohesion under transatlantic stress: 37 states, the US and Russia, month by month.
 
+    ``AllianceModel()`` is one run of the baseline scenario (the packaged
+    ``baseline``: the record of 2025, then no further shock) at the registry's
+    parameter values. ``AllianceModel(seed=s)`` is the same world with seed
+    ``s``; with the seed of replication ``k`` of the baseline
+    (:func:`sim.scenario.replication_seed`) it gives the numbers of that
+    replication under ``uncertainty: none``. Replication ``k`` of any scenario
+    as ``cohesion run`` runs it (parameters drawn from the posterior, the
+    scenario's own seed) is ``Scenario.load(name).build_model(k)``.
+
     Args:
-        seed: one integer fixes every random stream (incidents, elections, votes, shocks).
+        seed: one integer fixes every random stream (incidents, elections, votes, shocks);
+            ``None`` draws one from the operating system (the run cannot then be repeated
+            unless ``model.seed`` is kept).
         start, end: first and last month, ``YYYY-MM``.
         initial_year: 2022 or 2024, which data columns give the initial state;
             by default 2022 for runs starting before 2024, else 2024.
-        events: scenario events (``Event`` objects or mappings with ``type`` and ``date``).
-        states: per-state overrides, ``{ISO3: {variable: value}}``.
-        parameters: parameter overrides by name.
+        events: scenario events (``Event`` objects or mappings with ``type`` and ``date``);
+            ``None`` (the default) takes the events of ``scenario`` that fall inside
+            ``start`` to ``end``; a list (``[]`` for none) replaces them.
+        states: per-state overrides, ``{ISO3: {variable: value}}``, on top of the scenario's.
+        parameters: parameter overrides by name, on top of the scenario's.
+        scenario: the packaged scenario (a name), a scenario file (a path) or a
+            :class:`~sim.scenario.Scenario` whose events, state overrides and parameters
+            are the defaults; ``None`` for none (no events, the registry's values).
+            Its seed, replications and posterior draws are not used: a model is
+            one run whose parameters are its constructor's arguments.
         every parameter of the registry (:mod:`sim.params`), by name: an override
             (``None`` keeps the default), so that ``mesa.batch_run`` and Mesa's
             visualisation can vary it.
 
     Raises:
-        InputError: a bad setting, parameter, state override or event, naming the field.
+        InputError: a bad setting, parameter, state override, event or scenario, naming the field.
+
+    Warns:
+        IdenticalRunsWarning: built by ``mesa.batch_run`` for a run whose parameters and
+            fixed seed repeat those of another run of the same batch (identical runs).
     """
 
     def __init__(
@@ -96,15 +124,33 @@ class AllianceModel(mesa.Model):
         start: str = "2025-01",
         end: str = "2035-12",
         initial_year: int | None = None,
-        events: Iterable[Event | Mapping[str, Any]] = (),
+        events: Iterable[Event | Mapping[str, Any]] | None = None,
         states: Mapping[str, Mapping[str, Any]] | None = None,
         parameters: Mapping[str, Any] | None = None,
+        scenario: Any = DEFAULT_SCENARIO,
         **overrides: Any,
     ) -> None:
+        if seed is not None:
+            _warn_if_batch_run_repeats(seed)
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else seed
         super().__init__(rng=np.random.default_rng(spawn_streams(self.seed)[-1]))
         chosen = {name: value for name, value in overrides.items() if value is not None}
-        spec = RunSpec(self.seed, start, end, initial_year, list(events), states, {**(parameters or {}), **chosen})
+        base_events, base_states, base_parameters = _scenario_defaults(scenario)
+        if events is None:
+            first, last = parse_month(start, "start"), parse_month(end, "end")
+            events = [event for event in base_events if first <= event.month <= last]
+        merged_states = {code: dict(values) for code, values in base_states.items()}
+        for code, values in (states or {}).items():
+            merged_states[code] = {**merged_states.get(code, {}), **dict(values)}
+        spec = RunSpec(
+            self.seed,
+            start,
+            end,
+            initial_year,
+            list(events),
+            merged_states or None,
+            {**base_parameters, **(parameters or {}), **chosen},
+        )
         self.engine = build_batch([spec])
         self.data = self.engine.data
         self.n_states = self.engine.n_states
@@ -126,7 +172,18 @@ class AllianceModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
-        """One month: the processes of ODD section 3, in order (:func:`sim.engine.step.step`)."""
+        """One month: the processes of ODD section 3, in order (:func:`sim.engine.step.step`).
+
+        Raises:
+            RuntimeError: the run is over (its last month, ``end``, is done); ``model.running``
+                is False from then on. Build a model with a later ``end`` to run further.
+        """
+        if self.engine.steps >= self.n_steps:
+            last = format_month(self.end_month)
+            raise RuntimeError(
+                f"the run is over: its last month, {last}, is done ({self.n_steps} steps); "
+                f"model.running is False at the end; build AllianceModel(end=...) with a later end to run further"
+            )
         engine_step.step(self.engine)
         if self.engine.steps >= self.n_steps:
             self.running = False
@@ -214,17 +271,20 @@ class AllianceModel(mesa.Model):
         """A Mesa DataCollector with every model outcome and every member state's variables, one entry a month.
 
         ``step`` does not collect (collecting through the reporters every month
-        would double the time of a run): reading ``datacollector`` fills the
-        months run so far from the engine's history, so that ``mesa.batch_run``
-        and ``get_model_vars_dataframe()`` / ``get_agent_vars_dataframe()`` see
-        every month. ``datacollector.collect(model)`` works too: the current
-        month is recorded through the reporters, which read attributes of the
-        model and the agents (the same numbers); calling it twice in a month
-        records the month once. Agent records are keyed by step index (0 for the
-        first month), as ``mesa.batch_run`` reads them. Model reporters are the
-        outcomes' names; agent reporters are ``state_<variable>`` (``state_iso3``,
-        ``state_threat``, ...): three outcomes share a state variable's name, and
-        ``mesa.batch_run`` puts model and agent values in one row.
+        would multiply the time of a run many times over): reading
+        ``datacollector`` records the months run so far that it lacks, each
+        through Mesa's own ``DataCollector.collect``, given that month as the
+        model (its outcomes, its agents' variables, and ``steps`` and ``time``
+        equal to the month's step index, 0 for the first month). So
+        ``mesa.batch_run`` and ``get_model_vars_dataframe()`` /
+        ``get_agent_vars_dataframe()`` see every month, with the ``step`` of
+        :meth:`model_dataframe`. ``datacollector.collect(model)`` (the classic
+        Mesa loop: step, collect) records the months not yet recorded and
+        never one month twice. Model reporters are the outcomes' names; agent
+        reporters are ``state_<variable>`` (``state_iso3``, ``state_threat``,
+        ...): three outcomes share a state variable's name, and
+        ``mesa.batch_run`` puts model and agent values in one row. The US and
+        Russia have none of these variables: their entries are None.
         """
         if self._collector is None:
             self._collector = _MonthlyCollector(
@@ -235,40 +295,49 @@ class AllianceModel(mesa.Model):
         return self._collector
 
     def _fill_collector(self, done: int) -> None:
-        """Fill the collector's entries up to month ``done`` (exclusive) from the history."""
+        """Record months up to ``done`` (exclusive) that the collector lacks, each through ``collect``."""
         collector = self._collector
-        have = len(collector.model_vars[metrics.MODEL_OUTCOMES[0]])
+        have = len(collector.get_model_vars_dataframe())
         if have >= done:
             return
         columns = outputs.model_columns(self.engine, first=have, done=done)
-        for name in metrics.MODEL_OUTCOMES:
-            collector.model_vars[name].extend(columns[name].tolist())
         states = outputs.agent_columns(self.engine, months=np.arange(have, done))
-        ids = [agent.unique_id for agent in self.member_states]
-        values = [states[name] for name in AGENT_REPORTED]
         n = self.n_states
-        # The US and Russia have none of these variables: their entries are None, as Mesa's reporters give them.
-        others = [(agent.unique_id, *(None,) * len(values)) for agent in (self.united_states, self.russia)]
         for k in range(done - have):
-            rows = zip(*(v[k * n : (k + 1) * n].tolist() for v in values), strict=True)
-            records = [(have + k, i, *row) for i, row in zip(ids, rows, strict=True)]
-            collector._agent_records[have + k] = records + [(have + k, *other) for other in others]
+            month = _Month(have + k)
+            for name in metrics.MODEL_OUTCOMES:
+                setattr(month, name, columns[name][k].item())
+            variables = {name: states[name][k * n : (k + 1) * n].tolist() for name in AGENT_REPORTED}
+            month.agents = [
+                _MonthAgent(month, agent.unique_id, {name: variables[name][i] for name in AGENT_REPORTED})
+                for i, agent in enumerate(self.member_states)
+            ]
+            month.agents += [_MonthAgent(month, agent.unique_id, {}) for agent in (self.united_states, self.russia)]
+            mesa.DataCollector.collect(collector, month)
+
+
+class _Month:
+    """One month of a run as ``DataCollector.collect`` reads a model: outcomes, agents, ``steps`` and ``time``."""
+
+    def __init__(self, index: int) -> None:
+        self.steps = self.time = index
+        self.agents: list[_MonthAgent] = []
+
+
+class _MonthAgent:
+    """One agent in one month: its ``unique_id``, its ``model`` (the month) and its variables."""
+
+    def __init__(self, month: _Month, unique_id: int, variables: dict[str, Any]) -> None:
+        self.model, self.unique_id = month, unique_id
+        self.__dict__.update(variables)
 
 
 class _MonthlyCollector(mesa.DataCollector):
-    """Mesa's DataCollector with one entry per month: ``collect`` fills earlier months from the history first."""
+    """Mesa's DataCollector with one entry per month: ``collect`` records the months it lacks, each once."""
 
     def collect(self, model: AllianceModel) -> None:
-        done = model.engine.steps
-        if done == 0:
-            return  # nothing has happened yet: the first entry is the first month
-        model._fill_collector(done - 1)
-        if len(self.model_vars.get(metrics.MODEL_OUTCOMES[0], ())) >= done:
-            return  # this month is in already
-        super().collect(model)
-        # Mesa keys agent records by model.steps (1 for the first month); batch_run reads them by step index.
-        records = self._agent_records.pop(model.steps)
-        self._agent_records[done - 1] = [(done - 1, *record[1:]) for record in records]
+        """Record every month run so far that is not recorded yet (a month is never recorded twice)."""
+        model._fill_collector(model.engine.steps)
 
 
 def _agent_reporter(name: str) -> Any:
@@ -277,6 +346,92 @@ def _agent_reporter(name: str) -> Any:
 
     report.__name__ = name
     return report
+
+
+@functools.lru_cache(maxsize=32)
+def _named_scenario_defaults(reference: str) -> tuple[tuple[Event, ...], dict, dict]:
+    from sim.scenario import load
+
+    loaded = load(reference)
+    return loaded.events, loaded.states, loaded.parameters
+
+
+def _scenario_defaults(scenario: Any) -> tuple[tuple[Event, ...], dict, dict]:
+    """(events, states, parameters) of ``scenario``: a name or path (read once), a Scenario, or None."""
+    if scenario is None:
+        return (), {}, {}
+    if isinstance(scenario, str):
+        return _named_scenario_defaults(scenario)
+    from sim.scenario import Scenario
+
+    if isinstance(scenario, Scenario):
+        return scenario.events, scenario.states, scenario.parameters
+    if hasattr(scenario, "__fspath__"):
+        return _named_scenario_defaults(str(scenario))
+    raise InputError("scenario", f"{shown(scenario)} is not allowed; use a scenario name or file, a Scenario or None")
+
+
+class IdenticalRunsWarning(UserWarning):
+    """``mesa.batch_run`` was asked for runs that repeat another run's parameters and fixed seed."""
+
+
+def _warn_if_batch_run_repeats(seed: int) -> None:
+    """Warn when ``mesa.batch_run`` builds this run more than once: same parameters, same fixed seed.
+
+    Mesa's ``batch_run(..., iterations=n)`` repeats each parameter combination
+    n times with the same arguments; with a fixed ``seed`` among them the n
+    runs are identical. Only the first model a batch builds looks (the batch's
+    run list is read from Mesa's ``batch_run`` frame, when this process runs
+    it); with worker processes (``number_processes`` > 1), a run of a later
+    iteration that has a seed warns in its worker under Mesa 3.3, whose
+    iterations always repeat their arguments. Never raises.
+    """
+    try:
+        depth, frame = 2, sys._getframe(2)
+        while frame is not None and frame.f_code.co_name == "__init__":  # a subclass's constructor
+            depth, frame = depth + 1, frame.f_back
+        if frame is None or frame.f_code.co_name != "_model_run_func":
+            return  # not a model built by mesa.batch_run (e.g. a scenario checked while one is built)
+        if frame.f_globals.get("__name__") != "mesa.batchrunner":
+            return
+        worker_run, runs, level = frame.f_locals.get("run"), None, depth + 1  # in a worker: Mesa's line
+        while frame is not None:
+            if frame.f_code.co_name == "batch_run" and frame.f_globals.get("__name__") == "mesa.batchrunner":
+                runs, level = frame.f_locals.get("runs_list"), depth + 2  # the caller's call of batch_run
+                break
+            depth, frame = depth + 1, frame.f_back
+        del frame
+        if runs is not None:
+            if not runs or worker_run is None or worker_run[0] != runs[0][0]:
+                return  # only the batch's first model looks at the whole batch
+            seen: dict[str, int] = {}
+            for _, _, kwargs in runs:
+                if kwargs.get("seed") is not None:
+                    key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
+                    seen[key] = seen.get(key, 0) + 1
+            repeated = max(seen.values(), default=1)
+            if repeated < 2:
+                return
+        elif worker_run is not None and worker_run[1] > 0 and _MESA_ITERATIONS_REPEAT:
+            repeated = worker_run[1] + 1
+        else:
+            return
+        warnings.warn(
+            f"mesa.batch_run: {repeated} runs have the same parameters and the same fixed seed ({seed}), so they "
+            "are identical; give each run its own seed: parameters={'seed': range(n), ...} without iterations"
+            + (", or rng=[seed1, seed2, ...]" if not _MESA_ITERATIONS_REPEAT else "")
+            + ", or leave the seed out (each run then draws one)",
+            IdenticalRunsWarning,
+            stacklevel=level,
+        )
+    except IdenticalRunsWarning:
+        raise  # warnings turned into errors by the caller's filter
+    except Exception:  # noqa: BLE001 - a look at Mesa's frames must never break a run
+        return
+
+
+# Mesa before 3.4: batch_run's iterations repeat the same arguments (3.4 and later give each iteration a seed).
+_MESA_ITERATIONS_REPEAT = "rng" not in inspect.signature(mesa.batch_run).parameters
 
 
 def _empty_model_columns() -> dict[str, list]:
