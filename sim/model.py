@@ -90,9 +90,10 @@ class AllianceModel(mesa.Model):
     scenario's own seed) is ``Scenario.load(name).build_model(k)``.
 
     Args:
-        seed: one integer fixes every random stream (incidents, elections, votes, shocks);
-            ``None`` draws one from the operating system (the run cannot then be repeated
-            unless ``model.seed`` is kept).
+        seed: one whole number from 0 to 2**63 - 1 fixes every random stream (incidents,
+            elections, votes, shocks); its digits as text (``"7"``, as a form's text box gives it)
+            are taken too; ``None`` draws one from the operating system (the run cannot then be
+            repeated unless ``model.seed`` is kept).
         start, end: first and last month, ``YYYY-MM``.
         initial_year: 2022 or 2024, which data columns give the initial state;
             by default 2022 for runs starting before 2024, else 2024.
@@ -130,6 +131,7 @@ class AllianceModel(mesa.Model):
         scenario: Any = DEFAULT_SCENARIO,
         **overrides: Any,
     ) -> None:
+        seed = _whole_seed(seed)
         if seed is not None:
             _warn_if_batch_run_repeats(seed)
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else seed
@@ -346,6 +348,21 @@ def _agent_reporter(name: str) -> Any:
 
     report.__name__ = name
     return report
+
+
+MAX_SEED = 2**63 - 1
+
+
+def _whole_seed(seed: Any) -> int | None:
+    """The seed as a whole number (text of digits accepted); InputError for anything else."""
+    if seed is None:
+        return None
+    value = seed.strip() if isinstance(seed, str) else seed
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= int(value) <= MAX_SEED:
+        raise InputError("seed", f"{shown(seed)} is not allowed; use a whole number from 0 to {MAX_SEED}")
+    return int(value)
 
 
 @functools.lru_cache(maxsize=32)

@@ -149,6 +149,15 @@ def test_the_mesa_page_in_headless_chromium_steps_the_model(tmp_path):
             text = page.inner_text("body")
             assert "cohesion" in text and "Traceback" not in text
             page.locator("img, svg").first.wait_for(timeout=30_000)  # the chart of the outcomes
+            # Another seed (the text box gives text) and Reset: a new model from its first month.
+            seed = page.get_by_label("seed")
+            seed.fill("5")
+            seed.press("Enter")
+            page.get_by_role("button", name="Reset").click()
+            page.get_by_text("Start: 2025-01").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Step").click()
+            page.get_by_text("Month 2025-01 (step 1 of 132)").wait_for(timeout=60_000)
+            assert "Traceback" not in page.inner_text("body")
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "mesa-page.png"), full_page=True)
             browser.close()

@@ -371,6 +371,14 @@ def test_the_plain_model_is_the_baseline_scenario_at_the_registry_values():
         AllianceModel(scenario=3)
 
 
+def test_a_seed_is_a_whole_number_or_its_digits_as_text():
+    text = AllianceModel(seed="12", end="2025-03").run().model_dataframe()
+    pd.testing.assert_frame_equal(text, AllianceModel(seed=12, end="2025-03").run().model_dataframe())
+    for bad in ("twelve", -1, 1.5, True, 2**63):
+        with pytest.raises(InputError, match="seed: .* is not allowed; use a whole number from 0 to"):
+            AllianceModel(seed=bad)
+
+
 def test_a_step_past_the_last_month_says_the_run_is_over():
     model = AllianceModel(seed=2, end="2025-03").run()
     assert not model.running
