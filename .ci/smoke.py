@@ -122,7 +122,23 @@ def main() -> None:
     alone = AllianceModel(seed=2, end="2025-12", confidence_bound=0.4).run().model_dataframe()
     if one["cohesion"].tolist() != alone["cohesion"].tolist():
         sys.exit("smoke: mesa.batch_run's cohesion differs from the model run alone")
-    step(f"mesa.batch_run ({len(frame)} rows)", started)
+    # Runs that are not what was meant are named: identical runs, and (Mesa 3.4 on) seeds batch_run dropped.
+    from sim.model import IdenticalRunsWarning, SeedReplacedWarning
+
+    short = {"display_progress": False}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if seeds:
+            mesa.batch_run(AllianceModel, parameters={"seed": 7, "end": "2025-02"}, iterations=2, **short)
+        else:
+            mesa.batch_run(AllianceModel, parameters={"end": "2025-02"}, rng=[7, 7], **short)
+            mesa.batch_run(AllianceModel, parameters={"seed": [1, 2], "end": "2025-02"}, **short)
+    kinds = {type(w.message) for w in caught} & {IdenticalRunsWarning, SeedReplacedWarning}
+    wanted = {IdenticalRunsWarning} if seeds else {IdenticalRunsWarning, SeedReplacedWarning}
+    names = ", ".join(sorted(kind.__name__ for kind in kinds))
+    if kinds != wanted:
+        sys.exit(f"smoke: mesa.batch_run warned [{names}], expected {sorted(k.__name__ for k in wanted)}")
+    step(f"mesa.batch_run ({len(frame)} rows; warned: {names})", started)
 
     started = time.monotonic()
     scenario = load("baseline").with_overrides(uncertainty="none")

@@ -31,7 +31,14 @@ from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, STREAMS
 from sim.errors import InputError, shown
 from sim.events import Event
 
-__all__ = ["AGENT_COLUMNS", "STATE_OVERRIDES", "STREAMS", "AllianceModel", "IdenticalRunsWarning"]
+__all__ = [
+    "AGENT_COLUMNS",
+    "STATE_OVERRIDES",
+    "STREAMS",
+    "AllianceModel",
+    "IdenticalRunsWarning",
+    "SeedReplacedWarning",
+]
 DEFAULT_SCENARIO = "baseline"
 LOG_COLUMNS = outputs.LOG_COLUMNS
 # What the agent reporters give, as state_<name> (three model outcomes share a state variable's name, and
@@ -117,6 +124,8 @@ class AllianceModel(mesa.Model):
     Warns:
         IdenticalRunsWarning: built by ``mesa.batch_run`` for a run whose parameters and
             fixed seed repeat those of another run of the same batch (identical runs).
+        SeedReplacedWarning: built by ``mesa.batch_run`` of Mesa 3.4 or later, which replaced
+            the seeds given in its parameters by its ``rng`` argument.
     """
 
     def __init__(
@@ -132,8 +141,7 @@ class AllianceModel(mesa.Model):
         **overrides: Any,
     ) -> None:
         seed = _whole_seed(seed)
-        if seed is not None:
-            _warn_if_batch_run_repeats(seed)
+        _check_batch_run(seed)
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else seed
         super().__init__(rng=np.random.default_rng(spawn_streams(self.seed)[-1]))
         chosen = {name: value for name, value in overrides.items() if value is not None}
@@ -392,35 +400,65 @@ class IdenticalRunsWarning(UserWarning):
     """``mesa.batch_run`` was asked for runs that repeat another run's parameters and fixed seed."""
 
 
-def _warn_if_batch_run_repeats(seed: int) -> None:
-    """Warn when ``mesa.batch_run`` builds this run more than once: same parameters, same fixed seed.
+class SeedReplacedWarning(UserWarning):
+    """``mesa.batch_run`` (Mesa 3.4 and later) replaced the seeds given in its parameters by its ``rng``."""
 
-    Mesa's ``batch_run(..., iterations=n)`` repeats each parameter combination
-    n times with the same arguments; with a fixed ``seed`` among them the n
-    runs are identical. Only the first model a batch builds looks (the batch's
-    run list is read from Mesa's ``batch_run`` frame, when this process runs
-    it); with worker processes (``number_processes`` > 1), a run of a later
-    iteration that has a seed warns in its worker under Mesa 3.3, whose
-    iterations always repeat their arguments. Never raises.
+
+def _batch_run_frames(depth: int) -> tuple[Any, dict | None, int] | None:
+    """(this run, the locals of Mesa's ``batch_run`` frame or None, the stack level of the line to blame).
+
+    None unless the model being built was built by Mesa's ``batch_run`` (``_model_run_func``),
+    possibly through subclasses' constructors. ``depth`` is the frame of that constructor.
+    """
+    frame = sys._getframe(depth + 1)
+    depth += 1
+    while frame is not None and frame.f_code.co_name == "__init__":  # a subclass's constructor
+        depth, frame = depth + 1, frame.f_back
+    if frame is None or frame.f_code.co_name != "_model_run_func":
+        return None  # not a model built by mesa.batch_run (e.g. a scenario checked while one is built)
+    if frame.f_globals.get("__name__") != "mesa.batchrunner":
+        return None
+    run, level, batch = frame.f_locals.get("run"), depth, None  # in a worker: Mesa's line that builds it
+    while frame is not None:
+        if frame.f_code.co_name == "batch_run" and frame.f_globals.get("__name__") == "mesa.batchrunner":
+            batch, level = dict(frame.f_locals), depth + 1  # the caller's call of batch_run
+            break
+        depth, frame = depth + 1, frame.f_back
+    return run, batch, level
+
+
+def _check_batch_run(seed: int | None) -> None:
+    """Warn when ``mesa.batch_run`` builds runs that are not what its caller meant. Never raises otherwise.
+
+    - :class:`IdenticalRunsWarning`: runs with the same parameters and the same fixed seed
+      (Mesa 3.3's ``iterations=n`` with a ``seed`` in the parameters; ``rng=[7, 7]``).
+    - :class:`SeedReplacedWarning`: Mesa 3.4 and later set every run's ``seed`` from ``rng``
+      (``None`` by default), so seeds given in the parameters are silently dropped.
+
+    The batch's run list and parameters are read from Mesa's ``batch_run`` frame when this
+    process runs it (``number_processes=1``), by the batch's first model only. With worker
+    processes, under Mesa 3.3, a run of a later iteration that has a seed warns in its worker.
     """
     try:
-        depth, frame = 2, sys._getframe(2)
-        while frame is not None and frame.f_code.co_name == "__init__":  # a subclass's constructor
-            depth, frame = depth + 1, frame.f_back
-        if frame is None or frame.f_code.co_name != "_model_run_func":
-            return  # not a model built by mesa.batch_run (e.g. a scenario checked while one is built)
-        if frame.f_globals.get("__name__") != "mesa.batchrunner":
+        found = _batch_run_frames(2)
+        if found is None:
             return
-        worker_run, runs, level = frame.f_locals.get("run"), None, depth + 1  # in a worker: Mesa's line
-        while frame is not None:
-            if frame.f_code.co_name == "batch_run" and frame.f_globals.get("__name__") == "mesa.batchrunner":
-                runs, level = frame.f_locals.get("runs_list"), depth + 2  # the caller's call of batch_run
-                break
-            depth, frame = depth + 1, frame.f_back
-        del frame
-        if runs is not None:
-            if not runs or worker_run is None or worker_run[0] != runs[0][0]:
+        run, batch, level = found
+        if batch is not None:
+            runs = batch.get("runs_list") or []
+            if not runs or run is None or run[0] != runs[0][0]:
                 return  # only the batch's first model looks at the whole batch
+            given = batch.get("parameters")
+            seeds_given = isinstance(given, Mapping) and given.get("seed") is not None
+            if seeds_given and not _MESA_ITERATIONS_REPEAT and all(kwargs.get("seed") is None for *_, kwargs in runs):
+                warnings.warn(
+                    "mesa.batch_run: Mesa 3.4 and later set each run's seed from its rng argument and drop "
+                    "the seeds given in parameters, so these runs drew fresh seeds; pass the seeds as "
+                    "rng=[seed1, seed2, ...] instead",
+                    SeedReplacedWarning,
+                    stacklevel=level,
+                )
+                return
             seen: dict[str, int] = {}
             for _, _, kwargs in runs:
                 if kwargs.get("seed") is not None:
@@ -429,19 +467,23 @@ def _warn_if_batch_run_repeats(seed: int) -> None:
             repeated = max(seen.values(), default=1)
             if repeated < 2:
                 return
-        elif worker_run is not None and worker_run[1] > 0 and _MESA_ITERATIONS_REPEAT:
-            repeated = worker_run[1] + 1
+        elif seed is not None and run is not None and run[1] > 0 and _MESA_ITERATIONS_REPEAT:
+            repeated = run[1] + 1
         else:
             return
         warnings.warn(
             f"mesa.batch_run: {repeated} runs have the same parameters and the same fixed seed ({seed}), so they "
-            "are identical; give each run its own seed: parameters={'seed': range(n), ...} without iterations"
-            + (", or rng=[seed1, seed2, ...]" if not _MESA_ITERATIONS_REPEAT else "")
+            "are identical; give each run its own seed: "
+            + (
+                "parameters={'seed': range(n), ...} without iterations"
+                if _MESA_ITERATIONS_REPEAT
+                else "rng=[seed1, seed2, ...] with different seeds"
+            )
             + ", or leave the seed out (each run then draws one)",
             IdenticalRunsWarning,
             stacklevel=level,
         )
-    except IdenticalRunsWarning:
+    except (IdenticalRunsWarning, SeedReplacedWarning):
         raise  # warnings turned into errors by the caller's filter
     except Exception:  # noqa: BLE001 - a look at Mesa's frames must never break a run
         return
