@@ -101,17 +101,18 @@ class AllianceModel(mesa.Model):
             elections, votes, shocks); its digits as text (``"7"``, as a form's text box gives it)
             are taken too; ``None`` draws one from the operating system (the run cannot then be
             repeated unless ``model.seed`` is kept).
-        start, end: first and last month, ``YYYY-MM``.
-        initial_year: 2022 or 2024, which data columns give the initial state;
-            by default 2022 for runs starting before 2024, else 2024.
+        start, end: first and last month, ``YYYY-MM``; by default the scenario's
+            (the baseline's: 2025-01 to 2035-12; without a scenario, the same).
+        initial_year: 2022 or 2024, which data columns give the initial state; by default
+            the scenario's, else 2022 for runs starting before 2024 and 2024 after.
         events: scenario events (``Event`` objects or mappings with ``type`` and ``date``);
             ``None`` (the default) takes the events of ``scenario`` that fall inside
             ``start`` to ``end``; a list (``[]`` for none) replaces them.
         states: per-state overrides, ``{ISO3: {variable: value}}``, on top of the scenario's.
         parameters: parameter overrides by name, on top of the scenario's.
         scenario: the packaged scenario (a name), a scenario file (a path) or a
-            :class:`~sim.scenario.Scenario` whose events, state overrides and parameters
-            are the defaults; ``None`` for none (no events, the registry's values).
+            :class:`~sim.scenario.Scenario` whose horizon, events, state overrides and
+            parameters are the defaults; ``None`` for none (no events, the registry's values).
             Its seed, replications and posterior draws are not used: a model is
             one run whose parameters are its constructor's arguments.
         every parameter of the registry (:mod:`sim.params`), by name: an override
@@ -131,8 +132,8 @@ class AllianceModel(mesa.Model):
     def __init__(
         self,
         seed: int | None = None,
-        start: str = "2025-01",
-        end: str = "2035-12",
+        start: str | None = None,
+        end: str | None = None,
         initial_year: int | None = None,
         events: Iterable[Event | Mapping[str, Any]] | None = None,
         states: Mapping[str, Mapping[str, Any]] | None = None,
@@ -145,7 +146,10 @@ class AllianceModel(mesa.Model):
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else seed
         super().__init__(rng=np.random.default_rng(spawn_streams(self.seed)[-1]))
         chosen = {name: value for name, value in overrides.items() if value is not None}
-        base_events, base_states, base_parameters = _scenario_defaults(scenario)
+        base, base_events, base_states, base_parameters = _scenario_defaults(scenario)
+        start = start if start is not None else base.get("start", "2025-01")
+        end = end if end is not None else base.get("end", "2035-12")
+        initial_year = initial_year if initial_year is not None else base.get("initial_year")
         if events is None:
             first, last = parse_month(start, "start"), parse_month(end, "end")
             events = [event for event in base_events if first <= event.month <= last]
@@ -373,24 +377,28 @@ def _whole_seed(seed: Any) -> int | None:
     return int(value)
 
 
+def _defaults_of(loaded: Any) -> tuple[dict, tuple[Event, ...], dict, dict]:
+    horizon = {"start": loaded.start, "end": loaded.end, "initial_year": loaded.initial_year}
+    return horizon, loaded.events, loaded.states, loaded.parameters
+
+
 @functools.lru_cache(maxsize=32)
-def _named_scenario_defaults(reference: str) -> tuple[tuple[Event, ...], dict, dict]:
+def _named_scenario_defaults(reference: str) -> tuple[dict, tuple[Event, ...], dict, dict]:
     from sim.scenario import load
 
-    loaded = load(reference)
-    return loaded.events, loaded.states, loaded.parameters
+    return _defaults_of(load(reference))
 
 
-def _scenario_defaults(scenario: Any) -> tuple[tuple[Event, ...], dict, dict]:
-    """(events, states, parameters) of ``scenario``: a name or path (read once), a Scenario, or None."""
+def _scenario_defaults(scenario: Any) -> tuple[dict, tuple[Event, ...], dict, dict]:
+    """(horizon, events, states, parameters) of ``scenario``: a name or path (read once), a Scenario, or None."""
     if scenario is None:
-        return (), {}, {}
+        return {}, (), {}, {}
     if isinstance(scenario, str):
         return _named_scenario_defaults(scenario)
     from sim.scenario import Scenario
 
     if isinstance(scenario, Scenario):
-        return scenario.events, scenario.states, scenario.parameters
+        return _defaults_of(scenario)
     if hasattr(scenario, "__fspath__"):
         return _named_scenario_defaults(str(scenario))
     raise InputError("scenario", f"{shown(scenario)} is not allowed; use a scenario name or file, a Scenario or None")

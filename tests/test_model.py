@@ -367,6 +367,15 @@ def test_the_plain_model_is_the_baseline_scenario_at_the_registry_values():
     assert AllianceModel(seed=1, end="2026-06", scenario=None).run().log_dataframe().query("body == 'scenario'").empty
     drawdown = AllianceModel(seed=1, end="2027-12", scenario="us_drawdown").run().log_dataframe()
     assert len(drawdown.query("body == 'scenario'")) > 3
+    # Another scenario brings its horizon and initial data too: the hindcast starts in 2022 from 2022's data.
+    hindcast = load("hindcast_2022").with_overrides(uncertainty="none")
+    alone = AllianceModel(seed=replication_seed(hindcast.seed, 0), scenario="hindcast_2022")
+    assert (alone.start_month, alone.end_month, alone.initial_year) == (
+        hindcast.build_model(0).start_month,
+        hindcast.build_model(0).end_month,
+        2022,
+    )
+    pd.testing.assert_frame_equal(alone.run().model_dataframe(), hindcast.build_model(0).run().model_dataframe())
     with pytest.raises(InputError, match="scenario"):
         AllianceModel(scenario=3)
 
