@@ -25,7 +25,7 @@ OUTCOMES = ("cohesion", "article5_credibility", "us_commitment")
 PARAMETERS = ("confidence_bound", "trust_rate", "us_commitment_target")
 
 
-def model_params(seed: int = 1, scenario: str = "baseline") -> dict[str, Any]:
+def model_params(seed: int = 1, based_on: str = "baseline") -> dict[str, Any]:
     """SolaraViz's ``model_params``: the seed, the packaged scenario and three parameters over their ranges.
 
     The sliders start at the registry's values and span each parameter's allowed range
@@ -36,7 +36,7 @@ def model_params(seed: int = 1, scenario: str = "baseline") -> dict[str, Any]:
 
     controls: dict[str, Any] = {
         "seed": {"type": "InputText", "value": seed, "label": "seed"},
-        "scenario": {"type": "Select", "value": scenario, "values": sorted(packaged_scenarios()), "label": "scenario"},
+        "based_on": {"type": "Select", "value": based_on, "values": sorted(packaged_scenarios()), "label": "scenario"},
     }
     for name in PARAMETERS:
         spec = params.PARAMETERS[name]

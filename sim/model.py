@@ -106,15 +106,16 @@ class AllianceModel(mesa.Model):
         initial_year: 2022 or 2024, which data columns give the initial state; by default
             the scenario's, else 2022 for runs starting before 2024 and 2024 after.
         events: scenario events (``Event`` objects or mappings with ``type`` and ``date``);
-            ``None`` (the default) takes the events of ``scenario`` that fall inside
+            ``None`` (the default) takes the events of ``based_on`` that fall inside
             ``start`` to ``end``; a list (``[]`` for none) replaces them.
         states: per-state overrides, ``{ISO3: {variable: value}}``, on top of the scenario's.
         parameters: parameter overrides by name, on top of the scenario's.
-        scenario: the packaged scenario (a name), a scenario file (a path) or a
-            :class:`~sim.scenario.Scenario` whose horizon, events, state overrides and
-            parameters are the defaults; ``None`` for none (no events, the registry's values).
-            Its seed, replications and posterior draws are not used: a model is
-            one run whose parameters are its constructor's arguments.
+        based_on: the scenario whose horizon, events, state overrides and parameters are
+            the defaults: a packaged scenario (a name), a scenario file (a path) or a
+            :class:`~sim.scenario.Scenario`; ``None`` for none (no events, the registry's
+            values). Its seed, replications and posterior draws are not used: a model is
+            one run whose parameters are its constructor's arguments. (Not ``scenario``:
+            Mesa 3.5's ``Model`` has a ``scenario`` of its own, which SolaraViz fills.)
         every parameter of the registry (:mod:`sim.params`), by name: an override
             (``None`` keeps the default), so that ``mesa.batch_run`` and Mesa's
             visualisation can vary it.
@@ -138,7 +139,7 @@ class AllianceModel(mesa.Model):
         events: Iterable[Event | Mapping[str, Any]] | None = None,
         states: Mapping[str, Mapping[str, Any]] | None = None,
         parameters: Mapping[str, Any] | None = None,
-        scenario: Any = DEFAULT_SCENARIO,
+        based_on: Any = DEFAULT_SCENARIO,
         **overrides: Any,
     ) -> None:
         seed = _whole_seed(seed)
@@ -146,7 +147,7 @@ class AllianceModel(mesa.Model):
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else seed
         super().__init__(rng=np.random.default_rng(spawn_streams(self.seed)[-1]))
         chosen = {name: value for name, value in overrides.items() if value is not None}
-        base, base_events, base_states, base_parameters = _scenario_defaults(scenario)
+        base, base_events, base_states, base_parameters = _scenario_defaults(based_on)
         start = start if start is not None else base.get("start", "2025-01")
         end = end if end is not None else base.get("end", "2035-12")
         initial_year = initial_year if initial_year is not None else base.get("initial_year")
@@ -401,7 +402,7 @@ def _scenario_defaults(scenario: Any) -> tuple[dict, tuple[Event, ...], dict, di
         return _defaults_of(scenario)
     if hasattr(scenario, "__fspath__"):
         return _named_scenario_defaults(str(scenario))
-    raise InputError("scenario", f"{shown(scenario)} is not allowed; use a scenario name or file, a Scenario or None")
+    raise InputError("based_on", f"{shown(scenario)} is not allowed; use a scenario name or file, a Scenario or None")
 
 
 class IdenticalRunsWarning(UserWarning):

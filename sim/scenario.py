@@ -197,7 +197,7 @@ class Scenario:
             events=list(self.events),
             states=self.states,
             parameters=self.run_parameters(replication),
-            scenario=None,
+            based_on=None,
         )
 
     @classmethod

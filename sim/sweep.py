@@ -129,7 +129,7 @@ def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int, replica
     """One run as a Mesa model, to the end of its horizon (the same numbers as inside any chunk)."""
     spec = run_spec(experiment, values, seed, replication)
     model = AllianceModel(
-        spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters, scenario=None
+        spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters, based_on=None
     )
     return model.run()
 

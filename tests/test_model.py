@@ -361,23 +361,23 @@ def test_the_plain_model_is_the_baseline_scenario_at_the_registry_values():
     pd.testing.assert_frame_equal(model.log_dataframe(), built.log_dataframe())
     applied = model.log_dataframe().query("body == 'scenario'")
     assert len(applied) == len(baseline.events) == 3  # the record of 2025: pledge, Romania, Greenland
-    # Events outside the run are left out; a list replaces them; scenario=None is the bare model.
+    # Events outside the run are left out; a list replaces them; based_on=None is the bare model.
     assert AllianceModel(seed=1, start="2030-01", end="2030-06").log_dataframe().query("body == 'scenario'").empty
     assert AllianceModel(seed=1, end="2026-06", events=[]).run().log_dataframe().query("body == 'scenario'").empty
-    assert AllianceModel(seed=1, end="2026-06", scenario=None).run().log_dataframe().query("body == 'scenario'").empty
-    drawdown = AllianceModel(seed=1, end="2027-12", scenario="us_drawdown").run().log_dataframe()
+    assert AllianceModel(seed=1, end="2026-06", based_on=None).run().log_dataframe().query("body == 'scenario'").empty
+    drawdown = AllianceModel(seed=1, end="2027-12", based_on="us_drawdown").run().log_dataframe()
     assert len(drawdown.query("body == 'scenario'")) > 3
     # Another scenario brings its horizon and initial data too: the hindcast starts in 2022 from 2022's data.
     hindcast = load("hindcast_2022").with_overrides(uncertainty="none")
-    alone = AllianceModel(seed=replication_seed(hindcast.seed, 0), scenario="hindcast_2022")
+    alone = AllianceModel(seed=replication_seed(hindcast.seed, 0), based_on="hindcast_2022")
     assert (alone.start_month, alone.end_month, alone.initial_year) == (
         hindcast.build_model(0).start_month,
         hindcast.build_model(0).end_month,
         2022,
     )
     pd.testing.assert_frame_equal(alone.run().model_dataframe(), hindcast.build_model(0).run().model_dataframe())
-    with pytest.raises(InputError, match="scenario"):
-        AllianceModel(scenario=3)
+    with pytest.raises(InputError, match="based_on: 3 is not allowed"):
+        AllianceModel(based_on=3)
 
 
 def test_a_seed_is_a_whole_number_or_its_digits_as_text():
