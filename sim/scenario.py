@@ -187,7 +187,15 @@ class Scenario:
         return {**draw(self.seed, replication), **self.parameters}
 
     def build_model(self, replication: int) -> AllianceModel:
-        """The model of replication ``k``, ready to run."""
+        """The model of replication ``k`` as ``cohesion run`` runs it, ready to run (a Mesa model).
+
+        Its seed is the replication's (:func:`replication_seed` of the
+        scenario's seed and ``k``) and its parameters are the replication's
+        (:meth:`run_parameters`: the posterior draw unless ``uncertainty`` is
+        ``none``, then the scenario's own); ``model.run()`` gives the numbers of
+        replication ``k`` in ``sim.run(scenario)``. InputError naming the field
+        for a setting the model refuses.
+        """
         return AllianceModel(
             seed=replication_seed(self.seed, replication),
             start=self.start,
@@ -196,6 +204,7 @@ class Scenario:
             events=list(self.events),
             states=self.states,
             parameters=self.run_parameters(replication),
+            based_on=None,
         )
 
     @classmethod

@@ -136,7 +136,9 @@ def run_spec(experiment: Experiment, values: tuple[Any, ...], seed: int, replica
 def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int, replication: int = 0) -> AllianceModel:
     """One run as a Mesa model, to the end of its horizon (the same numbers as inside any chunk)."""
     spec = run_spec(experiment, values, seed, replication)
-    model = AllianceModel(spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters)
+    model = AllianceModel(
+        spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters, based_on=None
+    )
     return model.run()
 
 

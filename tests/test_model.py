@@ -348,3 +348,68 @@ def test_writing_a_parameter_acts_as_a_set_event():
     assert not np.array_equal(model.engine.incident_weight[0], before)
     with pytest.raises(InputError, match="confidence_bound"):
         model.p["confidence_bound"] = 5.0
+
+
+# ------------------------------------------------------------------ the Mesa front door
+def test_the_plain_model_is_the_baseline_scenario_at_the_registry_values():
+    from sim.scenario import load, replication_seed
+
+    baseline = load("baseline").with_overrides(uncertainty="none")
+    model = AllianceModel(seed=replication_seed(baseline.seed, 1), end="2026-06")
+    built = baseline.with_overrides(end="2026-06").build_model(1)
+    pd.testing.assert_frame_equal(model.run().model_dataframe(), built.run().model_dataframe())
+    pd.testing.assert_frame_equal(model.log_dataframe(), built.log_dataframe())
+    applied = model.log_dataframe().query("body == 'scenario'")
+    assert len(applied) == len(baseline.events) == 3  # the record of 2025: pledge, Romania, Greenland
+    # Events outside the run are left out; a list replaces them; based_on=None is the bare model.
+    assert AllianceModel(seed=1, start="2030-01", end="2030-06").log_dataframe().query("body == 'scenario'").empty
+    assert AllianceModel(seed=1, end="2026-06", events=[]).run().log_dataframe().query("body == 'scenario'").empty
+    assert AllianceModel(seed=1, end="2026-06", based_on=None).run().log_dataframe().query("body == 'scenario'").empty
+    drawdown = AllianceModel(seed=1, end="2027-12", based_on="us_drawdown").run().log_dataframe()
+    assert len(drawdown.query("body == 'scenario'")) > 3
+    # Another scenario brings its horizon and initial data too: the hindcast starts in 2022 from 2022's data.
+    hindcast = load("hindcast_2022").with_overrides(uncertainty="none")
+    alone = AllianceModel(seed=replication_seed(hindcast.seed, 0), based_on="hindcast_2022")
+    assert (alone.start_month, alone.end_month, alone.initial_year) == (
+        hindcast.build_model(0).start_month,
+        hindcast.build_model(0).end_month,
+        2022,
+    )
+    pd.testing.assert_frame_equal(alone.run().model_dataframe(), hindcast.build_model(0).run().model_dataframe())
+    with pytest.raises(InputError, match="based_on: 3 is not allowed"):
+        AllianceModel(based_on=3)
+
+
+def test_a_seed_is_a_whole_number_or_its_digits_as_text():
+    text = AllianceModel(seed="12", end="2025-03").run().model_dataframe()
+    pd.testing.assert_frame_equal(text, AllianceModel(seed=12, end="2025-03").run().model_dataframe())
+    for bad in ("twelve", -1, 1.5, True, 2**63):
+        with pytest.raises(InputError, match="seed: .* is not allowed; use a whole number from 0 to"):
+            AllianceModel(seed=bad)
+
+
+def test_a_step_past_the_last_month_says_the_run_is_over():
+    model = AllianceModel(seed=2, end="2025-03").run()
+    assert not model.running
+    with pytest.raises(RuntimeError, match=r"the run is over: its last month, 2025-03, is done \(3 steps\)"):
+        model.step()
+    assert len(model.model_dataframe()) == 3
+
+
+def test_batch_run_warns_when_its_runs_are_identical():
+    from sim.model import IdenticalRunsWarning
+
+    short = {"end": "2025-02"}
+    with pytest.warns(IdenticalRunsWarning, match=r"3 runs have the same parameters and the same fixed seed \(7\)"):
+        rows = mesa.batch_run(
+            AllianceModel, parameters={"seed": 7, **short}, iterations=3, display_progress=False, number_processes=1
+        )
+    frame = pd.DataFrame(rows).drop_duplicates(["RunId", "Step"])
+    assert frame.groupby("RunId")["cohesion"].apply(tuple).nunique() == 1  # what the warning is about
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IdenticalRunsWarning)
+        mesa.batch_run(AllianceModel, parameters={"seed": [1, 2], **short}, display_progress=False)
+        mesa.batch_run(AllianceModel, parameters=short, iterations=2, display_progress=False)  # seeds drawn
+        AllianceModel(seed=7, **short)  # not in a batch

@@ -114,3 +114,78 @@ def export(sweep: Any, path: str | Path) -> Path:
 
     write_atomically(path, write)
     return path
+
+
+def workbench_model(
+    scenario: Any = "baseline",
+    parameters: Any = (),
+    outcomes: Any = ("cohesion",),
+    replications: int = 1,
+    name: str = "alliancecohesion",
+) -> Any:
+    """The model as an EMA Workbench model: each experiment runs replications of a scenario with its values.
+
+    ``scenario`` is a packaged name, a scenario file or a :class:`~sim.scenario.Scenario`;
+    ``parameters`` are registry names that become the workbench's uncertainties over their
+    registry ranges (``RealParameter``, ``IntegerParameter`` for whole-number parameters,
+    ``CategoricalParameter`` for the rules); ``outcomes`` are model outcome names, each an
+    ``ArrayOutcome`` of one value a month; ``replications`` runs 0 to n-1 of the scenario per
+    experiment (a ``ReplicatorModel``, whose outcomes are experiments x replications x months).
+
+    Replication ``k`` of an experiment is replication ``k`` of ``sim.run`` on the scenario with
+    the experiment's values as parameters (its seed, and its posterior draw unless the
+    scenario's ``uncertainty`` is ``none``, with the experiment's values on top): the same numbers,
+    exactly. Add uncertainties or levers of other registry parameters to ``model.uncertainties``
+    / ``model.levers`` as usual; any keyword the function gets is a parameter override.
+
+    Raises:
+        ImportError: the ``ema`` extra is not installed (``pip install 'alliance-cohesion[ema]'``).
+        InputError: an unknown scenario, parameter or outcome, naming it.
+    """
+    try:
+        from ema_workbench import (
+            ArrayOutcome,
+            CategoricalParameter,
+            IntegerParameter,
+            Model,
+            RealParameter,
+            ReplicatorModel,
+        )
+    except ImportError as error:
+        raise ImportError(
+            f"the EMA Workbench model needs the ema extra: pip install 'alliance-cohesion[ema]' ({error})"
+        ) from None
+    from sim import metrics, params
+    from sim.errors import InputError, nearest
+    from sim.scenario import Scenario, load
+
+    base = scenario if isinstance(scenario, Scenario) else load(scenario)
+    for outcome in outcomes:
+        if outcome not in metrics.MODEL_OUTCOMES:
+            raise InputError("outcomes", f"{outcome!r} is not an outcome{nearest(outcome, metrics.MODEL_OUTCOMES)}")
+    if int(replications) < 1:
+        raise InputError("replications", f"{replications} is not allowed; use a whole number of 1 or more")
+    kept = tuple(outcomes)
+
+    def run(replication: int = 0, **values: Any) -> dict[str, np.ndarray]:
+        changed = base.with_overrides(parameters=values) if values else base
+        frame = changed.build_model(int(replication)).run().model_dataframe()
+        return {outcome: frame[outcome].to_numpy(dtype="float64") for outcome in kept}
+
+    if replications == 1:
+        model = Model(name, function=run)
+    else:
+        model = ReplicatorModel(name, function=run)
+        model.replications = [{"replication": k} for k in range(int(replications))]
+    uncertainties = []
+    for parameter in parameters:
+        spec = params.check_name(parameter, "parameters")
+        if spec.choices:
+            uncertainties.append(CategoricalParameter(parameter, list(spec.choices)))
+        elif spec.integer:
+            uncertainties.append(IntegerParameter(parameter, int(spec.low), int(spec.high)))
+        else:
+            uncertainties.append(RealParameter(parameter, float(spec.low), float(spec.high)))
+    model.uncertainties = uncertainties
+    model.outcomes = [ArrayOutcome(outcome) for outcome in kept]
+    return model
