@@ -13,31 +13,17 @@ installed it skips with one line, except in CI (CI=true), where it fails.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from browser import free_port, local_page
 
 from sim import dashboard
 from sim.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "tests" / "artefacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def test_simulate_runs_the_scenario_and_the_baseline_with_the_same_seeds():
@@ -214,32 +200,6 @@ def test_a_non_loopback_host_needs_allow_remote(capsys):
     assert "--allow-remote" in err and "any file this server can read" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _browser_or_skip():
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "playwright is not installed (pip install playwright)"
-        sync_playwright = None
-    try:
-        import solara  # noqa: F401
-    except ImportError:
-        reason = "the dashboard extra is not installed (pip install '.[dashboard]')"
-    if not CHROMIUM.is_file():
-        reason = f"no browser at {CHROMIUM} (apt-get install -y chromium)"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the browser test: {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
 def _run_and_wait_for_new_medians(page, before_text: str) -> None:
     """Click "run" and wait until the table of final medians differs from ``before_text``."""
     page.locator(".run-button").click()
@@ -252,152 +212,106 @@ def _run_and_wait_for_new_medians(page, before_text: str) -> None:
 
 @pytest.mark.slow
 def test_the_page_in_headless_chromium_with_the_network_blocked(tmp_path):
-    sync_playwright = _browser_or_skip()
-    port = _free_port()
-    # The server is cut off too: any request it makes outside this machine goes to a closed port.
-    blocked = "http://127.0.0.1:9"
-    env = {**os.environ, "HTTP_PROXY": blocked, "HTTPS_PROXY": blocked, "NO_PROXY": "127.0.0.1,localhost"}
-    env.update({key.lower(): value for key, value in env.items() if key.endswith("_PROXY")})
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sim", "dashboard", "--port", str(port), "--results", str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port = free_port()
+    argv = [sys.executable, "-m", "sim", "dashboard", "--port", str(port), "--results", str(tmp_path)]
     url = f"http://127.0.0.1:{port}/"
-    outside: list[str] = []
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert server.poll() is None, server.stdout.read()
-            time.sleep(0.5)
-        with sync_playwright() as p:
-            # A fresh profile (playwright passes it to Chromium as --user-data-dir).
-            browser = p.chromium.launch_persistent_context(
-                str(tmp_path / "profile"),
-                executable_path=str(CHROMIUM),
-                args=CHROMIUM_FLAGS,
-                viewport={"width": 1500, "height": 1300},
-            )
-            page = browser.new_page()
+    with local_page(argv, port, tmp_path, {"width": 1500, "height": 1300}) as (page, outside):
+        page.goto(url, timeout=120_000)
+        page.get_by_text("not a forecast").first.wait_for(timeout=120_000)
 
-            def only_local(route):
-                if route.request.url.startswith(f"http://127.0.0.1:{port}") or route.request.url.startswith(
-                    f"ws://127.0.0.1:{port}"
-                ):
-                    return route.continue_()
-                outside.append(route.request.url)
-                return route.abort()
+        page.locator(".run-button").click()
+        medians = page.locator(".final-medians")
+        medians.wait_for(timeout=60_000)
+        before_text = medians.inner_text()
+        before_image = page.locator("img").first.get_attribute("src")
 
-            browser.route("**/*", only_local)
-            page.goto(url, timeout=120_000)
-            page.get_by_text("not a forecast").first.wait_for(timeout=120_000)
+        field = page.get_by_label("value")
+        field.fill("0.45")
+        field.press("Enter")
+        page.locator(".set-parameter").click()
+        page.get_by_text("confidence_bound").last.wait_for(timeout=30_000)
+        _run_and_wait_for_new_medians(page, before_text)
+        after_image = page.locator("img").first.get_attribute("src")
+        assert after_image and after_image != before_image
+        text = page.inner_text("body")
+        assert "confidence_bound = 0.45" in text, text[-1500:]
 
-            page.locator(".run-button").click()
-            medians = page.locator(".final-medians")
-            medians.wait_for(timeout=60_000)
-            before_text = medians.inner_text()
-            before_image = page.locator("img").first.get_attribute("src")
+        # Add an event of another type: a bad value gets the scenario files' one-line message in the page,
+        # a good one joins the list, and the run with it changes the chart.
+        before_text = medians.inner_text()
+        page.get_by_label("event type").click(force=True)  # the select's own box takes the click
+        page.get_by_role("option", name="article5_doubt", exact=True).click()
+        page.get_by_text("lowers US Article 5 commitment").wait_for(timeout=30_000)
+        page.get_by_label("date").fill("2027-01")
+        page.get_by_label("size", exact=True).fill("1.5")
+        page.locator(".save-event").click()
+        shown = page.locator(".event-message")
+        shown.wait_for(timeout=30_000)
+        assert shown.inner_text().strip() == (
+            "error: baseline (with overrides): events[3].size: 1.5 is not allowed; use a number above 0, up to 1"
+        )
+        assert "Traceback" not in page.inner_text("body")
+        page.get_by_label("size", exact=True).fill("0.9")
+        page.get_by_label("decay_months (optional)").fill("60")
+        page.locator(".save-event").click()
+        page.get_by_text("4 events").wait_for(timeout=30_000)
+        assert "2027-01 article5_doubt: size 0.9, decay_months 60" in page.inner_text("body")
+        # Edit it: the form fills with its fields; the change replaces it in place.
+        page.locator(".edit-event").nth(3).click()
+        page.get_by_text("Edit event 4").wait_for(timeout=30_000)
+        assert page.get_by_label("size", exact=True).input_value() == "0.9"
+        page.get_by_label("size", exact=True).fill("0.8")
+        page.locator(".save-event").click()
+        page.get_by_text("size 0.8, decay_months 60").wait_for(timeout=30_000)
+        assert "4 events" in page.inner_text("body")
+        before_image = page.locator("img").first.get_attribute("src")
+        _run_and_wait_for_new_medians(page, before_text)
+        assert page.locator("img").first.get_attribute("src") != before_image
+        page.get_by_text("4 events, as edited").wait_for(timeout=30_000)
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "dashboard-event.png"), full_page=True)
+        # Remove one of the file's events: the list shrinks and says it is edited.
+        page.locator(".remove-event").first.click()
+        page.get_by_text("3 events").wait_for(timeout=30_000)
+        # The message is drawn in its own render, which may come after the count's: wait for it.
+        page.get_by_text("removed: 2025-06 set").wait_for(timeout=30_000)
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
 
-            field = page.get_by_label("value")
-            field.fill("0.45")
-            field.press("Enter")
-            page.locator(".set-parameter").click()
-            page.get_by_text("confidence_bound").last.wait_for(timeout=30_000)
-            _run_and_wait_for_new_medians(page, before_text)
-            after_image = page.locator("img").first.get_attribute("src")
-            assert after_image and after_image != before_image
-            text = page.inner_text("body")
-            assert "confidence_bound = 0.45" in text, text[-1500:]
+        # The table names the outcomes and shows any December, not only the last month.
+        table = medians.inner_text()
+        assert "Blocs (clusters of positions)" in table and "\nblocs\t" not in f"\n{table}", table
+        assert f"Median across replications in {dashboard.load('baseline').end}" in table
+        page.locator(".table-month").get_by_role("button").first.click(force=True)
+        page.get_by_role("option", name="2030-12", exact=True).click()
+        page.get_by_text("Median across replications in 2030-12").wait_for(timeout=30_000)
 
-            # Add an event of another type: a bad value gets the scenario files' one-line message in the page,
-            # a good one joins the list, and the run with it changes the chart.
-            before_text = medians.inner_text()
-            page.get_by_label("event type").click(force=True)  # the select's own box takes the click
-            page.get_by_role("option", name="article5_doubt", exact=True).click()
-            page.get_by_text("lowers US Article 5 commitment").wait_for(timeout=30_000)
-            page.get_by_label("date").fill("2027-01")
-            page.get_by_label("size", exact=True).fill("1.5")
-            page.locator(".save-event").click()
-            shown = page.locator(".event-message")
-            shown.wait_for(timeout=30_000)
-            assert shown.inner_text().strip() == (
-                "error: baseline (with overrides): events[3].size: 1.5 is not allowed; use a number above 0, up to 1"
-            )
-            assert "Traceback" not in page.inner_text("body")
-            page.get_by_label("size", exact=True).fill("0.9")
-            page.get_by_label("decay_months (optional)").fill("60")
-            page.locator(".save-event").click()
-            page.get_by_text("4 events").wait_for(timeout=30_000)
-            assert "2027-01 article5_doubt: size 0.9, decay_months 60" in page.inner_text("body")
-            # Edit it: the form fills with its fields; the change replaces it in place.
-            page.locator(".edit-event").nth(3).click()
-            page.get_by_text("Edit event 4").wait_for(timeout=30_000)
-            assert page.get_by_label("size", exact=True).input_value() == "0.9"
-            page.get_by_label("size", exact=True).fill("0.8")
-            page.locator(".save-event").click()
-            page.get_by_text("size 0.8, decay_months 60").wait_for(timeout=30_000)
-            assert "4 events" in page.inner_text("body")
-            before_image = page.locator("img").first.get_attribute("src")
-            _run_and_wait_for_new_medians(page, before_text)
-            assert page.locator("img").first.get_attribute("src") != before_image
-            page.get_by_text("4 events, as edited").wait_for(timeout=30_000)
-            ARTEFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTEFACTS / "dashboard-event.png"), full_page=True)
-            # Remove one of the file's events: the list shrinks and says it is edited.
-            page.locator(".remove-event").first.click()
-            page.get_by_text("3 events").wait_for(timeout=30_000)
-            # The message is drawn in its own render, which may come after the count's: wait for it.
-            page.get_by_text("removed: 2025-06 set").wait_for(timeout=30_000)
-            ARTEFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTEFACTS / "dashboard.png"), full_page=True)
+        # A value that is not a finite number is refused with that reason and the range.
+        with pytest.raises(InputError) as expected:
+            dashboard.parameter_value("confidence_bound", "1e400")
+        field.fill("1e400")
+        page.locator(".set-parameter").click()
+        refused = page.locator(".parameter-message")
+        refused.wait_for(timeout=30_000)
+        assert refused.inner_text().strip() == "error: " + expected.value.one_line()
 
-            # The table names the outcomes and shows any December, not only the last month.
-            table = medians.inner_text()
-            assert "Blocs (clusters of positions)" in table and "\nblocs\t" not in f"\n{table}", table
-            assert f"Median across replications in {dashboard.load('baseline').end}" in table
-            page.locator(".table-month").get_by_role("button").first.click(force=True)
-            page.get_by_role("option", name="2030-12", exact=True).click()
-            page.get_by_text("Median across replications in 2030-12").wait_for(timeout=30_000)
-
-            # A value that is not a finite number is refused with that reason and the range.
-            with pytest.raises(InputError) as expected:
-                dashboard.parameter_value("confidence_bound", "1e400")
-            field.fill("1e400")
-            page.locator(".set-parameter").click()
-            refused = page.locator(".parameter-message")
-            refused.wait_for(timeout=30_000)
-            assert refused.inner_text().strip() == "error: " + expected.value.one_line()
-
-            # Another scenario starts from its file: no parameter or event changes; its replications and seed.
-            own = tmp_path / "own.yaml"
-            own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
-            assert "Changed: none" not in page.inner_text("body")
-            path_box = page.get_by_label("or your own scenario file (path)")
-            path_box.fill(str(own))
-            path_box.press("Enter")
-            page.get_by_text(f"picked {own}").wait_for(timeout=30_000)
-            page.get_by_text("Changed: none").wait_for(timeout=30_000)
-            assert page.locator(".replications input").input_value() == "7"
-            assert page.locator(".seed input").input_value() == "3"
-            assert "(as in the file)" in page.inner_text("body")
-            before_text = medians.inner_text()
-            _run_and_wait_for_new_medians(page, before_text)
-            page.get_by_text("7 replications each").wait_for(timeout=30_000)
-            assert "no parameter changed" in page.inner_text("body")
-            page.screenshot(path=str(ARTEFACTS / "dashboard-own-file.png"), full_page=True)
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        # Another scenario starts from its file: no parameter or event changes; its replications and seed.
+        own = tmp_path / "own.yaml"
+        own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
+        assert "Changed: none" not in page.inner_text("body")
+        path_box = page.get_by_label("or your own scenario file (path)")
+        path_box.fill(str(own))
+        path_box.press("Enter")
+        page.get_by_text(f"picked {own}").wait_for(timeout=30_000)
+        page.get_by_text("Changed: none").wait_for(timeout=30_000)
+        assert page.locator(".replications input").input_value() == "7"
+        assert page.locator(".seed input").input_value() == "3"
+        assert "(as in the file)" in page.inner_text("body")
+        before_text = medians.inner_text()
+        _run_and_wait_for_new_medians(page, before_text)
+        page.get_by_text("7 replications each").wait_for(timeout=30_000)
+        assert "no parameter changed" in page.inner_text("body")
+        page.screenshot(path=str(ARTEFACTS / "dashboard-own-file.png"), full_page=True)
     assert not outside, f"the page asked for {outside[:3]}"
 
 

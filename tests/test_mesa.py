@@ -11,13 +11,12 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import browser_or_skip, free_port, local_page
 
 import sim
 from sim import AllianceModel
@@ -84,88 +83,34 @@ def test_the_mesa_page_is_built_with_controls_the_model_takes():
         mesa_page.page(outcomes=["cohesoin"])
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_the_mesa_page_in_headless_chromium_steps_the_model(tmp_path):
-    from test_dashboard import CHROMIUM_FLAGS, _browser_or_skip
-
     _viz_or_skip(required_in_ci=True)
-    sync_playwright = _browser_or_skip()
+    browser_or_skip("viz")
     solara = shutil.which("solara", path=str(Path(sys.executable).parent))
     assert solara, "the solara command of this environment"
-    port = _free_port()
-    blocked = "http://127.0.0.1:9"
-    env = {**os.environ, "HTTP_PROXY": blocked, "HTTPS_PROXY": blocked, "NO_PROXY": "127.0.0.1,localhost"}
-    env.update({key.lower(): value for key, value in env.items() if key.endswith("_PROXY")})
-    server = subprocess.Popen(
-        [solara, "run", "sim.mesa_app", "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    outside: list[str] = []
-    try:
-        import socket
-
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert server.poll() is None, server.stdout.read()
-            time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch_persistent_context(
-                str(tmp_path / "profile"),
-                executable_path="/usr/bin/chromium",
-                args=CHROMIUM_FLAGS,
-                viewport={"width": 1400, "height": 1100},
-            )
-
-            def only_local(route):
-                url = route.request.url
-                if url.startswith(f"http://127.0.0.1:{port}") or url.startswith(f"ws://127.0.0.1:{port}"):
-                    return route.continue_()
-                outside.append(url)
-                return route.abort()
-
-            browser.route("**/*", only_local)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
-            page.get_by_text("Start: 2025-01").wait_for(timeout=120_000)
-            assert "confidence_bound" in page.inner_text("body")  # the model's own controls, not an empty page
-            page.get_by_role("button", name="Step").click()
-            page.get_by_text("Month 2025-01 (step 1 of 132)").wait_for(timeout=60_000)
-            page.get_by_role("button", name="Step").click()
-            page.get_by_text("Month 2025-02 (step 2 of 132)").wait_for(timeout=60_000)
-            text = page.inner_text("body")
-            assert "cohesion" in text and "Traceback" not in text
-            page.locator("img, svg").first.wait_for(timeout=30_000)  # the chart of the outcomes
-            # Another seed (the text box gives text) and Reset: a new model from its first month.
-            seed = page.get_by_label("seed")
-            seed.fill("5")
-            seed.press("Enter")
-            page.get_by_role("button", name="Reset").click()
-            page.get_by_text("Start: 2025-01").wait_for(timeout=60_000)
-            page.get_by_role("button", name="Step").click()
-            page.get_by_text("Month 2025-01 (step 1 of 132)").wait_for(timeout=60_000)
-            assert "Traceback" not in page.inner_text("body")
-            ARTEFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTEFACTS / "mesa-page.png"), full_page=True)
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    port = free_port()
+    argv = [solara, "run", "sim.mesa_app", "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
+    with local_page(argv, port, tmp_path, {"width": 1400, "height": 1100}) as (page, outside):
+        page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
+        page.get_by_text("Start: 2025-01").wait_for(timeout=120_000)
+        assert "confidence_bound" in page.inner_text("body")  # the model's own controls, not an empty page
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Month 2025-01 (step 1 of 132)").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Month 2025-02 (step 2 of 132)").wait_for(timeout=60_000)
+        text = page.inner_text("body")
+        assert "cohesion" in text and "Traceback" not in text
+        page.locator("img, svg").first.wait_for(timeout=30_000)  # the chart of the outcomes
+        # Another seed (the text box gives text) and Reset: a new model from its first month.
+        seed = page.get_by_label("seed")
+        seed.fill("5")
+        seed.press("Enter")
+        page.get_by_role("button", name="Reset").click()
+        page.get_by_text("Start: 2025-01").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text("Month 2025-01 (step 1 of 132)").wait_for(timeout=60_000)
+        assert "Traceback" not in page.inner_text("body")
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "mesa-page.png"), full_page=True)
     assert not outside, f"the page asked for {outside[:3]}"
