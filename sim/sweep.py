@@ -78,6 +78,7 @@ from sim.store import (
     code_revision,
     damage,
     describe_os_error,
+    file_digest,
     package_versions,
     read_parquet_checked,
     utc_now,
@@ -298,6 +299,9 @@ POINTS_CSV = "points.csv"
 SUMMARY = "summary.csv"
 FAILURES = "failures.csv"
 PART_TABLES = ("model", "agents", "summary")
+# The folder's other tables, each recorded by size and sha256 in the manifest's "tables" when written and checked
+# by resume and the readers like the parts: the points are the runs' inputs, the CSV files what people read.
+TABLE_FILES = (POINTS, POINTS_CSV, SUMMARY, FAILURES)
 FAILURE_KEYS = ("run", "point", "replication", "seed", "error")
 PART_NAME = re.compile(r"(model|agents|summary)/part-\d+\.parquet")
 # The layout before each table had its own folder: every table a '<table>.parquet' entry of the sweep folder.
@@ -604,10 +608,19 @@ class SweepFolder:
                     shown,
                     "their chunks" if count != 1 else "its chunk",
                 )
+            # The points are the runs' inputs: taken from the experiment (deterministic), never from a file that
+            # may have been changed; a points file that differs from its record is written again.
+            recorded = self.manifest.get("tables") if isinstance(self.manifest.get("tables"), dict) else {}
+            damaged = [
+                f"{name} {problem}"
+                for name in (POINTS, POINTS_CSV)
+                if (problem := damage(self.path / name, recorded.get(name))) and problem != "is missing"
+            ]
+            if damaged:
+                log.warning("warning: %s; wrote it again from the experiment file", "; ".join(damaged))
+            points = self._write_points()
             self._save(force=True)
-            if (self.path / POINTS).is_file():
-                return pd.read_parquet(self.path / POINTS).set_index("point")
-            return self._write_points()  # killed before the points were written: no run has started
+            return points
         self.manifest = self._new_manifest(chunk_runs, executor, command)
         (self.path / LEDGER).touch()
         self._save(force=True)  # first, so that a folder with anything in it is recognised as this sweep's
@@ -686,15 +699,23 @@ class SweepFolder:
             },
             # Every finished chunk's parts by name, with size and sha256 (as in the ledger): filled as chunks finish.
             "parts": {},
+            # The points, points.csv, summary.csv and failures.csv by name, with size and sha256: filled as written.
+            "tables": {},
         }
 
     def _write_points(self) -> pd.DataFrame:
         points = self.experiment.points()
         table = points.reset_index()
         (self.path / POINTS_FOLDER).mkdir(exist_ok=True)
-        _write_atomically(self.path / POINTS, _parquet(table))
-        _write_atomically(self.path / POINTS_CSV, table.to_csv(index=False).encode())
+        for name, data in ((POINTS, _parquet(table)), (POINTS_CSV, table.to_csv(index=False).encode())):
+            _write_atomically(self.path / name, data)
+            self._record_table(name, data)
         return points
+
+    def _record_table(self, name: str, data: bytes) -> None:
+        """Record a table file's size and sha256 in the manifest's ``tables`` (saved with the manifest)."""
+        tables = self.manifest.setdefault("tables", {})
+        tables[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
     def _read_ledger(self) -> None:
         """The finished chunks whose parts are whole; anything the ledger does not vouch for is removed.
@@ -833,6 +854,7 @@ class SweepFolder:
                     table = whole_counts(read_parquet_checked(part, str(self.path)))
                     table.to_csv(handle, header=k == 0, index=False)
             os.replace(temporary, self.path / SUMMARY)
+            self.manifest.setdefault("tables", {})[SUMMARY] = file_digest(self.path / SUMMARY)
         except BaseException:  # a full disk, a signal: no temporary file is left behind
             with contextlib.suppress(OSError):
                 temporary.unlink()
@@ -841,7 +863,9 @@ class SweepFolder:
         for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
             failures.extend(json.loads(line)["failures"])
         table = pd.DataFrame(failures, columns=list(FAILURE_KEYS)).sort_values("run")
-        _write_atomically(self.path / FAILURES, table.to_csv(index=False).encode())
+        data = table.to_csv(index=False).encode()
+        _write_atomically(self.path / FAILURES, data)
+        self._record_table(FAILURES, data)
         if failures:
             self.manifest["first_failures"] = table.head(5).to_dict("records")
 

@@ -679,3 +679,37 @@ def test_failures_are_kept_when_the_ledger_is_rebuilt_from_the_manifest(
     assert "0 this time" in capsys.readouterr().out
     assert (out / "failures.csv").read_text() == failures
     assert json.loads((out / "manifest.json").read_text())["runs_failed"] == 2
+
+
+def test_a_changed_points_table_or_csv_is_refused_by_readers_and_rewritten_by_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import sim
+    from sim.cli import main
+
+    out, argv = tiny_sweep(tmp_path, capsys)
+    tables = json.loads((out / "manifest.json").read_text())["tables"]
+    assert sorted(tables) == sorted(sweep.TABLE_FILES)
+    points_path = out / "points" / "part-000000.parquet"
+    original = points_path.read_bytes()
+    # A factor column rewritten with other (valid) values: the readers refuse the folder, naming the file.
+    points = pd.read_parquet(points_path)
+    points["confidence_bound"] = 3.0
+    points.to_parquet(points_path, index=False)
+    assert main(["analyze", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert str(out) in line and "points/part-000000.parquet is damaged" in line
+    # Resume writes the points again from the experiment file (they are its inputs) and says so.
+    caplog.clear()
+    assert main(argv) == 0
+    assert points_path.read_bytes() == original
+    assert any("points/part-000000.parquet is damaged" in r.getMessage() for r in caplog.records)
+    assert len(sim.load_sweep(out).summary) == 6
+    # The CSV tables are checked too.
+    for name in ("points.csv", "summary.csv"):
+        path = out / name
+        text = path.read_text()
+        path.write_text(text + text.splitlines()[-1] + "\n")  # a row twice
+        with pytest.raises(InputError, match=f"{name} is damaged"):
+            sim.load_sweep(out)
+        path.write_text(text)

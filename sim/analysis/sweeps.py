@@ -249,6 +249,7 @@ def open_sweep(path: str | Path) -> Sweep:
     if not (path / MODEL).exists():
         raise InputError(f"{MODEL}/", "missing from a finished sweep folder", source)
     check_parts(path, manifest)
+    check_tables(path, manifest)
     reconstructed = not (path / POINTS).is_file()
     if reconstructed:
         # Written before any run starts, so only a hand-made or damaged folder lacks it; the design is deterministic.
@@ -334,6 +335,35 @@ def check_parts(path: Path, manifest: dict[str, Any] | None = None) -> None:
         else:
             fix = "run the same sweep command again to re-run the damaged chunks"
         raise InputError("SWEEP_DIR", f"{problems[0]}{more}; {fix}", source)
+
+
+def check_tables(path: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a sweep folder whose points or CSV tables differ from the size and sha256 its manifest records.
+
+    The manifest's ``tables`` records ``points/part-000000.parquet``, ``points.csv``, ``summary.csv`` and
+    ``failures.csv`` as they were written; a file present but changed since is damage (a missing one is
+    left to the reader that needs it). A manifest of an earlier version records none and is not checked.
+
+    Raises:
+        InputError: naming the folder and the first changed file, with the fix.
+    """
+    from sim.sweep import TABLE_FILES
+
+    recorded = manifest.get("tables")
+    if not isinstance(recorded, dict):
+        return
+    problems = [
+        f"{name} {problem}"
+        for name in TABLE_FILES
+        if name in recorded
+        and (path / name).exists()
+        and (problem := damage(path / name, _record(recorded[name]) or {"sha256": None}))
+    ]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(
+            "SWEEP_DIR", f"{problems[0]}{more}; run the same sweep command again to write it again", str(path)
+        )
 
 
 def _record(record: Any) -> dict[str, Any]:
