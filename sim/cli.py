@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from sim import __version__
-from sim.errors import InputError, bad_path, short_path, shown
+from sim.errors import InputError, bad_path, out_of_memory, short_path, shown
 from sim.processes import (
     check_workers,
     cpu_count,
@@ -198,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = getattr(args, "out", None)
             within = f" (writing in {short_path(str(out))})" if out and not error.filename else ""
             print(f"error: {describe_os_error(error)}{within}", file=sys.stderr)
+            return EXIT_FAILURE
+        except MemoryError as error:
+            print(out_of_memory(error), file=sys.stderr)
             return EXIT_FAILURE
         except RecursionError:  # only input nested beyond every limit gets here
             _report(InputError("input", "nested too deeply to be read; simplify the file"))

@@ -54,6 +54,16 @@ class InputError(ValueError):
         return InputError(self.field, self.message, source)
 
 
+def out_of_memory(error: MemoryError) -> str:
+    """One line for a command that ran out of memory: what failed and what to make smaller (no traceback)."""
+    detail = f" ({error})" if str(error) else ""
+    return shorten(
+        f"error: out of memory{detail}; make the job smaller: fewer samples, levels or replications in the "
+        "experiment file, fewer months or replications in the scenario, or fewer --workers",
+        LINE_CHARS,
+    )
+
+
 def short_path(text: str, limit: int = SOURCE_CHARS) -> str:
     """A file name cut in the middle to at most ``limit`` characters ('start...end'), for messages."""
     return _cut_middle(str(text), limit)

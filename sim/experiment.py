@@ -41,7 +41,10 @@ from sim.params import PARAMETERS, check_name
 from sim.scenario import Scenario
 
 AGENT_ROWS = ("none", "final", "yearly", "monthly")
-MAX_RUNS = 100_000_000
+# Runs in one sweep (points x replications). The points table (8 bytes a factor per point, several times that
+# while a design is sampled), summary.csv (a row per run) and the ledger grow with it: a million runs keep each
+# well under a gigabyte, and take hours on a workstation already. Larger studies are several sweeps.
+MAX_RUNS = 1_000_000
 MAX_LEVELS = 10_000  # levels of one grid factor
 
 
@@ -384,8 +387,12 @@ def _resolve(spec: ExperimentFile, source: str, folder: Path, default_name: str)
         uncertainty=spec.uncertainty or scenario.uncertainty,
     )
     if experiment.runs_total > MAX_RUNS:
+        shape = f"{experiment.n_points:,} points x {experiment.replications:,} replications"
+        smaller = "samples or replications" if design.sampled else "levels or replications"
         raise InputError(
-            "factors", f"the design makes {experiment.runs_total:,} runs; at most {MAX_RUNS:,} fit one sweep"
+            "samples" if design.sampled else "factors",
+            f"the design makes {experiment.runs_total:,} runs ({shape}); at most {MAX_RUNS:,} fit one sweep: "
+            f"use fewer {smaller}",
         )
     return experiment
 

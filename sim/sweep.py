@@ -60,7 +60,7 @@ from sim.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
 from sim.engine import outputs
 from sim.engine.setup import RunSpec, check_spec, run_batch
 from sim.engine.state import Batch
-from sim.errors import LINE_CHARS, InputError, bad_path, short_path, shorten
+from sim.errors import LINE_CHARS, InputError, bad_path, out_of_memory, short_path, shorten
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.experiment import Experiment, load
 from sim.locks import LOCK, FolderLock, holder, identity
@@ -1009,6 +1009,8 @@ def run_sweep(
             status, reason = "interrupted", "interrupted; run the same command again to resume"
         elif isinstance(error, OSError):
             status, reason = "failed", f"cannot write the results: {describe_os_error(error)}"
+        elif isinstance(error, MemoryError):
+            status, reason = "failed", out_of_memory(error).removeprefix("error: ")
         else:
             status, reason = "failed", f"{type(error).__name__}: {error}"
         if not folder.manifest or (isinstance(error, OSError) and not resuming and not folder.done):
@@ -1117,6 +1119,9 @@ def main(args: argparse.Namespace) -> int:
                 return 2
             into = "" if out is None else f" in {short_path(str(out))}"
             print(f"error: cannot write the results{into}: {describe_os_error(error)}", file=sys.stderr)
+            return 1
+        except MemoryError as error:
+            print(out_of_memory(error), file=sys.stderr)
             return 1
         except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
             print(shorten(f"error: {type(error).__name__}: {error}", LINE_CHARS), file=sys.stderr)

@@ -204,6 +204,21 @@ def test_event_factor_targets_every_event_of_its_type_or_one_by_index(tmp_path: 
         ({"design": "sobol", "samples": 100, "factors": {"confidence_bound": "range"}}, "samples", "power of 2"),
         ({"design": "morris", "factors": {"confidence_bound": "range"}}, "samples", "missing"),
         ({"samples": 10}, "samples", "remove samples"),
+        (
+            {"design": "lhs", "samples": 100_000_000, "factors": {"confidence_bound": "range"}},
+            "samples",
+            "from 1 to 1000000",
+        ),
+        (
+            {"design": "lhs", "samples": 600_000, "replications": 2, "factors": {"confidence_bound": "range"}},
+            "samples",
+            "1,200,000 runs (600,000 points x 2 replications); at most 1,000,000",
+        ),
+        (
+            {"factors": {"confidence_bound": [0.1] * 1000, "budget_month": list(range(1, 13)) * 30}},
+            "factors",
+            "use fewer levels or replications",
+        ),
         ({"second_order": True}, "second_order", "only a sobol"),
         ({"replications": 0}, "replications", "not allowed"),
         ({"outputs": {"model": ["cohesoin"]}}, "outputs.model", "did you mean 'cohesion'"),
@@ -713,3 +728,36 @@ def test_a_changed_points_table_or_csv_is_refused_by_readers_and_rewritten_by_re
         with pytest.raises(InputError, match=f"{name} is damaged"):
             sim.load_sweep(out)
         path.write_text(text)
+
+
+def test_an_oversized_design_is_refused_by_validate_and_sweep_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.cli import main
+
+    path = experiment_file(tmp_path, design="lhs", samples=100_000_000, factors={"confidence_bound": "range"})
+    for argv in (["validate", str(path)], ["sweep", str(path), "--out", str(tmp_path / "out")]):
+        assert main(argv) == 2
+        line = one_error_line(capsys)
+        assert str(path) in line and "samples:" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_running_out_of_memory_is_one_line_saying_what_to_make_smaller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim import experiment
+    from sim.cli import main
+
+    def too_big(self):
+        raise MemoryError("Unable to allocate 763. MiB for an array with shape (100000000,) and data type float64")
+
+    monkeypatch.setattr(experiment.Experiment, "points", too_big)
+    path = experiment_file(tmp_path)
+    for argv in (["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"], ["validate", str(path)]):
+        if argv[0] == "validate":
+            monkeypatch.setattr("sim.experiment.load", lambda *a, **k: too_big(None))
+        code = main(argv)
+        line = one_error_line(capsys)
+        assert code == 1, line
+        assert line.startswith("error: out of memory (Unable to allocate 763. MiB") and "fewer samples" in line
