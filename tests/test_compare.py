@@ -215,6 +215,8 @@ def test_refusal_is_exit_2_and_one_line_from_a_real_process(folders) -> None:
         (("reference",), "give two or more"),
         (("reference", "missing"), "no such folder"),
         (("reference", "drawdown", "--outcomes", "cohesoin"), "not a model outcome"),
+        (("reference", "drawdown", "--outcomes", ""), "--outcomes: is empty; give one or more model outcomes"),
+        (("reference", "drawdown", "--outcomes", " , "), "(the closest: cohesion"),
         (("reference", "drawdown", "--resamples", "10"), "too few"),
     ],
 )

@@ -43,7 +43,7 @@ def compare_main(args: argparse.Namespace) -> int:
     from sim import api
     from sim.analysis.compare import default_out
 
-    outcomes = _names(args.outcomes) if args.outcomes else None
+    outcomes = _names(args.outcomes) if args.outcomes is not None else None  # "" is an empty list, refused
     comparison = api.compare(*args.folders, outcomes=outcomes, resamples=args.resamples)
     out = Path(args.out) if args.out else default_out(comparison.labels)
     written = comparison.save(out)

@@ -221,7 +221,11 @@ def check_outcomes(outcomes: Sequence[str]) -> tuple[str, ...]:
                 f"{one_of(MODEL_OUTCOMES, name, 'model outcomes', OUTCOMES_LISTED)}, or several",
             )
     if not outcomes:
-        raise InputError("--outcomes", "give at least one model outcome")
+        raise InputError(
+            "--outcomes",
+            "is empty; give one or more model outcomes separated by commas (e.g. cohesion,article5_credibility), "
+            f"{one_of(MODEL_OUTCOMES, 'cohesion', 'model outcomes', OUTCOMES_LISTED)}",
+        )
     return tuple(dict.fromkeys(outcomes))
 
 
