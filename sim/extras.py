@@ -28,13 +28,17 @@ def install_hint(extra: str) -> str:
     return f"pip install '{DISTRIBUTION}[{extra}]'"
 
 
-def require(extra: str, field: str, feature: str) -> None:
+def require(extra: str, field: str, feature: str, needs: str | None = None) -> None:
     """Import the modules of ``extra``; InputError on ``field`` naming the extra to install if one is missing.
 
-    ``feature`` says what needs it, e.g. ``"a Dask cluster"``. Raises KeyError for an unknown ``extra``.
+    ``feature`` says what needs it, e.g. ``"a Dask cluster"``, in the words of what the user did: ``field`` is
+    the option the user gave (``"--scheduler"``), or the command (``"cohesion analyze"``) when the feature is a
+    default the user did not choose. ``needs`` names what is missing (default: "the optional extra [EXTRA]").
+    Raises KeyError for an unknown ``extra``.
     """
     for module in EXTRAS[extra]:
         try:
             importlib.import_module(module)
         except ImportError:
-            raise InputError(field, f"{feature} needs the optional extra [{extra}]: {install_hint(extra)}") from None
+            missing = needs or f"the optional extra [{extra}]"
+            raise InputError(field, f"{feature} needs {missing}: {install_hint(extra)}") from None

@@ -91,9 +91,15 @@ def test_analyze_without_scikit_learn_is_one_line_naming_the_extra(tmp_path, cap
     before = sorted(out.rglob("*"))
     _hide(monkeypatch, "sklearn")
     assert main(["analyze", str(out)]) == 2
-    assert _one_line(capsys) == (
-        "error: --method: tree (the default: a decision tree, scikit-learn) needs the optional extra [analysis]: "
+    line = _one_line(capsys)
+    assert line == (
+        "error: cohesion analyze: the decision tree (the default method) needs scikit-learn: "
         "pip install 'alliance-cohesion[analysis]'"
+    )
+    assert "--method" not in line, "the user typed no --method"
+    assert main(["analyze", str(out), "--method", "tree"]) == 2
+    assert _one_line(capsys) == (
+        "error: --method: tree (a decision tree) needs scikit-learn: pip install 'alliance-cohesion[analysis]'"
     )
     assert sorted(out.rglob("*")) == before, "analyze wrote something before refusing"
 

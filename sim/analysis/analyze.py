@@ -48,7 +48,7 @@ def analyze_sweep(
     outcome: str | None = None,
     date: str | None = "end",
     bad: str | None = None,
-    method: str = "tree",
+    method: str | None = None,
     x: str | None = None,
     y: str | None = None,
     out: str | Path | None = None,
@@ -57,6 +57,7 @@ def analyze_sweep(
     """Analyse a finished sweep folder and write sensitivity.csv, boxes.csv, figures/ and report.md to ``out``.
 
     ``outcome`` defaults to cohesion, or the first outcome the sweep kept when it did not keep cohesion.
+    ``method`` is ``"tree"`` (None: the default, a decision tree; needs scikit-learn) or ``"prim"``.
     """
     sweep = open_sweep(folder)
     if outcome is None:
@@ -71,8 +72,11 @@ def analyze_sweep(
             "--method",
             "prim needs the EMA Workbench: pip install 'alliance-cohesion[ema]' (or use --method tree, the default)",
         )
-    if method == "tree":
-        extras.require("analysis", "--method", "tree (the default: a decision tree, scikit-learn)")
+    if method is None:  # the default, which the user did not choose: say so in the words of the command
+        extras.require("analysis", "cohesion analyze", "the decision tree (the default method)", "scikit-learn")
+        method = "tree"
+    elif method == "tree":
+        extras.require("analysis", "--method", "tree (a decision tree)", "scikit-learn")
     runs = sweep.runs_at(month)
     if runs.empty:
         raise InputError("model/", f"no finished run has a row for {month}", str(sweep.path))

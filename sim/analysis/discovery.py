@@ -238,7 +238,7 @@ def tree_boxes(
     """
     from sim import extras
 
-    extras.require("analysis", "--method", "tree (the default: a decision tree, scikit-learn)")
+    extras.require("analysis", "method", "tree (a decision tree)", "scikit-learn")
     from sklearn.tree import DecisionTreeClassifier
 
     y = np.asarray(y, dtype=bool)
