@@ -381,7 +381,8 @@ def _calibrate(
     ess = cal.effective_sample_size(weights)
     if ess < cal.MIN_PARTICLES:
         print(
-            f"warning: the posterior rests on {ess:.0f} effective particles (fewer than {cal.MIN_PARTICLES}): "
+            f"warning: the posterior rests on {cal.shown_sample_size(ess)} effective particles "
+            f"(fewer than {cal.MIN_PARTICLES}): "
             "its intervals are too narrow to trust; calibrate with more particles",
             file=sys.stderr,
         )
@@ -536,7 +537,8 @@ def _report(folder, chosen, points, weights, targets, predictive, screening, pro
         "",
         "## Posterior marginals",
         "",
-        f"Effective sample size: {provenance['effective_sample_size']:.0f} of {len(weights)} particles "
+        f"Effective sample size: {cal.shown_sample_size(provenance['effective_sample_size'])} "
+        f"of {len(weights)} particles "
         "(Kish's, from the weights).",
         "",
     ]

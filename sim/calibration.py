@@ -698,9 +698,23 @@ MIN_PARTICLES = 40
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
-    """Kish's effective sample size of ``weights`` (P,): (sum w)^2 / sum w^2, P for equal weights, 1 for one."""
+    """Kish's effective sample size of ``weights`` (P,): (sum w)^2 / sum w^2, P for equal weights, 1 for one.
+
+    Rounded to 9 significant digits, so that P equal weights give exactly P (not 39.99999999999999 for 40) and
+    a comparison with :data:`MIN_PARTICLES` agrees with the number shown (:func:`shown_sample_size`).
+    """
     w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / np.sum(w**2))
+    ess = float(w.sum() ** 2 / np.sum(w**2))
+    return float(f"{ess:.9g}")
+
+
+def shown_sample_size(ess: float) -> str:
+    """An effective sample size for reports and warnings: one decimal, rounded down, '.0' dropped.
+
+    Rounded down, so that a size below a threshold is never shown as the threshold itself (39.97 is '39.9',
+    not '40'); 40.0 is '40'.
+    """
+    return f"{math.floor(ess * 10) / 10:.1f}".removesuffix(".0")
 
 
 def interval(values: np.ndarray, weights: np.ndarray, level: float = 0.9) -> tuple[float, float]:

@@ -371,6 +371,24 @@ def test_effective_sample_size_counts_equal_and_lopsided_weights():
     assert cal.effective_sample_size(np.array([1.0, 0, 0, 0])) == pytest.approx(1)
 
 
+@pytest.mark.parametrize("particles", [cal.MIN_PARTICLES, 37, 100])
+def test_equal_weights_are_exactly_that_many_effective_particles_and_shown_so(particles):
+    # 40 normalised equal weights sum to 39.99999999999999 in floating point: the warning said
+    # "40 effective particles (fewer than 40)".
+    ess = cal.effective_sample_size(np.full(particles, 1 / particles))
+    assert ess == particles
+    assert (ess < cal.MIN_PARTICLES) == (particles < cal.MIN_PARTICLES)
+    assert cal.shown_sample_size(ess) == str(particles)
+
+
+def test_a_size_just_below_the_threshold_is_not_shown_as_the_threshold():
+    weights = np.array([1.0] * (cal.MIN_PARTICLES - 1) + [0.9])
+    ess = cal.effective_sample_size(weights)
+    assert cal.MIN_PARTICLES - 1 < ess < cal.MIN_PARTICLES
+    shown = cal.shown_sample_size(ess)
+    assert float(shown) < cal.MIN_PARTICLES and shown == f"{cal.MIN_PARTICLES - 1}.9"
+
+
 class _FixedClock:
     """datetime with now() fixed: two calibrations started in the same second."""
 
