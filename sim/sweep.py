@@ -72,6 +72,7 @@ from sim.processes import (
     interrupted,
     interrupts_as_keyboard_interrupt,
     interrupts_deferred,
+    raise_if_interrupted,
 )
 from sim.resources import packaged_experiments
 from sim.store import (
@@ -958,9 +959,11 @@ def run_sweep(
             for result in executor.map_unordered(run_chunk, experiment, folder.chunks(points)):
                 folder.commit(result)
                 bar.update(result.runs)
+                raise_if_interrupted()
         finally:
             bar.close()
         folder.assemble()
+        raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost
         status = "failed" if folder.runs_failed else "complete"
         error = (
             f"{folder.runs_failed} of {experiment.runs_total} runs failed; see {FAILURES}"
