@@ -141,9 +141,9 @@ class ProcessExecutor(Executor):
             if interrupted():  # the workers died of the signal that is about to interrupt this process
                 raise KeyboardInterrupt from None
             raise
-        finally:
-            for future in pending:
-                future.cancel()
+        # Tasks still pending are left to close() or abort(), which cancel them in the pool's own thread. A future
+        # cancelled from here may be failed by that thread too when abort() stops the workers (Python before 3.12
+        # then prints an InvalidStateError traceback from the thread).
 
     def close(self) -> None:
         if self._pool is not None:

@@ -149,3 +149,30 @@ def test_a_run_whose_signal_python_swallowed_is_not_marked_complete(tmp_path, mo
     assert err.strip().startswith("interrupted: ") and len(err.strip().splitlines()) == 1
     (manifest,) = (tmp_path / "out").rglob("manifest.json")
     assert json.loads(manifest.read_text())["status"] == "interrupted"
+
+
+def _slow_task(context: float, task: int) -> int:
+    import time
+
+    time.sleep(context)
+    return task
+
+
+def test_a_pool_stopped_with_tasks_still_queued_fails_no_future_twice(monkeypatch):
+    """Tasks the pool has not handed to a worker yet when the command stops it are dropped quietly: the pool's
+    thread does not find futures the command cancelled (an InvalidStateError traceback from the thread)."""
+    from sim import executors
+
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 8)  # more tasks in flight than the pool's call queue holds
+    executor = executors.ProcessExecutor(1)
+    executor.start()
+    results = executor.map_unordered(_slow_task, 0.3, range(40))
+    assert next(results) == 0
+    manager = executor._pool._executor_manager_thread  # the pool's own thread, which fails its futures when stopped
+    results.close()  # as when a signal stops the sweep between two results
+    executor.abort()
+    manager.join(10)
+    assert not manager.is_alive()
+    assert errors == []
