@@ -1087,7 +1087,10 @@ def main(args: argparse.Namespace) -> int:
             print("error: " + " ".join(error.one_line().split()), file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("interrupted; run the same command again to resume", file=sys.stderr)
+            # Resuming is offered only where there is something to resume: a sweep stopped before its first
+            # write leaves no folder.
+            resumable = out is not None and (out / MANIFEST).is_file()
+            print("interrupted; run the same command again to resume" if resumable else "interrupted", file=sys.stderr)
             return 1
         except OSError as error:
             bad = bad_path(args, error)

@@ -364,3 +364,29 @@ def test_ctrl_c_while_the_command_imports_its_modules_is_one_line(module):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal, not a background job
     )
     assert (done.returncode, done.stderr) == (1, "interrupted\n")
+
+
+def test_a_sweep_interrupted_before_its_folder_exists_does_not_offer_to_resume(tmp_path, monkeypatch, capsys):
+    from sim import sweep
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep.SweepFolder, "claim", interrupted)
+    out = tmp_path / "sw"
+    assert main(["sweep", "drawdown_vs_doubt", "--out", str(out), "--quiet"]) == 1
+    assert capsys.readouterr().err == "interrupted\n"
+    assert not out.exists()
+
+
+def test_a_sweep_interrupted_after_its_first_write_offers_to_resume(tmp_path, monkeypatch, capsys):
+    from sim import sweep
+
+    def interrupted(self, result):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep.SweepFolder, "commit", interrupted)
+    out = tmp_path / "sw"
+    assert main(["sweep", "drawdown_vs_doubt", "--out", str(out), "--quiet", "--chunk-runs", "1"]) == 1
+    assert capsys.readouterr().err == "interrupted; run the same command again to resume\n"
+    assert (out / sweep.MANIFEST).is_file()
