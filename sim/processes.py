@@ -149,6 +149,21 @@ def interrupts_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, before SIGINT and SIGTERM are blocked.
+
+    The first pool or cluster starts it otherwise, and starting it unblocks
+    SIGINT and SIGTERM in the thread that does (Python before 3.13 blocks them
+    around the start and then unblocks them rather than restore the mask):
+    the block would end early, and worker processes started after it would
+    get Ctrl-C in the middle of their imports.
+    """
+    with contextlib.suppress(Exception):  # no tracker on this platform: nothing to unblock
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
+
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Block SIGINT and SIGTERM in this thread while worker processes are forked; deliver them afterwards.
@@ -161,6 +176,7 @@ def signals_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
         yield
         return
+    _start_resource_tracker()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTING)
     try:
         yield
@@ -183,6 +199,7 @@ def ctrl_c_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    _start_resource_tracker()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield

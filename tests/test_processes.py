@@ -176,3 +176,25 @@ def test_a_pool_stopped_with_tasks_still_queued_fails_no_future_twice(monkeypatc
     manager.join(10)
     assert not manager.is_alive()
     assert errors == []
+
+
+_HOLD_THEN_START_A_TRACKER = """
+import multiprocessing, signal, sys
+from sim.processes import {held}
+
+with {held}():
+    multiprocessing.get_context("spawn").Semaphore()  # starts multiprocessing's resource tracker, as a pool does
+    print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+"""
+
+
+@pytest.mark.parametrize("held", ["ctrl_c_held", "signals_held"])
+def test_ctrl_c_stays_held_when_the_block_starts_the_resource_tracker(held):
+    """Worker processes started in the block inherit the held Ctrl-C even if the resource tracker starts in it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _HOLD_THEN_START_A_TRACKER.format(held=held)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "True", "")
