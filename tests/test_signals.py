@@ -289,3 +289,27 @@ def test_a_sweep_on_worker_processes_stops_without_a_thread_traceback_at_any_mom
         _check(case)
         assert "Exception in thread" not in case.stderr, f"{case.name}: {case.stderr}"
         assert len(case.stderr.strip().splitlines()) == 1, f"{case.name}: {case.stderr}"
+
+
+def test_ctrl_c_at_any_moment_of_a_local_dask_cluster_start_up_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, the cluster's worker processes too: whether they are being
+    spawned or importing their modules, none prints a traceback (they once died mid-import, 40-90 lines)."""
+    experiment = _experiment(tmp_path)
+    cases = []
+    for delay in (0.0, 0.5, 1.0, 2.0):
+
+        def moment(case: Case, delay: float = delay) -> bool:
+            if not _children(case):
+                return False
+            case.notes.append(case.notes[0] if case.notes else str(time.monotonic()))
+            return time.monotonic() - float(case.notes[0]) >= delay
+
+        out = tmp_path / f"dask_{delay}"
+        argv = ["sweep", str(experiment), "--dask-local", "2", "--out", str(out)]
+        cases.append(
+            Case(f"sweep --dask-local 2 SIGINT {delay} s after its first child", argv, out, signal.SIGINT, moment)
+        )
+    _drive(cases)
+    for case in cases:
+        _check(case, folder_required=False)
+        assert len(case.stderr.strip().splitlines()) == 1, f"{case.name}: {case.stderr}"
