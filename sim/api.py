@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 
 from sim import runner
 from sim.errors import InputError, short_path, shown
-from sim.processes import check_workers
+from sim.processes import check_workers, raise_if_interrupted
 from sim.scenario import Scenario, load
 
 __all__ = [
@@ -209,6 +209,7 @@ def write_folder(results: Results, folder: Any, workers: int = 1) -> list[Path]:
     """
     folder.write_results(results._tables)
     figures = draw_folder(results, folder.path, folder.manifest, workers)
+    raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost
     folder.finish("complete")
     results.path = folder.path
     return figures

@@ -33,7 +33,7 @@ from sim import calibration as cal
 from sim import params
 from sim.errors import InputError, short_path
 from sim.locks import FolderLock, holder, identity
-from sim.processes import interrupts_deferred
+from sim.processes import interrupts_deferred, raise_if_interrupted
 from sim.store import new_folder, write_atomically
 
 DESCRIPTION = (
@@ -448,6 +448,7 @@ def _calibrate(
     (folder / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
     shutil.rmtree(folder / "figures", ignore_errors=True)  # drawn again in full if an earlier attempt began them
     _report(folder, chosen, points, weights, targets, predictive, screening, provenance)
+    raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost
     state.update(status="complete", seconds=provenance["seconds"])
     _save(folder, state)
     # Complete first: a signal now leaves a spare database in a complete folder, never a posterior to redo.

@@ -16,6 +16,7 @@ import multiprocessing
 import sys
 import threading
 import time
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -141,9 +142,9 @@ class ProcessExecutor(Executor):
             if interrupted():  # the workers died of the signal that is about to interrupt this process
                 raise KeyboardInterrupt from None
             raise
-        finally:
-            for future in pending:
-                future.cancel()
+        # Tasks still pending are left to close() or abort(), which cancel them in the pool's own thread. A future
+        # cancelled from here may be failed by that thread too when abort() stops the workers (Python before 3.12
+        # then prints an InvalidStateError traceback from the thread).
 
     def close(self) -> None:
         if self._pool is not None:
@@ -202,11 +203,15 @@ class DaskExecutor(Executor):
             # Its worker processes start with Ctrl-C held back and then ignore it (sim.processes.dask_setup); a
             # Ctrl-C or SIGTERM is acted on once the cluster is up (a few seconds): cut short, its start-up cannot
             # be closed cleanly.
+            # The scheduler's HTTP endpoints take another port when 8787 is taken (another cluster, another sweep)
+            # and would say so in a warning of four lines: nothing here uses them.
             with (
                 dask.config.set({"distributed.worker.profile.enabled": False}),
+                warnings.catch_warnings(),
                 interrupts_deferred(),
                 ctrl_c_held(),
             ):
+                warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
                 self._cluster = LocalCluster(
                     n_workers=self.local_workers,
                     threads_per_worker=1,  # the model holds the GIL: processes, not threads, run it in parallel

@@ -57,6 +57,20 @@ class _Interrupts:
         self.raised = True
         raise KeyboardInterrupt
 
+    def swallowed(self, unraisable: Any) -> bool:
+        """Whether an exception Python could not raise (``sys.unraisablehook``) was this handler's KeyboardInterrupt.
+
+        A signal that lands in a weak-reference callback or a ``__del__`` (a
+        garbage collection) raises there, and Python prints "Exception ignored"
+        and goes on: the interrupt would be lost. It is re-armed instead, so the
+        next safe point (:func:`raise_if_interrupted`, the end of an
+        :func:`interrupts_deferred` block) raises it, and nothing is printed.
+        """
+        if self.received is None or not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return False
+        self.raised = False
+        return True
+
 
 _state: _Interrupts | None = None
 
@@ -69,6 +83,11 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
     Ctrl-C, and a second signal cannot cut short the clean-up that marks the
     results folder. Outside the main thread this does nothing. The previous
     handlers are restored on exit.
+
+    A KeyboardInterrupt that Python swallows (the signal landed in a garbage
+    collector's callback) is not lost: it is raised again at the next safe
+    point (:func:`raise_if_interrupted`), which the commands call between
+    batches of runs and before they mark a folder complete.
     """
     global _state
     if threading.current_thread() is not threading.main_thread():
@@ -76,12 +95,20 @@ def interrupts_as_keyboard_interrupt() -> Iterator[None]:
         return
     outer, state = _state, _Interrupts()
     previous = {signum: signal.signal(signum, state.handle) for signum in INTERRUPTING}
+    previous_hook = sys.unraisablehook
+
+    def unraisable_hook(unraisable: Any) -> None:
+        if not state.swallowed(unraisable):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = unraisable_hook
     _state = state
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = previous_hook
         _state = outer
 
 
@@ -122,6 +149,21 @@ def interrupts_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, before SIGINT and SIGTERM are blocked.
+
+    The first pool or cluster starts it otherwise, and starting it unblocks
+    SIGINT and SIGTERM in the thread that does (Python before 3.13 blocks them
+    around the start and then unblocks them rather than restore the mask):
+    the block would end early, and worker processes started after it would
+    get Ctrl-C in the middle of their imports.
+    """
+    with contextlib.suppress(Exception):  # no tracker on this platform: nothing to unblock
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
+
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Block SIGINT and SIGTERM in this thread while worker processes are forked; deliver them afterwards.
@@ -134,6 +176,7 @@ def signals_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
         yield
         return
+    _start_resource_tracker()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTING)
     try:
         yield
@@ -156,6 +199,7 @@ def ctrl_c_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    _start_resource_tracker()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield

@@ -158,6 +158,7 @@ def run_scenario(
     if workers <= 1 or len(chunks) == 1:
         for chunk in chunks:
             done(run_replications(scenario, chunk))
+            raise_if_interrupted()
         return Results.from_records(records)
 
     # Ctrl-C and SIGTERM reach the whole process group; the parent alone handles them (sim.processes), so that

@@ -72,6 +72,7 @@ from sim.processes import (
     interrupted,
     interrupts_as_keyboard_interrupt,
     interrupts_deferred,
+    raise_if_interrupted,
 )
 from sim.resources import packaged_experiments
 from sim.store import (
@@ -982,9 +983,11 @@ def run_sweep(
             for result in executor.map_unordered(run_chunk, experiment, folder.chunks(points)):
                 folder.commit(result)
                 bar.update(result.runs)
+                raise_if_interrupted()
         finally:
             bar.close()
         folder.assemble()
+        raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost
         status = "failed" if folder.runs_failed else "complete"
         error = (
             f"{folder.runs_failed} of {experiment.runs_total} runs failed; see {FAILURES}"
@@ -1110,7 +1113,10 @@ def main(args: argparse.Namespace) -> int:
             print("error: " + " ".join(error.one_line().split()), file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("interrupted; run the same command again to resume", file=sys.stderr)
+            # Resuming is offered only where there is something to resume: a sweep stopped before its first
+            # write leaves no folder.
+            resumable = out is not None and (out / MANIFEST).is_file()
+            print("interrupted; run the same command again to resume" if resumable else "interrupted", file=sys.stderr)
             return 1
         except OSError as error:
             bad = bad_path(args, error)

@@ -327,3 +327,66 @@ def test_a_signal_while_the_results_folder_is_made_leaves_no_folder_without_a_ma
         manifest = folder / "manifest.json"
         assert manifest.is_file(), f"{folder.name} holds {sorted(p.name for p in folder.iterdir())} and no manifest"
         assert json.loads(manifest.read_text())["status"] == "interrupted"
+
+
+_SIGNAL_DURING_IMPORT = """
+import os, runpy, signal, sys
+
+script, module = sys.argv[1:3]
+
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == module:
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C does while the command is still importing its modules
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = [script, "list"]
+runpy.run_path(script, run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("module", ["sim.cli", "sim.processes", "sim.errors"])
+def test_ctrl_c_while_the_command_imports_its_modules_is_one_line(module):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = shutil.which("cohesion", path=str(Path(sys.executable).parent))
+    assert script is not None
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_DURING_IMPORT, script, module],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal, not a background job
+    )
+    assert (done.returncode, done.stderr) == (1, "interrupted\n")
+
+
+def test_a_sweep_interrupted_before_its_folder_exists_does_not_offer_to_resume(tmp_path, monkeypatch, capsys):
+    from sim import sweep
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep.SweepFolder, "claim", interrupted)
+    out = tmp_path / "sw"
+    assert main(["sweep", "drawdown_vs_doubt", "--out", str(out), "--quiet"]) == 1
+    assert capsys.readouterr().err == "interrupted\n"
+    assert not out.exists()
+
+
+def test_a_sweep_interrupted_after_its_first_write_offers_to_resume(tmp_path, monkeypatch, capsys):
+    from sim import sweep
+
+    def interrupted(self, result):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep.SweepFolder, "commit", interrupted)
+    out = tmp_path / "sw"
+    assert main(["sweep", "drawdown_vs_doubt", "--out", str(out), "--quiet", "--chunk-runs", "1"]) == 1
+    assert capsys.readouterr().err == "interrupted; run the same command again to resume\n"
+    assert (out / sweep.MANIFEST).is_file()

@@ -94,3 +94,107 @@ def test_a_command_that_exits_at_once_unlinks_its_named_semaphores_first():
     assert name and (Path("/dev/shm") / f"sem.{name.lstrip('/')}").exists()
     unlink_abandoned_semaphores()
     assert not (Path("/dev/shm") / f"sem.{name.lstrip('/')}").exists()
+
+
+class _Collected:
+    """An object whose garbage collection runs a weak-reference callback that delivers a signal, as a signal
+    landing during a collection does."""
+
+
+def _signal_inside_a_weakref_callback(signum: int) -> None:
+    import gc
+    import weakref
+
+    thing = _Collected()
+    keep = weakref.ref(thing, lambda _ref: _signal_self(signum))
+    del thing
+    gc.collect()
+    assert keep() is None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_python_swallows_in_a_weakref_callback_is_raised_at_the_next_safe_point(signum, capsys):
+    reached = []
+    with processes.interrupts_as_keyboard_interrupt(), pytest.raises(KeyboardInterrupt):
+        _signal_inside_a_weakref_callback(signum)  # Python cannot raise here: the exception is "ignored"
+        reached.append("after the callback")
+        processes.raise_if_interrupted()
+        reached.append("after the safe point")
+    assert reached == ["after the callback"]
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_a_run_whose_signal_python_swallowed_is_not_marked_complete(tmp_path, monkeypatch, capsys):
+    import json
+
+    import yaml
+
+    from sim import api
+    from sim.cli import main
+
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(yaml.safe_dump({"name": "short", "end": "2025-02", "replications": 2}))
+    draw = api.draw_folder
+
+    def draw_then_collect(*args, **kwargs):
+        figures = draw(*args, **kwargs)
+        _signal_inside_a_weakref_callback(signal.SIGTERM)
+        return figures
+
+    monkeypatch.setattr(api, "draw_folder", draw_then_collect)
+    code = main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Exception ignored" not in err
+    assert err.strip().startswith("interrupted: ") and len(err.strip().splitlines()) == 1
+    (manifest,) = (tmp_path / "out").rglob("manifest.json")
+    assert json.loads(manifest.read_text())["status"] == "interrupted"
+
+
+def _slow_task(context: float, task: int) -> int:
+    import time
+
+    time.sleep(context)
+    return task
+
+
+def test_a_pool_stopped_with_tasks_still_queued_fails_no_future_twice(monkeypatch):
+    """Tasks the pool has not handed to a worker yet when the command stops it are dropped quietly: the pool's
+    thread does not find futures the command cancelled (an InvalidStateError traceback from the thread)."""
+    from sim import executors
+
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 8)  # more tasks in flight than the pool's call queue holds
+    executor = executors.ProcessExecutor(1)
+    executor.start()
+    results = executor.map_unordered(_slow_task, 0.3, range(40))
+    assert next(results) == 0
+    manager = executor._pool._executor_manager_thread  # the pool's own thread, which fails its futures when stopped
+    results.close()  # as when a signal stops the sweep between two results
+    executor.abort()
+    manager.join(10)
+    assert not manager.is_alive()
+    assert errors == []
+
+
+_HOLD_THEN_START_A_TRACKER = """
+import multiprocessing, signal, sys
+from sim.processes import {held}
+
+with {held}():
+    multiprocessing.get_context("spawn").Semaphore()  # starts multiprocessing's resource tracker, as a pool does
+    print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+"""
+
+
+@pytest.mark.parametrize("held", ["ctrl_c_held", "signals_held"])
+def test_ctrl_c_stays_held_when_the_block_starts_the_resource_tracker(held):
+    """Worker processes started in the block inherit the held Ctrl-C even if the resource tracker starts in it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _HOLD_THEN_START_A_TRACKER.format(held=held)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "True", "")
