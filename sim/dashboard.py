@@ -41,6 +41,9 @@ from sim.scenario import load as load_scenario
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 BASELINE = "baseline"
+#: Replications the page runs at most: each runs twice (the scenario and the baseline) in the page's own process,
+#: so that 100 take about as long as a reader waits; larger ensembles belong to ``cohesion run``.
+MAX_PAGE_REPLICATIONS = 100
 EXTRA_HINT = "pip install 'alliance-cohesion[dashboard]'"
 DESCRIPTION = (
     "Serve a local page (Solara) to pick a scenario, change its events and parameters, run replications and "
@@ -95,7 +98,8 @@ def changed(
     ``dropped_events`` are then left out; ``replications`` and ``seed`` default to the file's own
     (:func:`run_settings`). The result is checked by the same code as a scenario file.
 
-    Raises InputError for a bad file, parameter value, event or replication count, naming the field
+    Raises InputError for a bad file, parameter value, event or replication count (the page runs at most
+    :data:`MAX_PAGE_REPLICATIONS`), naming the field
     (``events[k].size``, ...) and what it takes.
     """
     scenario = load(reference)
@@ -107,7 +111,20 @@ def changed(
     if parameters or dropped_events or events is not None:
         # Named apart from the file's, so that a changed baseline is not shown as "baseline".
         scenario = scenario.with_overrides(name=f"{scenario.name}_changed", parameters=parameters or {}, events=kept)
-    return scenario.with_overrides(replications=replications, seed=seed)
+    scenario = scenario.with_overrides(replications=replications, seed=seed)
+    if scenario.replications > MAX_PAGE_REPLICATIONS:
+        raise InputError(
+            "replications",
+            f"{scenario.replications} is more than the page runs: at most {MAX_PAGE_REPLICATIONS} here "
+            "(each run twice, with the baseline, in the page's process); use 'cohesion run' for more",
+        )
+    return scenario
+
+
+def page_url(host: str, port: int) -> str:
+    """The page's address for ``host`` and ``port``: an IPv6 address in brackets ('http://[::1]:8798/')."""
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 def run_settings(reference: str | Path) -> tuple[int, int]:
@@ -486,6 +503,6 @@ def main(args: argparse.Namespace) -> int:
     quiet_cookie_warning()
     if warning:
         print(warning, file=sys.stderr)
-    print(f"dashboard on http://{args.host}:{args.port}/ (Ctrl-C to stop) — {DISCLAIMER}", file=sys.stderr)
+    print(f"dashboard on {page_url(args.host, args.port)} (Ctrl-C to stop) — {DISCLAIMER}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

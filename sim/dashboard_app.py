@@ -250,7 +250,10 @@ def Controls():
         except InputError as error:
             solara.Error(" ".join(error.one_line().split()))
     with solara.Card("Run"):
-        solara.Markdown("Replications and seed start from the scenario file's; change them here.")
+        solara.Markdown(
+            "Replications and seed start from the scenario file's; change them here "
+            f"(at most {dashboard.MAX_PAGE_REPLICATIONS} replications in the page)."
+        )
         solara.InputInt("replications", value=replications, classes=["replications"])
         solara.InputInt("seed", value=seed, classes=["seed"])
         solara.Button("run with the baseline", on_click=_run, color="primary", classes=["run-button"])

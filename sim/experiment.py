@@ -289,12 +289,9 @@ def from_mapping(
     content: Any, source: str = "experiment", folder: str | Path = ".", default_name: str = "experiment"
 ) -> Experiment:
     """Check an experiment given as parsed YAML; a scenario path in it is relative to ``folder``."""
-    if not isinstance(content, Mapping):
-        raise InputError(
-            "top level",
-            f"an experiment is a mapping of keys (scenario, design, factors, ...), not {shown(content)}",
-            source,
-        )
+    error = yamlfile.not_keys(content, source, "experiment", ("scenario", "factors", *KEYS))
+    if error is not None:
+        raise error
     yamlfile.check_shape(content, source)
     for key in content:
         if not isinstance(key, str) or key not in KEYS:

@@ -272,8 +272,11 @@ def headline(results: Results, context: Context, path: Path | None = None, refer
         ax.set_visible(False)
     _event_markers(axes[: len(HEADLINE_OUTCOMES)], events)
     if len(events):
-        pairs = zip(events["date"], events["detail"], strict=True)
+        shown = min(len(events), LISTED_EVENTS["headline"])
+        pairs = zip(events["date"][:shown], events["detail"][:shown], strict=True)
         listed = "   ".join(f"{k} {d}: {readable_event(t)}" for k, (d, t) in enumerate(pairs, 1))
+        if _more(len(events), shown):
+            listed += "   " + _more(len(events), shown)
         figure.text(
             0.5,
             0.3 / height,
@@ -540,6 +543,29 @@ def representative_run(model: pd.DataFrame) -> int:
     return int((final - final.median()).abs().sort_values(kind="stable").index[0])
 
 
+def note_letter(k: int) -> str:
+    """The letter of the ``k``-th note (from 0): 'a' to 'z', then 'aa', 'ab', ... 'az', 'ba', ... without end."""
+    letters = ""
+    k += 1
+    while k > 0:
+        k, rest = divmod(k - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+#: At most this many scenario events are listed by name in a figure; the rest are counted, with a pointer
+#: to report.md, which lists them all.
+LISTED_EVENTS = {"headline": 12, "decisions": 30}
+
+#: At most this many lettered notes (the states of a delay or block by more than three) under ``decisions.png``.
+LISTED_NOTES = 24
+
+
+def _more(total: int, listed: int) -> str:
+    """'and M more: see report.md' for the events not listed in a figure ('' when all are)."""
+    return f"and {total - listed} more: see report.md" if total > listed else ""
+
+
 def _blocker_label(blockers: str, notes: list[str] | None = None) -> str:
     """Up to three ISO3 codes as they are; more become a lettered note (``notes`` collects the full lists)."""
     states = [code for code in str(blockers).split(";") if code]
@@ -548,7 +574,7 @@ def _blocker_label(blockers: str, notes: list[str] | None = None) -> str:
     listed = " ".join(states)
     if listed not in notes:
         notes.append(listed)
-    return f"({chr(ord('a') + notes.index(listed))}) {len(states)} states"
+    return f"({note_letter(notes.index(listed))}) {len(states)} states"
 
 
 #: Plain words for the parameters that scenario files most often ``set`` by an event (others: the name in words).
@@ -575,6 +601,20 @@ def readable_event(detail: str) -> str:
     return f"{EVENT_WORDS.get(name, name.replace('_', ' '))} set to {value}{shown_unit}"
 
 
+def _wrapped_notes(notes: list[str]) -> list[str]:
+    """The lettered notes, '(a) AUT BEL ...', as lines of at most 150 characters."""
+    return textwrap.wrap("   ".join(f"({note_letter(k)}) {t}" for k, t in enumerate(notes)), 150)
+
+
+def _note_lines(one: pd.DataFrame) -> int:
+    """How many lines the lettered notes under the decisions panel take, for the run's events ``one``."""
+    notes: list[str] = []
+    stopped = one[(one["body"] != "scenario") & one["outcome"].isin(["delayed", "blocked"])]
+    for blockers in stopped["blockers"]:
+        _blocker_label(blockers, notes)
+    return len(_wrapped_notes(notes))
+
+
 def decisions(results: Results, context: Context, path: Path | None = None) -> Figure:
     """One typical run's decisions over time, and who delays or blocks across all runs."""
     events, model = results.events, results.model
@@ -585,7 +625,8 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
     rows = [*items, "scenario events"]
     applied = one[one["body"] == "scenario"].reset_index(drop=True)
     notes: list[str] = []  # the states of a delay or block by more than three, named under the panel
-    top_height = 0.62 * len(rows) + 1.2
+    note_lines = _note_lines(one)
+    top_height = 0.62 * len(rows) + 1.2 + 0.16 * note_lines
     figure = _figure(16, top_height + 5.8)
     top, bottom = figure.subplots(2, 1, height_ratios=[top_height, 4.3])
     for row, item in enumerate(items):
@@ -640,10 +681,16 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
             va="bottom" if k % 2 == 0 else "top",
             color="#34495e",
         )
-    key = "\n".join(
+    # The key beside the panel lists as many events as its height holds; the rest are counted.
+    fits = max(int(top_height * 72 / (8.5 * 1.25)) - 2, 4)
+    shown = min(len(applied), LISTED_EVENTS["decisions"], fits)
+    lines = [
         f"{n}  {d}  {readable_event(text)[:46]}"
-        for n, (d, text) in enumerate(zip(applied["date"], applied["detail"], strict=True), start=1)
-    )
+        for n, (d, text) in enumerate(zip(applied["date"][:shown], applied["detail"][:shown], strict=True), start=1)
+    ]
+    if _more(len(applied), shown):
+        lines.append(_more(len(applied), shown))
+    key = "\n".join(lines)
     top.text(
         1.01,
         0.0,
@@ -673,7 +720,7 @@ def decisions(results: Results, context: Context, path: Path | None = None) -> F
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles), fontsize=10, frameon=False
     )
     if notes:
-        named = "\n".join(textwrap.wrap("   ".join(f"({chr(ord('a') + k)}) {t}" for k, t in enumerate(notes)), 150))
+        named = "\n".join(_wrapped_notes(notes))
         top.text(0.0, -0.1, named, transform=top.transAxes, fontsize=8, va="top", ha="left", color="#333333")
     _blockers(bottom, events, model["run"].nunique())
     return _finish_figure(figure, context, "Decisions: what passed, was delayed or blocked, and by whom", path)

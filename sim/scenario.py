@@ -451,12 +451,9 @@ def _check_file(content: Any, source: str) -> ScenarioFile:
         raise InputError(
             "top level", "the file is empty; a scenario is a mapping of keys such as name, start, end, events", source
         )
-    if not isinstance(content, Mapping):
-        raise InputError(
-            "top level",
-            f"a scenario is a mapping of keys (name, start, end, events, ...), not a {type(content).__name__}",
-            source,
-        )
+    error = yamlfile.not_keys(content, source, "scenario", ("name", "events", *KEYS))
+    if error is not None:
+        raise error
     for key in content:
         if not isinstance(key, str):
             raise InputError(

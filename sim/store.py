@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -485,11 +486,14 @@ class ResultsFolder:
 
         Raises InputError naming the folder, the file and the column when the table lacks one of ``columns``
         (without ``columns``: one of :func:`required_columns`), as a folder written by an older version or
-        edited by hand may; and naming the file when it cannot be read.
+        edited by hand may; naming the file when it cannot be read; and naming the column or the run when a
+        column holds values of the wrong type or runs differ in their months (:func:`check_values`).
         """
         path = self.path / TABLES[name]
         check_columns(path, str(self.path), required_columns(name) if columns is None else columns)
-        return internal(read_parquet_checked(path, str(self.path), columns))
+        table = internal(read_parquet_checked(path, str(self.path), columns))
+        check_values(table, path, str(self.path))
+        return table
 
     def read_results(self) -> Results:
         """The three tables in the engine's form (:func:`internal`); InputError naming the file if one cannot be read.
@@ -534,6 +538,52 @@ def check_columns(path: Path, source: str, columns: Sequence[str]) -> None:
             "run the scenario again with this version",
             source,
         )
+
+
+_MONTH = r"\d{4}-(0[1-9]|1[0-2])"  # a date in the engine's form (internal), which text dates of old folders are
+
+
+def check_values(table: pd.DataFrame, path: Path, source: str) -> None:
+    """InputError naming the folder ``source``, the file and the column or run of a table (in the engine's form,
+    :func:`internal`) that figures, reports and comparisons could not read as it is.
+
+    Keys (``run``, ``replication``, ``seed``, ``step``) and counts must be whole numbers, the other outcomes and
+    state variables numbers, ``date`` a date (or 'YYYY-MM' text, as folders written before the columns were
+    typed hold it), and every run must have the same months, in order, as the first. A column that is absent
+    passes (:func:`check_columns` reports it where it is needed).
+    """
+    from sim.engine.state import STATE_VARIABLES
+    from sim.metrics import COUNT_OUTCOMES
+
+    def refuse(what: str) -> None:
+        raise InputError(path.name, f"{what} (an edited folder?); run the scenario again with this version", source)
+
+    whole = [*RUN_KEYS, "step", *COUNT_OUTCOMES]
+    numeric = [*MODEL_OUTCOMES, *STATE_VARIABLES]
+    for name in dict.fromkeys([*whole, *numeric]):
+        if name not in table:
+            continue
+        column = table[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            refuse(f"column '{name}' holds {column.dtype} values, not numbers")
+        if name in whole and not pd.api.types.is_integer_dtype(column):
+            values = column.dropna().to_numpy(dtype=float)
+            if not (np.isfinite(values) & (values == np.round(values))).all():
+                refuse(f"column '{name}' holds values that are not whole numbers")
+    if "date" in table and len(table):
+        dates = table["date"]
+        if not dates.map(lambda v: isinstance(v, str)).all() or not dates.str.fullmatch(_MONTH).all():
+            bad = next(v for v in dates if not (isinstance(v, str) and re.fullmatch(_MONTH, v)))
+            refuse(f"column 'date' holds {str(bad)[:20]!r}, not a date")
+        if "run" in table and "step" in table and "iso3" not in table and "body" not in table:
+            months = table.groupby("run", sort=True)["date"].agg(tuple)
+            first = months.iloc[0]
+            for run, these in months.items():
+                if these != first:
+                    refuse(
+                        f"run {run} has {len(these)} months, not the {len(first)} of run {months.index[0]} "
+                        f"({first[0]} to {first[-1]})"
+                    )
 
 
 def read_parquet_checked(path: Path, source: str, columns: list[str] | None = None, **options: Any) -> pd.DataFrame:

@@ -108,6 +108,31 @@ def _without_snippets(problem: str) -> str:
     return problem
 
 
+#: A key as a person writes one in a scenario or experiment file: a word, with '_', '-' or '.' inside.
+_PLAUSIBLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,59}")
+
+
+def not_keys(content: Any, source: str, what: str, known: tuple[str, ...]) -> InputError | None:
+    """The error for a file that is no ``what`` file at all (None for one that may be, even with wrong keys).
+
+    Such a file's top level is text, a list or a single value, or a mapping none of whose keys is one of
+    ``known`` and some of whose keys no one would write (spaces, colons, slashes: a password file read as
+    YAML). The message never echoes the file's content; ordinary unknown keys are left to the caller, which
+    names them (they help to correct a typo).
+    """
+    kind = f"an {what}" if what[:1] in "aeiou" else f"a {what}"
+    keys = ", ".join(f"{key}:" for key in known[:2])
+    if isinstance(content, Mapping):
+        if any(key in known for key in content) or all(
+            not isinstance(key, str) or _PLAUSIBLE_KEY.fullmatch(key) for key in content
+        ):
+            return None
+        top = "text"
+    else:
+        top = "text" if isinstance(content, str) else "a list" if isinstance(content, list) else "a single value"
+    return InputError("top level", f"is not {kind} file: its top level is {top}, not keys such as {keys}", source)
+
+
 def check_shape(content: Any, source: str) -> None:
     """Refuse content nested deeper than MAX_DEPTH (or referring to itself) or larger than MAX_VALUES values."""
     stack: list[tuple[Any, int]] = [(content, 1)]

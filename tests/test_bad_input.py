@@ -730,6 +730,35 @@ def test_a_file_named_by_path_is_never_echoed_and_the_error_is_in_the_users_file
     assert SECRET not in raised.value.one_line() and read in raised.value.one_line()
 
 
+@pytest.mark.parametrize("kind", ["text", "shadow", "list"])
+@pytest.mark.parametrize("command", ["run", "validate", "sweep"])
+def test_a_file_the_user_names_that_is_not_keys_at_all_is_called_so_without_its_text(tmp_path, capsys, kind, command):
+    texts = {
+        "text": NAMED_FILES["text"],
+        "shadow": f"root:{SECRET}:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n",
+        "list": f"- {SECRET}\n- b\n",
+    }
+    path = write(tmp_path, "secret.conf", texts[kind])
+    line = one_error(capsys, command, path)
+    what = "an experiment" if command == "sweep" else "a scenario"
+    assert SECRET not in line and "root:" not in line and "daemon" not in line, line
+    assert line.startswith(f"error: {path}: top level: is not {what} file: its top level is "), line
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "key"),
+    [
+        ("validate", "name: x\nevnts: []\n", "evnts"),
+        ("validate", "name: x\nmy key: 1\n", "my key"),  # a real scenario's odd key is still named
+        ("sweep", "scenario: baseline\ndesign: grid\nfactors: {confidence_bound: [0.1, 0.2]}\nfactor: 1\n", "factor"),
+    ],
+)
+def test_an_unknown_key_of_a_real_file_is_still_named(tmp_path, capsys, command, text, key):
+    path = write(tmp_path, "real.yaml", text)
+    line = one_error(capsys, command, path)
+    assert line.startswith(f"error: {path}: {key}: unknown key"), line
+
+
 def test_a_named_file_says_which_of_its_fields_is_wrong(tmp_path, capsys):
     write(tmp_path, "parent.yaml", "events: [{date: 2026-01, type: coercion, target: DNK, size: 7}]\n")
     line = one_error(capsys, "validate", write(tmp_path, "child.yaml", "extends: parent\n"))

@@ -342,3 +342,43 @@ def test_solaras_cookie_advice_over_plain_http_is_not_printed(recwarn):
         )
         warnings.warn("any other warning", UserWarning, stacklevel=1)
     assert [str(w.message) for w in recwarn] == ["any other warning"]
+
+
+def test_the_page_runs_at_most_a_stated_number_of_replications():
+    limit = dashboard.MAX_PAGE_REPLICATIONS
+    assert dashboard.changed("baseline", replications=limit).replications == limit
+    with pytest.raises(InputError) as caught:
+        dashboard.changed("baseline", replications=100_000)
+    line = caught.value.one_line()
+    assert line.startswith("replications: 100000 ") and f"at most {limit}" in line and "\n" not in line
+
+
+def test_the_page_says_so_in_one_line_when_asked_for_too_many_replications():
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    from sim import dashboard_app as app
+
+    before = app.replications.value
+    try:
+        app.replications.value = 100_000
+        app._run()
+        assert app.message.value.startswith("error: replications: 100000 "), app.message.value
+        assert f"at most {dashboard.MAX_PAGE_REPLICATIONS}" in app.message.value
+    finally:
+        app.replications.value = before
+        app.message.value = ""
+
+
+@pytest.mark.parametrize(("host", "url"), [("::1", "http://[::1]:8798/"), ("127.0.0.1", "http://127.0.0.1:8798/")])
+def test_the_printed_address_of_an_ipv6_host_has_brackets(monkeypatch, capsys, host, url):
+    from sim.cli import main
+
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    import uvicorn
+
+    for name in ("SOLARA_APP", "SOLARA_ASSETS_PROXY", "COHESION_RESULTS"):
+        monkeypatch.setenv(name, "")  # restored after the test
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    assert main(["dashboard", "--host", host, "--port", "8798"]) == 0
+    assert served == [{"host": host, "port": 8798, "log_level": "warning"}]
+    assert f"dashboard on {url} " in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -105,3 +106,67 @@ def test_event_numbers_of_one_month_share_a_label_and_close_labels_do_not_overla
             assert x1 - x0 >= (0.016 * len(t0) + 0.012) * 11.0  # the next label starts after this one ends
     assert len(by_row) > 1 and labels[-1][2] == 0  # crowded labels step down; a lone one stays at the top
     assert _event_labels([2026.0] * 4, span=11.0) == [(2026.0, "1-4", 0)]
+
+
+def test_note_letters_go_on_past_z_and_stay_unique():
+    from sim.plots import note_letter
+
+    letters = [note_letter(k) for k in range(800)]
+    assert letters[:3] == ["a", "b", "c"] and letters[25:29] == ["z", "aa", "ab", "ac"]
+    assert len(set(letters)) == len(letters)
+    assert all(letter.isalpha() and letter.islower() and letter.isascii() for letter in letters)
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """A scenario with as many events as a scenario may have, its parents' included."""
+    import yaml
+
+    from sim.scenario import MAX_EVENTS, load
+
+    inherited = len(load("baseline").events)
+    kinds = [
+        "{type: us_troops, change: -0.01}",
+        "{type: article5_doubt, size: 0.01}",
+        "{type: coercion, target: DEU, size: 0.01}",
+        "{type: election, state: HUN, government: accommodationist}",
+        "{type: hybrid_campaign, multiplier: 2}",
+        "{type: ceasefire_pressure, level: 0.2}",
+    ]
+    events = [
+        {**yaml.safe_load(kinds[k % len(kinds)]), "date": f"{2026 + k % 10}-{1 + k % 12:02d}"}
+        for k in range(MAX_EVENTS - inherited)
+    ]
+    path = tmp_path_factory.mktemp("crowded") / "crowded.yaml"
+    path.write_text(yaml.safe_dump({"name": "crowded", "extends": "baseline", "events": events}))
+    return sim.run(path, replications=1, seed=1)
+
+
+@pytest.mark.parametrize("name", ["headline", "decisions"])
+def test_figures_of_a_scenario_with_the_most_events_draw_without_glyph_or_layout_warnings(crowded, name):
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.scenario import MAX_EVENTS
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure = crowded.plot(name)
+        FigureCanvasAgg(figure).draw()
+    messages = [str(w.message) for w in caught]
+    assert not [m for m in messages if "Glyph" in m or "layout" in m], messages
+    texts = [t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))]
+    assert all(ord(c) < 127 or c in "—·–%" for text in texts for c in text), "only printable glyphs"
+    listed = [text for text in texts if "more: see report.md" in text]
+    assert listed, "events beyond those listed are counted, with a pointer to the report"
+    # The figure stays a readable size: the events do not stretch it.
+    assert figure.get_size_inches()[1] < 20
+    if name == "decisions":
+        labels = re.findall(r"\((\S+)\) \d+ states", "\n".join(texts))
+        notes = re.findall(r"\((\S+)\) [A-Z]{3}", "\n".join(texts))
+        assert len(notes) > 26, "enough notes to run past z"
+        assert all(re.fullmatch("[a-z]+", note) for note in notes), notes
+        assert set(labels) == set(notes) and len(notes) == len(set(notes))
+    shown = len(crowded.events[(crowded.events["body"] == "scenario") & (crowded.events["run"] == 0)])
+    assert shown == MAX_EVENTS

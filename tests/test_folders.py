@@ -273,6 +273,55 @@ def test_a_results_folder_missing_a_column_is_one_line_naming_the_folder_and_the
         assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
 
 
+def _edited(tmp_path: Path, made: Path, table: str, edit) -> Path:
+    """A copy of the folder ``made`` whose ``table`` was rewritten by ``edit`` (a DataFrame to a DataFrame)."""
+    import shutil
+
+    import pandas as pd
+
+    folder = tmp_path / "results" / made.name
+    shutil.copytree(made, folder)
+    set_manifest(folder, checksums={})  # as written by an older version, or edited by hand
+    path = folder / f"{table}.parquet"
+    edit(pd.read_parquet(path)).to_parquet(path, index=False)
+    return folder
+
+
+EDITS = {
+    "cohesion as text": ("model", lambda t: t.assign(cohesion=t["cohesion"].astype(str)), "column 'cohesion'"),
+    "a count not whole": ("model", lambda t: t.assign(blocs=t["blocs"] + 0.5), "column 'blocs'"),
+    "dates as text": ("model", lambda t: t.assign(date=t["date"].astype(str)), "column 'date' holds '2025-01-01'"),
+    "agents' dates as text": ("agents", lambda t: t.assign(date=t["date"].astype(str)), "column 'date'"),
+    "a run's row dropped": ("model", lambda t: t.iloc[:-1], "run 1 has 1 months, not the 2 of run 0"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_results_folder_with_edited_values_is_one_line_naming_the_folder_the_table_and_the_column_or_run(
+    tmp_path, capsys, tables_only_folder, edit
+):
+    table, change, named = EDITS[edit]
+    folder = _edited(tmp_path, tables_only_folder, table, change)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    commands = [["plot", str(folder)]]
+    if table == "model":  # compare reads the model table alone
+        commands.append(["compare", str(folder), str(folder), "--out", str(tmp_path / "compared")])
+    for command in commands:
+        assert main(command) == 2, command
+        line = one_line(capsys)
+        assert line.startswith(f"error: {folder}: {table}.parquet: ") and named in line, line
+        assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
+
+
+def test_an_older_folder_with_text_months_is_still_read(tmp_path, tables_only_folder):
+    # Folders written before the columns were typed hold the month as 'YYYY-MM' text.
+    folder = _edited(
+        tmp_path, tables_only_folder, "model", lambda t: t.assign(date=t["date"].map(lambda d: d.strftime("%Y-%m")))
+    )
+    model = store.ResultsFolder.open(folder).read_table("model")
+    assert list(model["date"].unique()) == ["2025-01", "2025-02"]
+
+
 # ---------------------------------------------------------------------- full disks, unwritable folders
 def _full_disk_for(monkeypatch, fragment: str) -> None:
     """fsync of any file whose path holds ``fragment`` fails as on a full disk (after the data was written)."""
