@@ -15,7 +15,7 @@ GOOD_EVENT = "{date: 2026-01, type: coercion, target: DNK, size: 0.3}"
 # (file name, content, field named in the message, a word of what is allowed or what is wrong)
 BAD_FILES = [
     ("syntax", "name: x\n  oops: [\n", "line 2", "not valid YAML"),
-    ("a_list", "- name: x\n- start: 2025-01\n", "top level", "mapping"),
+    ("a_list", "- name: x\n- start: 2025-01\n", "top level", "not keys such as name:"),
     ("empty", "", "top level", "empty"),
     ("duplicate", "name: x\nname: y\n", "line 2", "duplicate key 'name'"),
     (
