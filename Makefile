@@ -46,8 +46,11 @@ test: $(VENV)/.installed-test
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m slow
 
+# make lint: ruff, then the package's layers (import-linter: layers go one way, no import circles, the old
+# module names are only for users; the contracts are in pyproject.toml, the picture in docs/ARCHITECTURE.md).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check sim tests
+	$(BIN)/lint-imports
 
 # make posterior: the shipped calibration posterior (sim/data/posterior.csv and its provenance) and its two
 # figures in docs/figures; needs the [calibrate] extra. 400 particles, up to 14 generations, ending after the

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from browser import free_port, local_page
 
+from sim.cli import dashboard as serving
 from sim.dashboard import logic as dashboard
 from sim.util.errors import InputError
 
@@ -188,11 +189,11 @@ def test_a_non_loopback_host_needs_allow_remote(capsys):
     from sim.cli import main
 
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
-        assert dashboard.check_host(host, allow_remote=False) is None
+        assert serving.check_host(host, allow_remote=False) is None
     for host in ("0.0.0.0", "::", "", "192.0.2.1"):
         with pytest.raises(InputError, match="--allow-remote"):
-            dashboard.check_host(host, allow_remote=False)
-        warning = dashboard.check_host(host, allow_remote=True)
+            serving.check_host(host, allow_remote=False)
+        warning = serving.check_host(host, allow_remote=True)
         assert warning and "any file this server can read" in warning
     assert main(["dashboard", "--host", "0.0.0.0"]) == 2
     err = capsys.readouterr().err
@@ -334,7 +335,7 @@ def test_solaras_cookie_advice_over_plain_http_is_not_printed(recwarn):
     import warnings
 
     with warnings.catch_warnings():
-        dashboard.quiet_cookie_warning()
+        serving.quiet_cookie_warning()
         warnings.warn(
             "Cookies with samesite=none require https, but according to the asgi framework, the scheme is 'http'",
             UserWarning,

@@ -124,3 +124,13 @@ def test_agenda_schedules_recurring_one_off_and_retabled_items():
 @pytest.mark.parametrize("rule", ["unanimity", "qmv", "consensus"])
 def test_rules_pass_when_everyone_agrees(rule):
     assert inst.RULES[rule](np.full(DATA.n, inst.YES), EU, POP).passed
+
+
+def test_the_agenda_items_linkage_may_name_are_the_agendas_items():
+    """inputs.states checks linkage.csv against its own list of item names (the inputs layer sits below the
+    rules): that list must be exactly the items of the agenda, the ceasefire items and the accession vote."""
+    from sim.inputs.states import AGENDA_ITEMS
+    from sim.rules.institutions import CEASEFIRE_ITEMS, DEFAULT_AGENDA, accession_item
+
+    names = [item.name for item in (*DEFAULT_AGENDA, *CEASEFIRE_ITEMS, accession_item(0, 0))]
+    assert sorted(AGENDA_ITEMS) == sorted(names) and len(set(AGENDA_ITEMS)) == len(AGENDA_ITEMS)

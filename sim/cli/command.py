@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     analysis.add_analyze_arguments(analyzing)
     analyzing.set_defaults(handler=analysis.analyze_main)
 
-    from sim.dashboard import logic as dashboard
+    from sim.cli import dashboard
 
     serving = commands.add_parser(
         "dashboard",

@@ -1,6 +1,6 @@
 """The page of ``cohesion dashboard`` (Solara): pick, change, run, compare with the baseline, open folders.
 
-Served by :func:`sim.dashboard.logic.main`; the work is done by :mod:`sim.dashboard.logic`
+Served by :func:`sim.cli.dashboard.main`; the work is done by :mod:`sim.dashboard.logic`
 and :mod:`sim.api`. Every view carries the line "Illustrative scenario
 exploration — not a forecast".
 """

@@ -153,15 +153,28 @@ def _linkage_iso3(code: object, field: str) -> None:
         raise InputError(error.field, error.message, "linkage.csv") from None
 
 
+# The items of the EU and NATO agenda (sim.rules.institutions: DEFAULT_AGENDA, CEASEFIRE_ITEMS and the accession
+# ratification) by name: the items a row of linkage.csv may hold hostage. A test keeps the two lists the same.
+AGENDA_ITEMS = (
+    "eu_sanctions_renewal",
+    "eu_ukraine_package",
+    "eu_defence_industry",
+    "nato_summit",
+    "nato_ukraine_partnership",
+    "nato_eu_cooperation",
+    "eu_ceasefire_endorsement",
+    "nato_ceasefire_endorsement",
+    "nato_accession",
+)
+
+
 def check_linkage(rows: pd.DataFrame) -> None:
     """Check the rows of ``linkage.csv``: InputError naming the line and column of the first fault.
 
     A state and an applicant of the model, an item of the agenda (a misspelt item would never be held),
     ``government`` accommodationist or any, probabilities from 0 to 1, one row per (state, item, applicant).
     """
-    from sim.rules.institutions import CEASEFIRE_ITEMS, DEFAULT_AGENDA
-
-    items = sorted({item.name for item in (*DEFAULT_AGENDA, *CEASEFIRE_ITEMS)} | {"nato_accession"})
+    items = sorted(AGENDA_ITEMS)
     seen: dict[tuple[str, str, str], int] = {}
     for k, row in enumerate(rows.to_dict("records")):
         line = f"line {k + 2}"
