@@ -131,3 +131,22 @@ def test_an_installed_wheel_finds_its_scenarios_and_experiments_from_another_fol
         assert refused.returncode == 2, refused.stderr
         assert refused.stderr.count("\n") == 1 and f"pip install 'alliance-cohesion[{extra}]'" in refused.stderr
     assert not (elsewhere / "on_dask").exists() and not (elsewhere / "swept" / "analysis").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("sim.params", "sim.inputs.parameters"),
+        ("sim.metrics", "sim.rules.outcomes"),
+        ("sim.store", "sim.runs.folder"),
+        ("sim.sweep", "sim.runs.sweep"),
+        ("sim.errors", "sim.util.errors"),
+        ("sim.scenario", "sim.scenarios.scenario"),
+        ("sim.mesa_page", "sim.dashboard.mesa_page"),
+    ],
+)
+def test_a_documented_old_module_path_is_the_moved_module(old, new):
+    """The module paths an earlier README documented still import, as the very module that moved (CHANGELOG)."""
+    import importlib
+
+    assert importlib.import_module(old) is importlib.import_module(new)

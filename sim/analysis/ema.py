@@ -33,14 +33,13 @@ import numpy as np
 import pandas as pd
 
 from sim.runs.folder import write_atomically
+from sim.util.calendar import fractional_years
 
 FILE = "ema_results.tar.gz"
 FORMAT_VERSION = 0.1  # the version save_results writes in metadata.json
 
 
-def _years(dates: pd.Series) -> np.ndarray:
-    values = pd.Series(dates).astype(str)
-    return (values.str[:4].astype(int) + (values.str[5:7].astype(int) - 1) / 12.0).to_numpy()
+_years = fractional_years  # dates -> fractional years (sim.util.calendar)
 
 
 def _csv(frame: pd.DataFrame, header: bool) -> bytes:

@@ -31,6 +31,7 @@ from sim.rules.outcomes import COUNT_OUTCOMES, OUTCOME_DEFINITIONS
 from sim.scenarios.scenario import Scenario, packaged_scenarios, referenced
 from sim.scenarios.scenario import load as load_scenario
 from sim.util import yamlfile
+from sim.util.calendar import fractional_years
 from sim.util.errors import InputError, shorten, shown
 
 BASELINE = "baseline"
@@ -264,9 +265,7 @@ def simulate(scenario: Scenario) -> Run:
     return Run(scenario, run(scenario), run(baseline_for(scenario)))
 
 
-def _years(dates: Any) -> np.ndarray:
-    values = [str(d)[:7] for d in dates]
-    return np.array([int(v[:4]) + (int(v[5:7]) - 1) / 12 for v in values])
+_years = fractional_years  # dates -> fractional years (sim.util.calendar)
 
 
 def _band(ax: Any, results: Results, outcome: str, colour: str, label: str) -> None:

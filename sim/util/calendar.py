@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import Any
 
 from sim.util.errors import InputError, shown
 
@@ -58,3 +59,15 @@ def year_of(index: int) -> int:
 def month_of_year(index: int) -> int:
     """1..12"""
     return index % 12 + 1
+
+
+def fractional_years(dates: Any) -> Any:
+    """Dates as fractional years (2025-01 -> 2025.0, 2025-07 -> 2025.5), so that a time axis is plain numbers.
+
+    ``dates``: any sequence whose items print as ``YYYY-MM...`` (strings, ``datetime.date``, datetime64 or
+    pandas timestamps), length T. Returns a float64 array of shape (T,). ValueError for an item that does not.
+    """
+    import pandas as pd
+
+    values = pd.Series(list(dates) if not hasattr(dates, "dtype") else dates).astype(str)
+    return (values.str[:4].astype(int) + (values.str[5:7].astype(int) - 1) / 12.0).to_numpy()

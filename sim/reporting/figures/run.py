@@ -27,6 +27,7 @@ from sim.inputs.states import REGIONS, load_states
 from sim.rules.outcomes import COUNT_OUTCOMES, HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
 from sim.runs.folder import write_atomically
 from sim.runs.replications import Results
+from sim.util.calendar import fractional_years
 
 LABELS = {
     "cohesion": "Cohesion (mean of positions, decisions,\nburden and credibility, 0-1)",
@@ -127,10 +128,7 @@ def _finish_figure(figure: Figure, context: Context, title: str, path: Path | No
     return figure
 
 
-def _years(dates: pd.Series | np.ndarray) -> np.ndarray:
-    """'YYYY-MM' -> fractional year, so that the time axis is plain numbers."""
-    values = pd.Series(dates).astype(str)
-    return (values.str[:4].astype(int) + (values.str[5:7].astype(int) - 1) / 12.0).to_numpy()
+_years = fractional_years  # dates -> fractional years (sim.util.calendar)
 
 
 def _quantiles(frame: pd.DataFrame, column: str, by: str | list[str] = "step") -> pd.DataFrame:

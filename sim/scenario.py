@@ -1,0 +1,7 @@
+"""Another name, for one release, of the module that moved (see CHANGELOG.md)."""
+
+import sys
+
+from sim.scenarios import scenario as _moved
+
+sys.modules[__name__] = _moved
