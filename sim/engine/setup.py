@@ -192,7 +192,8 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
         if due.any():
             b.elections_due[month] = due
     _draw_streams(b)
-    b.history = None  # allocated by the step loop (sim.engine.step.allocate_history)
+    # The record of the run: allocated when the first month is stepped (sim.engine.step.allocate_history).
+    b.history = b.europe_history = b.recorded = None
     return b
 
 
