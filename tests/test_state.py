@@ -14,7 +14,7 @@ import pytest
 
 from sim import metrics, scenario
 from sim.engine.setup import RunSpec, build_batch
-from sim.engine.state import declared_fields
+from sim.engine.state import Batch, declared_fields
 from sim.engine.step import step
 from sim.scenario import replication_seed
 
@@ -77,3 +77,9 @@ def test_every_declared_field_cites_sections_the_odd_has():
         assert cited and all(cited), f"{name} cites no ODD section"
         missing = [s for s in cited if s not in headings]
         assert not missing, f"{name} cites ODD sections {missing}, which docs/ODD.md lacks"
+
+
+def test_a_batch_holds_state_and_no_rules():
+    """The rules live in sim.dynamics: a batch has its declared fields and the ``col`` accessor, nothing else."""
+    own = {name for name, value in vars(Batch).items() if callable(value) or isinstance(value, property)}
+    assert own == {"col"}

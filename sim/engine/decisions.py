@@ -120,7 +120,7 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     sel = slice(None) if len(rows) == b.n_runs else np.array(rows)  # all rows: views, not copies
     noise_u, hostage_u, concession_u = (uniforms[sel, offset + slot] for offset in (0, N_KINDS, 2 * N_KINDS))
     members = (b.eu_member if item.body == "EU" else b.nato_member)[sel]
-    support = getattr(b, item.position)[sel]
+    support = position(b, item.position)[sel]
     support = 1.0 - support if item.inverse else support.copy()
 
     def p(name: str) -> np.ndarray:
@@ -235,6 +235,41 @@ def item_linkage(b: Batch, item: AgendaItem, sel) -> tuple[np.ndarray, np.ndarra
     held = np.where(active, hostage, 0.0)
     concession = np.where(held > 0.0, b.data.linkage_concession[key], generic)
     return held, concession
+
+
+def _ceasefire_acceptance(b: Batch) -> np.ndarray:
+    alignment = dynamics.us_alignment(
+        b.us_reliance, b.us_trust, b.accommodationist, b.col("accommodationist_ceasefire_alignment")
+    )
+    return dynamics.ceasefire_acceptance(
+        b.ukraine_support,
+        b.threat,
+        alignment,
+        b.pressure[:, None],
+        b.col("ceasefire_alignment_weight"),
+        b.col("ceasefire_frontline_weight"),
+    )
+
+
+# The positions agenda items read that are not state variables (ODD 7.9.1), each from the pure rules.
+POSITIONS = {
+    "consent": lambda b: dynamics.consent(b.threat),
+    "posture_support": lambda b: dynamics.posture_support(b.threat),
+    "european_preference": lambda b: dynamics.european_preference(b.autonomy, b.us_reliance),
+    "eu_cooperation": lambda b: dynamics.eu_cooperation(b.us_trust, b.autonomy),
+    "ceasefire_acceptance": _ceasefire_acceptance,
+}
+
+
+def position(b: Batch, name: str) -> np.ndarray:
+    """(R, N) the position named by an agenda item (``AgendaItem.position``), 0-1, for every run.
+
+    A state variable of the batch (``ukraine_support``) or a position derived from the state by the pure
+    rules (:data:`POSITIONS`: ``consent``, ``posture_support``, ``european_preference``, ``eu_cooperation``,
+    ``ceasefire_acceptance``); AttributeError for any other name.
+    """
+    derive = POSITIONS.get(name)
+    return getattr(b, name) if derive is None else derive(b)
 
 
 # Items whose passage puts a defence-industrial measure with European preference in force (lowers US reliance).

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim import dynamics
 from sim.calendar import format_month
-from sim.engine import decisions
+from sim.engine import decisions, derived
 from sim.engine.hooks import RowHooks
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, recorded_row
 from sim.events import NoChange
@@ -89,7 +89,7 @@ def update_united_states(b: Batch, shocks: np.ndarray) -> None:
     b.grievance = dynamics.burden_grievance(
         b.grievance,
         b.pledge_now,
-        b.european_spending(),
+        derived.european_spending(b),
         b.p["burden_gap_scale_pp"],
         b.p["burden_grievance_rate"],
     )
@@ -108,7 +108,7 @@ def update_united_states(b: Batch, shocks: np.ndarray) -> None:
     ended = b.month >= b.pressure_until
     b.pressure = np.where(ended, 0.0, b.pressure)
     move_troops(b)
-    b.commitment_now = b.commitment
+    b.commitment_now = derived.commitment(b)
 
 
 def move_troops(b: Batch) -> None:
@@ -164,7 +164,7 @@ def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
 def update_threat(b: Batch) -> None:
     target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
     # Deterrence gap: what exposed states read from US words and boots, against the start.
-    b.signal_now = b.trust_signal()
+    b.signal_now = derived.trust_signal(b)
     target = target + dynamics.deterrence_gap(
         b.aggression[:, None], b.proximity, b.signal_now, b.signal0, b.col("deterrence_gap_coef")
     )
@@ -197,21 +197,58 @@ def update_fear(b: Batch) -> None:
 
 
 def update_spending(b: Batch) -> None:
-    b.reliance_drive()  # sustained European investment lowers US reliance slowly, every month
+    drive_reliance(b)  # sustained European investment lowers US reliance slowly, every month
     budget = b.month % 12 + 1 == b.p["budget_month"].astype(np.int64)
     # The budget of the data year is already in the starting data (the 2022 hindcast starts from 2022 figures).
     if not budget.any() or b.month // 12 == b.initial_year:
         return
-    desired = b.desired_spending(b.spending_base)
+    desired = derived.desired_spending(b, b.spending_base)
     new = dynamics.annual_budget(
         b.spending_pct_gdp,
         desired,
         b.col("budget_adjustment_rate"),
         b.col("fiscal_cap_pp_per_year"),
         b.col("spending_cut_rate"),
-        b.pledge_plan(b.spending_base),
+        pledge_plan(b, b.spending_base),
     )
     b.spending_pct_gdp = np.where(budget[:, None] & b.spending_dynamic, new, b.spending_pct_gdp)
+
+
+def drive_reliance(b: Batch) -> None:
+    """One month of the sustained-investment average (R,) and of the fall of US reliance (R, N) in Europe (ODD 7.7)."""
+    b.investment = dynamics.sustained_investment(
+        b.investment, derived.european_spending(b), b.p["reliance_investment_memory_months"]
+    )
+    lower = dynamics.reliance_decline(
+        b.us_reliance,
+        b.investment[:, None],
+        b.col("reliance_investment_level_pct"),
+        b.col("reliance_investment_scale_pp"),
+        b.col("reliance_substitution_rate"),
+        b.industry_in_force[:, None].astype(float),
+        b.col("reliance_industry_rate"),
+    )
+    b.us_reliance = np.where(b.europe, lower, b.us_reliance)
+
+
+def pledge_plan(b: Batch, base: np.ndarray) -> np.ndarray:
+    """(R, N) this year's budget on the way to the pledge, % of GDP: :func:`sim.dynamics.pledge_budget_plan`."""
+    return dynamics.pledge_budget_plan(
+        b.spending_pct_gdp,
+        derived.own_motive(b, base),
+        b.pledge_adherence,
+        b.pledge_strength,
+        b.nato_member,
+        b.grievance,
+        b.month,
+        b.deadline_month,
+        b.p["deadline_window_months"],
+        b.col("deadline_pressure_coef"),
+        b.pledge_to,
+        b.p["pledge_margin_pp"],
+        b.col("pledge_pull"),
+        b.col("line_reach_pp"),
+    )
 
 
 def update_positions(b: Batch) -> None:
@@ -232,7 +269,9 @@ def update_positions(b: Batch) -> None:
         b.threat_reference,
         (b.war_fatigue - b.fatigue0)[:, None],  # the 2025 positions already carry the 2025 fatigue
         b.pressure[:, None],
-        b.us_reliance * b.us_trust + b.accommodationist * b.col("accommodationist_ceasefire_alignment"),
+        dynamics.us_alignment(
+            b.us_reliance, b.us_trust, b.accommodationist, b.col("accommodationist_ceasefire_alignment")
+        ),
         b.col("support_threat_coef"),
         b.col("support_fatigue_coef"),
         b.col("ceasefire_pressure_coef"),
