@@ -91,7 +91,11 @@ def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
 
 
 def take_decisions(b: Batch) -> None:
-    """Process 9: every item due in any run is voted on, rows with the same item at the same place together."""
+    """Process 9, institutional decisions (ODD 7.9): every item due in any run is voted on.
+
+    Rows with the same item at the same place of their agenda vote together (:func:`decide`); items come in
+    the order of ODD 7.9.1 (recurring, one-offs, re-tabled), and each outcome is logged (ODD 7.9.4).
+    """
     if not (RECURRING[b.month % 12] or b.month in b.one_offs or b.month in b.retabled):
         return  # nothing due in any run (the agenda tables hold no month already past)
     due = due_items(b)
@@ -334,7 +338,11 @@ RULES = {"unanimity": unanimity, "qmv": qualified_majority, "consensus": consens
 
 # ------------------------------------------------------------------ elections
 def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
-    """Process 10: the states whose election falls this month vote; a government may change."""
+    """Process 10, elections (ODD 7.10): the spending reference habituates; states whose election falls vote.
+
+    ``uniforms`` (R, N) are the month's draws of the elections stream; a government that changes moves the
+    state's support anchor.
+    """
     # Voters feel defence spending against the level they are used to, which habituates every month: a rise
     # costs votes while it is fresh, and the cost fades once the new level is normal.
     rise = b.spending_pct_gdp - b.spending_reference
