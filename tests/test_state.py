@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import metrics, scenario
 from sim.engine.setup import RunSpec, build_batch
 from sim.engine.state import Batch, declared_fields
 from sim.engine.step import step
-from sim.scenario import replication_seed
+from sim.rules import outcomes as metrics
+from sim.scenarios import scenario
+from sim.scenarios.scenario import replication_seed
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 RECORD = {"history", "europe_history", "recorded"}  # allocated by the first step
@@ -80,6 +81,6 @@ def test_every_declared_field_cites_sections_the_odd_has():
 
 
 def test_a_batch_holds_state_and_no_rules():
-    """The rules live in sim.dynamics: a batch has its declared fields and the ``col`` accessor, nothing else."""
+    """The rules live in sim.rules.dynamics: a batch has its declared fields and the ``col`` accessor, nothing else."""
     own = {name for name, value in vars(Batch).items() if callable(value) or isinstance(value, property)}
     assert own == {"col"}

@@ -1,6 +1,6 @@
 """What the engine reads off a batch through the pure rules, and the fields derived from others.
 
-The science is in :mod:`sim.dynamics` and :mod:`sim.network`; these functions only hand them the
+The science is in :mod:`sim.rules.dynamics` and :mod:`sim.inputs.network`; these functions only hand them the
 arrays of a :class:`sim.engine.state.Batch` (parameters as (R,) arrays or (R, 1) columns) and, for the
 derived fields, store what they return:
 
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import dynamics, network
 from sim.engine.state import Batch
+from sim.inputs import network
+from sim.rules import dynamics
 
 # Parameters the geography derives from: a change of one (a `set` event) derives it again.
 NETWORK_PARAMS = frozenset(
@@ -32,12 +33,12 @@ PROXIMITY_PARAMS = frozenset({"proximity_length_km", "proximity_border_weight", 
 
 # ------------------------------------------------------------ reads
 def commitment(b: Batch) -> np.ndarray:
-    """(R,) signalled US commitment (ODD 7.2, :func:`sim.dynamics.signalled_commitment`)."""
+    """(R,) signalled US commitment (ODD 7.2, :func:`sim.rules.dynamics.signalled_commitment`)."""
     return dynamics.signalled_commitment(b.us_base, b.shock_size)
 
 
 def pledge_norm(b: Batch) -> np.ndarray:
-    """(R,) the pledge of the current month, % of GDP (ODD 7.7, :func:`sim.dynamics.pledge_norm`)."""
+    """(R,) the pledge of the current month, % of GDP (ODD 7.7, :func:`sim.rules.dynamics.pledge_norm`)."""
     return dynamics.pledge_norm(b.month, b.pledge_start, b.pledge_end, b.pledge_from, b.pledge_to)
 
 
@@ -47,7 +48,7 @@ def european_spending(b: Batch) -> np.ndarray:
 
 
 def trust_signal(b: Batch) -> np.ndarray:
-    """(R, N) what each state reads from US words and boots this month (ODD 7.5, :func:`sim.dynamics.trust_signal`)."""
+    """(R, N) what each state reads from US words and boots this month, ODD 7.5 (:func:`dynamics.trust_signal`)."""
     return dynamics.trust_signal(
         b.commitment_now[:, None],
         b.us_troops_k,
@@ -60,7 +61,7 @@ def trust_signal(b: Batch) -> np.ndarray:
 
 
 def own_motive(b: Batch, base: np.ndarray) -> np.ndarray:
-    """(R, N) own spending motive from ``base`` (R, N), % of GDP (ODD 7.7, :func:`sim.dynamics.own_spending`)."""
+    """(R, N) own spending motive from ``base`` (R, N), % of GDP (ODD 7.7, :func:`sim.rules.dynamics.own_spending`)."""
     return dynamics.own_spending(
         base,
         b.threat,

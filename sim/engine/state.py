@@ -20,9 +20,9 @@ from typing import Annotated
 
 import numpy as np
 
-from sim import metrics
-from sim.engine.pcg import Streams
-from sim.inputs import StateData
+from sim.compiled.pcg import Streams
+from sim.inputs.states import StateData
+from sim.rules import outcomes as metrics
 
 STREAMS = ("incidents", "elections", "votes", "shocks")
 STATE_VARIABLES = (
