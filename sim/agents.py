@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.engine import derived
 from sim.engine.hooks import RowHooks
 from sim.engine.state import STATE_VARIABLES
+from sim.rules import dynamics
 from sim.util.calendar import format_month
 
 if TYPE_CHECKING:
@@ -101,12 +103,12 @@ class UnitedStates(mesa.Agent):
     @property
     def doubt(self) -> float:
         """Net standing doubt: the sum of the rhetorical shocks still in force."""
-        return float(self.model.engine.doubt[0])
+        return float(dynamics.standing_doubt(self.model.engine.shock_size)[0])
 
     @property
     def commitment(self) -> float:
         """Signalled commitment: the stance less any standing doubt."""
-        return float(self.model.engine.commitment[0])
+        return float(derived.commitment(self.model.engine)[0])
 
     @property
     def administration(self) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import MemberState, Russia, UnitedStates
-from sim.engine import outputs
+from sim.engine import derived, outputs
 from sim.engine import step as engine_step
 from sim.engine.hooks import RowHooks
 from sim.engine.setup import STATE_OVERRIDES, RunSpec, build_batch, spawn_streams
@@ -244,7 +244,7 @@ class AllianceModel(mesa.Model):
 
     @property
     def pledge_norm(self) -> float:
-        return float(self.engine.pledge_norm[0])
+        return float(derived.pledge_norm(self.engine)[0])
 
     @property
     def war_fatigue(self) -> float:

@@ -24,6 +24,18 @@ def test_every_parameter_and_event_is_named_in_the_odd():
     assert not missing
 
 
+def test_the_odd_memory_section_names_every_habituating_reference():
+    """ODD 4.4 says what agents remember: every reference that habituates in the code is named with its rate."""
+    from sim import PARAMETERS
+
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    section = text.split("### 4.4 ", 1)[1].split("\n### ", 1)[0]
+    rates = [name for name in PARAMETERS if name.endswith("_habituation_rate")]
+    assert len(rates) >= 3  # threat, trust and spending references
+    missing = [name for name in rates if f"`{name}`" not in section]
+    assert not missing, f"ODD section 4.4 does not name {missing}"
+
+
 def test_every_subpackage_of_sim_is_in_the_wheel():
     """pyproject.toml lists the packages by hand (two are mapped from the top level); a new one must be added."""
     import tomllib

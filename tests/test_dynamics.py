@@ -207,3 +207,50 @@ def test_accommodationist_vote_rises_with_fatigue_and_cost_and_falls_with_threat
         0.5, np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.0, 0.8]), 0.04, 0.2, 0.1
     )
     assert p[1] > p[0] > 0 and p[2] < p[1]
+
+
+def test_signalled_commitment_is_the_stance_less_the_standing_doubt_clipped():
+    base = np.array([0.8, 0.3])
+    shocks = np.array([[0.1, -0.05], [0.5, 0.0]])
+    assert dynamics.standing_doubt(shocks) == pytest.approx([0.05, 0.5])
+    assert dynamics.signalled_commitment(base, shocks) == pytest.approx([0.75, 0.0])
+    assert dynamics.signalled_commitment(np.array([1.2, 0.4]), np.zeros((2, 0))) == pytest.approx([1.0, 0.4])
+
+
+def test_agenda_positions_read_the_state():
+    autonomy, reliance, trust = np.array([0.6, 0.2]), np.array([0.4, 0.9]), np.array([0.8, 0.5])
+    assert dynamics.european_preference(autonomy, reliance) == pytest.approx([0.6, 0.15])
+    assert dynamics.eu_cooperation(trust, autonomy) == pytest.approx([0.7, 0.35])
+    assert (dynamics.consent(np.zeros((2, 3))) == 1.0).all()
+    assert dynamics.us_alignment(reliance, trust, np.array([False, True]), 0.3) == pytest.approx([0.32, 0.75])
+
+
+def test_ceasefire_acceptance_weighs_the_push_against_support_and_the_front():
+    support, threat = np.array([[0.7, 0.2, 0.9]]), np.array([[0.5, 0.0, 1.0]])
+    alignment = np.array([[0.5, 1.0, 0.0]])
+    calm = dynamics.ceasefire_acceptance(support, threat, alignment, np.array([[0.0]]), 1.0, 0.2)
+    pushed = dynamics.ceasefire_acceptance(support, threat, alignment, np.array([[0.6]]), 1.0, 0.2)
+    assert calm == pytest.approx(np.array([[0.2, 0.8, 0.0]]))  # 1 - support - 0.2 threat, clipped at 0
+    assert pushed == pytest.approx(np.array([[0.5, 1.0, 0.0]]))  # + 0.6 alignment, clipped at 1
+
+
+def test_pledge_budget_plan_spreads_the_rise_to_the_line_and_is_zero_outside_nato():
+    spending, own = np.array([[2.0, 2.0]]), np.array([[2.0, 2.0]])
+    # No grievance: no deadline pressure; full adherence aims at the line 3.5 + 0, four budget years left.
+    plan = dynamics.pledge_budget_plan(
+        spending,
+        own,
+        np.array([[1.0, 1.0]]),
+        np.array([1.0]),
+        np.array([[True, False]]),
+        np.array([0.0]),
+        12 * 2032,
+        np.array([12 * 2035 + 11]),
+        np.array([24.0]),
+        np.array([[0.5]]),
+        np.array([3.5]),
+        np.array([0.0]),
+        np.array([[1.0]]),
+        np.array([[0.0]]),
+    )
+    assert plan == pytest.approx(np.array([[2.0 + 1.5 / 4, 0.0]]))

@@ -7,12 +7,18 @@ plain-numpy twins.
 
 from __future__ import annotations
 
+import ast
+import inspect
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sim.compiled import rowops
 from sim.engine import decisions, outputs
+from sim.engine import step as step_module
 from sim.engine.setup import RunSpec, build_batch, run_batch, spawn_streams
 from sim.engine.state import STREAMS
 from sim.rules import dynamics
@@ -144,3 +150,26 @@ def test_compiled_pcg64_draws_numpys_numbers_with_skips():
     later = streams.draw_segments(np.array([2]), np.array([123_456_789 + 37 + 2**33]), 5)
     references[2].bit_generator.advance(2**33)
     assert np.array_equal(later[0], references[2].random(5))
+
+
+def _step_function(name: str):
+    """The function ``name`` (``update_fear``, ``decisions.take_decisions``) as sim.engine.step sees it."""
+    found = step_module
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def test_every_process_of_the_month_cites_its_odd_submodel():
+    """Each function the month's step calls (and its helpers in step.py) names a section 7 submodel of the ODD."""
+    odd = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^#{3,4} (7(?:\.\d+)+) ", odd, flags=re.M))
+    tree = ast.parse(inspect.getsource(step_module.step))
+    called = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    processes = [_step_function(name) for name in sorted(called - {"format_month", "allocate_history"})]
+    assert len(processes) == 11, sorted(called)  # the eleven processes of ODD section 3
+    helpers = [step_module.move_troops, step_module.campaign_multiplier, step_module.drive_reliance]
+    for function in processes + helpers + [step_module.pledge_plan]:
+        cited = re.findall(r"ODD (7(?:\.\d+)+)", function.__doc__ or "")
+        assert cited, f"{function.__qualname__} cites no ODD section 7 submodel"
+        assert set(cited) <= sections, f"{function.__qualname__} cites {cited}; docs/ODD.md has {sorted(sections)}"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.analysis.compare import compare
-from sim.engine import RunSpec, build_batch, run_batch
+from sim.engine import RunSpec, build_batch, decisions, run_batch
 from sim.engine.decisions import deliver_ukraine_package, item_linkage
 from sim.engine.hooks import RowHooks
 from sim.engine.outputs import log_frame
@@ -224,17 +224,17 @@ def test_ceasefire_acceptance_reads_alignment_support_and_threat():
     raises it most for the states that rely on and trust the US; Hungary's accommodationist government accepts
     far more than Finland; a mainstream government in Hungary lowers its acceptance."""
     b = one_run()
-    calm = b.ceasefire_acceptance[0].copy()
+    calm = decisions.position(b, "ceasefire_acceptance")[0]
     expected = np.clip(1 - b.ukraine_support[0] - b.p["ceasefire_frontline_weight"][0] * b.threat[0], 0, 1)
     assert np.allclose(calm, expected)
     RowHooks(b, 0).press_for_ceasefire(0.7, 12)
-    pushed = b.ceasefire_acceptance[0]
+    pushed = decisions.position(b, "ceasefire_acceptance")[0]
     est, fra = DATA.index("EST"), DATA.index("FRA")
     assert pushed[est] - calm[est] > pushed[fra] - calm[fra] > 0  # Estonia relies on the US far more than France
     assert pushed[HUN] > pushed[FIN] + 0.4
     before = pushed[HUN]
     RowHooks(b, 0).set_government(HUN, False)
-    assert b.ceasefire_acceptance[0, HUN] < before
+    assert decisions.position(b, "ceasefire_acceptance")[0, HUN] < before
 
 
 def test_the_us_votes_for_its_own_ceasefire_plan():
@@ -251,6 +251,6 @@ def test_the_us_votes_for_its_own_ceasefire_plan():
     for r in range(3):
         log = log_frame(b, r)
         nato = log[log["item"] == "nato_ceasefire_endorsement"].iloc[0]
-        assert b.ceasefire_acceptance[r, usa] < 0.99  # on its position alone the US would object
+        assert decisions.position(b, "ceasefire_acceptance")[r, usa] < 0.99  # on its position alone the US would object
         assert nato["outcome"] == "delayed"  # first vote: re-tabled with concessions
         assert "USA" not in nato["blockers"].split(";") and "FIN" in nato["blockers"].split(";")

@@ -1,6 +1,7 @@
 """The batched engine: R runs advanced together as (R, N) arrays.
 
-- :mod:`sim.engine.state`: the arrays of a batch and their shapes.
+- :mod:`sim.engine.state`: every field of a batch, declared with its shape and ODD section.
+- :mod:`sim.engine.derived`: the batch read through the pure rules; geography and pledge path derived from it.
 - :mod:`sim.engine.hooks`: the scenario hooks that change one row (what events call).
 - :mod:`sim.engine.setup`: initial state and fixed points, for all rows.
 - :mod:`sim.engine.step`: one month for all rows (ODD section 3, one line per process).

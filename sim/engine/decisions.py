@@ -91,7 +91,11 @@ def due_items(b: Batch) -> list[list[tuple[AgendaItem, np.ndarray | None]]]:
 
 
 def take_decisions(b: Batch) -> None:
-    """Process 9: every item due in any run is voted on, rows with the same item at the same place together."""
+    """Process 9, institutional decisions (ODD 7.9): every item due in any run is voted on.
+
+    Rows with the same item at the same place of their agenda vote together (:func:`decide`); items come in
+    the order of ODD 7.9.1 (recurring, one-offs, re-tabled), and each outcome is logged (ODD 7.9.4).
+    """
     if not (RECURRING[b.month % 12] or b.month in b.one_offs or b.month in b.retabled):
         return  # nothing due in any run (the agenda tables hold no month already past)
     due = due_items(b)
@@ -120,7 +124,7 @@ def decide(b: Batch, rows: list[int], item: AgendaItem, vetoers: np.ndarray | No
     sel = slice(None) if len(rows) == b.n_runs else np.array(rows)  # all rows: views, not copies
     noise_u, hostage_u, concession_u = (uniforms[sel, offset + slot] for offset in (0, N_KINDS, 2 * N_KINDS))
     members = (b.eu_member if item.body == "EU" else b.nato_member)[sel]
-    support = getattr(b, item.position)[sel]
+    support = position(b, item.position)[sel]
     support = 1.0 - support if item.inverse else support.copy()
 
     def p(name: str) -> np.ndarray:
@@ -237,6 +241,41 @@ def item_linkage(b: Batch, item: AgendaItem, sel) -> tuple[np.ndarray, np.ndarra
     return held, concession
 
 
+def _ceasefire_acceptance(b: Batch) -> np.ndarray:
+    alignment = dynamics.us_alignment(
+        b.us_reliance, b.us_trust, b.accommodationist, b.col("accommodationist_ceasefire_alignment")
+    )
+    return dynamics.ceasefire_acceptance(
+        b.ukraine_support,
+        b.threat,
+        alignment,
+        b.pressure[:, None],
+        b.col("ceasefire_alignment_weight"),
+        b.col("ceasefire_frontline_weight"),
+    )
+
+
+# The positions agenda items read that are not state variables (ODD 7.9.1), each from the pure rules.
+POSITIONS = {
+    "consent": lambda b: dynamics.consent(b.threat),
+    "posture_support": lambda b: dynamics.posture_support(b.threat),
+    "european_preference": lambda b: dynamics.european_preference(b.autonomy, b.us_reliance),
+    "eu_cooperation": lambda b: dynamics.eu_cooperation(b.us_trust, b.autonomy),
+    "ceasefire_acceptance": _ceasefire_acceptance,
+}
+
+
+def position(b: Batch, name: str) -> np.ndarray:
+    """(R, N) the position named by an agenda item (``AgendaItem.position``), 0-1, for every run.
+
+    A state variable of the batch (``ukraine_support``) or a position derived from the state by the pure
+    rules (:data:`POSITIONS`: ``consent``, ``posture_support``, ``european_preference``, ``eu_cooperation``,
+    ``ceasefire_acceptance``); AttributeError for any other name.
+    """
+    derive = POSITIONS.get(name)
+    return getattr(b, name) if derive is None else derive(b)
+
+
 # Items whose passage puts a defence-industrial measure with European preference in force (lowers US reliance).
 EUROPEAN_PREFERENCE_ITEMS = frozenset({"eu_defence_industry"})
 
@@ -299,7 +338,11 @@ RULES = {"unanimity": unanimity, "qmv": qualified_majority, "consensus": consens
 
 # ------------------------------------------------------------------ elections
 def hold_elections(b: Batch, uniforms: np.ndarray) -> None:
-    """Process 10: the states whose election falls this month vote; a government may change."""
+    """Process 10, elections (ODD 7.10): the spending reference habituates; states whose election falls vote.
+
+    ``uniforms`` (R, N) are the month's draws of the elections stream; a government that changes moves the
+    state's support anchor.
+    """
     # Voters feel defence spending against the level they are used to, which habituates every month: a rise
     # costs votes while it is fresh, and the cost fades once the new level is normal.
     rise = b.spending_pct_gdp - b.spending_reference

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.state import NETWORK_PARAMS, PROXIMITY_PARAMS, Batch
+from sim.engine import derived
+from sim.engine.derived import NETWORK_PARAMS, PROXIMITY_PARAMS
+from sim.engine.state import Batch
 from sim.inputs import parameters as params
 from sim.inputs.states import StateData
 from sim.rules import dynamics
@@ -53,13 +55,13 @@ class RowHooks:
         b.p[name][r] = params.check_name(name).check(value)
         if name == "pledge_core_pct" and value != old:
             deadline = 12 * int(b.p["pledge_deadline_year"][r]) + 11
-            norm = b.pledge_norm[r]
+            norm = derived.pledge_norm(b)[r]
             b.pledge_start[r], b.pledge_end[r] = b.month, deadline
             b.pledge_from[r], b.pledge_to[r] = norm, float(value)
         if name == "pledge_deadline_year":
             b.pledge_end[r] = 12 * int(value) + 11
         if name in ("pledge_core_pct", "pledge_deadline_year"):
-            b.update_pledge_path(np.array([r]))
+            derived.fill_pledge_path(b, np.array([r]))
             if b.pledge_end[r] > b.pledge_start[r]:  # a raised pledge: its deadline is the one pressed
                 b.deadline_month[r] = b.pledge_end[r]
                 b.pledge_strength[r] = 1.0  # a raised pledge is a firm commitment ("commit to ... by")
@@ -70,9 +72,9 @@ class RowHooks:
         if name == "stubbornness_scale":
             b.stubbornness_effective[r] = np.clip(b.stubbornness[r] * value, 0.0, 1.0)
         if name in NETWORK_PARAMS or name in PROXIMITY_PARAMS:
-            b.derive_geography(np.array([r]))
+            derived.derive_geography(b, np.array([r]))
         if name == "incident_proximity_exponent":
-            b.update_incident_weights(np.array([r]))
+            derived.update_incident_weights(b, np.array([r]))
 
     def coerce(self, index: int, size: float) -> None:
         b, r = self.batch, self.row
@@ -101,7 +103,7 @@ class RowHooks:
         if mask[r, index]:
             return NoChange(f"{code} already in {body.upper()}")
         mask[r, index] = True
-        b.derive_geography(np.array([r]))
+        derived.derive_geography(b, np.array([r]))
         return f"{code} joins {body.upper()}"
 
     # --- United States -------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.compiled.pcg import Streams
+from sim.engine import derived
 from sim.engine.state import BOOL_STATE, FLOAT_STATE, STREAMS, Batch
 from sim.inputs import parameters as params
 from sim.inputs.states import INITIAL_YEARS, check_iso3, load_states
@@ -143,7 +144,7 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.incident_total = np.zeros((r_count, 1))
     b.ally_weight = np.zeros((r_count, n))
     b.ally_weight_total = np.zeros(r_count)
-    b.derive_geography()
+    derived.derive_geography(b)
 
     # Per-run scalars of the United States, Russia and the alliance.
     b.us_base = b.p["us_commitment_initial"].copy()
@@ -173,7 +174,7 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.pledge_end = np.full(r_count, start_month, dtype=np.int64)
     b.pledge_from, b.pledge_to = level, level.copy()
     b.pledge_path = np.empty((r_count, b.n_steps))
-    b.update_pledge_path()
+    derived.fill_pledge_path(b)
     b.counts = np.zeros((r_count, 4), dtype=np.int64)
     b.incidents = np.zeros((r_count, n), dtype=bool)
     b.incidents_now = np.zeros(r_count, dtype=np.int64)
@@ -182,7 +183,7 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     # The year's Ukraine package under way at the start (the Ukraine Facility 2024-2027) goes through the EU.
     b.aid_eu, b.aid_coalition = np.ones(r_count), np.zeros(r_count)
     b.logs = [[] for _ in range(r_count)]
-    b.commitment_now, b.pledge_now = b.commitment, b.pledge_norm  # this month's values, set once a month
+    b.commitment_now, b.pledge_now = derived.commitment(b), derived.pledge_norm(b)  # this month's, set once a month
     _settle(b, threat_override, trust_override)
 
     # Election calendar: every term_i months before and after next_election_i (approximate dates).
@@ -193,7 +194,8 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
         if due.any():
             b.elections_due[month] = due
     _draw_streams(b)
-    b.history = None  # allocated by the step loop (sim.engine.step.allocate_history)
+    # The record of the run: allocated when the first month is stepped (sim.engine.step.allocate_history).
+    b.history = b.europe_history = b.recorded = None
     return b
 
 
@@ -385,7 +387,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
         for i, value in overrides.items():
             b.threat_bias[r, i] = value - b.threat[r, i]
             b.threat[r, i] = value
-    signal = b.trust_signal()
+    signal = derived.trust_signal(b)
     b.signal0 = b.signal_now = signal.copy()  # the deterrence gap is measured from the start's signal
     b.us_trust = signal.copy()
     for r, overrides in enumerate(trust_override):
@@ -395,13 +397,13 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     b.us_trust[:, b.is_usa] = 1.0
     b.abandonment_fear = dynamics.abandonment_fear(b.us_reliance, b.us_trust, b.threat)
     b.threat_reference, b.trust_reference = b.threat.copy(), b.us_trust.copy()
-    gap = (b.pledge_now - b.european_spending()) / b.p["burden_gap_scale_pp"]
+    gap = (b.pledge_now - derived.european_spending(b)) / b.p["burden_gap_scale_pp"]
     b.grievance = np.minimum(np.maximum(gap, 0.0), 1.0)
     # Each state's own motive level, set so that its motives (threat, fear, free ride, peers) alone would
     # keep actual spending at the start; the pledge then lifts adherent states toward its line, so the old
     # gap to the pledge is explained (motive below the line, partial adherence), not kept as a constant.
-    b.spending_base = b.spending_pct_gdp - b.desired_spending(np.zeros((b.n_runs, b.n_states)))
-    b.investment = b.european_spending()  # sustained European investment (a moving average), % of GDP
+    b.spending_base = b.spending_pct_gdp - derived.desired_spending(b, np.zeros((b.n_runs, b.n_states)))
+    b.investment = derived.european_spending(b)  # sustained European investment (a moving average), % of GDP
 
 
 def run_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:

@@ -1,23 +1,27 @@
-"""The arrays of a batch of R runs, and the scenario hooks that change one row of it.
+"""The arrays of a batch of R runs: every field of :class:`Batch`, declared with its shape and ODD section.
 
-Shapes: ``N`` states, ``R`` runs (rows), ``T`` months.
+Shapes use ``R`` runs (rows), ``N`` states, ``T`` months of the horizon, ``S`` slots of standing
+rhetorical shocks (grown as events add them) and ``K`` recorded outcomes; ``list[R]`` is a Python
+list with one entry per run. Every array has the run axis first, except the static data of the
+states, (N,) or (N, N). Parameters: ``p[name]`` is an (R,) array (float64, or object for the
+decision-rule choice); ``col(name)`` gives it as an (R, 1) column to broadcast against states.
 
-- State variables of the member states: (R, N) float64 or bool.
-- Per-run scalars (US commitment, troops, Russian aggression, war fatigue, decision counts): (R,).
-- Parameters: ``p[name]`` is an (R,) array (float64, or object for the decision-rule choice);
-  ``col(name)`` gives it as an (R, 1) column to broadcast against states.
-- Geography that depends on membership or network parameters: (R, N) and (R, N, N).
-
+:func:`sim.engine.setup.build_batch` fills every field (the history of the run when the first
+month is stepped, :func:`sim.engine.step.allocate_history`); :func:`declared_fields` lists them.
 Scenario events change one row through :class:`sim.engine.hooks.RowHooks`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import typing
+from typing import Annotated
+
 import numpy as np
 
-from sim.inputs import network
+from sim.compiled.pcg import Streams
 from sim.inputs.states import StateData
-from sim.rules import dynamics
 from sim.rules import outcomes as metrics
 
 STREAMS = ("incidents", "elections", "votes", "shocks")
@@ -55,253 +59,187 @@ FLOAT_STATE = (
 )
 BOOL_STATE = ("accommodationist", "eu_member", "nato_member")
 AGENT_COLUMNS = STATE_VARIABLES + ("government", "eu_member", "nato_member")
-NETWORK_PARAMS = frozenset(
-    {
-        "network_border_weight",
-        "network_grouping_weight",
-        "network_comembership_weight",
-        "network_size_exponent",
-        "network_self_weight",
-    }
-)
-PROXIMITY_PARAMS = frozenset({"proximity_length_km", "proximity_border_weight", "proximity_ukraine_border_weight"})
 COUNTS = ("eu_passed", "eu_blocked", "nato_passed", "nato_blocked")
+
+
+@dataclasses.dataclass(frozen=True)
+class Declared:
+    """What a field of :class:`Batch` holds: its shape, its type and the ODD sections that describe it.
+
+    ``shape`` is an array shape in the symbols of the module docstring (``"(R, N)"``), or for other
+    values a short description (``"list[R]"``, ``"scalar"``, ``"{month: (R, N) mask}"``); ``dtype`` is the
+    numpy dtype of an array, else the Python type name; ``odd`` names sections of ``docs/ODD.md``
+    (``"7.4"``, ``"2.2, 5"``); ``unit`` is the unit or range where one applies.
+    """
+
+    shape: str
+    dtype: str
+    odd: str
+    unit: str = ""
+
+    @property
+    def is_array(self) -> bool:
+        """True for a numpy array (its shape is a tuple of symbols and sizes)."""
+        return self.shape.startswith("(")
+
+
+def _f(shape: str, dtype: str, odd: str, unit: str = "") -> Declared:
+    return Declared(shape, dtype, odd, unit)
+
+
+F64, B, I64 = "float64", "bool", "int64"
 
 
 class Batch:
     """R runs of one horizon, advanced together; every array has the run axis first.
 
     Built by :func:`sim.engine.setup.build_batch`; advanced by :func:`sim.engine.step.step`.
-    Attributes are documented in the module docstring; ``month`` is the current month
-    index (``12 * year + month - 1``) and ``steps`` the number of months done.
+    Every field is declared below with its shape, type and ODD section (:class:`Declared`);
+    ``month`` is the current month index (``12 * year + month - 1``) and ``steps`` the number of
+    months done.
     """
 
-    data: StateData
-    n_runs: int
-    n_states: int
-    start_month: int
-    end_month: int
-    n_steps: int
-    month: int
-    date: str
-    steps: int
-    p: dict[str, np.ndarray]
+    # ---- clock and horizon (ODD 2.3) -------------------------------------------------------------
+    n_runs: Annotated[int, _f("scalar", "int", "2.3", "runs R")]
+    n_states: Annotated[int, _f("scalar", "int", "2.1", "states N")]
+    start_month: Annotated[int, _f("scalar", "int", "2.3", "month index")]
+    end_month: Annotated[int, _f("scalar", "int", "2.3", "month index")]
+    n_steps: Annotated[int, _f("scalar", "int", "2.3", "months T")]
+    month: Annotated[int, _f("scalar", "int", "2.3", "month index")]  # the month being stepped
+    steps: Annotated[int, _f("scalar", "int", "2.3", "months done")]
+    date: Annotated[str, _f("scalar", "str", "2.3", "YYYY-MM")]
+    initial_year: Annotated[int, _f("scalar", "int", "5", "2022 or 2024")]  # the data column the run starts from
+    keep_agents: Annotated[bool, _f("scalar", "bool", "4.9")]  # False: keep only the outcome columns
+    seeds: Annotated[list, _f("list[R]", "list", "4.7")]  # each run's integer seed
+
+    # ---- inputs: data, parameters and the static attributes of the states (ODD 6, 8, 2.1) ---------
+    data: Annotated[StateData, _f("scalar", "StateData", "6")]
+    p: Annotated[dict, _f("{name: (R,)}", "dict", "8")]  # every parameter of the registry, one value per run
+    population: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.9.3", "millions")]
+    borders: Annotated[np.ndarray, _f("(N, N)", F64, "6, 7.4", "0/1 land border")]
+    is_usa: Annotated[np.ndarray, _f("(N,)", B, "2.1")]  # the US seat
+    is_ukr: Annotated[np.ndarray, _f("(N,)", B, "2.1")]  # Ukraine (a partner that votes nowhere)
+    elects: Annotated[np.ndarray, _f("(N,)", B, "2.1, 7.10")]  # states that hold elections
+    position_dynamic: Annotated[np.ndarray, _f("(N,)", B, "2.1, 7.8")]  # states whose positions move
+
+    # ---- scenario events (ODD 7.1) ----------------------------------------------------------------
+    events: Annotated[list, _f("list[R]", "list", "7.1")]  # each run's events, sorted by month
+    event_months: Annotated[list, _f("list[R]", "list", "7.1", "month index")]
+    next_event: Annotated[np.ndarray, _f("(R,)", I64, "7.1")]  # index of each run's next event
+    next_event_month: Annotated[np.ndarray, _f("(R,)", I64, "7.1", "month index, -1 none")]
+
+    # ---- member states: state variables (ODD 2.2) ----------------------------------------------------
+    threat: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.4", "0-1")]
+    threat_bias: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 5")]  # keeps a threat override in place
+    threat_reference: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.8.1", "0-1")]  # habituates
+    us_trust: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.5", "0-1")]
+    trust_bias: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 5")]  # keeps a trust override in place
+    trust_reference: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 4.4, 7.8.1", "0-1")]  # habituates
+    us_reliance: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.7", "0-1")]
+    abandonment_fear: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.6", "0-1")]
+    spending_pct_gdp: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.7", "% of GDP")]
+    spending_base: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 5, 7.7", "pp")]  # own motive level
+    spending_reference: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.10", "% of GDP")]  # habituates
+    spending0: Annotated[np.ndarray, _f("(R, N)", F64, "5", "% of GDP")]  # spending at the start
+    autonomy: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.8", "0-1")]
+    autonomy_anchor: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.8", "0-1")]
+    ukraine_support: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.8", "0-1")]
+    support_initial: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.10", "0-1")]  # the own anchor of the data
+    support_anchor: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.10", "0-1")]  # moved by the government
+    stubbornness: Annotated[np.ndarray, _f("(R, N)", F64, "2.2", "0-1")]
+    stubbornness_effective: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.8.2", "0-1")]  # x stubbornness_scale
+    pledge_adherence: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.7", "0-1")]
+    linkage: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.9.2", "0-1")]
+    us_troops_k: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.2", "thousands")]  # hosted
+    troops_host0: Annotated[np.ndarray, _f("(R, N)", F64, "7.5", "thousands")]  # hosted at the start
+    accommodationist: Annotated[np.ndarray, _f("(R, N)", B, "2.2, 7.10")]  # the government
+    eu_member: Annotated[np.ndarray, _f("(R, N)", B, "2.2, 5")]
+    nato_member: Annotated[np.ndarray, _f("(R, N)", B, "2.2, 5")]
+
+    # ---- geography, derived from membership and the network parameters (ODD 7.0) --------------------
+    proximity: Annotated[np.ndarray, _f("(R, N)", F64, "7.0", "0-1")]
+    europe: Annotated[np.ndarray, _f("(R, N)", B, "2.1, 7.0")]  # the set E of the European outcomes
+    targetable: Annotated[np.ndarray, _f("(R, N)", B, "2.1, 7.3")]  # can be hit by hybrid incidents
+    spending_dynamic: Annotated[np.ndarray, _f("(R, N)", B, "2.1, 7.7")]  # the set S whose budgets move
+    influence: Annotated[np.ndarray, _f("(R, N, N)", F64, "7.0")]  # who listens to whom
+    influence_norm: Annotated[np.ndarray, _f("(R, N, N)", F64, "7.0, 7.4")]  # rows summing to 1
+    peer_weights: Annotated[np.ndarray, _f("(R, N, N)", F64, "7.0, 7.7")]  # the spending peers, rows summing to 1
+    incident_weight: Annotated[np.ndarray, _f("(R, N)", F64, "7.3")]  # targeting weight of hybrid incidents
+    incident_total: Annotated[np.ndarray, _f("(R, 1)", F64, "7.3")]
+    ally_weight: Annotated[np.ndarray, _f("(R, N)", F64, "7.7", "US$ bn")]  # GDP of the European allies, else 0
+    ally_weight_total: Annotated[np.ndarray, _f("(R,)", F64, "7.7", "US$ bn")]
+
+    # ---- United States (ODD 7.2) --------------------------------------------------------------------
+    us_base: Annotated[np.ndarray, _f("(R,)", F64, "2.2, 7.2", "0-1")]  # commitment_base, the stance
+    commitment_now: Annotated[np.ndarray, _f("(R,)", F64, "2.2, 7.2", "0-1")]  # this month's signalled commitment
+    shock_size: Annotated[np.ndarray, _f("(R, S)", F64, "7.2")]  # standing rhetorical shocks (doubt > 0)
+    shock_decay: Annotated[np.ndarray, _f("(R, S)", F64, "7.2", "months")]
+    shock_month: Annotated[np.ndarray, _f("(R, S)", I64, "7.2", "month index")]
+    shock_count: Annotated[np.ndarray, _f("(R,)", I64, "7.2")]  # slots in use
+    grievance: Annotated[np.ndarray, _f("(R,)", F64, "2.2, 7.2", "0-1")]  # burden grievance
+    pressure: Annotated[np.ndarray, _f("(R,)", F64, "2.2, 7.2", "0-1")]  # ceasefire pressure
+    pressure_until: Annotated[np.ndarray, _f("(R,)", I64, "7.2", "month index, -1 none")]
+    us_troops_total: Annotated[np.ndarray, _f("(R,)", F64, "2.2, 7.2", "thousands")]  # troops in Europe
+    troops_total0: Annotated[np.ndarray, _f("(R,)", F64, "7.5", "thousands")]  # at the start
+    troop_plans: Annotated[dict, _f("{run: [(last month, (N,) per host, total)]}", "dict", "7.1, 7.2")]
+    signal0: Annotated[np.ndarray, _f("(R, N)", F64, "5, 7.4", "0-1")]  # the trust signal at the start
+    signal_now: Annotated[np.ndarray, _f("(R, N)", F64, "7.4, 7.5", "0-1")]  # this month's trust signal
+    coercion_level: Annotated[np.ndarray, _f("(R,)", F64, "2.1, 7.8.1", "0-1")]  # fades
+
+    # ---- Russia, war fatigue and hybrid incidents (ODD 7.3) -----------------------------------------
+    aggression: Annotated[np.ndarray, _f("(R,)", F64, "7.3", "0-1")]
+    russia_target: Annotated[np.ndarray, _f("(R,)", F64, "7.3", "0-1")]  # the scenario path
+    ceasefire_holds: Annotated[np.ndarray, _f("(R,)", B, "7.3")]
+    campaigns: Annotated[dict, _f("{run: [(until month, multiplier, (N,) mask)]}", "dict", "7.1, 7.3")]
+    war_fatigue: Annotated[np.ndarray, _f("(R,)", F64, "2.1, 7.3", "0-1")]
+    fatigue0: Annotated[np.ndarray, _f("(R,)", F64, "5, 7.3", "0-1")]  # war_fatigue_initial
+    fatigue_habituation: Annotated[np.ndarray, _f("(R,)", F64, "7.3")]  # derived from war_fatigue_rate
+    incidents: Annotated[np.ndarray, _f("(R, N)", B, "7.3")]  # this month's hybrid incidents
+    incidents_now: Annotated[np.ndarray, _f("(R,)", I64, "7.3, 7.11")]  # their number
+
+    # ---- pledge, budgets and reliance (ODD 7.7) -----------------------------------------------------
+    pledge_start: Annotated[np.ndarray, _f("(R,)", I64, "2.1, 7.7", "month index")]  # adoption of the pledge
+    pledge_end: Annotated[np.ndarray, _f("(R,)", I64, "2.1, 7.7", "month index")]  # its deadline
+    pledge_from: Annotated[np.ndarray, _f("(R,)", F64, "2.1, 7.7", "% of GDP")]  # the old level
+    pledge_to: Annotated[np.ndarray, _f("(R,)", F64, "2.1, 7.7", "% of GDP")]  # the new level
+    pledge_path: Annotated[np.ndarray, _f("(R, T)", F64, "7.7", "% of GDP")]  # the pledge of every month
+    pledge_now: Annotated[np.ndarray, _f("(R,)", F64, "7.7", "% of GDP")]  # this month's pledge
+    pledge_strength: Annotated[np.ndarray, _f("(R,)", F64, "7.7", "0-1")]  # Wales wording; 1 once raised
+    deadline_month: Annotated[np.ndarray, _f("(R,)", I64, "7.7", "month index")]  # the deadline pressed
+    industry_in_force: Annotated[np.ndarray, _f("(R,)", B, "7.7, 7.9.1")]  # the defence-industrial measure
+    investment: Annotated[np.ndarray, _f("(R,)", F64, "7.7", "% of GDP")]  # sustained European investment
+
+    # ---- institutions and elections (ODD 7.9, 7.10) ------------------------------------------------
+    counts: Annotated[np.ndarray, _f("(R, 4)", I64, "7.9.4, 7.11")]  # EU passed, blocked; NATO passed, blocked
+    one_offs: Annotated[dict, _f("{month: [(run, item)]}", "dict", "7.9.1")]  # items tabled by events
+    retabled: Annotated[dict, _f("{month: [(run, item, (N,) vetoers)]}", "dict", "7.9.4")]
+    accession_requests: Annotated[np.ndarray, _f("(R,)", I64, "7.9.1")]  # requests made so far
+    aid_eu: Annotated[np.ndarray, _f("(R,)", F64, "7.9.4, 7.11", "0-1")]  # the year's Ukraine package via the EU
+    aid_coalition: Annotated[np.ndarray, _f("(R,)", F64, "7.9.4, 7.11", "0-1")]  # ... via the willing
+    elections_due: Annotated[dict, _f("{month: (N,) mask}", "dict", "7.10")]  # the election calendar
+    logs: Annotated[list, _f("list[R]", "list", "3, 4.9")]  # each run's decision, election and event log
+
+    # ---- random numbers, drawn at set-up except the votes (ODD 4.7) ---------------------------------
+    draw_incidents: Annotated[np.ndarray, _f("(R, T, N)", F64, "4.7", "uniform")]
+    draw_elections: Annotated[np.ndarray, _f("(R, T, N)", F64, "4.7", "uniform")]
+    draw_shocks: Annotated[np.ndarray, _f("(R, T, 2)", F64, "4.7", "standard normal")]  # US, Russia
+    votes: Annotated[Streams, _f("scalar", "Streams", "4.7")]  # each run's votes stream, drawn as needed
+
+    # ---- the record of the run, allocated when the first month is stepped (ODD 4.9, 7.11) ----------
+    history: Annotated[dict | None, _f("{column: (R, T, N)}", "dict", "4.9, 7.11")]  # agent columns
+    europe_history: Annotated[np.ndarray | None, _f("(R, T, N)", B, "4.9, 7.11")]  # the set E each month
+    recorded: Annotated[np.ndarray | None, _f("(R, T, K)", F64, "7.11")]  # metrics.RECORDED_OUTCOMES
 
     def col(self, name: str) -> np.ndarray:
         """Parameter ``name`` as an (R, 1) column."""
         return self.p[name][:, None]
 
-    # ------------------------------------------------------------ derived per-run values
-    @property
-    def doubt(self) -> np.ndarray:
-        """(R,) net standing doubt: the sum of each run's rhetorical shocks still in force, in order."""
-        total = np.zeros(self.n_runs)
-        for s in range(self.shock_size.shape[1]):
-            total = total + self.shock_size[:, s]
-        return total
 
-    @property
-    def commitment(self) -> np.ndarray:
-        """(R,) signalled US commitment: the stance less any standing doubt."""
-        if self.shock_size.shape[1] == 0:
-            return np.minimum(np.maximum(self.us_base, 0.0), 1.0)
-        return np.minimum(np.maximum(self.us_base - self.doubt, 0.0), 1.0)
-
-    @property
-    def pledge_norm(self) -> np.ndarray:
-        """(R,) the pledge path this month."""
-        return dynamics.pledge_norm(self.month, self.pledge_start, self.pledge_end, self.pledge_from, self.pledge_to)
-
-    def update_pledge_path(self, rows: np.ndarray | slice = slice(None)) -> None:
-        """(R, T) the pledge path of every month of the horizon, for ``rows`` (after a change of the pledge)."""
-        months = self.start_month + np.arange(self.n_steps)
-        self.pledge_path[rows] = dynamics.pledge_norm(
-            months[None, :],
-            self.pledge_start[rows, None],
-            self.pledge_end[rows, None],
-            self.pledge_from[rows, None],
-            self.pledge_to[rows, None],
-        )
-
-    def european_spending(self) -> np.ndarray:
-        """(R,) GDP-weighted mean spending of the European allies."""
-        return (self.spending_pct_gdp * self.ally_weight).sum(axis=1) / self.ally_weight_total
-
-    def trust_signal(self) -> np.ndarray:
-        """(R, N) what each state reads from US words and boots (``commitment_now``: this month's commitment)."""
-        return dynamics.trust_signal(
-            self.commitment_now[:, None],
-            self.us_troops_k,
-            self.troops_host0,
-            self.us_troops_total[:, None],
-            self.troops_total0[:, None],
-            self.col("host_half_saturation_k"),
-            self.col("trust_commitment_weight"),
-        )
-
-    def own_motive(self, base: np.ndarray) -> np.ndarray:
-        """(R, N) own spending motive, % of GDP: base plus threat and fear, less the free ride on the US."""
-        return dynamics.own_spending(
-            base,
-            self.threat,
-            self.abandonment_fear,
-            self.us_trust,
-            self.us_reliance,
-            self.col("spending_threat_coef"),
-            self.col("spending_fear_coef"),
-            self.col("spending_free_ride_coef"),
-        )
-
-    def desired_spending(self, base: np.ndarray) -> np.ndarray:
-        """(R, N) desired spending from motives, % of GDP: own motive plus the pull of peers."""
-        peers = dynamics.matvec(self.peer_weights, self.spending_pct_gdp)
-        return dynamics.desired_spending(self.own_motive(base), self.spending_pct_gdp, peers, self.col("peer_pull"))
-
-    def pledge_plan(self, base: np.ndarray) -> np.ndarray:
-        """(R, N) this year's budget on the way to the pledge, % of GDP (0 for states outside NATO).
-
-        The target is the pledge level due at the deadline (``pledge_to``) plus ``pledge_margin_pp``, reached
-        to the share of each state's adherence, which US pressure near the deadline raises toward 1
-        (:func:`sim.rules.dynamics.deadline_pressure`); the rise is spread over the budget years left to the deadline.
-        """
-        pressure = dynamics.deadline_pressure(
-            self.grievance, self.month, self.deadline_month, self.p["deadline_window_months"]
-        )
-        adherence = dynamics.effective_adherence(
-            self.pledge_adherence * self.pledge_strength[:, None], pressure[:, None], self.col("deadline_pressure_coef")
-        )
-        line = (self.pledge_to + self.p["pledge_margin_pp"])[:, None]
-        reach = self.col("line_reach_pp") * dynamics.unit_interval(
-            self.col("deadline_pressure_coef") * pressure[:, None]
-        )
-        target = dynamics.pledge_target(self.own_motive(base), line, adherence, self.col("pledge_pull"), reach)
-        years_left = np.maximum(self.deadline_month // 12 - self.month // 12 + 1, 1).astype(float)[:, None]
-        plan = dynamics.pledge_plan(self.spending_pct_gdp, target, years_left)
-        return np.where(self.nato_member, plan, 0.0)
-
-    def reliance_drive(self) -> None:
-        """One month of the sustained-investment average (R,) and of the fall of US reliance (R, N) in Europe."""
-        self.investment = (
-            self.investment + (self.european_spending() - self.investment) / self.p["reliance_investment_memory_months"]
-        )
-        lower = dynamics.reliance_decline(
-            self.us_reliance,
-            self.investment[:, None],
-            self.col("reliance_investment_level_pct"),
-            self.col("reliance_investment_scale_pp"),
-            self.col("reliance_substitution_rate"),
-            self.industry_in_force[:, None].astype(float),
-            self.col("reliance_industry_rate"),
-        )
-        self.us_reliance = np.where(self.europe, lower, self.us_reliance)
-
-    # ------------------------------------------------------------ positions read by agenda items
-    @property
-    def consent(self) -> np.ndarray:
-        """(R, N) support for admitting an applicant on the merits: every state agrees; only linkage delays."""
-        return np.ones((self.n_runs, self.n_states))
-
-    @property
-    def posture_support(self) -> np.ndarray:
-        """(R, N) support for the summit's spending and eastern-flank posture: the state's threat."""
-        return self.threat
-
-    @property
-    def european_preference(self) -> np.ndarray:
-        """(R, N) support for buying European: autonomy, held back by reliance on (and purchases from) the US."""
-        return 0.5 * (self.autonomy + 1.0 - self.us_reliance)
-
-    @property
-    def ceasefire_acceptance(self) -> np.ndarray:
-        """(R, N) acceptance of a US-brokered ceasefire plan on the table, 0-1.
-
-        What the terms cost the state (its support for Ukraine: 1 - support is the acceptance of a settlement)
-        against what refusing Washington costs it: its alignment with the US push (reliance times trust, plus
-        the extra alignment of an accommodationist government) times the strength of the push, weighted by
-        ``ceasefire_alignment_weight``; a frozen front next door weighs against the terms in proportion to the
-        state's threat (``ceasefire_frontline_weight``). Clipped to [0, 1].
-        """
-        alignment = self.us_reliance * self.us_trust + self.accommodationist * self.col(
-            "accommodationist_ceasefire_alignment"
-        )
-        gain = self.col("ceasefire_alignment_weight") * self.pressure[:, None] * alignment
-        cost = self.col("ceasefire_frontline_weight") * self.threat
-        return np.clip(1.0 - self.ukraine_support + gain - cost, 0.0, 1.0)
-
-    @property
-    def eu_cooperation(self) -> np.ndarray:
-        """(R, N) support for NATO-EU cooperation: trust in the US (it is NATO's work) times the European pull."""
-        return 0.5 * (self.us_trust + self.autonomy)
-
-    # ------------------------------------------------------------ geography
-    def derive_geography(self, rows: np.ndarray | None = None) -> None:
-        """Proximity, the influence network and the membership masks of ``rows`` (all by default).
-
-        Rows with the same membership and network parameters share one computation.
-        """
-        d = self.data
-        rows = np.arange(self.n_runs) if rows is None else np.asarray(rows)
-        keys: dict[tuple, int] = {}
-        for r in rows:
-            key = (
-                self.eu_member[r].tobytes(),
-                self.nato_member[r].tobytes(),
-                tuple(float(self.p[name][r]) for name in sorted(NETWORK_PARAMS)),
-            )
-            first = keys.setdefault(key, r)
-            if first != r:
-                for name in ("influence", "influence_norm", "peer_weights"):
-                    getattr(self, name)[r] = getattr(self, name)[first]
-                continue
-            eu, nato = self.eu_member[r], self.nato_member[r]
-            ties = network.tie_strength(
-                d.border_matrix,
-                list(d.groupings.values()),
-                eu,
-                nato,
-                float(self.p["network_border_weight"][r]),
-                float(self.p["network_grouping_weight"][r]),
-                float(self.p["network_comembership_weight"][r]),
-            )
-            participants = ~self.is_usa
-            influence = network.influence_matrix(
-                ties,
-                d.gdp_usd_bn,
-                participants,
-                float(self.p["network_size_exponent"][r]),
-                float(self.p["network_self_weight"][r]),
-            )
-            self.influence[r] = influence
-            self.influence_norm[r] = network.row_normalised(influence)
-            # Peers for the spending norm are the states whose budgets the model moves (not Ukraine at war).
-            peers = ties * ((eu | nato) & ~self.is_usa)[None, :]
-            self.peer_weights[r] = network.row_normalised(
-                peers + np.eye(self.n_states) * (peers.sum(1, keepdims=True) == 0)
-            )
-        self.proximity[rows] = dynamics.proximity(
-            d.distance_to_moscow_km,
-            d.borders_russia_or_belarus,
-            d.borders_ukraine,
-            self.p["proximity_length_km"][rows, None],
-            self.p["proximity_border_weight"][rows, None],
-            self.p["proximity_ukraine_border_weight"][rows, None],
-        )
-        member = self.eu_member[rows] | self.nato_member[rows]
-        self.europe[rows] = member & ~self.is_usa & ~(d.region == "north_america")
-        # Hybrid incidents are counted against the allies and EU members; Ukraine is at open war.
-        self.targetable[rows] = member & ~self.is_usa
-        self.spending_dynamic[rows] = member & ~self.is_usa
-        # GDP weights of the European allies (for their mean spending); they change with membership.
-        self.ally_weight[rows] = np.where(self.nato_member[rows] & self.europe[rows], d.gdp_usd_bn, 0.0)
-        self.ally_weight_total[rows] = self.ally_weight[rows].sum(axis=1)
-        self.update_incident_weights(rows)
-
-    def update_incident_weights(self, rows: np.ndarray) -> None:
-        """Targeting weights of hybrid incidents (R, N) and their totals (R, 1): they change with geography."""
-        self.incident_weight[rows] = dynamics.incident_weights(
-            self.proximity[rows], self.p["incident_proximity_exponent"][rows, None], self.targetable[rows]
-        )
-        self.incident_total[rows] = self.incident_weight[rows].sum(axis=-1, keepdims=True)
+@functools.cache
+def declared_fields() -> dict[str, Declared]:
+    """Every field of :class:`Batch` with its declaration, in the order declared."""
+    hints = typing.get_type_hints(Batch, include_extras=True)
+    return {name: hint.__metadata__[0] for name, hint in hints.items() if typing.get_origin(hint) is Annotated}
 
 
 def recorded_row(batch: Batch) -> tuple[np.ndarray, ...]:

@@ -2,13 +2,26 @@
 
 Each process moves all rows at once with the pure rules of :mod:`sim.rules.dynamics`
 (written over the trailing state axis); parameters enter as (R, 1) columns.
+Each process's docstring names the ODD section 7 submodel it carries out:
+
+1. :func:`apply_due_events`: scenario events (ODD 7.1)
+2. :func:`update_united_states`: burden grievance, commitment, shocks, pressure, troops (ODD 7.2)
+3. :func:`update_russia`: aggression, war fatigue, hybrid incidents (ODD 7.3)
+4. :func:`update_threat`: threat, with the deterrence gap (ODD 7.4)
+5. :func:`update_us_trust`: US trust (ODD 7.5)
+6. :func:`update_fear`: abandonment fear (ODD 7.6)
+7. :func:`update_spending`: US reliance every month, the annual budget (ODD 7.7)
+8. :func:`update_positions`: autonomy and Ukraine support, the habituating references (ODD 7.8)
+9. :func:`sim.engine.decisions.take_decisions`: the agenda's votes (ODD 7.9)
+10. :func:`sim.engine.decisions.hold_elections`: the spending reference, elections (ODD 7.10)
+11. :func:`observe`: the record of the month (ODD 7.11)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import decisions
+from sim.engine import decisions, derived
 from sim.engine.hooks import RowHooks
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, recorded_row
 from sim.rules import dynamics
@@ -30,7 +43,7 @@ COLUMN_SOURCES = {"government": "accommodationist"}
 
 
 def step(b: Batch) -> None:
-    """Advance every run by one month (``b.month``), then move the clock."""
+    """Advance every run by one month (``b.month``), then move the clock: the eleven processes of ODD 3."""
     if b.history is None:
         allocate_history(b)
     k = b.steps
@@ -73,6 +86,11 @@ def allocate_history(b: Batch) -> None:
 
 # ------------------------------------------------------------------ processes
 def apply_due_events(b: Batch) -> None:
+    """Process 1, scenario events (ODD 7.1): every event dated this month, in the scenario's order, each logged.
+
+    An event changes its own run only (through :class:`sim.engine.hooks.RowHooks`); its log outcome is
+    ``applied``, or ``no_change`` when it changes nothing (an accession of a member).
+    """
     for r in np.flatnonzero(b.next_event_month == b.month).tolist():
         events, months, i = b.events[r], b.event_months[r], b.next_event[r]
         while i < len(events) and months[i] == b.month:
@@ -85,11 +103,17 @@ def apply_due_events(b: Batch) -> None:
 
 
 def update_united_states(b: Batch, shocks: np.ndarray) -> None:
+    """Process 2, the United States (ODD 7.2): burden grievance, the stance, fading shocks, pressure, troops.
+
+    ``shocks`` (R,) are this month's standard normals of the shocks stream for US commitment. Sets
+    ``grievance``, ``us_base``, the standing shocks, ``pressure`` and, through :func:`move_troops`, the troops;
+    then ``commitment_now``, the signalled commitment the later processes read.
+    """
     noise = shocks * b.p["us_commitment_noise_sd"]
     b.grievance = dynamics.burden_grievance(
         b.grievance,
         b.pledge_now,
-        b.european_spending(),
+        derived.european_spending(b),
         b.p["burden_gap_scale_pp"],
         b.p["burden_grievance_rate"],
     )
@@ -108,10 +132,15 @@ def update_united_states(b: Batch, shocks: np.ndarray) -> None:
     ended = b.month >= b.pressure_until
     b.pressure = np.where(ended, 0.0, b.pressure)
     move_troops(b)
-    b.commitment_now = b.commitment
+    b.commitment_now = derived.commitment(b)
 
 
 def move_troops(b: Batch) -> None:
+    """This month's scheduled US troop steps (ODD 7.2, scheduled by ``us_troops`` events, ODD 7.1).
+
+    Each host is floored at 0; the total moves by the scheduled step (all hosts) or by what the host actually
+    lost or gained (one host), and is floored at 0. Plans past their last month are dropped.
+    """
     for r in list(b.troop_plans):
         plans = b.troop_plans[r]
         troops = b.us_troops_k[r]
@@ -129,7 +158,10 @@ def move_troops(b: Batch) -> None:
 
 
 def campaign_multiplier(b: Batch) -> np.ndarray:
-    """(R, N) factor on the incident rate from the hybrid campaigns under way."""
+    """(R, N) factor on the incident rate from the hybrid campaigns under way (ODD 7.3; ``hybrid_campaign``, 7.1).
+
+    Overlapping campaigns multiply; campaigns past their end month are dropped.
+    """
     factor = np.ones((b.n_runs, b.n_states))
     for r in list(b.campaigns):
         campaigns = [c for c in b.campaigns[r] if c[0] > b.month]
@@ -145,6 +177,11 @@ def campaign_multiplier(b: Batch) -> np.ndarray:
 
 
 def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
+    """Process 3, Russia, war fatigue and hybrid incidents (ODD 7.3).
+
+    ``shocks`` (R,) are the month's standard normals for Russian aggression and ``uniforms`` (R, N) the
+    incidents stream's: a state is hit when its uniform falls below its incident chance.
+    """
     noise = shocks * b.p["russia_aggression_noise_sd"]
     b.aggression = dynamics.aggression(b.aggression, b.russia_target, b.p["russia_aggression_rate"], noise)
     b.war_fatigue = dynamics.war_fatigue(
@@ -162,9 +199,14 @@ def update_russia(b: Batch, shocks: np.ndarray, uniforms: np.ndarray) -> None:
 
 
 def update_threat(b: Batch) -> None:
+    """Process 4, threat (ODD 7.4): balance of threat, the deterrence gap, incidents and social sharing.
+
+    The month's trust signal (``signal_now``, ODD 7.5) is computed here for the deterrence gap and read again
+    by process 5.
+    """
     target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
     # Deterrence gap: what exposed states read from US words and boots, against the start.
-    b.signal_now = b.trust_signal()
+    b.signal_now = derived.trust_signal(b)
     target = target + dynamics.deterrence_gap(
         b.aggression[:, None], b.proximity, b.signal_now, b.signal0, b.col("deterrence_gap_coef")
     )
@@ -182,6 +224,7 @@ def update_threat(b: Batch) -> None:
 
 
 def update_us_trust(b: Batch) -> None:
+    """Process 5, US trust (ODD 7.5): trust follows the signal, watched more closely by those who rely on the US."""
     trust = dynamics.us_trust(
         b.us_trust,
         b.signal_now + b.trust_bias,
@@ -193,28 +236,77 @@ def update_us_trust(b: Batch) -> None:
 
 
 def update_fear(b: Batch) -> None:
+    """Process 6, abandonment fear (ODD 7.6): reliance x (1 - trust) x threat."""
     b.abandonment_fear = dynamics.abandonment_fear(b.us_reliance, b.us_trust, b.threat)
 
 
 def update_spending(b: Batch) -> None:
-    b.reliance_drive()  # sustained European investment lowers US reliance slowly, every month
+    """Process 7, spending (ODD 7.7): US reliance every month; in ``budget_month``, the annual budget.
+
+    The budget moves the spending of the set S (``spending_dynamic``) toward desired spending and at least the
+    pledge plan (:func:`pledge_plan`); the budget of the starting data year is already in the data.
+    """
+    drive_reliance(b)  # sustained European investment lowers US reliance slowly, every month
     budget = b.month % 12 + 1 == b.p["budget_month"].astype(np.int64)
     # The budget of the data year is already in the starting data (the 2022 hindcast starts from 2022 figures).
     if not budget.any() or b.month // 12 == b.initial_year:
         return
-    desired = b.desired_spending(b.spending_base)
+    desired = derived.desired_spending(b, b.spending_base)
     new = dynamics.annual_budget(
         b.spending_pct_gdp,
         desired,
         b.col("budget_adjustment_rate"),
         b.col("fiscal_cap_pp_per_year"),
         b.col("spending_cut_rate"),
-        b.pledge_plan(b.spending_base),
+        pledge_plan(b, b.spending_base),
     )
     b.spending_pct_gdp = np.where(budget[:, None] & b.spending_dynamic, new, b.spending_pct_gdp)
 
 
+def drive_reliance(b: Batch) -> None:
+    """Every month (ODD 7.7, US reliance): the sustained-investment average (R,) and US reliance (R, N) in Europe."""
+    b.investment = dynamics.sustained_investment(
+        b.investment, derived.european_spending(b), b.p["reliance_investment_memory_months"]
+    )
+    lower = dynamics.reliance_decline(
+        b.us_reliance,
+        b.investment[:, None],
+        b.col("reliance_investment_level_pct"),
+        b.col("reliance_investment_scale_pp"),
+        b.col("reliance_substitution_rate"),
+        b.industry_in_force[:, None].astype(float),
+        b.col("reliance_industry_rate"),
+    )
+    b.us_reliance = np.where(b.europe, lower, b.us_reliance)
+
+
+def pledge_plan(b: Batch, base: np.ndarray) -> np.ndarray:
+    """(R, N) this year's budget toward the pledge, % of GDP, ODD 7.7: :func:`sim.rules.dynamics.pledge_budget_plan`."""
+    return dynamics.pledge_budget_plan(
+        b.spending_pct_gdp,
+        derived.own_motive(b, base),
+        b.pledge_adherence,
+        b.pledge_strength,
+        b.nato_member,
+        b.grievance,
+        b.month,
+        b.deadline_month,
+        b.p["deadline_window_months"],
+        b.col("deadline_pressure_coef"),
+        b.pledge_to,
+        b.p["pledge_margin_pp"],
+        b.col("pledge_pull"),
+        b.col("line_reach_pp"),
+    )
+
+
 def update_positions(b: Batch) -> None:
+    """Process 8, positions (ODD 7.8): Friedkin-Johnsen with bounded confidence, then the references habituate.
+
+    The coercion episode fades; the drifts of autonomy and Ukraine support (ODD 7.8.1) and the social mean
+    within the confidence bound (ODD 7.8.2) move every state but the USA; last, ``threat_reference`` and
+    ``trust_reference`` habituate at ``threat_habituation_rate`` and ``trust_habituation_rate``.
+    """
     bound = b.p["confidence_bound"]
     b.coercion_level = dynamics.decay(b.coercion_level, b.p["coercion_decay_months"])
     a_drift = dynamics.autonomy_drift(
@@ -232,7 +324,9 @@ def update_positions(b: Batch) -> None:
         b.threat_reference,
         (b.war_fatigue - b.fatigue0)[:, None],  # the 2025 positions already carry the 2025 fatigue
         b.pressure[:, None],
-        b.us_reliance * b.us_trust + b.accommodationist * b.col("accommodationist_ceasefire_alignment"),
+        dynamics.us_alignment(
+            b.us_reliance, b.us_trust, b.accommodationist, b.col("accommodationist_ceasefire_alignment")
+        ),
         b.col("support_threat_coef"),
         b.col("support_fatigue_coef"),
         b.col("ceasefire_pressure_coef"),
@@ -250,7 +344,10 @@ def update_positions(b: Batch) -> None:
 
 
 def observe(b: Batch) -> None:
-    """Record this month: every agent column, the European mask and the outcomes recorded as they happen."""
+    """Process 11, observation (ODD 7.11): this month's agent columns, the set E and the recorded outcomes.
+
+    The outcomes that follow from the state are computed after the run from this record (ODD 4.9, 7.11).
+    """
     k, history = b.steps, b.history
     for name in history:
         history[name][:, k] = getattr(b, COLUMN_SOURCES.get(name, name))

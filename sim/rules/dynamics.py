@@ -77,6 +77,21 @@ def decay(value: np.ndarray | float, months: float) -> np.ndarray | float:
     return value * np.exp(-1.0 / months)
 
 
+def standing_doubt(shock_size: np.ndarray) -> np.ndarray:
+    """(R,) net standing doubt: the sum of each run's rhetorical shocks still in force (R, S), in slot order."""
+    total = np.zeros(shock_size.shape[0])
+    for s in range(shock_size.shape[1]):
+        total = total + shock_size[:, s]
+    return total
+
+
+def signalled_commitment(base: np.ndarray, shock_size: np.ndarray) -> np.ndarray:
+    """(R,) signalled US commitment, ``clip01(base - doubt)``: the stance (R,) less the standing doubt (R, S)."""
+    if shock_size.shape[1] == 0:
+        return np.minimum(np.maximum(base, 0.0), 1.0)
+    return np.minimum(np.maximum(base - standing_doubt(shock_size), 0.0), 1.0)
+
+
 # --- 3. Russia ------------------------------------------------------------------------
 
 
@@ -270,6 +285,50 @@ def pledge_plan(spending: np.ndarray, target: np.ndarray, years_left: np.ndarray
     return spending + np.maximum(target - spending, 0.0) / years_left
 
 
+def european_spending(spending: np.ndarray, ally_weight: np.ndarray, ally_weight_total: np.ndarray) -> np.ndarray:
+    """(R,) GDP-weighted mean spending of the European allies, % of GDP.
+
+    ``spending`` (R, N); ``ally_weight`` (R, N) is the GDP of the European allies (0 for other states) and
+    ``ally_weight_total`` (R,) its sum.
+    """
+    return (spending * ally_weight).sum(axis=1) / ally_weight_total
+
+
+def pledge_budget_plan(
+    spending: np.ndarray,
+    own: np.ndarray,
+    adherence: np.ndarray,
+    strength: np.ndarray,
+    nato_member: np.ndarray,
+    grievance: np.ndarray,
+    month: int,
+    deadline: np.ndarray,
+    window: np.ndarray,
+    pressure_coef: np.ndarray,
+    pledge_to: np.ndarray,
+    margin: np.ndarray,
+    pledge_pull: np.ndarray,
+    line_reach: np.ndarray,
+) -> np.ndarray:
+    """(R, N) this year's budget on the way to the pledge, % of GDP (0 for states outside NATO).
+
+    The target is the pledge level due at the deadline (``pledge_to`` + ``margin``, (R,)), reached to the share
+    of each state's adherence (``adherence`` (R, N) times the pledge's ``strength`` (R,)), which US pressure near
+    the deadline raises toward 1 (:func:`deadline_pressure` of ``grievance``, ``deadline`` and ``window``, all
+    (R,); :func:`effective_adherence`); a state within ``line_reach`` (scaled by the pressure) of the line goes to
+    it (:func:`pledge_target`, from the own motive ``own`` (R, N)); the rise is spread over the budget years
+    left to the deadline (:func:`pledge_plan`). ``pressure_coef``, ``pledge_pull`` and ``line_reach`` are (R, 1).
+    """
+    pressure = deadline_pressure(grievance, month, deadline, window)
+    adherence = effective_adherence(adherence * strength[:, None], pressure[:, None], pressure_coef)
+    line = (pledge_to + margin)[:, None]
+    reach = line_reach * unit_interval(pressure_coef * pressure[:, None])
+    target = pledge_target(own, line, adherence, pledge_pull, reach)
+    years_left = np.maximum(deadline // 12 - month // 12 + 1, 1).astype(float)[:, None]
+    plan = pledge_plan(spending, target, years_left)
+    return np.where(nato_member, plan, 0.0)
+
+
 def effective_adherence(adherence: np.ndarray, pressure: np.ndarray, pressure_coef: float) -> np.ndarray:
     """Adherence under deadline pressure: ``a + (1 - a) * coef * pressure`` (pressure in [0, 1], unitless).
 
@@ -445,6 +504,58 @@ def fatigue_habituation(initial: np.ndarray, rate: np.ndarray, aggression: np.nd
     return np.where(some, np.minimum(rate * aggression * (1.0 - initial) / np.where(some, initial, 1.0), 1.0), 0.0)
 
 
+# --- 9. Positions read by agenda items (section 7.9.1) -------------------------------------------
+
+
+def consent(threat: np.ndarray) -> np.ndarray:
+    """Support for admitting an applicant on the merits, shaped like ``threat``: every state agrees (1)."""
+    return np.ones(threat.shape)
+
+
+def posture_support(threat: np.ndarray) -> np.ndarray:
+    """Support for the summit's spending and eastern-flank posture: the state's threat (0-1)."""
+    return threat
+
+
+def european_preference(autonomy: np.ndarray, reliance: np.ndarray) -> np.ndarray:
+    """Support for buying European, ``(autonomy + 1 - reliance) / 2``: autonomy held back by reliance on the US."""
+    return 0.5 * (autonomy + 1.0 - reliance)
+
+
+def eu_cooperation(trust: np.ndarray, autonomy: np.ndarray) -> np.ndarray:
+    """Support for NATO-EU cooperation, ``(trust + autonomy) / 2``: trust in the US (it is NATO's work) and Europe."""
+    return 0.5 * (trust + autonomy)
+
+
+def us_alignment(
+    reliance: np.ndarray, trust: np.ndarray, accommodationist: np.ndarray, accommodationist_alignment: np.ndarray
+) -> np.ndarray:
+    """Alignment with a US ceasefire push: ``reliance * trust`` plus the extra of an accommodationist government."""
+    return reliance * trust + accommodationist * accommodationist_alignment
+
+
+def ceasefire_acceptance(
+    support: np.ndarray,
+    threat: np.ndarray,
+    alignment: np.ndarray,
+    pressure: np.ndarray,
+    alignment_weight: np.ndarray,
+    frontline_weight: np.ndarray,
+) -> np.ndarray:
+    """Acceptance of a US-brokered ceasefire plan on the table, 0-1.
+
+    What the terms cost the state (its ``support`` for Ukraine: ``1 - support`` is the acceptance of a
+    settlement) against what refusing Washington costs it: its ``alignment`` with the US push
+    (:func:`us_alignment`) times the strength of the push ``pressure``, weighted by ``alignment_weight``; a
+    frozen front next door weighs against the terms in proportion to the state's ``threat``
+    (``frontline_weight``). ``clip01(1 - support + alignment_weight * pressure * alignment - frontline_weight *
+    threat)``. Shapes: (R, N) with (R, 1) pressure and weights.
+    """
+    gain = alignment_weight * pressure * alignment
+    cost = frontline_weight * threat
+    return np.clip(1.0 - support + gain - cost, 0.0, 1.0)
+
+
 # --- US reliance ------------------------------------------------------------------------------
 
 
@@ -467,6 +578,11 @@ def reliance_decline(
     """
     drive = unit_interval((investment - level) / scale)
     return reliance * (1.0 - (substitution_rate * drive + industry_rate * industry) / 12.0)
+
+
+def sustained_investment(investment: np.ndarray, european: np.ndarray, memory_months: np.ndarray) -> np.ndarray:
+    """(R,) one month of the moving average of European spending (% of GDP) over ``memory_months``."""
+    return investment + (european - investment) / memory_months
 
 
 # --- 10. Elections ----------------------------------------------------------------------------

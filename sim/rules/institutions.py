@@ -93,16 +93,15 @@ class AgendaItem:
     """A recurring or one-off decision.
 
     ``rule`` is a rule name, or ``param:NAME`` to read it from a parameter.
-    ``position`` is the state variable (or derived position of the batch) that
-    drives support; ``inverse`` flips it (no shipped item uses it: the
-    ceasefire endorsements read ``ceasefire_acceptance``). ``must_pass`` marks an item whose lapse the
-    members will not accept (the sanctions renewals): at its re-vote every
-    state still withholding a yes is offered a concession and takes it with
-    probability ``must_pass_concession_probability``. ``persistent`` marks an
-    item that is re-tabled until it passes (the ratification of an accession);
-    ``candidate`` is the state an accession item is about and ``slot`` keeps
-    the random numbers of two requests apart; ``rounds`` counts the re-votes
-    already held on a persistent item (the price offered to its holders rises
+    ``position`` is the state variable (or a position derived from the state by the pure rules of
+    :mod:`sim.rules.dynamics`, read through ``sim.engine.decisions.position``) that drives support; ``inverse``
+    flips it (no shipped item uses it: the ceasefire endorsements read ``ceasefire_acceptance``).
+    ``must_pass`` marks an item whose lapse the members will not accept (the sanctions renewals): at its
+    re-vote every state still withholding a yes is offered a concession and takes it with probability
+    ``must_pass_concession_probability``. ``persistent`` marks an item that is re-tabled until it passes
+    (the ratification of an accession); ``candidate`` is the state an accession item is about and ``slot``
+    keeps the random numbers of two requests apart; ``rounds`` counts the re-votes already held on a
+    persistent item (the price offered to its holders rises
     with each, see ``linkage_escalation``).
     """
 
