@@ -14,15 +14,14 @@ installed it skips with one line, except in CI (CI=true), where it fails.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
-from browser import free_port, local_page
 
 from sim import dashboard
 from sim.errors import InputError
+from tests.browser import free_port, local_page
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "tests" / "artefacts"
 
 

@@ -4,7 +4,7 @@ The planted tests feed SALib and the discovery methods synthetic outcomes
 whose answer is known (a factor nothing reads, a factor that drives
 everything, a rule that makes the outcome bad). The end-to-end tests run
 small real sweeps (two-year horizon, a few hundred runs) through the
-``analyze`` command (via :func:`test_compare.analysis_command`).
+``analyze`` command (via :func:`tests.helpers.run_cli`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_compare import analysis_command
 
 from sim import DISCLAIMER
 from sim.analysis import discovery, ema
@@ -29,6 +28,7 @@ from sim.analysis.sensitivity import morris_indices, sobol_indices, sweep_sensit
 from sim.analysis.sweeps import Sweep, open_sweep, reconstruct_points
 from sim.cli import main as cohesion_main
 from sim.errors import InputError
+from tests.helpers import run_cli
 
 PROBLEM = {"num_vars": 3, "names": ["driver", "minor", "unread"], "bounds": [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]}
 
@@ -216,7 +216,7 @@ def read_sensitivity(folder: Path, outcome: str) -> pd.DataFrame:
 
 def test_sobol_sweep_end_to_end(sweeps) -> None:
     folder = sweeps["sobol"]
-    done = analysis_command("analyze", folder, "--export-ema")
+    done = run_cli("analyze", folder, "--export-ema")
     assert done.code == 0, done.stderr
     analysis = folder / "analysis"
     cohesion = read_sensitivity(folder, "cohesion")
@@ -287,7 +287,7 @@ def test_ema_export_loads_in_the_workbench(sweeps, tmp_path) -> None:
 
 def test_morris_sweep_end_to_end(sweeps) -> None:
     folder = sweeps["morris"]
-    done = analysis_command("analyze", folder, "--date", "2026", "--bad", "cohesion < 0.86")
+    done = run_cli("analyze", folder, "--date", "2026", "--bad", "cohesion < 0.86")
     assert done.code == 0, done.stderr
     cohesion = read_sensitivity(folder, "cohesion")
     assert cohesion.loc["bloc_distance", "mu_star"] == 0.0
@@ -299,7 +299,7 @@ def test_morris_sweep_end_to_end(sweeps) -> None:
 
 def test_grid_sweep_gets_a_heatmap_and_no_indices(sweeps, tmp_path) -> None:
     out = tmp_path / "grid"
-    done = analysis_command("analyze", sweeps["grid"], "--out", out, "--x", "eu_cfsp_rule", "--y", "confidence_bound")
+    done = run_cli("analyze", sweeps["grid"], "--out", out, "--x", "eu_cfsp_rule", "--y", "confidence_bound")
     assert done.code == 0, done.stderr
     assert (out / "figures" / "heatmap.png").is_file() and not (out / "sensitivity.csv").exists()
     assert "gives no sensitivity indices" in (out / "report.md").read_text(encoding="utf-8")
@@ -316,7 +316,7 @@ def test_prim_without_the_workbench_says_how_to_install_it(sweeps, monkeypatch, 
         raise ImportError("no ema_workbench")
 
     monkeypatch.setattr(discovery, "_import_prim", missing)
-    done = analysis_command("analyze", sweeps["sobol"], "--method", "prim", "--out", tmp_path / "x")
+    done = run_cli("analyze", sweeps["sobol"], "--method", "prim", "--out", tmp_path / "x")
     assert done.code == 2 and "pip install 'alliance-cohesion[ema]'" in done.stderr
 
 
@@ -330,13 +330,13 @@ def test_prim_without_the_workbench_says_how_to_install_it(sweeps, monkeypatch, 
     ],
 )
 def test_bad_analyze_input_is_exit_2_on_one_line(sweeps, tmp_path, arguments, fragment) -> None:
-    done = analysis_command("analyze", sweeps["sobol"], *arguments, "--out", tmp_path / "x")
+    done = run_cli("analyze", sweeps["sobol"], *arguments, "--out", tmp_path / "x")
     assert done.code == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and fragment in done.stderr
 
 
 def test_compare_refuses_sweep_folders(sweeps) -> None:
-    done = analysis_command("compare", sweeps["grid"], sweeps["sobol"])
+    done = run_cli("compare", sweeps["grid"], sweeps["sobol"])
     assert done.code == 2 and "is a sweep folder" in done.stderr
 
 
@@ -345,11 +345,11 @@ def test_analyze_refuses_unfinished_sweeps_and_run_folders(sweeps, tmp_path) -> 
     shutil.copytree(sweeps["grid"], unfinished, ignore=shutil.ignore_patterns("analysis"))
     manifest = json.loads((unfinished / "manifest.json").read_text())
     (unfinished / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
-    done = analysis_command("analyze", unfinished)
+    done = run_cli("analyze", unfinished)
     assert done.code == 2 and "run the same sweep command again" in done.stderr
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "manifest.json").write_text(json.dumps({"status": "complete", "scenario": {}}))
-    done = analysis_command("analyze", tmp_path / "run")
+    done = run_cli("analyze", tmp_path / "run")
     assert done.code == 2 and "not a sweep folder" in done.stderr
 
 

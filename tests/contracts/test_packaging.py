@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ROOT
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 # What the optional extras [dask] and [analysis] install: hidden from the wheel's environment.
 EXTRAS_ONLY = re.compile(r"^(dask|distributed|sklearn|scikit_learn)([-.].*)?$", re.IGNORECASE)
 

@@ -16,15 +16,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from test_sweep import experiment_file
 
 import sim
 from sim.cli import main
 from sim.errors import InputError
 from sim.runner import run_scenario
 from sim.store import internal, typed, whole_counts
+from tests.helpers import GOLDEN, experiment_file
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 SHIPPED = sorted(p.name.split(".")[0] for p in GOLDEN.glob("*.model.parquet"))
 FAST = ("baseline",)  # the other seven run in the slow suite
 

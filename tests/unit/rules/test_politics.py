@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import numpy as np
 import pytest
 
 from sim import metrics
-from sim.analysis.compare import compare
 from sim.engine import RunSpec, build_batch, run_batch
 from sim.engine.decisions import deliver_ukraine_package, item_linkage
 from sim.engine.hooks import RowHooks
 from sim.engine.outputs import log_frame
-from sim.errors import InputError
 from sim.inputs import load_states
 from sim.institutions import DEFAULT_AGENDA, accession_item
-from tests.test_compare import analysis_command, make_folder
 
 DATA = load_states()
 ITEMS = {item.name: item for item in DEFAULT_AGENDA}
@@ -125,23 +119,6 @@ def test_cohesion_components_on_their_scales():
     uneven = np.where(np.arange(len(gdp)) % 2 == 0, 1.0, 0.6)[None, :]
     assert metrics.cohesion_credibility(uneven, allies)[0] < 0.8 - 0.15
     assert metrics.cohesion_decisions(np.array([3, 0]), np.array([1, 0])).tolist() == [0.75, 1.0]
-
-
-def test_compare_refuses_folders_with_other_outcome_definitions(tmp_path):
-    reference = make_folder(tmp_path, name="reference", replications=2)
-    old = tmp_path / "old"
-    shutil.copytree(make_folder(tmp_path / "o", name="old", replications=2), old)
-    manifest = json.loads((old / "manifest.json").read_text())
-    assert manifest["outcome_definitions"] == metrics.OUTCOME_DEFINITIONS_VERSION
-    del manifest["outcome_definitions"]  # written before the composite
-    (old / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(InputError) as error:
-        compare([reference, old])
-    assert "outcome_definitions" in str(error.value) and "\n" not in str(error.value)
-    assert "is 1 here but 2" in str(error.value)
-    done = analysis_command("compare", reference, old)
-    assert done.code == 2
-    assert len(done.stderr.strip().splitlines()) == 1 and "outcome_definitions" in done.stderr
 
 
 def test_the_trust_reference_habituates_at_its_rate():

@@ -20,8 +20,7 @@ import sim.store
 from sim.errors import InputError
 from sim.runner import run_scenario
 from sim.store import MANIFEST, internal
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from test_sweep import experiment_file
 
 import sim
 import sim.store
@@ -23,8 +22,7 @@ from sim.analysis import publish_sensitivity
 from sim.cli import main
 from sim.metrics import COUNT_OUTCOMES, HEADLINE_OUTCOMES
 from sim.params import PARAMETERS
-
-GOLDEN = Path(__file__).resolve().parent / "golden"
+from tests.helpers import GOLDEN, experiment_file
 
 
 @pytest.fixture(scope="module")

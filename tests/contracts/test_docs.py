@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_odd_parameter_table_matches_the_registry():
@@ -27,9 +26,8 @@ def test_every_parameter_and_event_is_named_in_the_odd():
 def test_every_subpackage_of_sim_is_in_the_wheel():
     """pyproject.toml lists the packages by hand (two are mapped from the top level); a new one must be added."""
     import tomllib
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(init.parent.relative_to(root).parts) for init in (root / "sim").rglob("__init__.py")}
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"

@@ -26,6 +26,7 @@ from sim.experiment import from_mapping as experiment_from_mapping
 from sim.experiment import load as load_experiment
 from sim.params import PARAMETERS
 from sim.scenario import from_mapping, load
+from tests.helpers import ROOT
 
 # The schema library's own phrasing: none of it may reach a user.
 LIBRARY_WORDING = re.compile(
@@ -380,7 +381,7 @@ WHOLE_NUMBER_PARAMETERS = ("budget_month", "pledge_deadline_year", "veto_delay_m
 
 
 def test_every_parameter_the_model_uses_as_a_whole_number_is_declared_one():
-    source = "\n".join(p.read_text() for p in (Path(__file__).resolve().parent.parent / "sim").rglob("*.py"))
+    source = "\n".join(p.read_text() for p in (ROOT / "sim").rglob("*.py"))
     # The ways the engine reads a parameter as a whole number: int(...p["name"]...), p["name"].astype(np.int64),
     # and a value read with p("name") that is then passed through int(...).
     truncated = set(re.findall(r"int\([^()\n]*p\[\"(\w+)\"\]", source))

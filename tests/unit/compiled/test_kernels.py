@@ -24,6 +24,7 @@ import pytest
 from sim import dynamics, metrics, scenario
 from sim.engine import kernels
 from sim.model import AllianceModel
+from tests.helpers import GOLDEN
 
 RTOL = 1e-13
 N = 37
@@ -256,7 +257,7 @@ def test_kernels_reproduce_the_single_run_rule_on_model_inputs(monkeypatch):
 
 def test_kernels_reproduce_the_pre_engine_cohesion_and_blocs_from_golden_histories():
     """The golden tables were written by the model before the engine: its state histories give back its outcomes."""
-    golden = Path(__file__).resolve().parent / "golden"
+    golden = GOLDEN
     data = AllianceModel(seed=0).data
     north_america = np.asarray(data.region) == "north_america"
     is_usa = np.array([code == "USA" for code in data.iso3])

@@ -9,6 +9,7 @@ import pytest
 from sim import EVENT_TYPES, PARAMETERS
 from sim.cli import main
 from sim.scenario import packaged_scenarios
+from tests.helpers import ROOT
 
 GOOD_EVENT = "{date: 2026-01, type: coercion, target: DNK, size: 0.3}"
 
@@ -240,11 +241,10 @@ def test_list_markdown_sections(capsys):
 
 
 def test_readme_event_reference_is_generated_from_the_registry():
-    from pathlib import Path
 
     from sim import catalogue
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("<!-- events:start -->\n", 1)[1].split("<!-- events:end -->", 1)[0]
     assert section == catalogue.markdown("events"), "regenerate with: cohesion list events --markdown"
 

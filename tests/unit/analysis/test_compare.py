@@ -1,71 +1,29 @@
 """Scenario comparison: paired differences under common random numbers, intervals, refusals, outputs.
 
 Results folders are made in-process on a three-year horizon (a few seconds
-in all); the commands go through :func:`analysis_command`, in this process or as a
+in all); the commands go through :func:`tests.helpers.run_cli`, in this process or as a
 real ``python -m sim`` process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import io
-import subprocess
-import sys
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim import DISCLAIMER, HEADLINE_OUTCOMES
+from sim import DISCLAIMER, HEADLINE_OUTCOMES, metrics
 from sim.analysis.compare import TABLE_DATES, bootstrap_intervals, compare, interval_narrowing
-from sim.cli import main as cohesion_main
-from sim.runner import run_scenario
-from sim.scenario import from_mapping
-from sim.store import ResultsFolder
+from sim.errors import InputError
+from tests.helpers import make_folder, run_cli
 
-# The commands under test: in this process (fast) and as a real process (exit code and stderr as a user sees them).
-COMMAND = cohesion_main
-PROCESS = [sys.executable, "-m", "sim"]
-
-
-@dataclasses.dataclass(frozen=True)
-class Completed:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def analysis_command(*args: object, process: bool = False) -> Completed:
-    """Run ``compare ...`` or ``analyze ...`` and return the exit code and the output."""
-    argv = [str(a) for a in args]
-    if process:
-        done = subprocess.run([*PROCESS, *argv], capture_output=True, text=True, timeout=120)
-        return Completed(done.returncode, done.stdout, done.stderr)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = COMMAND(argv)
-        except SystemExit as exit_:  # argparse usage errors
-            code = int(exit_.code or 0)
-    return Completed(code, out.getvalue(), err.getvalue())
-
-
-SHORT = {"extends": "prelude_2025", "start": "2025-01", "end": "2027-12", "seed": 11}
 DRAWDOWN_EVENTS = [
     {"date": "2026-01", "type": "us_troops", "change": -0.6, "over_months": 6},
     {"date": "2026-03", "type": "article5_doubt", "size": 0.25, "decay_months": 12},
 ]
-
-
-def make_folder(root: Path, **scenario) -> Path:
-    """A complete results folder of a short scenario (tables and manifest only; compare reads no figures)."""
-    loaded = from_mapping({**SHORT, **scenario}, source=f"{scenario['name']}.yaml")
-    folder = ResultsFolder.create(root, loaded)
-    folder.write_results(run_scenario(loaded))
-    folder.finish("complete")
-    return folder.path
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +113,7 @@ def test_folders_with_fewer_replications_pair_the_ones_they_share(folders, compa
 # ---------------------------------------------------------------------- the command and its outputs
 def test_compare_writes_differences_table_figures_and_report(folders, tmp_path) -> None:
     out = tmp_path / "cmp"
-    done = analysis_command("compare", folders["reference"], folders["drawdown"], "--out", out)
+    done = run_cli("compare", folders["reference"], folders["drawdown"], "--out", out)
     assert done.code == 0, done.stderr
     assert str(out) in done.stdout
     differences = pd.read_csv(out / "differences.csv")
@@ -179,7 +137,7 @@ def test_compare_writes_differences_table_figures_and_report(folders, tmp_path) 
 
 def test_compare_defaults_to_a_timestamped_folder_under_results(folders, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    done = analysis_command("compare", folders["reference"], folders["drawdown"], "--outcomes", "cohesion,blocs")
+    done = run_cli("compare", folders["reference"], folders["drawdown"], "--outcomes", "cohesion,blocs")
     assert done.code == 0, done.stderr
     (made,) = (tmp_path / "results").glob("compare-reference-drawdown-*")
     assert set(pd.read_csv(made / "table.csv")["outcome"]) == {"cohesion", "blocs"}
@@ -193,7 +151,7 @@ def test_compare_defaults_to_a_timestamped_folder_under_results(folders, tmp_pat
     ],
 )
 def test_runs_that_cannot_be_paired_are_refused_on_one_line(folders, other, fragments) -> None:
-    done = analysis_command("compare", folders["reference"], folders[other])
+    done = run_cli("compare", folders["reference"], folders[other])
     assert done.code == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
@@ -203,7 +161,7 @@ def test_runs_that_cannot_be_paired_are_refused_on_one_line(folders, other, frag
 
 
 def test_refusal_is_exit_2_and_one_line_from_a_real_process(folders) -> None:
-    done = analysis_command("compare", folders["reference"], folders["other_seed"], process=True)
+    done = run_cli("compare", folders["reference"], folders["other_seed"], process=True)
     assert done.code == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert "--seed 11" in done.stderr
@@ -222,7 +180,7 @@ def test_refusal_is_exit_2_and_one_line_from_a_real_process(folders) -> None:
 )
 def test_bad_compare_input_is_exit_2(folders, tmp_path, arguments, fragment) -> None:
     paths = {name: str(path) for name, path in folders.items()} | {"missing": str(tmp_path / "nope")}
-    done = analysis_command("compare", *(paths.get(a, a) for a in arguments), "--out", tmp_path / "x")
+    done = run_cli("compare", *(paths.get(a, a) for a in arguments), "--out", tmp_path / "x")
     assert done.code == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and fragment in done.stderr
 
@@ -249,3 +207,20 @@ def test_levels_figure_draws_zero_one_outcomes_on_their_whole_scale(comparison, 
             assert titled[title].get_ylim() == (0.0, 1.0), outcome
             checked += 1
     assert checked >= 3
+
+
+def test_compare_refuses_folders_with_other_outcome_definitions(tmp_path):
+    reference = make_folder(tmp_path, name="reference", replications=2)
+    old = tmp_path / "old"
+    shutil.copytree(make_folder(tmp_path / "o", name="old", replications=2), old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    assert manifest["outcome_definitions"] == metrics.OUTCOME_DEFINITIONS_VERSION
+    del manifest["outcome_definitions"]  # written before the composite
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as error:
+        compare([reference, old])
+    assert "outcome_definitions" in str(error.value) and "\n" not in str(error.value)
+    assert "is 1 here but 2" in str(error.value)
+    done = run_cli("compare", reference, old)
+    assert done.code == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "outcome_definitions" in done.stderr

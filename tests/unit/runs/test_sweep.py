@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from sim import designs, sweep
 from sim.designs import Axis
@@ -29,8 +28,7 @@ from sim.executors import ProcessExecutor
 from sim.experiment import load, run_seed
 from sim.params import NUMERIC_PARAMETERS
 from sim.scenario import replication_seed
-
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+from tests.helpers import EXPERIMENTS, SHORT_SCENARIO, experiment_file
 
 # The command under test: `cohesion sweep`, as a real process.
 COMMAND = [sys.executable, "-m", "sim", "sweep"]
@@ -50,40 +48,6 @@ def sweep_in_process(*args: str) -> int:
     parser = argparse.ArgumentParser()
     sweep.add_arguments(parser)
     return sweep.main(parser.parse_args([str(a) for a in args]))
-
-
-SHORT_SCENARIO = {
-    "extends": "prelude_2025",
-    "end": "2026-12",
-    "events": [
-        {"date": "2026-02", "type": "article5_doubt", "size": 0.2, "decay_months": 6},
-        {"date": "2026-03", "type": "us_troops", "change": -0.5, "over_months": 6},
-    ],
-}
-
-
-def experiment_file(folder: Path, name: str = "small", **changes) -> Path:
-    """A small grid experiment (2 x 2 points x 3 replications over two years) with ``changes`` applied."""
-    content = {
-        "name": name,
-        "scenario": SHORT_SCENARIO,
-        "design": "grid",
-        "replications": 3,
-        "seed": 11,
-        "factors": {
-            "events.us_troops[-1].change": [0.0, -0.6],
-            "eu_cfsp_rule": ["unanimity", "qmv"],
-        },
-        "outputs": {"model": ["cohesion", "article5_credibility", "spending_pct_gdp"], "agents": "monthly"},
-    }
-    for key, value in changes.items():
-        if value is None:
-            content.pop(key, None)
-        else:
-            content[key] = value
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def read_results(folder: Path) -> dict[str, pd.DataFrame]:

@@ -10,13 +10,13 @@ comparison: counts, decisions, outcomes and blockers exactly, floats within
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+from tests.helpers import GOLDEN
+
 _spec = importlib.util.spec_from_file_location("golden_regenerate", GOLDEN / "regenerate.py")
 regenerate = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(regenerate)

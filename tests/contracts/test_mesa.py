@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import browser_or_skip, free_port, local_page
 
 import sim
 from sim import AllianceModel
 from sim.errors import InputError
 from sim.scenario import load
+from tests.browser import browser_or_skip, free_port, local_page
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "tests" / "artefacts"
 
 
