@@ -4,7 +4,9 @@ The files under ``tests/golden`` were written by ``tests/golden/regenerate.py``
 from the model before the batched engine; they change only on purpose. Columns
 are compared by name, so added columns or changed dtypes do not break the
 comparison: counts, decisions, outcomes and blockers exactly, floats within
-1e-12 (absolute or relative).
+1e-12 (absolute or relative). Beside each scenario's tables, ``<scenario>.summary.md``
+gives a few key numbers of each (written by the same script); it must agree with the
+tables, so that a regeneration can be reviewed by eye in the diff.
 """
 
 from __future__ import annotations
@@ -72,3 +74,18 @@ def test_batched_runs_reproduce_the_golden_tables(name):
     for table in regenerate.TABLES:
         expected = pd.read_parquet(GOLDEN / f"{name}.{table}.parquet")
         assert_matches_golden(expected, getattr(results, table), f"{name}.{table} (batched)")
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_readable_summary_agrees_with_the_golden_tables(name, golden):
+    """<scenario>.summary.md is what regenerate.py writes from the stored tables (regenerate.py --summaries)."""
+    path = GOLDEN / f"{name}.summary.md"
+    assert path.is_file(), f"{path.name} is missing: run python tests/golden/regenerate.py --summaries"
+    expected = regenerate.summary(name, {table: golden(name, table) for table in regenerate.TABLES})
+    assert path.read_text(encoding="utf-8") == expected, (
+        f"{path.name} does not agree with the golden tables: run python tests/golden/regenerate.py --summaries"
+    )
+
+
+def test_every_summary_has_its_golden_tables():
+    assert sorted(p.name.split(".")[0] for p in GOLDEN.glob("*.summary.md")) == SCENARIOS
