@@ -2,7 +2,7 @@
 extra a feature needs on one line; the license and the description the package index shows are in order.
 
 A missing extra is simulated by a ``None`` entry in ``sys.modules`` (``import x`` then raises ImportError), for
-this test only. ``tests/test_packaging.py`` checks the same on a wheel installed without them.
+this test only. ``tests/contracts/test_packaging.py`` checks the same on a wheel installed without them.
 """
 
 from __future__ import annotations
