@@ -63,8 +63,8 @@ TINY_SCENARIO = {"extends": "prelude_2025", "start": "2025-01", "end": "2027-12"
 
 
 def tiny_scenario(**changes):
-    """:data:`TINY_SCENARIO` with ``changes`` as a ``sim.scenario.Scenario`` (``name`` names its source file)."""
-    from sim.scenario import from_mapping
+    """:data:`TINY_SCENARIO` with ``changes`` as a ``sim.Scenario`` (``name`` names its source file)."""
+    from sim.scenarios.scenario import from_mapping
 
     return from_mapping({**TINY_SCENARIO, **changes}, source=f"{changes.get('name', 'tiny')}.yaml")
 
@@ -74,8 +74,8 @@ def make_folder(root: Path, **scenario) -> Path:
 
     Tables and manifest only, no figures (compare and analyze read none); made in this process.
     """
-    from sim.runner import run_scenario
-    from sim.store import ResultsFolder
+    from sim.runs.folder import ResultsFolder
+    from sim.runs.replications import run_scenario
 
     loaded = tiny_scenario(**scenario)
     folder = ResultsFolder.create(root, loaded)

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import extras
-from sim.analysis import ema, figures, reports
+from sim.analysis import ema
 from sim.analysis.discovery import Condition, Discovery, discover, prim_available
 from sim.analysis.sensitivity import METHODS, Sensitivity, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep
-from sim.errors import InputError, nearest, one_of, short_path, shown
-from sim.metrics import HEADLINE_OUTCOMES
-from sim.store import write_atomically
+from sim.reporting.figures import analysis as figures
+from sim.reporting.reports import analysis as reports
+from sim.rules.outcomes import HEADLINE_OUTCOMES
+from sim.runs.folder import write_atomically
+from sim.util import extras
+from sim.util.errors import InputError, nearest, one_of, short_path, shown
 
 DEFAULT_OUTCOME = "cohesion"
 SENSITIVITY = "sensitivity.csv"

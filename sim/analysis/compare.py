@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
-from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.store import MANIFEST, ResultsFolder, write_atomically
+from sim.rules.outcomes import HEADLINE_OUTCOMES, MODEL_OUTCOMES
+from sim.runs.folder import MANIFEST, ResultsFolder, write_atomically
+from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625
@@ -379,7 +379,8 @@ def default_out(labels: Sequence[str], root: str | Path = "results") -> Path:
 
 def write_comparison(comparison: Comparison, out: str | Path) -> dict[str, Any]:
     """differences.csv, table.csv, figures/ and report.md in ``out``; returns their paths."""
-    from sim.analysis import figures, reports
+    from sim.reporting.figures import analysis as figures
+    from sim.reporting.reports import analysis as reports
 
     out = Path(out)
     try:

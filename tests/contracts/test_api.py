@@ -15,11 +15,11 @@ from matplotlib.figure import Figure
 
 import sim
 import sim.api
-import sim.plots
-import sim.store
-from sim.errors import InputError
-from sim.runner import run_scenario
-from sim.store import MANIFEST, internal
+import sim.reporting.figures.run
+import sim.runs.folder
+from sim.runs.folder import MANIFEST, internal
+from sim.runs.replications import run_scenario
+from sim.util.errors import InputError
 from tests.helpers import ROOT
 
 
@@ -102,7 +102,7 @@ def test_save_writes_the_results_folder_and_load_reads_it_back(results, saved):
         assert (folder / name).is_file(), name
     # The run draws from the posterior (the default): the chance-vs-parameters figure is the eleventh.
     assert manifest["uncertainty"] == "posterior"
-    assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.plots.STATE_LABELS) + 1 == 11
+    assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.reporting.figures.run.STATE_LABELS) + 1 == 11
     schema = pq.read_schema(folder / "events.parquet")
     assert str(schema.field("date").type) == "date32[day]"
     assert str(schema.field("blockers").type).startswith("list<")
@@ -121,7 +121,7 @@ def test_folders_written_before_the_typed_tables_are_read(results, saved, tmp_pa
     for name in ("model", "agents", "events"):
         path = folder / f"{name}.parquet"
         internal(getattr(results, name)).to_parquet(path, index=False)  # as written before: text dates, ';' joined
-        manifest["checksums"][path.name] = sim.store.file_digest(path)
+        manifest["checksums"][path.name] = sim.runs.folder.file_digest(path)
     (folder / MANIFEST).write_text(json.dumps(manifest))
     old = sim.load_results(folder)
     assert pd.api.types.is_datetime64_any_dtype(old.model["date"])
@@ -161,7 +161,7 @@ def test_the_notebook_example_runs(tmp_path):
 
 
 def test_every_outcome_is_defined_in_plain_words_and_the_report_says_so(saved):
-    from sim.metrics import MODEL_OUTCOMES, OUTCOME_DEFINITIONS, ZERO_ONE_OUTCOMES
+    from sim.rules.outcomes import MODEL_OUTCOMES, OUTCOME_DEFINITIONS, ZERO_ONE_OUTCOMES
 
     assert set(MODEL_OUTCOMES) <= set(OUTCOME_DEFINITIONS)
     assert set(ZERO_ONE_OUTCOMES) <= set(MODEL_OUTCOMES)
@@ -173,7 +173,7 @@ def test_every_outcome_is_defined_in_plain_words_and_the_report_says_so(saved):
 
 
 def test_the_report_explains_us_blocks_and_names_states_in_elections():
-    from sim.report import _blockers_sentence, _coalitions_and_elections
+    from sim.reporting.reports.run import _blockers_sentence, _coalitions_and_elections
 
     events = sim.run("perfect_storm", replications=4, seed=1)._tables.events
     assert events["blockers"].str.contains("USA").any(), "perfect_storm: the US stops no NATO decision"
@@ -191,11 +191,11 @@ def test_headline_uses_a_fixed_axis_for_zero_one_outcomes_and_marks_the_events(r
     cohesion = next(ax for title, ax in titled.items() if title.startswith("Cohesion"))
     assert cohesion.get_ylim() == (0.0, 1.0)
     dotted = [line for line in cohesion.get_lines() if line.get_linestyle() == ":"]
-    assert len(dotted) == len(sim.plots.scenario_events(results._tables.events)) > 0
+    assert len(dotted) == len(sim.reporting.figures.run.scenario_events(results._tables.events)) > 0
     # us_drawdown extends what the baseline extends: the baseline, same seeds, is drawn behind it.
     legend = " ".join(t.get_text() for t in figure.legends[0].get_texts())
     assert "baseline, same seeds" in legend
-    grey = [line for line in cohesion.get_lines() if line.get_color() == sim.plots.REFERENCE_COLOUR]
+    grey = [line for line in cohesion.get_lines() if line.get_color() == sim.reporting.figures.run.REFERENCE_COLOUR]
     assert len(grey) == 1
     base = sim.run("baseline", replications=2, seed=3)
     legend = " ".join(t.get_text() for t in base.plot().legends[0].get_texts())

@@ -18,8 +18,8 @@ import sys
 
 import pytest
 
-from sim import dashboard
-from sim.errors import InputError
+from sim.dashboard import logic as dashboard
+from sim.util.errors import InputError
 from tests.browser import free_port, local_page
 from tests.helpers import ROOT
 

@@ -1,6 +1,6 @@
 """The suite as a newcomer finds it: no test module imports another (shared helpers live in tests/helpers.py,
 tests/browser.py, tests/patterns/stresses.py or as fixtures in tests/conftest.py), and every test module sits in
-one of the folders tests/README.md describes."""
+one of the folders tests/README.md describes, with the unit tests in the folder of the package layer they test."""
 
 from __future__ import annotations
 
@@ -69,3 +69,15 @@ def test_every_test_module_is_in_a_described_folder():
     ]
     assert not stray, f"test modules outside {', '.join(FOLDERS)} (see tests/README.md): {stray}"
     assert (TESTS / "README.md").is_file()
+
+
+def test_unit_tests_mirror_the_package():
+    """tests/unit/<layer>/ exists only for a package sim/<layer>/; tests/unit/test_<name>.py only for sim/<name>.py."""
+    unit = TESTS / "unit"
+    layers = [p.name for p in unit.iterdir() if p.is_dir() and p.name != "__pycache__"]
+    assert layers, "tests/unit has no layer folders"
+    missing = [layer for layer in layers if not (ROOT / "sim" / layer / "__init__.py").is_file()]
+    assert not missing, f"tests/unit folders with no package sim/<folder>/: {missing}"
+    modules = [p.stem.removeprefix("test_") for p in unit.glob("test_*.py")]
+    missing = [name for name in modules if not (ROOT / "sim" / f"{name}.py").is_file()]
+    assert not missing, f"tests/unit/test_<name>.py with no module sim/<name>.py: {missing}"

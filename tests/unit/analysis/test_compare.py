@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import DISCLAIMER, HEADLINE_OUTCOMES, metrics
+from sim import DISCLAIMER, HEADLINE_OUTCOMES
 from sim.analysis.compare import TABLE_DATES, bootstrap_intervals, compare, interval_narrowing
-from sim.errors import InputError
+from sim.rules import outcomes as metrics
+from sim.util.errors import InputError
 from tests.helpers import make_folder, run_cli
 
 DRAWDOWN_EVENTS = [
@@ -187,8 +188,8 @@ def test_bad_compare_input_is_exit_2(folders, tmp_path, arguments, fragment) -> 
 
 def test_levels_figure_draws_zero_one_outcomes_on_their_whole_scale(comparison, tmp_path, monkeypatch) -> None:
     """Gaps of a few hundredths must not look large: 0-1 outcomes keep a 0-1 axis, counts whole-number ticks."""
-    from sim.analysis import figures
-    from sim.metrics import ZERO_ONE_OUTCOMES
+    from sim.reporting.figures import analysis as figures
+    from sim.rules.outcomes import ZERO_ONE_OUTCOMES
 
     drawn = {}
     finish = figures._finish

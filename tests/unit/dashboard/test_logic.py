@@ -1,12 +1,13 @@
-"""The functions behind ``cohesion dashboard`` (sim.dashboard): runs, scenario changes, events and parameter values
-from the form with their one-line reasons, the medians table, results folders, and the state of the Solara page."""
+"""The functions behind ``cohesion dashboard`` (sim/dashboard/logic.py and app.py): runs, scenario changes, events
+and parameter values from the form with their one-line reasons, the medians table, results folders, and the state
+of the Solara page."""
 
 from __future__ import annotations
 
 import pytest
 
-from sim import dashboard
-from sim.errors import InputError
+from sim.dashboard import logic as dashboard
+from sim.util.errors import InputError
 
 
 def test_simulate_runs_the_scenario_and_the_baseline_with_the_same_seeds():
@@ -84,7 +85,7 @@ def test_a_run_takes_the_scenario_files_seed_and_replications(tmp_path):
 
 def test_picking_another_scenario_starts_from_its_file(tmp_path):
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    from sim import dashboard_app as app
+    from sim.dashboard import app
 
     own = tmp_path / "own.yaml"
     own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
@@ -198,7 +199,7 @@ def test_the_page_runs_at_most_a_stated_number_of_replications():
 
 def test_the_page_says_so_in_one_line_when_asked_for_too_many_replications():
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    from sim import dashboard_app as app
+    from sim.dashboard import app
 
     before = app.replications.value
     try:

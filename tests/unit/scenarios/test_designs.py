@@ -1,13 +1,13 @@
-"""Sampling designs (sim.designs): grid, lhs, sobol and morris tables of the documented shapes, repeatable for a
-seed."""
+"""Sampling designs (sim/scenarios/designs.py): grid, lhs, sobol and morris tables of the documented shapes,
+repeatable for a seed."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from sim import designs
-from sim.designs import Axis
+from sim.scenarios import designs
+from sim.scenarios.designs import Axis
 
 
 def test_designs_have_the_documented_shapes_and_repeat_for_a_seed() -> None:

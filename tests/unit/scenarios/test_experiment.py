@@ -1,5 +1,5 @@
-"""Experiment files (sim.experiment): the shipped ones, event factors, errors blamed on the file and field, and
-the seed of each run of a sweep."""
+"""Experiment files (sim/scenarios/experiment.py): the shipped ones, event factors, errors blamed on the file and
+field, and the seed of each run of a sweep."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.errors import InputError
-from sim.experiment import load, run_seed
-from sim.params import NUMERIC_PARAMETERS
-from sim.scenario import replication_seed
+from sim.inputs.parameters import NUMERIC_PARAMETERS
+from sim.scenarios.experiment import load, run_seed
+from sim.scenarios.scenario import replication_seed
+from sim.util.errors import InputError
 from tests.helpers import EXPERIMENTS, SHORT_SCENARIO, experiment_file
 
 
