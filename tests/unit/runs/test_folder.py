@@ -1,4 +1,5 @@
-"""The results store and the runner: identical tables whatever the workers, a manifest that tells the truth."""
+"""Results folders and replications (sim/runs/folder.py, sim/runs/replications.py): identical tables whatever the
+workers, a manifest that tells the truth."""
 
 from __future__ import annotations
 
