@@ -68,7 +68,7 @@ sensitivity: $(VENV)/.installed
 	$(BIN)/python -m sim.reporting.publish_sensitivity results/sobol_all_parameters docs
 
 # make readme-figures: redraw the figures the README shows, with the cohesion command as the README runs it, and
-# record beside each what drew it (tests/test_docs.py fails when the golden outputs or the shipped posterior
+# record beside each what drew it (tests/contracts/test_docs.py fails when the golden outputs or the shipped posterior
 # changed since). Under a minute.
 readme-figures: $(VENV)/.installed
 	$(BIN)/python docs/readme_figures.py

@@ -47,7 +47,7 @@ def command(*args: str, cwd: Path) -> str:
 
 
 def same(expected, actual, where: str) -> None:
-    """The golden comparison of tests/test_golden.py: floats within 1e-12, everything else exactly."""
+    """The golden comparison of tests/golden/test_golden.py: floats within 1e-12, everything else exactly."""
     import numpy as np
 
     if len(actual) != len(expected):

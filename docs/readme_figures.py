@@ -15,10 +15,10 @@ the shipped posterior, that file's sha256.
 
 Which model drew a figure is told by the golden outputs: ``tests/golden/`` is
 rewritten on purpose (``tests/golden/regenerate.py``) whenever a change of the
-model changes its numbers, and ``tests/test_golden.py`` fails until it is. A
+model changes its numbers, and ``tests/golden/test_golden.py`` fails until it is. A
 figure whose recorded digest differs from the digest of the golden outputs now
 was drawn by another model than theirs: ``--check`` (and
-``tests/test_docs.py``) then fails until the figure is redrawn. An edit of the
+``tests/contracts/test_docs.py``) then fails until the figure is redrawn. An edit of the
 docs, or of how the model computes what it computes, changes neither digest
 and needs no redraw. The shipped posterior is regenerated on purpose too
 (``make posterior``): a figure drawn from another posterior fails the same way.

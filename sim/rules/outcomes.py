@@ -182,7 +182,7 @@ def weighted_mean(values: np.ndarray, weight: np.ndarray) -> float:
 
 
 # Each outcome in plain words, for reports and figure captions. An outcome added to MODEL_OUTCOMES gets a
-# definition here too (tests/test_api.py checks that every outcome has one).
+# definition here too (tests/contracts/test_api.py checks that every outcome has one).
 OUTCOME_DEFINITIONS = {
     "cohesion": "the composite of the four parts below, their mean (0-1): positions, decisions, burden and credibility",
     "cohesion_positions": "how close the European states' positions are to one another (autonomy and support for "

@@ -48,7 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "replications": 10,
     "seed": 0,
     # Each replication draws its parameters from the shipped posterior (sim/data/posterior.csv), which fits the
-    # record up to 2024 better than the registry defaults (docs/CALIBRATION.md; tests/test_calibration.py).
+    # record up to 2024 better than the registry defaults (docs/CALIBRATION.md;
+    # tests/unit/analysis/test_calibration.py).
     # 'none' runs at the registry defaults, chance alone (the golden outputs and pattern tests).
     "uncertainty": "posterior",
 }
