@@ -46,10 +46,19 @@ EXTRA_LABELS = {
 }
 FORMATS = {"us_troops_europe": "{:.0f}", "spending_pct_gdp": "{:.2f}"}
 INTEGERS = {"blocs", "allies_at_2pct", "allies_at_3_5pct", "eu_decisions_blocked", "nato_decisions_blocked"}
+# What the bands of the headline figure hold: chance alone, or the posterior's parameters with chance.
+HEADLINE_SPREAD = {
+    False: "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
+    "assumptions, not a forecast error",
+    True: "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
+    "not a forecast error (the last section separates the two)",
+}
+HEADLINE_CAPTION = (
+    "Headline outcomes. The line is the median over replications, the bands hold the middle "
+    "50 % and 90 % of replications: {spread}."
+)
 FIGURE_CAPTIONS = {
-    "headline.png": "Headline outcomes. The line is the median over replications, the bands hold the middle "
-    "50 % and 90 % of replications: the spread the model's own randomness (incidents, elections, "
-    "votes, noise) gives under these assumptions, not a forecast error.",
+    "headline.png": HEADLINE_CAPTION.format(spread=HEADLINE_SPREAD[False]),
     "spending.png": "Defence spending of European allies (GDP-weighted) against the 2 % and 3.5 % lines, with the "
     "pledge path the model's states measure themselves against, and how many allies reach each line.",
     "positions.png": "Where the states stand: preference for European autonomy (across) and support for Ukraine "
@@ -65,6 +74,14 @@ FIGURE_CAPTIONS = {
     "states_ukraine_support.png": "Support for Ukraine by state (median over replications).",
     "states_us_troops_k.png": "US troops stationed in each state, thousands (median over replications).",
 }
+
+
+def caption(figure: str, posterior: bool = False) -> str:
+    """The caption of a figure of the report by its file name ('' for another); ``posterior``: the run drew
+    its parameters from the posterior, so the headline bands hold parameters and chance together."""
+    if figure == "headline.png":
+        return HEADLINE_CAPTION.format(spread=HEADLINE_SPREAD[posterior])
+    return FIGURE_CAPTIONS.get(figure, "")
 
 
 def _label(outcome: str) -> str:
@@ -393,8 +410,21 @@ def states_that_moved(
     return "\n".join(lines)
 
 
-def render(manifest: dict[str, Any], results: Results, figures: list[Path], reference: Results | None = None) -> str:
-    """The text of report.md; ``reference`` is the baseline run with the same seeds (None if there is none)."""
+def render(
+    manifest: dict[str, Any],
+    results: Results,
+    figures: list[Path],
+    reference: Results | None = None,
+    chance: pd.DataFrame | None = None,
+) -> str:
+    """The text of report.md, from tables alone.
+
+    ``figures`` are the figures shown with their captions; ``reference`` is the baseline run with the same
+    seeds (None if there is none); ``chance`` the model table of the same replications at the defaults, for
+    a run with ``uncertainty: posterior``: the report then ends with the section that sets the band of
+    chance alone beside the full band (:func:`sim.uncertainty_bands.section`, its figure
+    ``figures/chance_and_parameters.png``).
+    """
     scenario = manifest["scenario"]
     runs = int(results.model["run"].nunique())
     parents = scenario.get("extends") or []
@@ -408,15 +438,13 @@ def render(manifest: dict[str, Any], results: Results, figures: list[Path], refe
         "; ".join(f"{code}: " + ", ".join(f"{k} {v}" for k, v in values.items()) for code, values in states.items())
         or "none"
     )
-    figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{FIGURE_CAPTIONS.get(p.name, '')}*" for p in figures)
     posterior = scenario.get("uncertainty") == "posterior"
-    if posterior:
-        figure_lines = figure_lines.replace(
-            "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
-            "assumptions, not a forecast error",
-            "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
-            "not a forecast error (the last section separates the two)",
-        )
+    figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{caption(p.name, posterior)}*" for p in figures)
+    chance_section = ""
+    if chance is not None:
+        from sim.uncertainty_bands import FIGURE, section
+
+        chance_section = section(results.model, chance, f"figures/{FIGURE}")
     spread = (
         "The replications differ in their parameter sets, each drawn from the calibration posterior, and in the\n"
         "model's random draws; the spread says how much the calibrated parameters and chance together move an\n"
@@ -514,13 +542,19 @@ stopped vote to the re-vote that passed. Counts are per run, with how often each
   (`cohesion run baseline --seed {scenario["seed"]} --replications {runs}`), then
   `cohesion compare <the baseline's folder> <this folder>` gives the paired differences with their intervals.
 {intervals}
-"""
+{chance_section}"""
 
 
 def write_report(
-    path: Path, manifest: dict[str, Any], results: Results, figures: list[Path], reference: Results | None = None
+    path: Path,
+    manifest: dict[str, Any],
+    results: Results,
+    figures: list[Path],
+    reference: Results | None = None,
+    chance: pd.DataFrame | None = None,
 ) -> Path:
-    """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any."""
-    text = render(manifest, results, figures, reference)
+    """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any, and
+    ``chance`` the model table of the runs at the defaults of a posterior run, if any."""
+    text = render(manifest, results, figures, reference, chance)
     write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     return path

@@ -1,21 +1,19 @@
 """Which part of a run's spread is chance and which is the parameters: the chance-only band beside the full band.
 
 A run with ``uncertainty: posterior`` is run a second time with ``uncertainty: none`` (same seeds, the
-registry defaults): its band is chance alone; the posterior run's band is parameters and chance together.
+registry defaults) when it is made (:func:`sim.api.run_behind`), and that model table is stored in its
+folder (``chance_model/``): its band is chance alone; the posterior run's band is parameters and chance
+together. The figure and the report's section are drawn from the two tables; nothing here runs the model.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
 from sim.metrics import HEADLINE_OUTCOMES
-from sim.scenario import Scenario
 
 LEVELS = (5, 95)
 
@@ -127,65 +125,3 @@ def section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
 
 
 FIGURE = "chance_and_parameters.png"
-
-
-def scenario_from_manifest(entry: dict[str, Any], replications: int | None = None) -> Scenario:
-    """The resolved scenario that a results manifest records (its ``scenario`` entry), ready to run again.
-
-    ``replications`` overrides the recorded count (a folder's tables may hold fewer runs). InputError if an
-    event no longer validates (a folder written by an older version of the tool).
-    """
-    from pydantic import ValidationError
-
-    from sim.events import EVENT_TYPES
-
-    try:
-        events = tuple(EVENT_TYPES[e["type"]].model_validate_json(json.dumps(e)) for e in entry.get("events", []))
-    except (KeyError, ValidationError) as error:
-        raise InputError(
-            "manifest.json scenario", f"holds an event this version cannot run again ({type(error).__name__})"
-        ) from None
-    return Scenario(
-        name=entry["name"],
-        description=entry.get("description", ""),
-        story="",
-        source=entry.get("source", ""),
-        extends=tuple(entry.get("extends") or ()),
-        start=entry["start"],
-        end=entry["end"],
-        initial_year=entry.get("initial_year"),
-        replications=int(entry["replications"] if replications is None else replications),
-        seed=int(entry["seed"]),
-        parameters=dict(entry.get("parameters") or {}),
-        states={code: dict(values) for code, values in (entry.get("states") or {}).items()},
-        events=events,
-        origins={},
-        event_origins=(),
-        uncertainty=entry.get("uncertainty", "none"),
-    )
-
-
-def add_chance_section(
-    report: Path, scenario: Scenario | dict[str, Any], model: pd.DataFrame, figures: Path, workers: int = 1
-) -> Path | None:
-    """For a run with ``uncertainty: posterior``: the chance-only band beside the full band, in the report.
-
-    ``scenario`` is the run's Scenario or its manifest entry; ``model`` the run's model table (rows per run
-    and month). The same replications run again at the defaults (``uncertainty: none``, same seeds), the
-    figure is drawn into ``figures`` and the section appended to ``report``. Returns the figure, or None
-    (nothing done) for a run without posterior draws.
-    """
-    from sim.runner import run_scenario
-
-    if isinstance(scenario, dict):
-        if scenario.get("uncertainty") != "posterior":
-            return None
-        scenario = scenario_from_manifest(scenario, int(model["run"].nunique()))
-    if scenario.uncertainty != "posterior":
-        return None
-    chance = run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
-    path = figure(model, chance, scenario.name, figures / FIGURE)
-    text = section(model, chance, f"figures/{FIGURE}")
-    with open(report, "a", encoding="utf-8") as handle:
-        handle.write(text)
-    return path

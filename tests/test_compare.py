@@ -103,8 +103,8 @@ def test_pairing_narrows_the_interval_on_the_same_runs(comparison) -> None:
 
 
 def test_paired_differences_are_the_mean_of_replication_by_replication_differences(folders, comparison) -> None:
-    reference = pd.read_parquet(folders["reference"] / "model.parquet")
-    scenario = pd.read_parquet(folders["drawdown"] / "model.parquet")
+    reference = pd.read_parquet(folders["reference"] / "model")
+    scenario = pd.read_parquet(folders["drawdown"] / "model")
     last = reference["date"].max()
     expected = (
         scenario.loc[scenario["date"] == last, "cohesion"].to_numpy()
@@ -143,8 +143,8 @@ def test_a_folder_against_itself_differs_by_nothing(folders) -> None:
 def test_folders_with_fewer_replications_pair_the_ones_they_share(folders, comparison) -> None:
     four = compare([folders["reference"], folders["drawdown_4"]])
     assert four.pairs == {"drawdown": 4}
-    scenario = pd.read_parquet(folders["drawdown"] / "model.parquet")
-    subset = pd.read_parquet(folders["drawdown_4"] / "model.parquet")
+    scenario = pd.read_parquet(folders["drawdown"] / "model")
+    subset = pd.read_parquet(folders["drawdown_4"] / "model")
     # Replication k does not depend on how many replications ran: the first 4 of 16 are the 4.
     pd.testing.assert_frame_equal(
         scenario[scenario["replication"] < 4].drop(columns="run").reset_index(drop=True),

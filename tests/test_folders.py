@@ -131,7 +131,10 @@ def test_a_run_records_its_process_and_host_and_holds_the_lock_while_it_writes(t
     assert recorded["pid"] == os.getpid() and recorded["host"] == socket.gethostname()
     assert recorded["started"] and recorded["status"] == "complete"
     assert (folder / ".lock").is_file()
-    assert set(recorded["checksums"]) == {"model.parquet", "agents.parquet", "events.parquet"}
+    # Every table, the chance-only runs of this posterior run among them, in its own folder with its digest.
+    tables = {"model", "agents", "events", "chance_model"}
+    assert set(recorded["tables"]) == {f"{table}/part-000000.parquet" for table in tables}
+    assert all(store.damage(folder / name, digest) is None for name, digest in recorded["tables"].items())
 
 
 def test_a_killed_run_is_told_from_a_live_one(tmp_path, capsys):
@@ -220,19 +223,19 @@ def test_a_flipped_byte_is_caught_by_the_checksum(tmp_path, capsys):
 
 def test_a_damaged_run_table_is_refused_with_one_line(tmp_path, capsys):
     folder = run_folder(tmp_path, capsys)
-    table = folder / "model.parquet"
+    table = folder / "model" / "part-000000.parquet"
     table.write_bytes(table.read_bytes()[:100])
     for command in (["plot", str(folder)], ["compare", str(folder), str(folder)]):
         assert main(command) == 2
-        assert "model.parquet: is damaged" in one_line(capsys)
+        assert "model/part-000000.parquet: is damaged" in one_line(capsys)
 
 
 def test_an_unreadable_table_without_a_recorded_checksum_is_one_line(tmp_path, capsys):
     folder = run_folder(tmp_path, capsys)
-    set_manifest(folder, checksums={})  # as written before checksums were recorded
-    (folder / "agents.parquet").write_bytes(b"not parquet at all")
+    set_manifest(folder, tables={})  # as written before checksums were recorded
+    (folder / "agents" / "part-000000.parquet").write_bytes(b"not parquet at all")
     assert main(["plot", str(folder)]) == 2
-    assert "agents.parquet: cannot be read" in one_line(capsys)
+    assert "agents/part-000000.parquet: cannot be read" in one_line(capsys)
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +270,7 @@ def _assert_refused(tmp_path: Path, capsys, folder: Path, table: str, named: str
     for command in commands:
         assert main(command) == 2, command
         line = one_line(capsys)
-        prefix = f"error: {folder}: {table}.parquet: "
+        prefix = f"error: {folder}: {table}/part-000000.parquet: "
         assert line.startswith(prefix + named) if first else (line.startswith(prefix) and named in line), line
         assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
 
@@ -280,8 +283,8 @@ def _edited(tmp_path: Path, made: Path, table: str, edit) -> Path:
 
     folder = tmp_path / "results" / made.name
     shutil.copytree(made, folder)
-    set_manifest(folder, checksums={})  # as written by an older version, or edited by hand
-    path = folder / f"{table}.parquet"
+    set_manifest(folder, tables={})  # as written by an older version, or edited by hand
+    path = folder / table / "part-000000.parquet"
     edit(pd.read_parquet(path)).to_parquet(path, index=False)
     return folder
 
