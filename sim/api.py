@@ -434,6 +434,13 @@ def load_results(folder: str | Path) -> Results:
             "is a sweep folder, not the results of one scenario; read it with 'cohesion analyze' or sim.load_sweep",
             str(folder),
         )
+    if kind in ("comparison", "analysis"):
+        raise InputError(
+            "RESULTS_DIR",
+            f"is the folder of {'a comparison' if kind == 'comparison' else 'a sweep analysis'}, not the results "
+            "of one scenario; give a folder made by 'cohesion run'",
+            str(folder),
+        )
     opened = ResultsFolder.open(folder)
     return Results(opened.read_results(), opened.manifest, opened.path, behind=opened.read_behind)
 
@@ -516,14 +523,16 @@ class Comparison:
             raise InputError("kind", f"'{kind}' is not a comparison figure; use differences or levels")
         return draw[kind](self.result, None)
 
-    def save(self, folder: str | Path) -> dict[str, Any]:
-        """differences.csv, table.csv, figures/ and report.md in ``folder``, as ``cohesion compare`` writes them.
+    def save(self, folder: str | Path, *, command: list[str] | None = None) -> dict[str, Any]:
+        """differences.csv, table.csv, figures/, report.md and manifest.json in ``folder``, as ``cohesion compare``
+        writes them; ``command`` is recorded in the manifest (default: ``["sim.compare", labels...]``).
 
-        Returns the paths written: ``{"report": path, "table": path, "figures": [paths], ...}``.
+        Returns the paths written: ``{"report": path, "table": path, "figures": [paths], "manifest": path, ...}``.
         """
         from sim.analysis.compare import write_comparison
 
-        return write_comparison(self.result, _folder(folder, "folder"))
+        command = ["sim.compare", *self.labels] if command is None else command
+        return write_comparison(self.result, _folder(folder, "folder"), command)
 
 
 def compare(

@@ -176,6 +176,111 @@ def code_revision() -> dict[str, Any]:
     return {"commit": commit, "modified": bool(status.strip())}
 
 
+# Suffixes of the package's own source and data files. Everything else under the package (``__pycache__``,
+# ``*.pyc``, numba's cache, editor leftovers) differs between interpreters and settings, not between models.
+_HASHED_SUFFIXES = frozenset({".py", ".csv", ".json", ".md", ".yaml", ".yml"})
+# The wheel carries the packaged scenarios and experiments inside the package; they are inputs a sweep's own
+# content hash already covers, so the code hash is the same for a source checkout and an installed wheel.
+_UNHASHED_DIRECTORIES = frozenset({"__pycache__", "scenarios", "experiments"})
+
+
+def code_hash(package: Path | None = None) -> str:
+    """sha256 of the package's source and data files, recursively: tells whether the model that wrote a folder
+    is the one here (a resumed sweep refuses another; every manifest records it).
+
+    Each file counts by its path relative to the package (``/`` separators) and its bytes, in sorted order.
+    Only files ending in ``.py``, ``.csv``, ``.json``, ``.md``, ``.yaml`` or ``.yml`` count; ``__pycache__``
+    folders, compiled files and the wheel's copies of the packaged scenarios and experiments do not. Returns
+    ``"sha256:<64 hex digits>"``. ``package`` defaults to the installed ``sim`` package's folder.
+    """
+    import sim
+
+    root = Path(sim.__file__).resolve().parent if package is None else Path(package)
+    digest = hashlib.sha256()
+    files = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if any(part in _UNHASHED_DIRECTORIES or part.startswith(".") for part in relative.parts[:-1]):
+            continue
+        if path.suffix in _HASHED_SUFFIXES and not path.name.startswith(".") and path.is_file():
+            files.append((relative.as_posix(), path))
+    for name, path in sorted(files):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def provenance(packages: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What every folder's manifest records of the tool and the code that wrote it.
+
+    The tool and its version, the version of the outcome definitions, the disclaimer, the versions of
+    Python and the packages the numbers depend on (and ``packages``), the git commit (:func:`code_revision`),
+    the hash of the package's source and data (:func:`code_hash`) and the platform.
+    """
+    return {
+        "tool": "alliance-cohesion",
+        "version": __version__,
+        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
+        "disclaimer": DISCLAIMER,
+        "packages": package_versions(packages),
+        "code_revision": code_revision(),
+        "code_hash": code_hash(),
+        "platform": platform.platform(),
+    }
+
+
+def output_manifest(
+    kind: str,
+    folder: Path,
+    inputs: list[dict[str, Any]],
+    tables: Sequence[str],
+    command: list[str] | None = None,
+    **entries: Any,
+) -> dict[str, Any]:
+    """The manifest of a folder made from other folders (a comparison, an analysis), once its files are written.
+
+    ``kind`` says what the folder is, ``inputs`` the folders it was made from (each with the sha256 of its
+    manifest, :func:`input_entry`), ``tables`` the files of ``folder`` it holds, recorded by size and sha256
+    in ``tables`` as the run and sweep manifests record theirs; ``entries`` (the settings) are added as they
+    are. With :func:`provenance`, the time it was made (``created``) and the ``command``.
+
+    Raises:
+        OSError: a table cannot be read.
+    """
+    return {
+        "kind": kind,
+        **provenance(),
+        "created": utc_now(),
+        "command": command,
+        "inputs": inputs,
+        **entries,
+        "tables": {name: file_digest(folder / name) for name in tables},
+    }
+
+
+def input_entry(path: Path, label: str | None = None) -> dict[str, Any]:
+    """One input of :func:`output_manifest`: the folder, its label, and its manifest's kind and sha256 (None for
+    results that were never saved, which have no folder)."""
+    manifest = path / MANIFEST
+    entry: dict[str, Any] = {"label": label, "folder": None, "manifest_sha256": None}
+    if manifest.is_file():
+        recorded: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        entry.update(
+            folder=str(path),
+            kind=recorded.get("kind", "run") if isinstance(recorded, dict) else None,
+            manifest_sha256=file_digest(manifest)["sha256"],
+        )
+    return entry
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``folder/manifest.json`` atomically (the last file a finished folder gets); returns its path."""
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+    return folder / MANIFEST
+
+
 CATEGORICAL = ("iso3", "government", "body", "item", "rule", "outcome")
 VOTE_COUNTS = ("yes", "no", "abstain")
 # What pandas users get for ``date``: the first day of the month as datetime64 (comparisons with text such as
@@ -324,11 +429,10 @@ def summarise(model: pd.DataFrame) -> pd.DataFrame:
 
 def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[str, Any]:
     """The manifest of a results folder about to be written: status "running", no run done yet."""
+    made = provenance()
     return {
-        "tool": "alliance-cohesion",
-        "version": __version__,
-        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
-        "disclaimer": DISCLAIMER,
+        "kind": "run",
+        **{key: made[key] for key in ("tool", "version", "outcome_definitions", "disclaimer")},
         "status": "running",
         "command": command,
         **identity(),
@@ -345,9 +449,7 @@ def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[s
         "started": utc_now(),
         "finished": None,
         "error": None,
-        "packages": package_versions(),
-        "code_revision": code_revision(),
-        "platform": platform.platform(),
+        **{key: made[key] for key in ("packages", "code_revision", "code_hash", "platform")},
         "files": {
             **{name: f"{name}/" for name in TABLES},
             "summary": SUMMARY,
