@@ -238,6 +238,39 @@ def test_an_unreadable_table_without_a_recorded_checksum_is_one_line(tmp_path, c
     assert "agents/part-000000.parquet: cannot be read" in one_line(capsys)
 
 
+def test_a_folder_written_before_whose_scenario_needs_no_stored_runs_is_still_drawn(tmp_path, capsys):
+    """The earlier layout (model.parquet, agents.parquet, events.parquet beside each other, checksums) of a run
+    that needs neither the baseline behind it (no parents) nor the chance-only runs (no posterior draws):
+    read for its numbers, and `cohesion plot` draws it from its tables."""
+    import shutil
+
+    import sim
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"name": "tiny", "end": "2025-02", "replications": 2, "uncertainty": "none"}))
+    out = tmp_path / "results"
+    assert main(["run", str(path), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    (folder,) = out.iterdir()
+    made = sim.load_results(folder)
+    assert manifest(folder)["behind"] == {"baseline": None, "chance": None}
+    checksums = {}
+    for name in ("model", "agents", "events"):
+        shutil.move(folder / name / "part-000000.parquet", folder / f"{name}.parquet")
+        (folder / name).rmdir()
+        checksums[f"{name}.parquet"] = store.file_digest(folder / f"{name}.parquet")
+    recorded = {k: v for k, v in manifest(folder).items() if k not in ("tables", "behind")}
+    (folder / "manifest.json").write_text(json.dumps({**recorded, "checksums": checksums}))
+    shutil.rmtree(folder / "figures")
+    (folder / "report.md").unlink()
+    old = sim.load_results(folder)
+    for name in ("model", "agents", "events"):
+        pd.testing.assert_frame_equal(getattr(old, name), getattr(made, name), obj=name)
+    capsys.readouterr()
+    assert main(["plot", str(folder)]) == 0, capsys.readouterr().err
+    assert (folder / "report.md").is_file() and (folder / "figures" / "headline.png").is_file()
+    assert "## Chance and parameters" not in (folder / "report.md").read_text()
+
+
 @pytest.fixture(scope="module")
 def tables_only_folder(tmp_path_factory) -> Path:
     """A complete results folder of a two-month scenario: its tables and manifest, no figures (fast to make)."""
