@@ -62,7 +62,7 @@ posterior: $(VENV)/.installed-test
 sensitivity: $(VENV)/.installed
 	rm -rf results/sobol_all_parameters
 	$(BIN)/cohesion sweep experiments/sobol_all_parameters.yaml --out results/sobol_all_parameters --quiet
-	$(BIN)/python -m sim.analysis.publish_sensitivity results/sobol_all_parameters docs
+	$(BIN)/python -m sim.reporting.publish_sensitivity results/sobol_all_parameters docs
 
 # make readme-figures: redraw the figures the README shows, with the cohesion command as the README runs it, and
 # record beside each what drew it (tests/test_docs.py fails when the golden outputs or the shipped posterior

@@ -4,7 +4,7 @@
 
 Checks, each with one line and its time: ``cohesion --version``; a short ``cohesion run``; a small
 ``cohesion sweep``; ``mesa.batch_run`` giving one row per run, month and agent with the model's own numbers;
-the baseline's golden tables (tests/golden) from ``AllianceModel`` and ``Scenario.build_model``. Exits 1 at
+the baseline's golden tables (tests/golden) from ``AllianceModel`` and ``AllianceModel.from_scenario``. Exits 1 at
 the first failure. ``sim`` must come from the environment, not from the checkout.
 """
 
@@ -100,7 +100,7 @@ def main() -> None:
     import pandas as pd
 
     from sim import AllianceModel
-    from sim.scenario import load, replication_seed
+    from sim.scenarios.scenario import load, replication_seed
 
     seeds = {"seed": [1, 2]} if "rng" not in __import__("inspect").signature(mesa.batch_run).parameters else {}
     arguments = {"rng": [1, 2]} if not seeds else {}
@@ -145,9 +145,9 @@ def main() -> None:
     tables = sorted(GOLDEN.glob("baseline.*.parquet"))
     runs = 1 + max(int(pd.read_parquet(tables[0])["run"].max()), 0)
     for k in range(runs):
-        built = scenario.build_model(k).run()
+        built = AllianceModel.from_scenario(scenario, k).run()
         plain = AllianceModel(seed=replication_seed(scenario.seed, k)).run()
-        for model, how in ((built, "Scenario.build_model"), (plain, "AllianceModel(seed)")):
+        for model, how in ((built, "AllianceModel.from_scenario"), (plain, "AllianceModel(seed)")):
             for table, frame in (
                 ("model", model.model_dataframe()),
                 ("agents", model.agent_dataframe()),
@@ -156,7 +156,7 @@ def main() -> None:
                 golden = pd.read_parquet(GOLDEN / f"baseline.{table}.parquet")
                 golden = golden[golden["run"] == k].drop(columns="run").reset_index(drop=True)
                 same(golden, frame.reset_index(drop=True), f"baseline.{table} run {k} ({how})")
-    step(f"baseline golden tables ({runs} runs, Scenario.build_model and AllianceModel)", started)
+    step(f"baseline golden tables ({runs} runs, AllianceModel.from_scenario and AllianceModel)", started)
 
 
 if __name__ == "__main__":

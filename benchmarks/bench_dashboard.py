@@ -11,8 +11,8 @@ import argparse
 import statistics
 import time
 
-from sim import dashboard
-from sim.metrics import HEADLINE_OUTCOMES
+from sim.dashboard import logic as dashboard
+from sim.rules.outcomes import HEADLINE_OUTCOMES
 
 
 def main() -> None:

@@ -20,10 +20,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from sim import scenario as scenarios
 from sim.engine import outputs
 from sim.engine.setup import RunSpec, run_batch
-from sim.scenario import replication_seed
+from sim.scenarios import scenario as scenarios
+from sim.scenarios.scenario import replication_seed
 
 
 def specs(runs: int, mixed: bool) -> list[RunSpec]:
@@ -40,7 +40,9 @@ def specs(runs: int, mixed: bool) -> list[RunSpec]:
                 network_self_weight=float(rng.uniform(5.0, 15.0)),
             )
         out.append(
-            RunSpec(replication_seed(sc.seed, k), sc.start, sc.end, sc.initial_year, list(sc.events), sc.states, parameters)
+            RunSpec(
+                replication_seed(sc.seed, k), sc.start, sc.end, sc.initial_year, list(sc.events), sc.states, parameters
+            )
         )
     return out
 

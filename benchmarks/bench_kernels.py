@@ -1,4 +1,4 @@
-"""Time the compiled O(N²) kernels (sim.engine.kernels) against their numpy twins and today's rules.
+"""Time the compiled O(N²) kernels (sim.compiled.kernels) against their numpy twins and today's rules.
 
 Usage: python benchmarks/bench_kernels.py [--repeats N] [--cold]
 
@@ -14,8 +14,8 @@ Each figure is the best of several repeats of process CPU time (one core; less d
 time when other processes share the machine), in microseconds per call, after a warm-up call: the
 one-off compilation (or loading the compiled code from the disk cache; ``--cold`` compiles into a
 fresh cache directory) is excluded and timed separately. "today" is the single-run rule of
-``sim.dynamics`` called once per run, as the model does now; for cohesion and blocs the numpy twin is
-what ``sim.metrics`` computes today (its 132-month, R = 1 figure is today's cost per run). The script
+``sim.rules.dynamics`` called once per run, as the model does now; for cohesion and blocs the numpy twin is
+what ``sim.rules.outcomes`` computes today (its 132-month, R = 1 figure is today's cost per run). The script
 checks that the compiled and numpy results agree.
 """
 
@@ -105,7 +105,7 @@ def bench_outcomes(kernels, histories: list[tuple], months: int, runs: int, repe
 
 def bench_mean(kernels, runs: int, repeats: int) -> str:
     """One table row: the bounded-confidence mean of one month over ``runs`` runs."""
-    from sim import dynamics
+    from sim.rules import dynamics
 
     d = inputs(runs)
     x, influence, bound = d["x"], d["influence"], d["bound"]
@@ -132,7 +132,7 @@ def main() -> None:
         os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-kernels-")
 
     start = time.perf_counter()
-    from sim.engine import kernels
+    from sim.compiled import kernels
 
     imported = time.perf_counter() - start
     warm = inputs(2)

@@ -37,10 +37,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
-from sim.experiment import Experiment, from_mapping
 from sim.model import AllianceModel
-from sim.sweep import run_sweep
+from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from sim.runs.sweep import run_sweep
+from sim.scenarios.experiment import Experiment, from_mapping
 
 OUTCOMES = "all"
 

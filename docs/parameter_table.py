@@ -8,7 +8,7 @@ Run from the repository root:
 
 The table in ``docs/ODD.md`` sits between the lines
 ``<!-- parameter-table:start -->`` and ``<!-- parameter-table:end -->``;
-paste the output of this script there whenever ``sim/params.py`` changes.
+paste the output of this script there whenever ``sim/inputs/parameters.py`` changes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.params import PARAMETERS, Parameter  # noqa: E402
+from sim.inputs.parameters import PARAMETERS, Parameter  # noqa: E402
 
 START = "<!-- parameter-table:start -->"
 END = "<!-- parameter-table:end -->"
@@ -76,12 +76,12 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         if table_in_document() != table:
             print(
-                "docs/ODD.md: the parameter table differs from sim/params.py; "
+                "docs/ODD.md: the parameter table differs from sim/inputs/parameters.py; "
                 "paste the output of 'python docs/parameter_table.py'",
                 file=sys.stderr,
             )
             return 1
-        print("docs/ODD.md parameter table agrees with sim/params.py")
+        print("docs/ODD.md parameter table agrees with sim/inputs/parameters.py")
         return 0
     print(table)
     return 0

@@ -9,7 +9,7 @@ Each figure is drawn as the README tells readers to draw it: by the ``cohesion``
 command (a results folder in a temporary folder, then one of its figures copied
 to ``docs/figures/``). Beside each image, a JSON file of the same name records
 what drew it: the command, the package version, the code hash that sweeps use
-(:func:`sim.sweep._code_hash`), the digest of the golden outputs
+(:func:`sim.runs.sweep._code_hash`), the digest of the golden outputs
 (:func:`golden_digest`) and, for a figure whose runs draw their parameters from
 the shipped posterior, that file's sha256.
 
@@ -82,7 +82,7 @@ def golden_digest(golden: Path = GOLDEN) -> str:
 
 def posterior_digest() -> str:
     """sha256 of the shipped posterior (``sim/data/posterior.csv``), as run manifests record it."""
-    from sim import calibration
+    from sim.analysis import calibration
 
     return calibration.file_sha256(calibration.POSTERIOR_FILE)
 
@@ -138,7 +138,7 @@ def _cohesion() -> list[str]:
 def redraw(figure: Figure) -> None:
     """Draw one figure with the cohesion command and write it and its record into the repository."""
     from sim import __version__
-    from sim.sweep import _code_hash
+    from sim.runs.sweep import _code_hash
 
     with tempfile.TemporaryDirectory() as scratch:
         done = subprocess.run(

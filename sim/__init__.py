@@ -3,8 +3,7 @@
 Illustrative scenario exploration, not a forecast.
 """
 
-__version__ = "0.1.0"
-DISCLAIMER = "Illustrative scenario exploration — not a forecast"
+from sim.about import DISCLAIMER, __version__
 
 __all__ = [
     "AllianceModel",
@@ -36,13 +35,13 @@ _MODEL = {
     "MemberState": "sim.agents",
     "Russia": "sim.agents",
     "UnitedStates": "sim.agents",
-    "EVENT_TYPES": "sim.events",
-    "Event": "sim.events",
-    "make_event": "sim.events",
-    "HEADLINE_OUTCOMES": "sim.metrics",
-    "MODEL_OUTCOMES": "sim.metrics",
+    "EVENT_TYPES": "sim.rules.events",
+    "Event": "sim.rules.events",
+    "make_event": "sim.rules.events",
+    "HEADLINE_OUTCOMES": "sim.rules.outcomes",
+    "MODEL_OUTCOMES": "sim.rules.outcomes",
     "AllianceModel": "sim.model",
-    "PARAMETERS": "sim.params",
+    "PARAMETERS": "sim.inputs.parameters",
 }
 
 

@@ -1,5 +1,5 @@
 """``python -m sim``: the same as the ``cohesion`` command."""
 
-from sim.command import entry
+from sim.cli import entry
 
 raise SystemExit(entry())

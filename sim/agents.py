@@ -2,7 +2,7 @@
 
 Agents are the interface; arrays are the engine. An agent holds no numbers of
 its own: its attributes are views into row 0 of the model's engine (a batch of
-one run), so that the update rules in :mod:`sim.dynamics` move all states at
+one run), so that the update rules in :mod:`sim.rules.dynamics` move all states at
 once while code and users still talk to one agent at a time. The methods that
 scenario events call act on that row through :class:`sim.engine.state.RowHooks`.
 """
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from sim.calendar import format_month
 from sim.engine.hooks import RowHooks
 from sim.engine.state import STATE_VARIABLES
+from sim.util.calendar import format_month
 
 if TYPE_CHECKING:
     from sim.model import AllianceModel

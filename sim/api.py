@@ -17,9 +17,9 @@ over these functions (``cohesion run`` is :func:`resolve`, a locked results
 folder, :func:`execute` and :func:`write_folder`; ``cohesion compare`` is
 :func:`compare` and :meth:`Comparison.save`): the same scenario, seed and
 replications give the same numbers here and there. :func:`run_sweep` runs
-the same sweep as ``cohesion sweep`` (both call :func:`sim.sweep.run_sweep`). Tables are typed for pandas
-(:func:`sim.store.typed`): ``date`` datetime64 (the first day of the month; Arrow ``date32`` in the files),
-text columns categoricals with the same categories in every run and sweep (:func:`sim.store.categories`),
+the same sweep as ``cohesion sweep`` (both call :func:`sim.runs.sweep.run_sweep`). Tables are typed for pandas
+(:func:`sim.runs.folder.typed`): ``date`` datetime64 (the first day of the month; Arrow ``date32`` in the files),
+text columns categoricals with the same categories in every run and sweep (:func:`sim.runs.folder.categories`),
 ``blockers`` a list of ISO3 codes, a missing vote count null, counts whole numbers.
 Illustrative scenario exploration, not a forecast.
 """
@@ -37,10 +37,10 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim import runner
-from sim.errors import InputError, short_path, shown
-from sim.processes import check_workers, raise_if_interrupted
-from sim.scenario import Scenario, load
+from sim.runs import replications as runner
+from sim.scenarios.scenario import Scenario, load
+from sim.util.errors import InputError, short_path, shown
+from sim.util.processes import check_workers, raise_if_interrupted
 
 __all__ = [
     "Scenario",
@@ -64,11 +64,11 @@ class Results:
     ``model`` has one row per run and month (run, point, replication, seed,
     step, date and every model outcome), ``agents`` one row per run, month and
     state, ``events`` one row per decision, election or applied event
-    (``date`` datetime64, text columns categoricals: :func:`sim.store.typed`).
+    (``date`` datetime64, text columns categoricals: :func:`sim.runs.folder.typed`).
     ``scenario`` is the resolved scenario as the manifest records it;
     ``path`` the folder the results were read from or saved to (None until
     saved). ``behind`` is what the figures and report set beside the runs
-    (:class:`sim.runner.Behind`: the baseline with the same seeds, the
+    (:class:`sim.runs.replications.Behind`: the baseline with the same seeds, the
     chance-only runs), run once with them, or a function that reads it from
     their folder; None when it was not run (``behind=False``) or the folder
     was written before it was stored.
@@ -126,19 +126,19 @@ class Results:
     # ------------------------------------------------------------ tables
     @functools.cached_property
     def model(self) -> pd.DataFrame:
-        from sim.store import typed
+        from sim.runs.folder import typed
 
         return typed(self._tables.model)
 
     @functools.cached_property
     def agents(self) -> pd.DataFrame:
-        from sim.store import typed
+        from sim.runs.folder import typed
 
         return typed(self._tables.agents)
 
     @functools.cached_property
     def events(self) -> pd.DataFrame:
-        from sim.store import typed
+        from sim.runs.folder import typed
 
         return typed(self._tables.events)
 
@@ -160,7 +160,7 @@ class Results:
 
     def summary(self) -> pd.DataFrame:
         """One row per run: its keys, then the final and the mean value of every model outcome."""
-        from sim.store import summarise
+        from sim.runs.folder import summarise
 
         return summarise(self._tables.model)
 
@@ -193,7 +193,7 @@ class Results:
         ``spending_pct_gdp``, ``autonomy``). Raises InputError for another kind
         or variable.
         """
-        from sim import plots
+        from sim.reporting.figures import run as plots
 
         if kind not in plots.KINDS:
             raise InputError("kind", f"'{kind}' is not a figure; use one of {', '.join(plots.KINDS)}")
@@ -219,7 +219,7 @@ class Results:
         read from a folder written before those were stored, when the
         scenario needs them; OSError if it cannot be written.
         """
-        from sim.store import ResultsFolder
+        from sim.runs.folder import ResultsFolder
 
         folder = _folder(folder, "folder")
         if folder.exists() and not folder.is_dir():
@@ -242,10 +242,10 @@ class Results:
 
 
 def write_folder(results: Results, folder: Any) -> list[Path]:
-    """Fill an open results folder (:class:`sim.store.ResultsFolder`) with ``results`` and mark it complete.
+    """Fill an open results folder (:class:`sim.runs.folder.ResultsFolder`) with ``results`` and mark it complete.
 
     Writes the three typed tables and those stored beside them (the baseline behind, the chance-only runs:
-    :class:`sim.runner.Behind`), with their checksums in the manifest, and summary.csv, then the figures and
+    :class:`sim.runs.replications.Behind`), with their checksums in the manifest, and summary.csv, then the figures and
     report.md (:func:`draw_folder`), and records status "complete" last. This is what ``cohesion run`` and
     :meth:`Results.save` do after running. Returns the figures written (paths). Raises InputError (before
     anything is written) for results that lack the stored runs their scenario needs, OSError if a file cannot
@@ -266,17 +266,17 @@ def draw_folder(results: Results, path: Path, manifest: dict[str, Any]) -> list[
     Drawn from the tables alone, never by running the model: the baseline with the same seeds behind the
     headline and in the report's drift, and for a run with ``uncertainty: posterior`` the chance-only band
     beside the full band (its figure and the report's last section), come from what was run with the results
-    and stored in their folder (:class:`sim.runner.Behind`). ``cohesion plot`` redraws with this function.
+    and stored in their folder (:class:`sim.runs.replications.Behind`). ``cohesion plot`` redraws with this function.
 
     Raises:
         InputError: before anything is written, for results read from a folder written before those tables
             were stored, when the scenario needs them (run the scenario again).
         OSError: a figure or the report cannot be written.
     """
-    from sim.plots import Context, draw_all
-    from sim.report import write_report
-    from sim.store import FIGURES, REPORT
-    from sim.uncertainty_bands import FIGURE, figure
+    from sim.analysis.chance import FIGURE, figure
+    from sim.reporting.figures.run import Context, draw_all
+    from sim.reporting.reports.run import write_report
+    from sim.runs.folder import FIGURES, REPORT
 
     behind = results._stored_behind()
     name, seed = str(manifest["scenario"]["name"]), int(manifest["seed"])
@@ -312,7 +312,7 @@ def baseline_scenario(scenario: dict[str, Any], seed: int, replications: int) ->
 
 
 def run_behind(scenario: Scenario, workers: int = 1) -> runner.Behind:
-    """Run what the figures and report set beside ``scenario``'s runs (:class:`sim.runner.Behind`), once.
+    """Run what the figures and report set beside ``scenario``'s runs (:class:`sim.runs.replications.Behind`), once.
 
     The baseline with the same seeds when :func:`baseline_scenario` gives one, and for ``uncertainty:
     posterior`` the same replications at the registry defaults (``uncertainty: none``, same seeds).
@@ -399,7 +399,7 @@ def execute(
     command ``sim.run``). With ``behind``, the runs the figures and report set beside these are made here,
     once (:func:`run_behind`); ``progress`` counts the scenario's own runs.
     """
-    from sim.store import new_manifest
+    from sim.runs.folder import new_manifest
 
     if manifest is None:
         manifest = new_manifest(scenario, ["sim.run", scenario.name])
@@ -422,7 +422,7 @@ def load_results(folder: str | Path) -> Results:
     """
     import json
 
-    from sim.store import MANIFEST, ResultsFolder
+    from sim.runs.folder import MANIFEST, ResultsFolder
 
     folder = _folder(folder, "RESULTS_DIR")
     kind = None
@@ -450,7 +450,7 @@ SHOWN_ARMS = 10  # the scenarios a Comparison's repr lists one per line; more ar
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose 'YYYY-MM' ``date`` is datetime64 (the first day of the month), as in run tables."""
-    from sim.store import month_starts
+    from sim.runs.folder import month_starts
 
     return frame.assign(date=month_starts(frame["date"]))
 
@@ -516,7 +516,7 @@ class Comparison:
 
     def plot(self, kind: str = "differences") -> Figure:
         """The paired differences (``"differences"``) or both scenarios' medians (``"levels"``) as a Figure."""
-        from sim.analysis import figures
+        from sim.reporting.figures import analysis as figures
 
         draw = {"differences": figures.comparison_differences, "levels": figures.comparison_levels}
         if kind not in draw:
@@ -553,8 +553,8 @@ def compare(
     differently, or runs that cannot be paired (other seeds, another horizon).
     """
     from sim.analysis import compare as comparing
-    from sim.metrics import HEADLINE_OUTCOMES
-    from sim.store import internal
+    from sim.rules.outcomes import HEADLINE_OUTCOMES
+    from sim.runs.folder import internal
 
     resamples = comparing.BOOTSTRAP_RESAMPLES if resamples is None else resamples
     seed = comparing.BOOTSTRAP_SEED if seed is None else seed
@@ -631,7 +631,7 @@ class SweepResults:
         return self._sweep.points
 
     def _table(self, name: str) -> pd.DataFrame:
-        from sim.store import read_parquet_checked, typed, whole_counts
+        from sim.runs.folder import read_parquet_checked, typed, whole_counts
 
         folder = self.path / name
         if not folder.is_dir():
@@ -688,7 +688,7 @@ def run_sweep(
 ) -> SweepResults:
     """Run (or resume) an experiment's sweep into ``out`` and return its :class:`SweepResults`.
 
-    ``experiment`` is a :class:`sim.experiment.Experiment`, a packaged name
+    ``experiment`` is a :class:`sim.scenarios.experiment.Experiment`, a packaged name
     (``"drawdown_vs_doubt"``) or a path; ``out`` defaults to
     ``results/<name>`` as for ``cohesion sweep``, and re-running on the same
     folder resumes. ``workers`` local processes (1: in this process), or a
@@ -697,9 +697,9 @@ def run_sweep(
     experiment, worker count or folder; KeyboardInterrupt leaves the folder
     marked interrupted, resumable.
     """
-    from sim import experiment as experiments
-    from sim import sweep as sweeping
-    from sim.executors import DaskExecutor, SerialExecutor
+    from sim.runs import sweep as sweeping
+    from sim.runs.executors import DaskExecutor, SerialExecutor
+    from sim.scenarios import experiment as experiments
 
     if out is not None:
         out = _folder(out, "out")
@@ -707,7 +707,7 @@ def run_sweep(
         raise InputError(
             "experiment",
             f"{shown(experiment)} is not an experiment; give a packaged name, a path to an experiment file "
-            "or a sim.experiment.Experiment",
+            "or a sim.scenarios.experiment.Experiment",
         )
     if chunk_runs is not None and (isinstance(chunk_runs, bool) or not isinstance(chunk_runs, int) or chunk_runs < 1):
         raise InputError("chunk_runs", f"{chunk_runs} is not allowed; use a whole number, 1 or more")
@@ -725,6 +725,6 @@ def run_sweep(
         executor = SerialExecutor() if workers == 1 else sweeping.ProcessExecutor(workers)
     folder = Path(out) if out is not None else Path("results") / spec.name
     report = sweeping.run_sweep(
-        spec, folder, executor, chunk_runs=chunk_runs, progress=progress, command=["sim.sweep", spec.name]
+        spec, folder, executor, chunk_runs=chunk_runs, progress=progress, command=["sim.runs.sweep", spec.name]
     )
     return SweepResults(report.path, report)

@@ -20,16 +20,17 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import metrics, params
 from sim.agents import MemberState, Russia, UnitedStates
-from sim.calendar import format_month, parse_month
 from sim.engine import outputs
 from sim.engine import step as engine_step
 from sim.engine.hooks import RowHooks
 from sim.engine.setup import STATE_OVERRIDES, RunSpec, build_batch, spawn_streams
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, STREAMS
-from sim.errors import InputError, shown
-from sim.events import Event
+from sim.inputs import parameters as params
+from sim.rules import outcomes as metrics
+from sim.rules.events import Event
+from sim.util.calendar import format_month, parse_month
+from sim.util.errors import InputError, shown
 
 __all__ = [
     "AGENT_COLUMNS",
@@ -91,10 +92,10 @@ class AllianceModel(mesa.Model):
     ``baseline``: the record of 2025, then no further shock) at the registry's
     parameter values. ``AllianceModel(seed=s)`` is the same world with seed
     ``s``; with the seed of replication ``k`` of the baseline
-    (:func:`sim.scenario.replication_seed`) it gives the numbers of that
+    (:func:`sim.scenarios.scenario.replication_seed`) it gives the numbers of that
     replication under ``uncertainty: none``. Replication ``k`` of any scenario
     as ``cohesion run`` runs it (parameters drawn from the posterior, the
-    scenario's own seed) is ``Scenario.load(name).build_model(k)``.
+    scenario's own seed) is ``AllianceModel.from_scenario(Scenario.load(name), k)``.
 
     Args:
         seed: one whole number from 0 to 2**63 - 1 fixes every random stream (incidents,
@@ -112,11 +113,11 @@ class AllianceModel(mesa.Model):
         parameters: parameter overrides by name, on top of the scenario's.
         based_on: the scenario whose horizon, events, state overrides and parameters are
             the defaults: a packaged scenario (a name), a scenario file (a path) or a
-            :class:`~sim.scenario.Scenario`; ``None`` for none (no events, the registry's
+            :class:`~sim.scenarios.scenario.Scenario`; ``None`` for none (no events, the registry's
             values). Its seed, replications and posterior draws are not used: a model is
             one run whose parameters are its constructor's arguments. (Not ``scenario``:
             Mesa 3.5's ``Model`` has a ``scenario`` of its own, which SolaraViz fills.)
-        every parameter of the registry (:mod:`sim.params`), by name: an override
+        every parameter of the registry (:mod:`sim.inputs.parameters`), by name: an override
             (``None`` keeps the default), so that ``mesa.batch_run`` and Mesa's
             visualisation can vary it.
 
@@ -186,6 +187,28 @@ class AllianceModel(mesa.Model):
         self.running = True
 
     # ------------------------------------------------------------------ step
+    @classmethod
+    def from_scenario(cls, scenario: Any, replication: int) -> AllianceModel:
+        """Replication ``k`` of a scenario as ``cohesion run`` and ``sim.run`` run it, ready to run.
+
+        Its seed, horizon, events, state overrides and parameters are those of
+        ``scenario.run_spec(k)`` (:class:`sim.scenarios.scenario.Scenario`): the posterior draw of
+        replication ``k`` unless the scenario's ``uncertainty`` is ``none``, then the scenario's own
+        parameters; ``model.run()`` gives the numbers of replication ``k`` in ``sim.run(scenario)``.
+        InputError naming the field for a setting the model refuses.
+        """
+        spec = scenario.run_spec(replication)
+        return cls(
+            seed=spec.seed,
+            start=spec.start,
+            end=spec.end,
+            initial_year=spec.initial_year,
+            events=list(spec.events),
+            states=spec.states,
+            parameters=spec.parameters,
+            based_on=None,
+        )
+
     def step(self) -> None:
         """One month: the processes of ODD section 3, in order (:func:`sim.engine.step.step`).
 
@@ -385,7 +408,7 @@ def _defaults_of(loaded: Any) -> tuple[dict, tuple[Event, ...], dict, dict]:
 
 @functools.lru_cache(maxsize=32)
 def _named_scenario_defaults(reference: str) -> tuple[dict, tuple[Event, ...], dict, dict]:
-    from sim.scenario import load
+    from sim.scenarios.scenario import load
 
     return _defaults_of(load(reference))
 
@@ -396,7 +419,7 @@ def _scenario_defaults(scenario: Any) -> tuple[dict, tuple[Event, ...], dict, di
         return {}, (), {}, {}
     if isinstance(scenario, str):
         return _named_scenario_defaults(scenario)
-    from sim.scenario import Scenario
+    from sim.scenarios.scenario import Scenario
 
     if isinstance(scenario, Scenario):
         return _defaults_of(scenario)

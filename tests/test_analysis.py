@@ -28,7 +28,7 @@ from sim.analysis.discovery import Condition, discover, tree_boxes
 from sim.analysis.sensitivity import morris_indices, sobol_indices, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep, reconstruct_points
 from sim.cli import main as cohesion_main
-from sim.errors import InputError
+from sim.util.errors import InputError
 
 PROBLEM = {"num_vars": 3, "names": ["driver", "minor", "unread"], "bounds": [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]}
 
@@ -376,7 +376,7 @@ def test_analyze_refuses_unfinished_sweeps_and_run_folders(sweeps, tmp_path) -> 
 def test_the_discovery_caption_names_only_the_panels_drawn() -> None:
     from types import SimpleNamespace
 
-    from sim.analysis.reports import _sweep_captions
+    from sim.reporting.reports.analysis import _sweep_captions
 
     tree = _sweep_captions(SimpleNamespace(trajectory=None))["discovery"]
     prim = _sweep_captions(SimpleNamespace(trajectory=pd.DataFrame()))["discovery"]

@@ -15,11 +15,11 @@ from matplotlib.figure import Figure
 
 import sim
 import sim.api
-import sim.plots
-import sim.store
-from sim.errors import InputError
-from sim.runner import run_scenario
-from sim.store import MANIFEST, internal
+import sim.reporting.figures.run
+import sim.runs.folder
+from sim.runs.folder import MANIFEST, internal
+from sim.runs.replications import run_scenario
+from sim.util.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,7 +104,7 @@ def test_save_writes_the_results_folder_and_load_reads_it_back(results, saved):
         assert (folder / name).is_file(), name
     # The run draws from the posterior (the default): the chance-vs-parameters figure is the eleventh.
     assert manifest["uncertainty"] == "posterior"
-    assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.plots.STATE_LABELS) + 1 == 11
+    assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.reporting.figures.run.STATE_LABELS) + 1 == 11
     schema = pq.read_schema(folder / "events" / "part-000000.parquet")
     assert str(schema.field("date").type) == "date32[day]"
     assert str(schema.field("blockers").type).startswith("list<")
@@ -122,13 +122,13 @@ def _as_written_before(folder: Path, results) -> Path:
     events.parquet beside each other (text dates, ';' joined blockers), their digests in ``checksums``, and
     no tables stored beside the run."""
     manifest = json.loads((folder / MANIFEST).read_text())
-    for name in [*sim.store.TABLES, *sim.store.BEHIND_TABLES]:
+    for name in [*sim.runs.folder.TABLES, *sim.runs.folder.BEHIND_TABLES]:
         shutil.rmtree(folder / name, ignore_errors=True)
     manifest["checksums"] = {}
     for name in ("model", "agents", "events"):
         path = folder / f"{name}.parquet"
         internal(getattr(results, name)).to_parquet(path, index=False)  # as written before: text dates, ';' joined
-        manifest["checksums"][path.name] = sim.store.file_digest(path)
+        manifest["checksums"][path.name] = sim.runs.folder.file_digest(path)
     for key in ("tables", "behind"):
         manifest.pop(key, None)
     manifest["files"].update({name: f"{name}.parquet" for name in ("model", "agents", "events")})
@@ -169,15 +169,15 @@ def _engine_refuses(monkeypatch) -> None:
     """Make every entry point of the engine raise: what runs after this must not run the model."""
     import sim.engine
     import sim.engine.setup
-    import sim.runner
+    import sim.runs.replications
 
     def refuse(*args, **kwargs):
         raise AssertionError("the model was run")
 
     for module, name in (
-        (sim.runner, "run_scenario"),
-        (sim.runner, "run_replications"),
-        (sim.runner, "run_batch"),
+        (sim.runs.replications, "run_scenario"),
+        (sim.runs.replications, "run_replications"),
+        (sim.runs.replications, "run_batch"),
         (sim.engine.setup, "run_batch"),
         (sim.engine, "run_batch"),
     ):
@@ -227,7 +227,7 @@ def test_what_is_drawn_behind_a_run_is_stored_once_as_typed_tables(results, save
     manifest = json.loads((saved / MANIFEST).read_text())
     for name, table in (("baseline_model", "model"), ("baseline_agents", "agents"), ("chance_model", "model")):
         file = f"{name}/part-000000.parquet"
-        assert sim.store.damage(saved / file, manifest["tables"][file]) is None
+        assert sim.runs.folder.damage(saved / file, manifest["tables"][file]) is None
         assert (
             pq.read_schema(saved / file).remove_metadata()
             == pq.read_schema(saved / table / "part-000000.parquet").remove_metadata()
@@ -269,7 +269,7 @@ def test_the_notebook_example_runs(tmp_path):
 
 
 def test_every_outcome_is_defined_in_plain_words_and_the_report_says_so(saved):
-    from sim.metrics import MODEL_OUTCOMES, OUTCOME_DEFINITIONS, ZERO_ONE_OUTCOMES
+    from sim.rules.outcomes import MODEL_OUTCOMES, OUTCOME_DEFINITIONS, ZERO_ONE_OUTCOMES
 
     assert set(MODEL_OUTCOMES) <= set(OUTCOME_DEFINITIONS)
     assert set(ZERO_ONE_OUTCOMES) <= set(MODEL_OUTCOMES)
@@ -281,7 +281,7 @@ def test_every_outcome_is_defined_in_plain_words_and_the_report_says_so(saved):
 
 
 def test_the_report_explains_us_blocks_and_names_states_in_elections():
-    from sim.report import _blockers_sentence, _coalitions_and_elections
+    from sim.reporting.reports.run import _blockers_sentence, _coalitions_and_elections
 
     events = sim.run("perfect_storm", replications=4, seed=1)._tables.events
     assert events["blockers"].str.contains("USA").any(), "perfect_storm: the US stops no NATO decision"
@@ -299,11 +299,11 @@ def test_headline_uses_a_fixed_axis_for_zero_one_outcomes_and_marks_the_events(r
     cohesion = next(ax for title, ax in titled.items() if title.startswith("Cohesion"))
     assert cohesion.get_ylim() == (0.0, 1.0)
     dotted = [line for line in cohesion.get_lines() if line.get_linestyle() == ":"]
-    assert len(dotted) == len(sim.plots.scenario_events(results._tables.events)) > 0
+    assert len(dotted) == len(sim.reporting.figures.run.scenario_events(results._tables.events)) > 0
     # us_drawdown extends what the baseline extends: the baseline, same seeds, is drawn behind it.
     legend = " ".join(t.get_text() for t in figure.legends[0].get_texts())
     assert "baseline, same seeds" in legend
-    grey = [line for line in cohesion.get_lines() if line.get_color() == sim.plots.REFERENCE_COLOUR]
+    grey = [line for line in cohesion.get_lines() if line.get_color() == sim.reporting.figures.run.REFERENCE_COLOUR]
     assert len(grey) == 1
     base = sim.run("baseline", replications=2, seed=3)
     legend = " ".join(t.get_text() for t in base.plot().legends[0].get_texts())

@@ -18,14 +18,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import AllianceModel, yamlfile
+from sim import AllianceModel
 from sim.cli import main
-from sim.designs import Axis, points, whole_numbers
-from sim.errors import InputError
-from sim.experiment import from_mapping as experiment_from_mapping
-from sim.experiment import load as load_experiment
-from sim.params import PARAMETERS
-from sim.scenario import from_mapping, load
+from sim.inputs.parameters import PARAMETERS
+from sim.scenarios.designs import Axis, points, whole_numbers
+from sim.scenarios.experiment import from_mapping as experiment_from_mapping
+from sim.scenarios.experiment import load as load_experiment
+from sim.scenarios.scenario import from_mapping, load
+from sim.util import yamlfile
+from sim.util.errors import InputError
 
 # The schema library's own phrasing: none of it may reach a user.
 LIBRARY_WORDING = re.compile(
@@ -271,7 +272,7 @@ def test_messages_say_what_was_given_and_what_is_allowed_in_our_words(tmp_path, 
 
 def test_every_allowed_text_of_a_number_field_matches_what_the_field_accepts():
     """For each bounded event field: the bounds the message states are accepted, a step beyond them refused."""
-    from sim.events import EVENT_TYPES, allowed, make_event
+    from sim.rules.events import EVENT_TYPES, allowed, make_event
 
     base = {
         "us_troops": {"change": 0.1},
@@ -482,7 +483,7 @@ def test_an_accession_of_a_member_is_a_warning_and_logged_as_no_change(tmp_path,
         f"warning: {path}: events[2]: UKR is already in EU in 2026-04; the accession changes nothing "
         "(the events log says no_change)",
     ]
-    log = load(path).build_model(0).run().log_dataframe()
+    log = AllianceModel.from_scenario(load(path), 0).run().log_dataframe()
     joins = log[log["item"] == "accession"][["date", "outcome"]].astype(str).values.tolist()
     assert joins == [["2026-02", "no_change"], ["2026-03", "applied"], ["2026-04", "no_change"]]
 
@@ -503,7 +504,7 @@ def test_an_accession_request_of_a_member_is_a_warning_and_logged_as_no_change(t
         f"warning: {path}: events[0]: USA is already in NATO in 2026-02; the accession request changes nothing "
         "(the events log says no_change)"
     ]
-    log = load(path).build_model(0).run().log_dataframe()
+    log = AllianceModel.from_scenario(load(path), 0).run().log_dataframe()
     first = log[log["item"] == "accession_request"][["date", "outcome"]].astype(str).values.tolist()[0]
     assert first == ["2026-02", "no_change"]
 
@@ -525,9 +526,11 @@ def test_an_election_for_the_usa_is_refused_naming_the_us_events(tmp_path, capsy
 
 
 def test_a_start_in_2025_without_the_prelude_says_the_record_is_left_out(tmp_path, capsys, monkeypatch):
-    import sim.plots
+    import sim.reporting.figures.run
 
-    monkeypatch.setattr(sim.plots, "draw_all", lambda *args, **kwargs: [])  # the note is the point, not figures
+    monkeypatch.setattr(
+        sim.reporting.figures.run, "draw_all", lambda *args, **kwargs: []
+    )  # the note is the point, not figures
     path = write(tmp_path, "bare.yaml", "end: 2025-07\nreplications: 1\n")
     code, lines, _ = run_cli(capsys, "validate", path)
     assert code == 0 and len(lines) == 1
@@ -581,7 +584,7 @@ def test_an_os_error_is_bad_input_only_on_a_path_the_user_gave():
     import argparse
     import errno
 
-    from sim.errors import bad_path as _bad_path
+    from sim.util.errors import bad_path as _bad_path
 
     args = argparse.Namespace(folder="res/run-1", out="results")
     missing = FileNotFoundError(errno.ENOENT, "No such file or directory", "res/run-1/model.parquet")
@@ -645,7 +648,7 @@ def test_with_overrides_names_a_wrongly_typed_argument(overrides, field):
     ],
 )
 def test_a_bad_row_of_linkage_csv_is_named_by_line_and_column(column, value, message):
-    from sim.inputs import check_linkage, tables
+    from sim.inputs.states import check_linkage, tables
 
     rows = tables()["linkage.csv"].copy()
     check_linkage(rows)  # the shipped file is whole
@@ -657,7 +660,7 @@ def test_a_bad_row_of_linkage_csv_is_named_by_line_and_column(column, value, mes
 
 
 def test_a_repeated_row_of_linkage_csv_is_refused():
-    from sim.inputs import check_linkage, tables
+    from sim.inputs.states import check_linkage, tables
 
     rows = tables()["linkage.csv"]
     doubled = pd.concat([rows, rows.iloc[[0]]], ignore_index=True)
@@ -723,7 +726,7 @@ def test_a_file_named_by_path_is_never_echoed_and_the_error_is_in_the_users_file
         assert SECRET not in line and "root:x" not in line and "7777" not in line, line
         assert line.startswith(f"error: {path}: {field}: "), line
         assert f"the file read, {read}, is not a usable scenario" in line, line
-    from sim import dashboard
+    from sim.dashboard import logic as dashboard
 
     with pytest.raises(InputError) as raised:
         dashboard.load(str(secret))  # the page's own-file box
@@ -807,7 +810,7 @@ def test_a_5000_digit_number_in_an_experiment_or_an_option_is_one_line(tmp_path,
 
 # ---------------------------------------------------------------- sizes beyond a stated limit
 def test_more_events_than_a_scenario_takes_are_refused_on_one_line_naming_the_limit(tmp_path, capsys):
-    from sim.scenario import MAX_EVENTS
+    from sim.scenarios.scenario import MAX_EVENTS
 
     event = "  - {date: 2026-01, type: coercion, target: DNK, size: 0.01}\n"
     many = write(tmp_path, "many.yaml", "events:\n" + event * (MAX_EVENTS + 1))
@@ -867,7 +870,7 @@ def test_validate_calls_a_broken_experiment_file_an_experiment(tmp_path, capsys,
 def test_a_full_disk_during_a_sweep_names_the_folder(tmp_path, capsys, monkeypatch):
     import errno
 
-    from sim import sweep
+    from sim.runs import sweep
 
     def full(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() reports it: no file name

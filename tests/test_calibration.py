@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import calibration as cal
-from sim import params
-from sim.errors import InputError
+from sim.analysis import calibration as cal
+from sim.inputs import parameters as params
+from sim.util.errors import InputError
 
 
 def test_targets_come_from_the_data_up_to_2024():
@@ -131,7 +131,7 @@ def test_draws_depend_on_seed_and_replication_only():
 
 
 def test_posterior_is_the_default_parameters_override_the_draw_and_none_leaves_defaults():
-    from sim import scenario as scenarios
+    from sim.scenarios import scenario as scenarios
 
     drawn = scenarios.from_mapping({"name": "x", "replications": 3, "seed": 11})
     assert drawn.uncertainty == "posterior"  # the shipped posterior beats the defaults (test below)
@@ -154,8 +154,8 @@ def test_posterior_is_the_default_parameters_override_the_draw_and_none_leaves_d
 
 
 def test_posterior_runs_spread_wider_than_chance_alone():
-    from sim import scenario as scenarios
-    from sim.runner import run_scenario
+    from sim.runs.replications import run_scenario
+    from sim.scenarios import scenario as scenarios
 
     s = scenarios.from_mapping({"name": "w", "replications": 12, "seed": 3, "end": "2027-12"})
     none = run_scenario(s, uncertainty="none").model
@@ -178,7 +178,7 @@ def test_calibrate_refuses_bad_options(capsys):
 
 def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch, capsys):
     """The command end to end, shrunk to seconds: posterior, screening, report with every target, figures."""
-    from sim import calibrate_cli
+    from sim.cli import calibrate as calibrate_cli
     from sim.cli import main
 
     quick = cal.Settings(trajectories=1, keep=2, particles=cal.MIN_PARTICLES, generations=2, replicates=2, pilot=32)
@@ -221,10 +221,10 @@ def test_same_seed_same_posterior_with_one_worker(tmp_path):
 
 
 def test_compare_pairs_only_runs_with_the_same_draws(tmp_path, capsys, monkeypatch):
-    import sim.plots
+    import sim.reporting.figures.run
     from sim.cli import main
 
-    monkeypatch.setattr(sim.plots, "draw_all", lambda *args, **kwargs: [])
+    monkeypatch.setattr(sim.reporting.figures.run, "draw_all", lambda *args, **kwargs: [])
     scenario = tmp_path / "short.yaml"
     scenario.write_text("end: 2025-12\nreplications: 2\n")
     folders = []
@@ -242,10 +242,10 @@ def test_compare_pairs_only_runs_with_the_same_draws(tmp_path, capsys, monkeypat
 def test_plot_and_save_redraw_the_chance_section_of_a_posterior_run(tmp_path, monkeypatch, capsys):
     """`cohesion plot` on a posterior run's folder (and Results.save) keep the chance-vs-parameters section."""
     import sim
-    import sim.plots
+    import sim.reporting.figures.run
     from sim.cli import main
 
-    monkeypatch.setattr(sim.plots, "draw_all", lambda *args, **kwargs: [])
+    monkeypatch.setattr(sim.reporting.figures.run, "draw_all", lambda *args, **kwargs: [])
     scenario = tmp_path / "short.yaml"
     scenario.write_text("end: 2025-12\nreplications: 3\n")
     folders = {}
@@ -286,9 +286,10 @@ def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> Non
     """Outcomes by their labels, 0-1 outcomes on 0-1 axes, the disclaimer, and the parameters it cannot see."""
     import matplotlib.pyplot as plt
 
-    from sim import DISCLAIMER, uncertainty_bands
-    from sim.metrics import HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
-    from sim.plots import LABELS
+    from sim import DISCLAIMER
+    from sim.analysis import chance as uncertainty_bands
+    from sim.reporting.figures.run import LABELS
+    from sim.rules.outcomes import HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
 
     rng = np.random.default_rng(3)
     dates = pd.date_range("2025-01-01", periods=6, freq="MS").date
@@ -321,7 +322,7 @@ def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> Non
 
 
 def test_the_recorded_command_leaves_out_the_output_folder() -> None:
-    from sim.calibrate_cli import recorded_arguments
+    from sim.cli.calibrate import recorded_arguments
 
     typed = ["calibrate", "--seed", "3", "--out", "/home/someone/runs", "--ship", "--out=elsewhere", "--quiet"]
     assert recorded_arguments(typed) == ["calibrate", "--seed", "3", "--ship", "--quiet"]
@@ -333,7 +334,7 @@ TINY = cal.Settings(trajectories=1, keep=1, particles=cal.MIN_PARTICLES, generat
 
 
 def _tiny(monkeypatch, fast: bool = False) -> None:
-    from sim import calibrate_cli
+    from sim.cli import calibrate as calibrate_cli
 
     monkeypatch.setattr(cal, "QUICK", TINY)
     monkeypatch.setattr(calibrate_cli, "PREDICTIVE_DRAWS", 4)
@@ -403,7 +404,7 @@ def test_an_interrupted_calibration_is_kept_and_resumes_to_the_same_posterior(tm
     """Interrupted after its first generation, the calibration keeps its folder; resumed (with --resume, or by
     the same command) it gives exactly the posterior of a calibration never interrupted (one worker, same
     seed). Calibrations started in the same second get folders of their own."""
-    from sim import calibrate_cli
+    from sim.cli import calibrate as calibrate_cli
     from sim.cli import main
 
     _tiny(monkeypatch, fast=True)
@@ -555,8 +556,10 @@ def test_run_with_a_damaged_posterior_exits_2_with_one_line(tmp_path, monkeypatc
 
     edit, reseal, expected = DAMAGE[damage]
     path, provenance = _damaged_copy(tmp_path, edit, bool(reseal))
-    monkeypatch.setattr(cal, "POSTERIOR_FILE", path)
-    monkeypatch.setattr(cal, "PROVENANCE_FILE", provenance)
+    from sim.inputs import posterior
+
+    monkeypatch.setattr(posterior, "POSTERIOR_FILE", path)
+    monkeypatch.setattr(posterior, "PROVENANCE_FILE", provenance)
     scenario = tmp_path / "short.yaml"
     scenario.write_text("end: 2025-06\nreplications: 2\n")
     out = tmp_path / "out"

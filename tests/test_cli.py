@@ -8,7 +8,7 @@ import pytest
 
 from sim import EVENT_TYPES, PARAMETERS
 from sim.cli import main
-from sim.scenario import packaged_scenarios
+from sim.scenarios.scenario import packaged_scenarios
 
 GOOD_EVENT = "{date: 2026-01, type: coercion, target: DNK, size: 0.3}"
 
@@ -214,7 +214,7 @@ def test_list_shows_every_scenario_event_field_and_parameter(capsys):
 def test_list_shows_every_packaged_experiment_with_its_description(capsys):
     import yaml
 
-    from sim.resources import packaged_experiments
+    from sim.util.resources import packaged_experiments
 
     shipped = packaged_experiments()
     assert shipped
@@ -242,7 +242,7 @@ def test_list_markdown_sections(capsys):
 def test_readme_event_reference_is_generated_from_the_registry():
     from pathlib import Path
 
-    from sim import catalogue
+    from sim.scenarios import catalogue
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("<!-- events:start -->\n", 1)[1].split("<!-- events:end -->", 1)[0]
@@ -303,7 +303,7 @@ def test_a_signal_while_the_results_folder_is_made_leaves_no_folder_without_a_ma
     import os
     import signal
 
-    from sim import store
+    from sim.runs import folder as store
 
     real = {
         "new_manifest": store.new_manifest,
@@ -346,7 +346,7 @@ runpy.run_path(script, run_name="__main__")
 """
 
 
-@pytest.mark.parametrize("module", ["sim.cli", "sim.processes", "sim.errors"])
+@pytest.mark.parametrize("module", ["sim.cli.command", "sim.util.processes", "sim.util.errors"])
 def test_ctrl_c_while_the_command_imports_its_modules_is_one_line(module):
     import shutil
     import signal
@@ -367,7 +367,7 @@ def test_ctrl_c_while_the_command_imports_its_modules_is_one_line(module):
 
 
 def test_a_sweep_interrupted_before_its_folder_exists_does_not_offer_to_resume(tmp_path, monkeypatch, capsys):
-    from sim import sweep
+    from sim.runs import sweep
 
     def interrupted(self):
         raise KeyboardInterrupt
@@ -380,7 +380,7 @@ def test_a_sweep_interrupted_before_its_folder_exists_does_not_offer_to_resume(t
 
 
 def test_a_sweep_interrupted_after_its_first_write_offers_to_resume(tmp_path, monkeypatch, capsys):
-    from sim import sweep
+    from sim.runs import sweep
 
     def interrupted(self, result):
         raise KeyboardInterrupt

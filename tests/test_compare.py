@@ -21,9 +21,9 @@ import pytest
 from sim import DISCLAIMER, HEADLINE_OUTCOMES
 from sim.analysis.compare import TABLE_DATES, bootstrap_intervals, compare, interval_narrowing
 from sim.cli import main as cohesion_main
-from sim.runner import run_scenario
-from sim.scenario import from_mapping
-from sim.store import ResultsFolder
+from sim.runs.folder import ResultsFolder
+from sim.runs.replications import run_scenario
+from sim.scenarios.scenario import from_mapping
 
 # The commands under test: in this process (fast) and as a real process (exit code and stderr as a user sees them).
 COMMAND = cohesion_main
@@ -267,8 +267,8 @@ def test_bad_compare_input_is_exit_2(folders, tmp_path, arguments, fragment) -> 
 
 def test_levels_figure_draws_zero_one_outcomes_on_their_whole_scale(comparison, tmp_path, monkeypatch) -> None:
     """Gaps of a few hundredths must not look large: 0-1 outcomes keep a 0-1 axis, counts whole-number ticks."""
-    from sim.analysis import figures
-    from sim.metrics import ZERO_ONE_OUTCOMES
+    from sim.reporting.figures import analysis as figures
+    from sim.rules.outcomes import ZERO_ONE_OUTCOMES
 
     drawn = {}
     finish = figures._finish

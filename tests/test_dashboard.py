@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from browser import free_port, local_page
 
-from sim import dashboard
-from sim.errors import InputError
+from sim.dashboard import logic as dashboard
+from sim.util.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "tests" / "artefacts"
@@ -110,7 +110,7 @@ def test_a_run_takes_the_scenario_files_seed_and_replications(tmp_path):
 
 def test_picking_another_scenario_starts_from_its_file(tmp_path):
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    from sim import dashboard_app as app
+    from sim.dashboard import app
 
     own = tmp_path / "own.yaml"
     own.write_text("name: own\nextends: baseline\nreplications: 7\nseed: 3\n")
@@ -355,7 +355,7 @@ def test_the_page_runs_at_most_a_stated_number_of_replications():
 
 def test_the_page_says_so_in_one_line_when_asked_for_too_many_replications():
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    from sim import dashboard_app as app
+    from sim.dashboard import app
 
     before = app.replications.value
     try:

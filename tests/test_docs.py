@@ -50,8 +50,8 @@ def test_every_shipped_scenario_and_experiment_file_validates(capsys):
 def test_the_readme_lists_every_packaged_experiment_with_its_number_of_runs():
     import re
 
-    from sim.experiment import load
-    from sim.resources import packaged_experiments
+    from sim.scenarios.experiment import load
+    from sim.util.resources import packaged_experiments
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = {

@@ -1,11 +1,11 @@
-"""Unit tests of each update rule in sim.dynamics, on small hand-made arrays."""
+"""Unit tests of each update rule in sim.rules.dynamics, on small hand-made arrays."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import dynamics
+from sim.rules import dynamics
 
 
 def test_proximity_orders_by_border_then_distance():

@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import dynamics, scenario
-from sim.engine import decisions, outputs, rowops
+from sim.compiled import rowops
+from sim.engine import decisions, outputs
 from sim.engine.setup import RunSpec, build_batch, run_batch, spawn_streams
 from sim.engine.state import STREAMS
-from sim.institutions import ITEM_KINDS
-from sim.scenario import replication_seed
+from sim.rules import dynamics
+from sim.rules.institutions import ITEM_KINDS
+from sim.scenarios import scenario
+from sim.scenarios.scenario import replication_seed
 
 SHIPPED = sorted(scenario.packaged_scenarios())
 
@@ -126,7 +128,7 @@ def test_a_batch_without_agent_rows_gives_the_same_outcomes():
 
 
 def test_compiled_pcg64_draws_numpys_numbers_with_skips():
-    from sim.engine.pcg import Streams
+    from sim.compiled.pcg import Streams
 
     seeds = [np.random.SeedSequence(s) for s in (0, 1, 2**40 + 3)]
     streams = Streams([np.random.default_rng(s) for s in seeds])

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import extras
 from sim.cli import main
+from sim.util import extras
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -76,7 +76,7 @@ def test_a_dask_sweep_without_the_dask_extra_is_one_line_naming_it(tmp_path, cap
 
 def test_a_dask_sweep_from_python_without_the_extra_names_the_argument(tmp_path, monkeypatch):
     import sim
-    from sim.errors import InputError
+    from sim.util.errors import InputError
 
     _hide(monkeypatch, "dask")
     with pytest.raises(InputError, match=r"^dask_local: .*\[dask\]"):

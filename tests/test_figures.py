@@ -50,8 +50,8 @@ def test_positions_share_one_frame_show_every_state_and_keep_labels_apart(storm)
 
 
 def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
-    from sim.analysis.figures import factor_label, short_label
-    from sim.params import PARAMETERS
+    from sim.inputs.parameters import PARAMETERS
+    from sim.reporting.figures.analysis import factor_label, short_label
 
     assert factor_label("confidence_bound") == f"confidence_bound ({PARAMETERS['confidence_bound'].unit})"
     assert factor_label("events.us_troops[-1].change") == "events.us_troops[-1].change"
@@ -63,8 +63,8 @@ def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
 def test_the_discovery_caption_names_the_axes_drawn():
     from types import SimpleNamespace
 
-    from sim.analysis.figures import _scatter_axes
-    from sim.analysis.reports import _sweep_captions
+    from sim.reporting.figures.analysis import _scatter_axes
+    from sim.reporting.reports.analysis import _sweep_captions
 
     factors = ["events.us_troops[-1].change", "events.article5_doubt.size"]
     one_box = SimpleNamespace(boxes=(SimpleNamespace(limits={"events.article5_doubt.size": (0.3, None)}),))
@@ -83,7 +83,7 @@ def test_the_discovery_caption_names_the_axes_drawn():
 
 
 def test_events_are_named_in_words_not_by_parameter_names():
-    from sim.plots import readable_event
+    from sim.reporting.figures.run import readable_event
 
     assert readable_event("pledge_core_pct = 3.5") == "NATO core spending pledge set to 3.5 % of GDP"
     assert readable_event("eu_cfsp_rule = qmv") == "EU foreign-policy voting rule set to qmv"
@@ -92,7 +92,7 @@ def test_events_are_named_in_words_not_by_parameter_names():
 
 
 def test_event_numbers_of_one_month_share_a_label_and_close_labels_do_not_overlap():
-    from sim.plots import _event_labels
+    from sim.reporting.figures.run import _event_labels
 
     # perfect_storm: five events within five months of 2026, three of them in January
     years = [2025.42, 2025.75, 2026.0, 2026.0, 2026.08, 2026.17, 2026.5, 2028.17]
@@ -109,7 +109,7 @@ def test_event_numbers_of_one_month_share_a_label_and_close_labels_do_not_overla
 
 
 def test_note_letters_go_on_past_z_and_stay_unique():
-    from sim.plots import note_letter
+    from sim.reporting.figures.run import note_letter
 
     letters = [note_letter(k) for k in range(800)]
     assert letters[:3] == ["a", "b", "c"] and letters[25:29] == ["z", "aa", "ab", "ac"]
@@ -122,7 +122,7 @@ def crowded(tmp_path_factory):
     """A scenario with as many events as a scenario may have, its parents' included."""
     import yaml
 
-    from sim.scenario import MAX_EVENTS, load
+    from sim.scenarios.scenario import MAX_EVENTS, load
 
     inherited = len(load("baseline").events)
     kinds = [
@@ -148,7 +148,7 @@ def test_figures_of_a_scenario_with_the_most_events_draw_without_glyph_or_layout
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from sim.scenario import MAX_EVENTS
+    from sim.scenarios.scenario import MAX_EVENTS
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -19,8 +19,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import processes, store, sweep
 from sim.cli import main
+from sim.runs import folder as store
+from sim.runs import sweep
+from sim.util import processes
 
 # ---------------------------------------------------------------------- helpers
 
@@ -274,8 +276,8 @@ def test_a_folder_written_before_whose_scenario_needs_no_stored_runs_is_still_dr
 @pytest.fixture(scope="module")
 def tables_only_folder(tmp_path_factory) -> Path:
     """A complete results folder of a two-month scenario: its tables and manifest, no figures (fast to make)."""
-    from sim.runner import run_scenario
-    from sim.scenario import from_mapping
+    from sim.runs.replications import run_scenario
+    from sim.scenarios.scenario import from_mapping
 
     scenario = from_mapping({"name": "tiny", "end": "2025-02", "replications": 2}, source="tiny.yaml")
     folder = store.ResultsFolder.create(tmp_path_factory.mktemp("made"), scenario)
@@ -502,7 +504,7 @@ def test_write_atomically_removes_its_temporary_file_when_writing_fails(tmp_path
 
 
 def test_a_folder_this_process_writes_is_live_to_its_own_readers_and_keeps_its_lock(tmp_path):
-    from sim.scenario import load
+    from sim.scenarios.scenario import load
 
     folder = store.ResultsFolder.create(tmp_path, load(scenario_file(tmp_path)))
     try:

@@ -63,8 +63,8 @@ def test_single_runs_reproduce_the_golden_tables(name):
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_batched_runs_reproduce_the_golden_tables(name):
     """`cohesion run`'s path: the replications in chunks advanced as batches (here chunks of two)."""
-    from sim import scenario
-    from sim.runner import run_scenario
+    from sim.runs.replications import run_scenario
+    from sim.scenarios import scenario
 
     # Golden outputs are the model at the registry defaults: uncertainty none.
     loaded = scenario.load(name).with_overrides(replications=regenerate.REPLICATIONS, uncertainty="none")

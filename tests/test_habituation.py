@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import dynamics
 from sim.engine import RunSpec, build_batch, run_batch
 from sim.engine.hooks import RowHooks
 from sim.engine.outputs import model_columns
 from sim.engine.step import step
+from sim.rules import dynamics
 
 
 def one_run(**spec):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import institutions as inst
-from sim.inputs import load_states
+from sim.inputs.states import load_states
+from sim.rules import institutions as inst
 
 DATA = load_states()
 EU = DATA.eu_member

@@ -1,4 +1,4 @@
-"""The compiled O(N²) kernels (sim.engine.kernels): against their numpy twins, against the
+"""The compiled O(N²) kernels (sim.compiled.kernels): against their numpy twins, against the
 single-run rules of the model before the engine (on real model inputs and the golden histories),
 row by row independent of the batch, and usable from a read-only installation.
 
@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import dynamics, metrics, scenario
-from sim.engine import kernels
+from sim.compiled import kernels
 from sim.model import AllianceModel
+from sim.rules import dynamics
+from sim.rules import outcomes as metrics
+from sim.scenarios import scenario
 
 RTOL = 1e-13
 N = 37
@@ -65,7 +67,7 @@ def test_bounded_confidence_mean_matches_numpy_twin(per_row_influence):
     twin = kernels.bounded_confidence_mean_numpy(x, influence, bound)
     assert compiled.shape == (rows, N) and compiled.dtype == np.float64
     np.testing.assert_allclose(compiled, twin, rtol=RTOL, atol=0)
-    # The row-by-row single-run rule of sim.dynamics agrees too.
+    # The row-by-row single-run rule of sim.rules.dynamics agrees too.
     for r in range(rows):
         matrix = influence[r] if per_row_influence else influence
         np.testing.assert_allclose(
@@ -161,7 +163,7 @@ def test_pairwise_outcomes_edge_cases():
     np.testing.assert_array_equal(np.isnan(cohesion), [True, True, False, False, False, False, True])
     np.testing.assert_allclose(cohesion, twin_cohesion, rtol=RTOL, atol=0)
     assert cohesion[2] == 1.0
-    # The single-run definitions of sim.metrics give the same on every row.
+    # The single-run definitions of sim.rules.outcomes give the same on every row.
     for row in range(len(aut)):
         da = aut[row][:, None] - aut[row][None, :]
         du = sup[row][:, None] - sup[row][None, :]
@@ -233,7 +235,7 @@ def _recorded_calls(monkeypatch) -> list[tuple]:
         monkeypatch.setattr(kernels, name, recorder(getattr(kernels, name)))
     AllianceModel(seed=1).run()
     AllianceModel(seed=2).run()
-    scenario.load("hindcast_2022").build_model(0).run()
+    AllianceModel.from_scenario(scenario.load("hindcast_2022"), 0).run()
     return calls
 
 

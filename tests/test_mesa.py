@@ -20,8 +20,8 @@ from browser import browser_or_skip, free_port, local_page
 
 import sim
 from sim import AllianceModel
-from sim.errors import InputError
-from sim.scenario import load
+from sim.scenarios.scenario import load
+from sim.util.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "tests" / "artefacts"
@@ -68,7 +68,7 @@ def _viz_or_skip(required_in_ci: bool = False) -> None:
 
 def test_the_mesa_page_is_built_with_controls_the_model_takes():
     _viz_or_skip()
-    from sim import mesa_page
+    from sim.dashboard import mesa_page
 
     controls = mesa_page.model_params()
     accepted = inspect.signature(AllianceModel).parameters

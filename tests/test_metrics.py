@@ -1,11 +1,11 @@
-"""Outcome definitions (sim.metrics) on planted histories."""
+"""Outcome definitions (sim.rules.outcomes) on planted histories."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim.rules import outcomes as metrics
 
 
 def _history(aut, sup, nato=None, trust=None, spending=None):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim import EVENT_TYPES, MODEL_OUTCOMES, AllianceModel, MemberState, UnitedStates
-from sim.errors import InputError
+from sim.util.errors import InputError
 
 SHORT = {"start": "2025-01", "end": "2026-12"}
 
@@ -279,7 +279,7 @@ def test_decision_log_rows_name_blockers():
 def test_constructor_names_every_parameter_for_mesa_visualisation():
     import inspect
 
-    from sim.params import PARAMETERS
+    from sim.inputs.parameters import PARAMETERS
 
     signature = inspect.signature(AllianceModel.__init__)
     kinds = {p.kind for p in signature.parameters.values()}
@@ -339,7 +339,7 @@ def test_datacollector_is_a_real_mesa_collector():
 
 
 def test_writing_a_parameter_acts_as_a_set_event():
-    from sim.errors import InputError
+    from sim.util.errors import InputError
 
     model = AllianceModel(seed=3, end="2025-06")
     before = model.engine.incident_weight[0].copy()
@@ -352,11 +352,11 @@ def test_writing_a_parameter_acts_as_a_set_event():
 
 # ------------------------------------------------------------------ the Mesa front door
 def test_the_plain_model_is_the_baseline_scenario_at_the_registry_values():
-    from sim.scenario import load, replication_seed
+    from sim.scenarios.scenario import load, replication_seed
 
     baseline = load("baseline").with_overrides(uncertainty="none")
     model = AllianceModel(seed=replication_seed(baseline.seed, 1), end="2026-06")
-    built = baseline.with_overrides(end="2026-06").build_model(1)
+    built = AllianceModel.from_scenario(baseline.with_overrides(end="2026-06"), 1)
     pd.testing.assert_frame_equal(model.run().model_dataframe(), built.run().model_dataframe())
     pd.testing.assert_frame_equal(model.log_dataframe(), built.log_dataframe())
     applied = model.log_dataframe().query("body == 'scenario'")
@@ -371,11 +371,13 @@ def test_the_plain_model_is_the_baseline_scenario_at_the_registry_values():
     hindcast = load("hindcast_2022").with_overrides(uncertainty="none")
     alone = AllianceModel(seed=replication_seed(hindcast.seed, 0), based_on="hindcast_2022")
     assert (alone.start_month, alone.end_month, alone.initial_year) == (
-        hindcast.build_model(0).start_month,
-        hindcast.build_model(0).end_month,
+        AllianceModel.from_scenario(hindcast, 0).start_month,
+        AllianceModel.from_scenario(hindcast, 0).end_month,
         2022,
     )
-    pd.testing.assert_frame_equal(alone.run().model_dataframe(), hindcast.build_model(0).run().model_dataframe())
+    pd.testing.assert_frame_equal(
+        alone.run().model_dataframe(), AllianceModel.from_scenario(hindcast, 0).run().model_dataframe()
+    )
     with pytest.raises(InputError, match="based_on: 3 is not allowed"):
         AllianceModel(based_on=3)
 

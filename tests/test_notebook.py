@@ -18,11 +18,11 @@ import pytest
 from test_sweep import experiment_file
 
 import sim
-import sim.store
-from sim.analysis import publish_sensitivity
+import sim.runs.folder
 from sim.cli import main
-from sim.metrics import COUNT_OUTCOMES, HEADLINE_OUTCOMES
-from sim.params import PARAMETERS
+from sim.inputs.parameters import PARAMETERS
+from sim.reporting import publish_sensitivity
+from sim.rules.outcomes import COUNT_OUTCOMES, HEADLINE_OUTCOMES
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -77,8 +77,8 @@ def assert_unchanged(before: tuple, after: tuple) -> None:
 
 
 def test_every_figure_function_leaves_the_backend_alone(drawn, caller_state, tmp_path):
-    from sim.calibrate_cli import pairs_figure
-    from sim.uncertainty_bands import figure
+    from sim.analysis.chance import figure
+    from sim.cli.calibrate import pairs_figure
 
     before = caller_state()
     figure(drawn._tables.model, drawn._tables.model, "us_drawdown", tmp_path / "bands.png")
@@ -113,7 +113,7 @@ def test_no_library_module_chooses_a_backend_or_imports_pyplot():
 
 
 def test_an_aborted_dask_sweep_leaves_the_callers_logging_alone():
-    from sim.executors import DaskExecutor
+    from sim.runs.executors import DaskExecutor
 
     logger = logging.getLogger("distributed")
     level = logger.level
@@ -180,7 +180,7 @@ def test_dates_are_datetime64_for_pandas(drawn):
     for name in ("model", "agents", "events"):
         frame = getattr(drawn, name)
         assert pd.api.types.is_datetime64_any_dtype(frame["date"]), name
-        assert str(frame["date"].dtype) == sim.store.DATE_DTYPE, name
+        assert str(frame["date"].dtype) == sim.runs.folder.DATE_DTYPE, name
     model = drawn.model
     assert (model["date"] >= "2026-01-01").sum() == 24 * 3
     assert set(model["date"].dt.year) == {2025, 2026, 2027}
@@ -191,7 +191,7 @@ def test_dates_are_datetime64_for_pandas(drawn):
 
 
 def test_the_files_keep_date32(drawn, tmp_path):
-    written = sim.store.ResultsFolder.create_at(tmp_path / "saved", drawn.manifest)  # the tables, not the figures
+    written = sim.runs.folder.ResultsFolder.create_at(tmp_path / "saved", drawn.manifest)  # the tables, not the figures
     written.write_results(drawn._tables)
     written.finish("complete")
     folder = written.path
@@ -209,13 +209,13 @@ def test_two_runs_concatenate_with_their_categories(drawn):
         joined = pd.concat([getattr(drawn, name), getattr(other, name)], ignore_index=True)
         for column in columns:
             assert isinstance(joined[column].dtype, pd.CategoricalDtype), (name, column)
-            assert tuple(joined[column].cat.categories) == sim.store.categories()[column], (name, column)
-        assert str(joined["date"].dtype) == sim.store.DATE_DTYPE
+            assert tuple(joined[column].cat.categories) == sim.runs.folder.categories()[column], (name, column)
+        assert str(joined["date"].dtype) == sim.runs.folder.DATE_DTYPE
 
 
 def test_the_categories_hold_every_value_the_engine_writes():
     """Every value of every shipped scenario's golden tables is one of the fixed categories."""
-    fixed = sim.store.categories()
+    fixed = sim.runs.folder.categories()
     for path in sorted(GOLDEN.glob("*.parquet")):
         frame = pd.read_parquet(path)
         for column in fixed:
@@ -236,11 +236,11 @@ def swept(tmp_path_factory) -> Path:
 
 def test_sweep_tables_are_typed_like_run_tables(swept, drawn):
     sweep = sim.load_sweep(swept)
-    assert str(sweep.model["date"].dtype) == sim.store.DATE_DTYPE
-    assert str(sweep.agents["date"].dtype) == sim.store.DATE_DTYPE
+    assert str(sweep.model["date"].dtype) == sim.runs.folder.DATE_DTYPE
+    assert str(sweep.agents["date"].dtype) == sim.runs.folder.DATE_DTYPE
     joined = pd.concat([sweep.agents, drawn.agents], ignore_index=True)
-    assert tuple(joined["iso3"].cat.categories) == sim.store.categories()["iso3"]
-    assert tuple(joined["government"].cat.categories) == sim.store.categories()["government"]
+    assert tuple(joined["iso3"].cat.categories) == sim.runs.folder.categories()["iso3"]
+    assert tuple(joined["government"].cat.categories) == sim.runs.folder.categories()["government"]
     counts = [f"final_{o}" for o in sweep.outcomes if o in COUNT_OUTCOMES]
     assert len(counts) == 2
     schema = pq.read_schema(sorted((swept / "summary").iterdir())[0])

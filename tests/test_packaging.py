@@ -83,13 +83,13 @@ def test_an_installed_wheel_finds_its_scenarios_and_experiments_from_another_fol
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = _run([str(python), "-c", "import sim, sim.resources as r; print(sim.__file__)"], elsewhere).stdout
+    where = _run([str(python), "-c", "import sim, sim.util.resources as r; print(sim.__file__)"], elsewhere).stdout
     assert Path(where.strip()).is_relative_to(environment), f"sim came from {where}, not from the wheel"
     installed = Path(where.strip()).parent
-    assert sorted(p.name for p in (installed / "scenarios").glob("*.yaml")) == sorted(
+    assert sorted(p.name for p in (installed / "data" / "scenarios").glob("*.yaml")) == sorted(
         p.name for p in (ROOT / "scenarios").glob("*.yaml")
     )
-    assert sorted(p.name for p in (installed / "experiments").glob("*.yaml")) == sorted(
+    assert sorted(p.name for p in (installed / "data" / "experiments").glob("*.yaml")) == sorted(
         p.name for p in (ROOT / "experiments").glob("*.yaml")
     )
 
@@ -106,7 +106,9 @@ def test_an_installed_wheel_finds_its_scenarios_and_experiments_from_another_fol
     )
     folder = elsewhere / run.stdout.strip()
     assert (folder / "report.md").is_file() and '"status": "complete"' in (folder / "manifest.json").read_text()
-    checked = _run([str(cohesion), "validate", str(installed / "experiments" / "drawdown_vs_doubt.yaml")], elsewhere)
+    checked = _run(
+        [str(cohesion), "validate", str(installed / "data" / "experiments" / "drawdown_vs_doubt.yaml")], elsewhere
+    )
     assert checked.stdout.startswith("ok: ")
 
     # A sweep from the installed package, with bytecode writing on as on an ordinary install: importing the

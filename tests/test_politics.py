@@ -8,15 +8,15 @@ import shutil
 import numpy as np
 import pytest
 
-from sim import metrics
 from sim.analysis.compare import compare
 from sim.engine import RunSpec, build_batch, run_batch
 from sim.engine.decisions import deliver_ukraine_package, item_linkage
 from sim.engine.hooks import RowHooks
 from sim.engine.outputs import log_frame
-from sim.errors import InputError
-from sim.inputs import load_states
-from sim.institutions import DEFAULT_AGENDA, accession_item
+from sim.inputs.states import load_states
+from sim.rules import outcomes as metrics
+from sim.rules.institutions import DEFAULT_AGENDA, accession_item
+from sim.util.errors import InputError
 from tests.test_compare import analysis_command, make_folder
 
 DATA = load_states()
@@ -165,7 +165,7 @@ def test_every_linkage_row_has_its_rationale_and_source_in_the_assumptions():
     holder's rationale in assumptions.csv, and no entry there lacks its linkage row."""
     import re
 
-    from sim.inputs import tables
+    from sim.inputs.states import tables
 
     t = tables()
     rationale = t["assumptions.csv"].set_index("iso3")["rationale"]
@@ -241,7 +241,7 @@ def test_the_us_votes_for_its_own_ceasefire_plan():
     """In the North Atlantic Council the US votes yes on the endorsement it proposes whatever its position: with
     a threshold only accommodationist governments reach (and no vote noise) the US, whose own acceptance is near
     0.5, is not among the objectors while Finland is."""
-    from sim.institutions import US_PROPOSED_ITEMS
+    from sim.rules.institutions import US_PROPOSED_ITEMS
 
     assert {"nato_ceasefire_endorsement"} == US_PROPOSED_ITEMS
     events = [{"type": "ceasefire_pressure", "date": "2026-03", "level": 0.7, "duration_months": 18}]

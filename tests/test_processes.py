@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import processes
+from sim.util import processes
 
 
 def _signal_self(signum: int) -> None:
@@ -87,7 +87,7 @@ def test_a_command_that_exits_at_once_unlinks_its_named_semaphores_first():
     semaphores: the resource tracker then warned of "leaked semaphore objects" after the last line."""
     import multiprocessing
 
-    from sim.processes import unlink_abandoned_semaphores
+    from sim.util.processes import unlink_abandoned_semaphores
 
     lock = multiprocessing.get_context("forkserver").Lock()  # a named semaphore, as under forkserver or spawn
     name = lock._semlock.name
@@ -161,7 +161,7 @@ def _slow_task(context: float, task: int) -> int:
 def test_a_pool_stopped_with_tasks_still_queued_fails_no_future_twice(monkeypatch):
     """Tasks the pool has not handed to a worker yet when the command stops it are dropped quietly: the pool's
     thread does not find futures the command cancelled (an InvalidStateError traceback from the thread)."""
-    from sim import executors
+    from sim.runs import executors
 
     errors = []
     monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
@@ -180,7 +180,7 @@ def test_a_pool_stopped_with_tasks_still_queued_fails_no_future_twice(monkeypatc
 
 _HOLD_THEN_START_A_TRACKER = """
 import multiprocessing, signal, sys
-from sim.processes import {held}
+from sim.util.processes import {held}
 
 with {held}():
     multiprocessing.get_context("spawn").Semaphore()  # starts multiprocessing's resource tracker, as a pool does

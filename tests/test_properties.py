@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sim import AllianceModel
 from sim.agents import STATE_VARIABLES
 from sim.cli import main
-from sim.params import PARAMETERS
+from sim.inputs.parameters import PARAMETERS
 
 UNIT_VARIABLES = ("threat", "us_trust", "us_reliance", "abandonment_fear", "autonomy", "ukraine_support")
 EVENT_MIX = [

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import report
-from sim.params import PARAMETERS
-from sim.scenario import load
+from sim.inputs.parameters import PARAMETERS
+from sim.reporting.reports import run as report
+from sim.scenarios.scenario import load
 
 
 @pytest.fixture(scope="module")

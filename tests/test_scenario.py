@@ -13,8 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import InputError
-from sim.scenario import Scenario, from_mapping, load, packaged_scenarios, replication_seed
+from sim.model import AllianceModel
+from sim.scenarios.scenario import Scenario, from_mapping, load, packaged_scenarios, replication_seed
+from sim.util.errors import InputError
 
 HEADLINE_SCENARIOS = (
     "baseline",
@@ -93,7 +94,10 @@ def test_replication_seed_is_child_k_of_the_seed_sequence_whatever_the_count():
 
 def test_replication_k_of_two_scenarios_shares_its_seed():
     assert load("baseline").seeds() == load("perfect_storm").seeds()
-    assert load("baseline").build_model(3).seed == load("us_drawdown").build_model(3).seed
+    assert (
+        AllianceModel.from_scenario(load("baseline"), 3).seed
+        == AllianceModel.from_scenario(load("us_drawdown"), 3).seed
+    )
 
 
 # ---------------------------------------------------------------- extends

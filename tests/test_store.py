@@ -9,10 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import DISCLAIMER, MODEL_OUTCOMES
-from sim.errors import InputError
-from sim.runner import run_replication, run_scenario
-from sim.scenario import from_mapping
-from sim.store import MANIFEST, TABLES, ResultsFolder, summarise
+from sim.runs.folder import MANIFEST, TABLES, ResultsFolder, summarise
+from sim.runs.replications import run_replication, run_scenario
+from sim.scenarios.scenario import from_mapping
+from sim.util.errors import InputError
 
 SHORT = {
     "name": "short",

@@ -22,13 +22,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import designs, sweep
-from sim.designs import Axis
-from sim.errors import InputError
-from sim.executors import ProcessExecutor
-from sim.experiment import load, run_seed
-from sim.params import NUMERIC_PARAMETERS
-from sim.scenario import replication_seed
+from sim.inputs.parameters import NUMERIC_PARAMETERS
+from sim.runs import sweep
+from sim.runs.executors import ProcessExecutor
+from sim.scenarios import designs
+from sim.scenarios.designs import Axis
+from sim.scenarios.experiment import load, run_seed
+from sim.scenarios.scenario import replication_seed
+from sim.util.errors import InputError
+from sim.util.resources import PACKAGE
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -125,11 +127,20 @@ def test_code_hash_covers_source_and_data_recursively_and_skips_compiled_files(t
     moved = sweep._code_hash(package)
     (package / "engine" / "kernels.py").rename(package / "kernels.py")
     assert sweep._code_hash(package) != moved
+    # The scenarios layer is source like any other; the wheel's copies of the packaged files are not.
+    (package / "scenarios").mkdir()
+    (package / "scenarios" / "scenario.py").write_text("x = 3\n")
+    with_layer = sweep._code_hash(package)
+    assert with_layer != moved
+    for copies in (package / "data" / "scenarios", package / "data" / "experiments"):
+        copies.mkdir()
+        (copies / "baseline.yaml").write_text("name: baseline\n")
+    assert sweep._code_hash(package) == with_layer
 
 
 def test_a_sweep_runs_with_bytecode_writing_on(tmp_path: Path) -> None:
     """With PYTHONDONTWRITEBYTECODE unset, importing the package writes __pycache__ under sim/data/."""
-    (Path(sweep.__file__).parent / "data" / "__pycache__").mkdir(exist_ok=True)
+    (PACKAGE / "data" / "__pycache__").mkdir(exist_ok=True)
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     result = subprocess.run(
         [
@@ -746,8 +757,8 @@ def test_an_oversized_design_is_refused_by_validate_and_sweep_in_one_line(
 def test_running_out_of_memory_is_one_line_saying_what_to_make_smaller(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim import experiment
     from sim.cli import main
+    from sim.scenarios import experiment
 
     def too_big(self):
         raise MemoryError("Unable to allocate 763. MiB for an array with shape (100000000,) and data type float64")
@@ -756,7 +767,7 @@ def test_running_out_of_memory_is_one_line_saying_what_to_make_smaller(
     path = experiment_file(tmp_path)
     for argv in (["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"], ["validate", str(path)]):
         if argv[0] == "validate":
-            monkeypatch.setattr("sim.experiment.load", lambda *a, **k: too_big(None))
+            monkeypatch.setattr("sim.scenarios.experiment.load", lambda *a, **k: too_big(None))
         code = main(argv)
         line = one_error_line(capsys)
         assert code == 1, line

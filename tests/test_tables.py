@@ -20,9 +20,9 @@ from test_sweep import experiment_file
 
 import sim
 from sim.cli import main
-from sim.errors import InputError
-from sim.runner import run_scenario
-from sim.store import internal, typed, whole_counts
+from sim.runs.folder import internal, typed, whole_counts
+from sim.runs.replications import run_scenario
+from sim.util.errors import InputError
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SHIPPED = sorted(p.name.split(".")[0] for p in GOLDEN.glob("*.model.parquet"))

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import extras
-from sim.analysis import ema, figures, reports
+from sim.analysis import ema
 from sim.analysis.discovery import Condition, Discovery, discover, prim_available
 from sim.analysis.sensitivity import METHODS, Sensitivity, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep
-from sim.errors import InputError, nearest, one_of, short_path, shown
-from sim.metrics import HEADLINE_OUTCOMES
-from sim.store import input_entry, output_manifest, write_atomically, write_manifest
+from sim.reporting.figures import analysis as figures
+from sim.reporting.reports import analysis as reports
+from sim.rules.outcomes import HEADLINE_OUTCOMES
+from sim.runs.folder import input_entry, output_manifest, write_atomically, write_manifest
+from sim.util import extras
+from sim.util.errors import InputError, nearest, one_of, short_path, shown
 
 DEFAULT_OUTCOME = "cohesion"
 SENSITIVITY = "sensitivity.csv"
@@ -58,7 +60,7 @@ def analyze_sweep(
 ) -> SweepAnalysis:
     """Analyse a finished sweep folder and write sensitivity.csv, boxes.csv, figures/ and report.md to ``out``.
 
-    Last, ``out/manifest.json`` (:func:`sim.store.output_manifest`, ``kind`` "analysis"): the sweep analysed
+    Last, ``out/manifest.json`` (:func:`sim.runs.folder.output_manifest`, ``kind`` "analysis"): the sweep analysed
     (with the sha256 of its manifest), the outcome, month, condition and method, the size and sha256 of each
     table written, and ``command``, what made it (default ``["sim.analyze_sweep", folder]``).
 

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
-from sim.metrics import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.store import MANIFEST, ResultsFolder, write_atomically
+from sim.rules.outcomes import HEADLINE_OUTCOMES, MODEL_OUTCOMES
+from sim.runs.folder import MANIFEST, ResultsFolder, write_atomically
+from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625
@@ -380,12 +380,13 @@ def default_out(labels: Sequence[str], root: str | Path = "results") -> Path:
 def write_comparison(comparison: Comparison, out: str | Path, command: list[str] | None = None) -> dict[str, Any]:
     """differences.csv, table.csv, figures/, report.md and, last, manifest.json in ``out``; returns their paths.
 
-    The manifest (:func:`sim.store.output_manifest`, ``kind`` "comparison") records the folders compared
+    The manifest (:func:`sim.runs.folder.output_manifest`, ``kind`` "comparison") records the folders compared
     (reference first, each with the sha256 of its manifest), the outcomes, the bootstrap's resamples, seed
     and level, the pairs, and the size and sha256 of differences.csv and table.csv; ``command`` what made it.
     """
-    from sim.analysis import figures, reports
-    from sim.store import input_entry, output_manifest, write_manifest
+    from sim.reporting.figures import analysis as figures
+    from sim.reporting.reports import analysis as reports
+    from sim.runs.folder import input_entry, output_manifest, write_manifest
 
     out = Path(out)
     try:

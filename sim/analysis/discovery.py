@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, nearest, one_of, shown
+from sim.util.errors import InputError, nearest, one_of, shown
 
 OPERATORS = {"<=": op.le, ">=": op.ge, "<": op.lt, ">": op.gt}
 METHODS = ("tree", "prim")
@@ -236,7 +236,7 @@ def tree_boxes(
 
     Raises InputError naming the optional extra [analysis] if scikit-learn is not installed.
     """
-    from sim import extras
+    from sim.util import extras
 
     extras.require("analysis", "method", "tree (a decision tree)", "scikit-learn")
     from sklearn.tree import DecisionTreeClassifier

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.store import write_atomically
+from sim.runs.folder import write_atomically
 
 FILE = "ema_results.tar.gz"
 FORMAT_VERSION = 0.1  # the version save_results writes in metadata.json
@@ -125,7 +125,7 @@ def workbench_model(
 ) -> Any:
     """The model as an EMA Workbench model: each experiment runs replications of a scenario with its values.
 
-    ``scenario`` is a packaged name, a scenario file or a :class:`~sim.scenario.Scenario`;
+    ``scenario`` is a packaged name, a scenario file or a :class:`~sim.scenarios.scenario.Scenario`;
     ``parameters`` are registry names that become the workbench's uncertainties over their
     registry ranges (``RealParameter``, ``IntegerParameter`` for whole-number parameters,
     ``CategoricalParameter`` for the rules); ``outcomes`` are model outcome names, each an
@@ -155,9 +155,11 @@ def workbench_model(
         raise ImportError(
             f"the EMA Workbench model needs the ema extra: pip install 'alliance-cohesion[ema]' ({error})"
         ) from None
-    from sim import metrics, params
-    from sim.errors import InputError, nearest
-    from sim.scenario import Scenario, load
+    from sim.inputs import parameters as params
+    from sim.model import AllianceModel
+    from sim.rules import outcomes as metrics
+    from sim.scenarios.scenario import Scenario, load
+    from sim.util.errors import InputError, nearest
 
     base = scenario if isinstance(scenario, Scenario) else load(scenario)
     for outcome in outcomes:
@@ -169,7 +171,7 @@ def workbench_model(
 
     def run(replication: int = 0, **values: Any) -> dict[str, np.ndarray]:
         changed = base.with_overrides(parameters=values) if values else base
-        frame = changed.build_model(int(replication)).run().model_dataframe()
+        frame = AllianceModel.from_scenario(changed, int(replication)).run().model_dataframe()
         return {outcome: frame[outcome].to_numpy(dtype="float64") for outcome in kept}
 
     if replications == 1:

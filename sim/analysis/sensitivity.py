@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.util.errors import InputError
 
 # Fixed seeds for the bootstrap of the confidence intervals: the same sweep gives the same report.
 SALIB_SEED = 20250625

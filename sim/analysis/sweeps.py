@@ -1,6 +1,6 @@
 """Reading a sweep folder for analysis: its design, its points in the design's order, outcomes at a date.
 
-A sweep folder (``cohesion sweep``, :mod:`sim.sweep`) holds ``manifest.json``
+A sweep folder (``cohesion sweep``, :mod:`sim.runs.sweep`) holds ``manifest.json``
 (the experiment: design, factors, seeds; for sampled designs the SALib
 problem), ``points/`` (one row per point, in the order the design
 made them, which SALib's Sobol' and Morris analyses rely on) and
@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.calendar import format_month, parse_month
-from sim.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
-from sim.designs import points as design_points
-from sim.errors import InputError, nearest, one_of, shown
-from sim.locks import settle
-from sim.store import damage, internal, read_parquet_checked
+from sim.runs.folder import damage, internal, read_parquet_checked
+from sim.scenarios.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
+from sim.scenarios.designs import points as design_points
+from sim.util.calendar import format_month, parse_month
+from sim.util.errors import InputError, nearest, one_of, shown
+from sim.util.locks import settle
 
 MANIFEST = "manifest.json"
 POINTS = "points/part-000000.parquet"
@@ -36,7 +36,7 @@ MODEL = "model"
 LEDGER = "chunks.jsonl"
 FINISHED = ("complete", "failed")  # "failed": the sweep ended but some runs raised (failures.csv)
 NUMBER_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}
-# Morris levels when the manifest does not record them: the default of sim.designs.morris.
+# Morris levels when the manifest does not record them: the default of sim.scenarios.designs.morris.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,7 +196,7 @@ def reconstruct_points(manifest: dict[str, Any]) -> pd.DataFrame:
         dict(experiment.get("options") or {}),
     )
     for factor in experiment["factors"]:
-        # Numbers get the column types sim.experiment gives the points; text keeps the type pandas infers.
+        # Numbers get the column types sim.scenarios.experiment gives the points; text keeps the type pandas infers.
         if factor.get("kind") in NUMBER_TYPES:
             table[factor["name"]] = table[factor["name"]].astype(NUMBER_TYPES[factor["kind"]])
     return table
@@ -228,7 +228,7 @@ def open_sweep(path: str | Path) -> Sweep:
             source,
         )
     manifest = settle(path, manifest, MANIFEST)
-    from sim.sweep import old_layout
+    from sim.runs.sweep import old_layout
 
     old = old_layout(path)
     if old:
@@ -274,7 +274,7 @@ def check_parts(path: Path, manifest: dict[str, Any] | None = None) -> None:
     Raises:
         InputError: naming the folder and the first bad part, with the fix.
     """
-    from sim.sweep import PART_NAME, PART_TABLES, part_problems
+    from sim.runs.sweep import PART_NAME, PART_TABLES, part_problems
 
     source = str(path)
     ledger = path / LEDGER
@@ -347,7 +347,7 @@ def check_tables(path: Path, manifest: dict[str, Any]) -> None:
     Raises:
         InputError: naming the folder and the first changed file, with the fix.
     """
-    from sim.sweep import TABLE_FILES
+    from sim.runs.sweep import TABLE_FILES
 
     recorded = manifest.get("tables")
     if not isinstance(recorded, dict):

@@ -14,10 +14,10 @@ import functools
 import numpy as np
 from scipy.special import ndtri
 
-from sim import dynamics
 from sim.engine.hooks import RowHooks
 from sim.engine.state import Batch
-from sim.institutions import (
+from sim.rules import dynamics
+from sim.rules.institutions import (
     ABSTAIN,
     CONSTRUCTIVE_ABSTENTION_SHARE,
     DEFAULT_AGENDA,

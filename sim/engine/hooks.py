@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from sim import dynamics, params
-from sim.calendar import format_month
 from sim.engine.state import NETWORK_PARAMS, PROXIMITY_PARAMS, Batch
-from sim.events import NoChange
-from sim.inputs import StateData
+from sim.inputs import parameters as params
+from sim.inputs.states import StateData
+from sim.rules import dynamics
+from sim.rules.events import NoChange
+from sim.util.calendar import format_month
 
 
 class RowHooks:
@@ -165,7 +166,7 @@ class RowHooks:
 
     # --- agenda -------------------------------------------------------------------
     def table_ceasefire_endorsement(self, month: int) -> None:
-        from sim.institutions import CEASEFIRE_ITEMS
+        from sim.rules.institutions import CEASEFIRE_ITEMS
 
         self.batch.one_offs.setdefault(month, []).extend((self.row, item) for item in CEASEFIRE_ITEMS)
 
@@ -174,7 +175,7 @@ class RowHooks:
 
     def request_accession(self, index: int) -> str:
         """Table the ratification of state ``index``'s NATO membership for next month; a NoChange if a member."""
-        from sim.institutions import accession_item
+        from sim.rules.institutions import accession_item
 
         b, r = self.batch, self.row
         code = b.data.iso3[index]

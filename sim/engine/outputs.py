@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import metrics
-from sim.calendar import format_month
 from sim.engine.state import STATE_VARIABLES, Batch
+from sim.rules import outcomes as metrics
+from sim.util.calendar import format_month
 
 LOG_COLUMNS = (
     "step",

@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from sim import dynamics, params
-from sim.calendar import format_month, parse_month, year_of
-from sim.engine.pcg import Streams
+from sim.compiled.pcg import Streams
 from sim.engine.state import BOOL_STATE, FLOAT_STATE, STREAMS, Batch
-from sim.errors import InputError, nearest, shown
-from sim.events import Event, make_event
-from sim.inputs import INITIAL_YEARS, check_iso3, load_states
+from sim.inputs import parameters as params
+from sim.inputs.states import INITIAL_YEARS, check_iso3, load_states
+from sim.rules import dynamics
+from sim.rules.events import Event, make_event
+from sim.util.calendar import format_month, parse_month, year_of
+from sim.util.errors import InputError, nearest, shown
 
 STATE_OVERRIDES = (
     "threat",
@@ -216,7 +217,7 @@ def _draw_streams(b: Batch) -> None:
         b.draw_elections[r] = generators["elections"].random((t, n))
         b.draw_shocks[r] = generators["shocks"].standard_normal((t, 2))
         votes.append(generators["votes"])
-    b.votes = Streams(votes)  # drawn a few rows at a time for all runs at once (sim.engine.pcg)
+    b.votes = Streams(votes)  # drawn a few rows at a time for all runs at once (sim.compiled.pcg)
 
 
 def _init_state(b: Batch, start_year: int, year: int) -> None:

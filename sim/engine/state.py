@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import dynamics, metrics, network
-from sim.inputs import StateData
+from sim.inputs import network
+from sim.inputs.states import StateData
+from sim.rules import dynamics
+from sim.rules import outcomes as metrics
 
 STREAMS = ("incidents", "elections", "votes", "shocks")
 STATE_VARIABLES = (
@@ -160,7 +162,7 @@ class Batch:
 
         The target is the pledge level due at the deadline (``pledge_to``) plus ``pledge_margin_pp``, reached
         to the share of each state's adherence, which US pressure near the deadline raises toward 1
-        (:func:`sim.dynamics.deadline_pressure`); the rise is spread over the budget years left to the deadline.
+        (:func:`sim.rules.dynamics.deadline_pressure`); the rise is spread over the budget years left to the deadline.
         """
         pressure = dynamics.deadline_pressure(
             self.grievance, self.month, self.deadline_month, self.p["deadline_window_months"]

@@ -1,6 +1,6 @@
 """One month for every run of a batch: the processes of ODD section 3, in order.
 
-Each process moves all rows at once with the pure rules of :mod:`sim.dynamics`
+Each process moves all rows at once with the pure rules of :mod:`sim.rules.dynamics`
 (written over the trailing state axis); parameters enter as (R, 1) columns.
 """
 
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import dynamics
-from sim.calendar import format_month
 from sim.engine import decisions
 from sim.engine.hooks import RowHooks
 from sim.engine.state import AGENT_COLUMNS, STATE_VARIABLES, Batch, recorded_row
-from sim.events import NoChange
-from sim.metrics import RECORDED_OUTCOMES
+from sim.rules import dynamics
+from sim.rules.events import NoChange
+from sim.rules.outcomes import RECORDED_OUTCOMES
+from sim.util.calendar import format_month
 
 # The state columns the model outcomes are computed from (all that a batch keeps without agent rows).
 OUTCOME_VARIABLES = (

@@ -21,7 +21,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from sim import scenario as scenarios  # noqa: E402
+from sim.model import AllianceModel  # noqa: E402
+from sim.scenarios import scenario as scenarios  # noqa: E402
 
 REPLICATIONS = 3
 TABLES = ("model", "agents", "events")
@@ -37,7 +38,7 @@ def tables(name: str, replications: int = REPLICATIONS) -> dict[str, pd.DataFram
     scenario = scenarios.load(name).with_overrides(uncertainty="none")  # the registry defaults, chance only
     frames: dict[str, list[pd.DataFrame]] = {table: [] for table in TABLES}
     for k in range(replications):
-        model = scenario.build_model(k).run()
+        model = AllianceModel.from_scenario(scenario, k).run()
         for table, frame in zip(
             TABLES, (model.model_dataframe(), model.agent_dataframe(), model.log_dataframe()), strict=True
         ):

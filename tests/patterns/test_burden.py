@@ -13,7 +13,7 @@ import pytest
 
 from sim.engine.outputs import model_columns
 from sim.engine.setup import RunSpec, run_batch
-from sim.inputs import load_states
+from sim.inputs.states import load_states
 from tests.patterns.stresses import HINDCAST, PRELUDE, STRESSES
 
 pytestmark = pytest.mark.pattern

@@ -14,7 +14,7 @@ import pytest
 
 from sim.engine import RunSpec, run_batch
 from sim.engine.outputs import logs_frame, model_columns
-from sim.inputs import load_states
+from sim.inputs.states import load_states
 from tests.patterns.stresses import HINDCAST, PRELUDE, STRESSES
 
 pytestmark = pytest.mark.pattern

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from sim.inputs import load_states
+from sim.inputs.states import load_states
 from tests.patterns.stresses import DRAWDOWN, HINDCAST, PRELUDE, STRESSES, at, eu_cfsp_votes, outcome, region_mask, run
 
 pytestmark = pytest.mark.pattern

@@ -1,0 +1,560 @@
+"""report.md: a results folder explained to a policy reader.
+
+The report tells the scenario's story (its description and the comment that
+opens its file), gives key outcomes in December 2030 and 2035 with their
+spread across replications, shows the figures, summarises the decisions,
+and says plainly what the numbers are and are not.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.about import DISCLAIMER
+from sim.reporting.figures.run import LABELS, blocker_counts, scenario_events
+from sim.rules.outcomes import COHESION_COMPONENTS, HEADLINE_OUTCOMES, OUTCOME_DEFINITIONS
+from sim.runs.folder import write_atomically
+from sim.runs.replications import Results
+
+KEY_OUTCOMES = (
+    "cohesion",
+    "cohesion_positions",
+    "cohesion_decisions",
+    "cohesion_burden",
+    "cohesion_credibility",
+    "blocs",
+    "article5_credibility",
+    "us_commitment",
+    "us_troops_europe",
+    "spending_pct_gdp",
+    "allies_at_2pct",
+    "allies_at_3_5pct",
+    "ukraine_support",
+    "autonomy",
+    "eu_decisions_blocked",
+    "nato_decisions_blocked",
+    "ukraine_aid_eu",
+    "ukraine_aid_coalition",
+)
+EXTRA_LABELS = {
+    "eu_decisions_blocked": "EU decisions blocked (cumulative)",
+    "nato_decisions_blocked": "NATO decisions blocked (cumulative)",
+}
+FORMATS = {"us_troops_europe": "{:.0f}", "spending_pct_gdp": "{:.2f}"}
+INTEGERS = {"blocs", "allies_at_2pct", "allies_at_3_5pct", "eu_decisions_blocked", "nato_decisions_blocked"}
+# What the bands of the headline figure hold: chance alone, or the posterior's parameters with chance.
+HEADLINE_SPREAD = {
+    False: "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
+    "assumptions, not a forecast error",
+    True: "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
+    "not a forecast error (the last section separates the two)",
+}
+HEADLINE_CAPTION = (
+    "Headline outcomes. The line is the median over replications, the bands hold the middle "
+    "50 % and 90 % of replications: {spread}."
+)
+FIGURE_CAPTIONS = {
+    "headline.png": HEADLINE_CAPTION.format(spread=HEADLINE_SPREAD[False]),
+    "spending.png": "Defence spending of European allies (GDP-weighted) against the 2 % and 3.5 % lines, with the "
+    "pledge path the model's states measure themselves against, and how many allies reach each line.",
+    "positions.png": "Where the states stand: preference for European autonomy (across) and support for Ukraine "
+    "(up), median over replications, at four dates. Closer points mean a more cohesive alliance. The four panels "
+    "share one frame, fitted to the part of the 0-1 square the states occupy (read the axes).",
+    "decisions.png": "Top: the decisions of one typical run (the one whose final cohesion is the median) and the "
+    "states that delayed or blocked them. Bottom: who stops decisions most often, over all runs.",
+    "states_threat.png": "Perceived threat by state (median over replications), grouped by region.",
+    "states_us_trust.png": "Trust in the US by state (median over replications), grouped by region.",
+    "states_spending_pct_gdp.png": "Defence spending by state (median over replications), with the 2 % and 3.5 % "
+    "lines for NATO allies.",
+    "states_autonomy.png": "Preference for European autonomy by state (median over replications).",
+    "states_ukraine_support.png": "Support for Ukraine by state (median over replications).",
+    "states_us_troops_k.png": "US troops stationed in each state, thousands (median over replications).",
+}
+
+
+def caption(figure: str, posterior: bool = False) -> str:
+    """The caption of a figure of the report by its file name ('' for another); ``posterior``: the run drew
+    its parameters from the posterior, so the headline bands hold parameters and chance together."""
+    if figure == "headline.png":
+        return HEADLINE_CAPTION.format(spread=HEADLINE_SPREAD[posterior])
+    return FIGURE_CAPTIONS.get(figure, "")
+
+
+def _label(outcome: str) -> str:
+    return EXTRA_LABELS.get(outcome, LABELS.get(outcome, outcome)).replace("\n", " ")
+
+
+def _cell(values: pd.Series, outcome: str) -> str:
+    low, median, high = values.quantile([0.05, 0.5, 0.95])
+    if outcome in INTEGERS:
+        return f"{median:.0f} [{low:.0f}–{high:.0f}]"
+    form = FORMATS.get(outcome, "{:.2f}")
+    return f"{form.format(median)} [{form.format(low)}–{form.format(high)}]"
+
+
+def report_dates(dates: list[str]) -> list[str]:
+    """The first month, December 2030 and 2035 when inside the run, and the last month if not already there."""
+    chosen = [dates[0]] + [d for d in ("2030-12", "2035-12") if d in dates[1:]]
+    if dates[-1] not in chosen:
+        chosen.append(dates[-1])
+    return chosen
+
+
+def outcomes_table(model: pd.DataFrame) -> str:
+    dates = sorted(model["date"].unique())
+    columns = report_dates(dates)
+    header = "| outcome | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns) + "\n"
+    rows = []
+    for outcome in KEY_OUTCOMES:
+        cells = [_cell(model.loc[model["date"] == d, outcome], outcome) for d in columns]
+        rows.append(f"| {_label(outcome)} | " + " | ".join(cells) + " |")
+    return header + "\n".join(rows) + "\n"
+
+
+def decisions_table(events: pd.DataFrame, runs: int) -> str:
+    votes = events[events["body"].isin(["EU", "NATO"]) & (events["rule"] != "coalition_of_the_willing")]
+    if votes.empty:
+        return "No EU or NATO decision came up in this period.\n"
+    lines = [
+        "| decision | body | rule | votes per run | passed | passed after concession | delayed | blocked |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (item, body), group in votes.groupby(["item", "body"], sort=True):
+        share = group["outcome"].value_counts(normalize=True)
+        rule = ", ".join(sorted(group["rule"].unique()))
+        cells = [
+            f"{100 * share.get(o, 0.0):.0f} %" for o in ("passed", "passed_after_concession", "delayed", "blocked")
+        ]
+        lines.append(
+            f"| {item.replace('_', ' ')} | {body} | {rule} | {len(group) / runs:.1f} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _blockers_sentence(events: pd.DataFrame, runs: int) -> str:
+    table = blocker_counts(events, runs).head(5)
+    if table.empty:
+        return "No state delayed or blocked a decision in any run."
+    parts = [
+        f"{state} ({row['total']:.1f} times per run, {row['blocked']:.1f} of them final blocks)"
+        for state, row in table.iterrows()
+    ]
+    sentence = "The states that most often delay or block decisions: " + ", ".join(parts) + "."
+    us = events[events["blockers"].astype(str).str.contains("USA")]
+    if not us.empty:
+        items = ", ".join(sorted({str(i).replace("_", " ") for i in us["item"]}))
+        sentence += (
+            f" The United States, a NATO ally, delayed or blocked NATO decisions {len(us) / runs:.1f} times per "
+            f"run ({items}): in the model the US backs NATO posture decisions only while its commitment to "
+            "Europe is at or above `us_nato_commitment_threshold`, and votes no below it."
+        )
+    return sentence
+
+
+def _codes(blockers: Any) -> list[str]:
+    """ISO3 codes of a blockers cell: a list, or text joined with ';' (the engine's tables)."""
+    if isinstance(blockers, str):
+        return [code for code in blockers.split(";") if code]
+    return [str(code) for code in blockers]
+
+
+def unblocking_table(events: pd.DataFrame, runs: int) -> str:
+    """Who blocked what, and what it cost to unblock it, per decision item.
+
+    For each item: how often per run a vote was stopped, the states that stopped it most often, how often
+    a re-vote then passed with a concession, the median months between the stopped vote and that re-vote,
+    the states the concessions went to, and how often the item was blocked for good. Empty if no vote
+    was ever stopped.
+    """
+    votes = events[events["body"].isin(["EU", "NATO"]) & (events["rule"] != "coalition_of_the_willing")]
+    votes = votes.sort_values(["run", "item", "step"])
+    stopped = votes["outcome"].isin(["delayed", "blocked"])
+    if not stopped.any():
+        return ""
+    previous_step = votes.groupby(["run", "item"], observed=True)["step"].shift()
+    lines = [
+        "| decision | stopped (per run) | stopped most often by | passed after a concession (per run) "
+        "| months lost (median) | concessions went to | blocked for good (per run) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for item, group in votes.groupby("item", sort=True, observed=True):
+        halted = group[group["outcome"].isin(["delayed", "blocked"])]
+        if halted.empty:
+            continue
+        blockers = pd.Series([code for codes in halted["blockers"] for code in _codes(codes)], dtype=object)
+        top = ", ".join(f"{code} ({n / runs:.1f})" for code, n in blockers.value_counts().head(3).items()) or "—"
+        conceded = group[group["outcome"] == "passed_after_concession"]
+        lost = (conceded["step"] - previous_step.loc[conceded.index]).dropna()
+        receivers = conceded["detail"].astype(str).str.extract(r"concession to ([A-Z;]+)")[0].dropna()
+        receivers = pd.Series([c for codes in receivers for c in codes.split(";")], dtype=object)
+        went_to = ", ".join(f"{code} ({n / runs:.1f})" for code, n in receivers.value_counts().head(3).items()) or "—"
+        months = f"{lost.median():.0f}" if not lost.empty else "—"
+        final = (group["outcome"] == "blocked").sum()
+        lines.append(
+            f"| {str(item).replace('_', ' ')} | {len(halted) / runs:.1f} | {top} | {len(conceded) / runs:.1f} | "
+            f"{months} | {went_to} | {final / runs:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _year_windows(dates: list[str], after: str | None) -> tuple[list[str], list[str]]:
+    """The first twelve months after ``after`` (or from the start) and the last twelve months of ``dates``."""
+    later = [d for d in dates if after is None or d > after] or dates
+    return later[:12], dates[-12:]
+
+
+def _window_label(window: list[str]) -> str:
+    return window[0] if len(window) == 1 else f"{window[0]} to {window[-1]}"
+
+
+def drift(model: pd.DataFrame, after: str | None, outcomes: tuple[str, ...] = HEADLINE_OUTCOMES) -> pd.DataFrame:
+    """Each outcome's change from the first year after ``after`` (YYYY-MM) to the last year of the run.
+
+    Per replication, the mean over the twelve months after ``after`` (the run's first twelve months if
+    None) and over the run's last twelve months; returns one row per outcome with the medians over
+    replications of ``first``, ``last`` and ``change`` (their difference per replication), and the two
+    windows as text (``from``, ``to``).
+    """
+    dates = sorted(str(d)[:7] for d in model["date"].unique())
+    first, last = _year_windows(dates, after)
+    month = model["date"].astype(str).str[:7]
+    early = model[month.isin(first)].groupby("run")[list(outcomes)].mean()
+    late = model[month.isin(last)].groupby("run")[list(outcomes)].mean()
+    table = pd.DataFrame(
+        {"first": early.median(), "last": late.median(), "change": (late - early).median()}, index=list(outcomes)
+    )
+    return table.assign(**{"from": _window_label(first), "to": _window_label(last)})
+
+
+def _short_label(outcome: str) -> str:
+    return re.sub(r"\s*\(.*?\)", "", _label(outcome)).strip()
+
+
+def _change_words(row: pd.Series, outcome: str) -> str:
+    form = "{:.1f}" if outcome in INTEGERS else FORMATS.get(outcome, "{:.2f}")
+    return f"{_short_label(outcome)} {row['change']:+.2f} ({form.format(row['first'])} to {form.format(row['last'])})"
+
+
+def drift_sentences(
+    scenario: dict[str, Any], model: pd.DataFrame, agents: pd.DataFrame, reference: Results | None
+) -> str:
+    """One or two plain sentences on the baseline's drift, so a reader knows what moves without any shock.
+
+    The baseline's change in the headline outcomes (:func:`drift`) from the first year after its last
+    event to the last year, medians over replications; for a scenario run with the baseline behind
+    (``reference``, same seeds), the scenario's own change beside it. For the baseline itself the count
+    of accommodationist governments, the main channel of the drift, is given too.
+    """
+    is_baseline = reference is None and scenario.get("name") == "baseline"
+    if reference is None and not is_baseline:
+        return (
+            "This run cannot be set against the packaged baseline (other months, parents or data), so its "
+            "drift without shocks is not shown; `cohesion run baseline` shows the baseline's own drift."
+        )
+    base_model = model if is_baseline else reference.model
+    base_events = scenario.get("events", []) if is_baseline else []
+    if not is_baseline:
+        from sim.scenarios.scenario import load
+
+        base_events = [e.model_dump(mode="json") for e in load("baseline").events]
+    after = max((str(e["date"]) for e in base_events), default=None)
+    base = drift(base_model, after)
+    changes = "; ".join(_change_words(base.loc[o], o) for o in base.index)
+    since = f"after {after}" if after else "at all"
+    parts = drift(base_model, after, COHESION_COMPONENTS)["change"]
+    biggest = parts.abs().idxmax()
+    governments = ""
+    base_agents = agents if is_baseline else reference.agents
+    if not base_agents.empty and "government" in base_agents:
+        month = base_agents["date"].astype(str).str[:7]
+        first, last = _year_windows(sorted(month.unique()), after)
+        counts = base_agents.assign(acc=base_agents["government"].astype(str) == "accommodationist", month=month)
+        per = counts.groupby(["run", "month"])["acc"].sum().reset_index()
+        early = per[per["month"].isin(first)].groupby("run")["acc"].mean().median()
+        late = per[per["month"].isin(last)].groupby("run")["acc"].mean().median()
+        governments = (
+            f", and in the model meeting the pledge costs governments votes (`election_cost_coef`): "
+            f"accommodationist governments go from {early:.1f} to {late:.1f}, which weighs on support for Ukraine"
+        )
+    text = (
+        f"**Baseline drift.** With no shock {since}, the baseline still moves from its first year after that "
+        f"({base['from'].iloc[0]}) to the last ({base['to'].iloc[0]}), medians over replications: {changes}. "
+        f"This part of any scenario's movement is there without a shock: the allies follow their plans to the "
+        f"spending pledge, cohesion moves most through its {biggest.removeprefix('cohesion_')} part "
+        f"({parts[biggest]:+.2f}){governments}."
+    )
+    if is_baseline:
+        return text
+    own = drift(model, after)
+    net = "; ".join(f"{_short_label(o)} {own.loc[o, 'change'] - base.loc[o, 'change']:+.2f}" for o in own.index)
+    return text + (
+        f" Net of it, this scenario's own change over the same years is about: {net} "
+        "(`cohesion compare` gives it month by month, paired, with intervals)."
+    )
+
+
+def _coalitions_and_elections(events: pd.DataFrame, runs: int) -> str:
+    lines = []
+    coalitions = events[events["rule"] == "coalition_of_the_willing"]
+    if not coalitions.empty:
+        lines.append(
+            f"When the EU Ukraine package was blocked, a coalition of the willing went ahead outside the "
+            f"EU framework {len(coalitions) / runs:.1f} times per run on average."
+        )
+    elections = events[events["body"] == "national"]
+    if not elections.empty:
+        changes = elections[elections["outcome"] == "change"]
+        to_accommodation = changes["detail"].str.endswith("accommodationist").sum()
+        lines.append(
+            f"{len(elections) / runs:.1f} national elections per run; {len(changes) / runs:.1f} changed "
+            f"the government's line, {to_accommodation / runs:.1f} of them toward accommodation with "
+            "Moscow."
+        )
+        turned = changes[changes["detail"].str.endswith("accommodationist")]["detail"].str.split(":").str[0]
+        if not turned.empty:
+            shares = (turned.value_counts() / runs).head(6)
+            named = ", ".join(f"{code} ({share:.0%} of runs)" for code, share in shares.items())
+            lines.append(f"The elections that most often brought an accommodationist government: {named}.")
+    return " ".join(lines)
+
+
+def spending_sentence(model: pd.DataFrame, agents: pd.DataFrame) -> str:
+    """One sentence on what drives spending at the end of the runs: the pledge, motives above it, or lag.
+
+    Each ally other than the US is counted, per run, as at the pledge path (within 0.05 below to 0.25
+    above it, % of GDP), above it (its own motives, threat first, exceed the pledge) or below it (low
+    adherence or no fiscal room); the sentence gives the medians over runs. Empty without agent rows.
+    """
+    if agents.empty or model.empty:
+        return ""
+    last = model["date"].max()
+    line = model.loc[model["date"] == last, ["run", "pledge_norm_pct"]]
+    rows = agents[(agents["date"] == last) & agents["nato_member"] & (agents["iso3"] != "USA")]
+    rows = rows.merge(line, on="run")
+    gap = rows["spending_pct_gdp"] - rows["pledge_norm_pct"]
+    rows = rows.assign(at=(gap >= -0.05) & (gap < 0.25), above=gap >= 0.25, below=gap < -0.05)
+    counts = rows.groupby("run")[["at", "above", "below"]].sum().median()
+    pledge = float(line["pledge_norm_pct"].median())
+    return (
+        f"What drives spending: by {last} the pledge path ({pledge:.2f} % of GDP) holds a median of "
+        f"{counts['at']:.0f} allies at its line, their own motives (threat first) lift {counts['above']:.0f} "
+        f"above it, and {counts['below']:.0f} stay below it (low adherence or too little fiscal room)."
+    )
+
+
+def _events_table(scenario: dict[str, Any]) -> str:
+    events = sorted(scenario.get("events", []), key=lambda e: e["date"])
+    if not events:
+        return "No scenario events.\n"
+    lines = ["| date | event | details |", "|---|---|---|"]
+    for event in events:
+        details = ", ".join(f"{k} {v}" for k, v in event.items() if k not in ("date", "type") and v is not None)
+        lines.append(f"| {event['date']} | {event['type']} | {details} |")
+    return "\n".join(lines) + "\n"
+
+
+def definitions(outcomes: tuple[str, ...] = KEY_OUTCOMES) -> str:
+    """Each outcome of the key-outcomes table in plain words (``sim.rules.outcomes.OUTCOME_DEFINITIONS``)."""
+    return "\n".join(
+        f"- **{_label(name)}**: {OUTCOME_DEFINITIONS.get(name, 'see docs/ODD.md, section 7.11')}." for name in outcomes
+    )
+
+
+MOVERS = {
+    "us_trust": "trust in the US",
+    "ukraine_support": "support for Ukraine",
+    "autonomy": "preference for autonomy",
+}
+
+
+def states_that_moved(
+    agents: pd.DataFrame, events: pd.DataFrame, count: int = 5, reference: pd.DataFrame | None = None
+) -> str:
+    """The states whose median position moved most from the first to the last month, and the events naming them.
+
+    With ``reference`` (the agents table of the baseline run with the same seeds), each line also gives the
+    same state's move in the baseline, so that the part due to the scenario shows.
+    """
+    if agents.empty:
+        return ""
+    first, last = agents["step"].min(), agents["step"].max()
+    ends = agents[agents["step"].isin([first, last])]
+    medians = ends.groupby(["iso3", "step"])[list(MOVERS)].median()
+    moves = []
+    for variable, words in MOVERS.items():
+        table = medians[variable].unstack("step")
+        change = table[last] - table[first]
+        for iso3, delta in change.items():
+            moves.append((abs(delta), iso3, words, table.loc[iso3, first], table.loc[iso3, last]))
+    moves.sort(key=lambda m: (-m[0], m[1], m[2]))
+    named = scenario_events(events)
+    base = None
+    if reference is not None and not reference.empty and {first, last} <= set(reference["step"].unique()):
+        ends = reference[reference["step"].isin([first, last])]
+        base = ends.groupby(["iso3", "step"])[list(MOVERS)].median()
+    lines = []
+    for _, iso3, words, before, after in moves[:count]:
+        mentioned = [f"{d} {t}" for d, t in zip(named["date"], named["detail"], strict=True) if iso3 in str(t)]
+        why = f" The scenario's events name it: {'; '.join(mentioned)}." if mentioned else ""
+        if base is not None and iso3 in base.index.get_level_values("iso3"):
+            variable = next(v for v, w in MOVERS.items() if w == words)
+            start, end = base.loc[(iso3, first), variable], base.loc[(iso3, last), variable]
+            why += f" In the baseline, same seeds: from {start:.2f} to {end:.2f}."
+        lines.append(
+            f"- **{iso3}**: {words} {'rose' if after > before else 'fell'} from {before:.2f} to {after:.2f}.{why}"
+        )
+    return "\n".join(lines)
+
+
+def render(
+    manifest: dict[str, Any],
+    results: Results,
+    figures: list[Path],
+    reference: Results | None = None,
+    chance: pd.DataFrame | None = None,
+) -> str:
+    """The text of report.md, from tables alone.
+
+    ``figures`` are the figures shown with their captions; ``reference`` is the baseline run with the same
+    seeds (None if there is none); ``chance`` the model table of the same replications at the defaults, for
+    a run with ``uncertainty: posterior``: the report then ends with the section that sets the band of
+    chance alone beside the full band (:func:`sim.analysis.chance.section`, its figure
+    ``figures/chance_and_parameters.png``).
+    """
+    scenario = manifest["scenario"]
+    runs = int(results.model["run"].nunique())
+    parents = scenario.get("extends") or []
+    builds_on = f" It builds on {', '.join(f'`{p}`' for p in parents)}." if parents else ""
+    story = manifest.get("scenario_story") or "(The scenario file has no opening comment.)"
+    revision = manifest.get("code_revision", {}).get("commit") or "not recorded (no git)"
+    parameters = scenario.get("parameters") or {}
+    parameter_text = ", ".join(f"`{k}` = {v}" for k, v in parameters.items()) or "none (all defaults)"
+    states = scenario.get("states") or {}
+    states_text = (
+        "; ".join(f"{code}: " + ", ".join(f"{k} {v}" for k, v in values.items()) for code, values in states.items())
+        or "none"
+    )
+    posterior = scenario.get("uncertainty") == "posterior"
+    figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{caption(p.name, posterior)}*" for p in figures)
+    chance_section = ""
+    if chance is not None:
+        from sim.analysis.chance import FIGURE, section
+
+        chance_section = section(results.model, chance, f"figures/{FIGURE}")
+    spread = (
+        "The replications differ in their parameter sets, each drawn from the calibration posterior, and in the\n"
+        "model's random draws; the spread says how much the calibrated parameters and chance together move an\n"
+        "outcome (the last section shows the part of chance alone)."
+        if posterior
+        else "The replications\ndiffer only in the model's random draws (hybrid incidents, elections, votes, "
+        "noise in US and Russian\n"
+        "behaviour); the spread says how much chance alone moves an outcome under these assumptions."
+    )
+    intervals = (
+        "- Intervals are across replications whose calibrated parameters are drawn from the posterior\n"
+        "  (`docs/CALIBRATION.md`); the parameters the calibration left at their defaults, and the scenario's own\n"
+        "  assumptions, are not varied: see `docs/SENSITIVITY.md` for which of them matter."
+        if posterior
+        else "- Intervals are across replications of one set of assumptions. "
+        "They do not include uncertainty about the\n"
+        "  assumptions themselves; a sensitivity analysis over parameters is needed for that."
+    )
+    return f"""# Scenario `{scenario["name"]}`
+
+**{DISCLAIMER}.**
+
+{scenario.get("description", "")}{builds_on}
+
+| | |
+|---|---|
+| period | {scenario["start"]} to {scenario["end"]} |
+| replications | {runs} |
+| seed | {scenario["seed"]} |
+| scenario hash | `{manifest["scenario_hash"]}` |
+| model version | {manifest["version"]}, code revision {revision} |
+| run started | {manifest["started"]} |
+
+## The story
+
+{story}
+
+Parameters changed from their defaults: {parameter_text}. Per-state overrides: {states_text}.
+
+Events, in date order (inherited ones included):
+
+{_events_table(scenario)}
+## Key outcomes
+
+Median over {runs} replications, with the interval that holds 90 % of them in brackets. {spread}
+
+{outcomes_table(results.model)}
+{spending_sentence(results.model, results.agents)}
+
+{drift_sentences(scenario, results.model, results.agents, reference)}
+
+What the outcomes mean:
+
+{definitions()}
+
+## States that moved most
+
+Median over replications, first month against last; the states whose trust in the US, support for
+Ukraine or preference for autonomy moved most. Each moves with the threat it perceives, US behaviour
+towards it and the pull of its neighbours' positions (docs/ODD.md); an event of the scenario that names
+the state is given with it.
+
+{states_that_moved(results.agents, results.events, reference=None if reference is None else reference.agents)}
+
+## Figures
+
+{figure_lines}
+
+## Decisions
+
+Share of all votes on each item, over all runs. A *delayed* decision was vetoed and tabled again a few
+months later with a concession; *blocked* means it failed again and was dropped.
+
+{decisions_table(results.events, runs)}
+{_blockers_sentence(results.events, runs)} {_coalitions_and_elections(results.events, runs)}
+
+Who stopped what, and what it cost to unblock it: a stopped vote is tabled again after a delay
+(`veto_delay_months`) with a concession to the states holding it up; the months lost are counted from the
+stopped vote to the re-vote that passed. Counts are per run, with how often each state was involved.
+
+{unblocking_table(results.events, runs) or "No vote was stopped in any run."}
+
+## How to read this; what this is not
+
+- This is an illustrative exploration of a scenario, **not a forecast**. It shows what follows from the
+  assumptions of the model and of this scenario file, and how much {
+        "the calibrated parameters and chance move" if posterior else "chance alone moves"
+    } the outcomes.
+- The numbers are only as good as the assumptions. The model's rules, parameters and their justifications
+  are documented in `docs/ODD.md` and `sim/inputs/parameters.py`; the data and their sources in `sim/data/SOURCES.md`;
+  the judgemental starting values (positions, reliance, stubbornness) in `sim/data/assumptions.csv`.
+- Compare scenarios rather than reading single values: all packaged scenarios share a seed, so replication
+  *k* of two scenarios draws the same random numbers{" and the same parameter set" if posterior else ""} and
+  their difference is due to the assumptions. Run the baseline with the same seed and replications
+  (`cohesion run baseline --seed {scenario["seed"]} --replications {runs}`), then
+  `cohesion compare <the baseline's folder> <this folder>` gives the paired differences with their intervals.
+{intervals}
+{chance_section}"""
+
+
+def write_report(
+    path: Path,
+    manifest: dict[str, Any],
+    results: Results,
+    figures: list[Path],
+    reference: Results | None = None,
+    chance: pd.DataFrame | None = None,
+) -> Path:
+    """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any, and
+    ``chance`` the model table of the runs at the defaults of a posterior run, if any."""
+    text = render(manifest, results, figures, reference, chance)
+    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return path

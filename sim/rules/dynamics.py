@@ -1,0 +1,503 @@
+"""The update rules, as pure functions on arrays of all states.
+
+Each function takes the previous state (numpy arrays over the states) and
+parameters and returns the new values; none of them touches the model or
+Mesa. Every rule is one vectorised expression over the trailing (state)
+axis, so the same rule moves one run (arrays of shape (N,)) or a batch of
+runs ((R, N), with parameters as scalars or (R, 1) columns) and each rule
+can be tested alone. Sums over pairs of states go through the compiled
+per-row loops of :mod:`sim.compiled.kernels` and :mod:`sim.compiled.rowops`, whose rounding does not depend on
+the batch size. Equations are
+written out in ``docs/ODD.md`` (section 7, submodels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.compiled import kernels
+from sim.compiled.rowops import matvec
+
+
+def unit_interval(x: np.ndarray) -> np.ndarray:
+    """Clip to [0, 1] (two ufuncs: cheaper than np.clip on small arrays)."""
+    return np.minimum(np.maximum(x, 0.0), 1.0)
+
+
+def _clip01(x: np.ndarray | float) -> np.ndarray | float:
+    return np.minimum(np.maximum(x, 0.0), 1.0)
+
+
+# --- geography -------------------------------------------------------------------
+
+
+def proximity(
+    distance_km: np.ndarray,
+    borders_russia_or_belarus: np.ndarray,
+    borders_ukraine: np.ndarray,
+    length_km: float,
+    border_weight: float,
+    ukraine_border_weight: float,
+) -> np.ndarray:
+    """Proximity to Russia in [0, 1]: a land border plus exponential decay with capital distance."""
+    rest = 1.0 - border_weight - ukraine_border_weight
+    return (
+        border_weight * borders_russia_or_belarus
+        + ukraine_border_weight * borders_ukraine
+        + rest * np.exp(-distance_km / length_km)
+    )
+
+
+# --- 2. United States --------------------------------------------------------------
+
+
+def burden_grievance(
+    grievance: float, pledge_norm: float, european_spending: float, gap_scale: float, rate: float
+) -> float:
+    """US grievance moves toward the (saturating) gap between the pledge path and European spending."""
+    target = np.minimum(np.maximum((pledge_norm - european_spending) / gap_scale, 0.0), 1.0)
+    return grievance + rate * (target - grievance)
+
+
+def us_commitment(
+    base: float,
+    target: float,
+    grievance: float,
+    rate: float,
+    burden_sensitivity: float,
+    noise: float,
+) -> float:
+    """Underlying commitment follows the administration's stance less the burden-sharing term."""
+    goal = target - burden_sensitivity * grievance
+    return _clip01(base + rate * (goal - base) + noise)
+
+
+def decay(value: np.ndarray | float, months: float) -> np.ndarray | float:
+    """One month of exponential decay with time constant ``months``."""
+    return value * np.exp(-1.0 / months)
+
+
+# --- 3. Russia ------------------------------------------------------------------------
+
+
+def aggression(level: float, target: float, rate: float, noise: float) -> float:
+    return _clip01(level + rate * (target - level) + noise)
+
+
+def incident_probabilities(
+    rate: float, proximity: np.ndarray, exponent: float, multiplier: np.ndarray, eligible: np.ndarray
+) -> np.ndarray:
+    """Chance of a hybrid incident in each state this month.
+
+    The alliance-wide expected count is ``rate``; targets are chosen with
+    weight proximity**exponent, scaled by any campaign multiplier.
+    """
+    weight = incident_weights(proximity, exponent, eligible)
+    return incident_chance(rate, multiplier, weight, weight.sum(axis=-1, keepdims=True))
+
+
+def incident_weights(proximity: np.ndarray, exponent: float | np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Targeting weight of each state: proximity**exponent for the eligible states, else 0."""
+    # Both operands full and contiguous: numpy's vectorised power then computes every element the same way,
+    # whatever the number of rows (a broadcast exponent can take another code path).
+    base, power = (np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(proximity, exponent))
+    return np.where(eligible, np.power(base, power), 0.0)
+
+
+def incident_chance(
+    rate: float | np.ndarray, multiplier: np.ndarray, weight: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """Chance per state from the targeting weights and their total over the states (``weight.sum(-1)``)."""
+    chance = unit_interval(rate * multiplier * weight / np.where(total > 0.0, total, 1.0))
+    return np.where(total > 0.0, chance, 0.0)
+
+
+# --- 4. Threat ------------------------------------------------------------------------
+
+
+def threat_target(aggression: float, proximity: np.ndarray, floor: float) -> np.ndarray:
+    """Balance of threat (Walt 1987): intentions (aggression) scaled by proximity."""
+    return aggression * (floor + (1.0 - floor) * proximity)
+
+
+def deterrence_gap(
+    aggression: np.ndarray, proximity: np.ndarray, signal: np.ndarray, signal0: np.ndarray, coef: float
+) -> np.ndarray:
+    """Threat added when the US guarantee thins: ``coef * aggression * proximity * max(signal0 - signal, 0)``.
+
+    ``signal`` is what a state reads from US words and boots (:func:`trust_signal`), ``signal0`` its value at
+    the start; exposed states (high proximity) feel a fall most, and only while Russia is aggressive.
+    Shapes: (R, N) with (R, 1) aggression; unit interval.
+    """
+    return coef * aggression * proximity * np.maximum(signal0 - signal, 0.0)
+
+
+def threat(
+    threat: np.ndarray,
+    target: np.ndarray,
+    rate: float,
+    incidents: np.ndarray,
+    neighbours: np.ndarray,
+    jump: float,
+    neighbour_share: float,
+    influence: np.ndarray,
+    social_weight: float,
+) -> np.ndarray:
+    """Move toward the target, jump after incidents (own and neighbours'), average with trusted states.
+
+    ``influence`` is row-normalised; ``neighbours`` is the land-border matrix.
+    """
+    hit = incidents.astype(float)  # matvec: the compiled per-row product of sim.compiled.rowops
+    shocked = threat + rate * (target - threat) + jump * (hit + neighbour_share * matvec(neighbours, hit))
+    return unit_interval((1.0 - social_weight) * shocked + social_weight * matvec(influence, shocked))
+
+
+def threat_fixed_point(
+    target: np.ndarray,
+    rate: float,
+    expected_incidents: np.ndarray,
+    neighbours: np.ndarray,
+    jump: float,
+    neighbour_share: float,
+    influence: np.ndarray,
+    social_weight: float,
+) -> np.ndarray:
+    """Steady state of :func:`threat` with incidents at their expected rate (a linear solve).
+
+    With A = (1 - m) I + m W, the update is T' = A((1 - r) T + r target + J);
+    its fixed point solves (I - (1 - r) A) T = A (r target + J).
+    """
+    n = len(target)
+    mix = (1.0 - social_weight) * np.eye(n) + social_weight * influence
+    shocks = jump * (expected_incidents + neighbour_share * (neighbours @ expected_incidents))
+    return unit_interval(np.linalg.solve(np.eye(n) - (1.0 - rate) * mix, mix @ (rate * target + shocks)))
+
+
+# --- 5. US trust --------------------------------------------------------------------------
+
+
+def trust_signal(
+    commitment: float,
+    troops_host: np.ndarray,
+    troops_host0: np.ndarray,
+    troops_total: float,
+    troops_total0: float,
+    half_saturation: float,
+    commitment_weight: float,
+) -> np.ndarray:
+    """What each state reads from US words and US boots.
+
+    A host weighs its own garrison by troops0 / (troops0 + half_saturation),
+    the alliance total by the rest: a drawdown hurts the host most.
+    """
+    host_weight = troops_host0 / (troops_host0 + half_saturation)
+    host_ratio = np.divide(troops_host, troops_host0, out=np.ones_like(troops_host), where=troops_host0 > 0)
+    total0 = np.asarray(troops_total0, dtype=float)
+    total_ratio = np.divide(troops_total, total0, out=np.ones_like(total0), where=total0 > 0)
+    presence = unit_interval(host_weight * host_ratio + (1.0 - host_weight) * total_ratio)
+    return commitment_weight * commitment + (1.0 - commitment_weight) * presence
+
+
+def us_trust(
+    trust: np.ndarray, signal: np.ndarray, reliance: np.ndarray, rate: float, attention_floor: float
+) -> np.ndarray:
+    """Trust follows the signal; states that rely on the US watch it more closely."""
+    attention = attention_floor + (1.0 - attention_floor) * reliance
+    return unit_interval(trust + rate * attention * (signal - trust))
+
+
+# --- 6. Abandonment fear -------------------------------------------------------------------
+
+
+def abandonment_fear(reliance: np.ndarray, trust: np.ndarray, threat: np.ndarray) -> np.ndarray:
+    """Snyder (1984): fear of abandonment = dependence x doubt x danger."""
+    return reliance * (1.0 - trust) * threat
+
+
+# --- 7. Spending ---------------------------------------------------------------------------
+
+
+def own_spending(
+    base: np.ndarray,
+    threat: np.ndarray,
+    fear: np.ndarray,
+    trust: np.ndarray,
+    reliance: np.ndarray,
+    threat_coef: float,
+    fear_coef: float,
+    free_ride_coef: float,
+) -> np.ndarray:
+    """Joint-product model (Sandler & Forbes 1980): threat and fear buy defence, trust in the US buys a free ride."""
+    return base + threat_coef * threat + fear_coef * fear - free_ride_coef * trust * reliance
+
+
+def desired_spending(
+    own: np.ndarray,
+    spending: np.ndarray,
+    peer_level: np.ndarray,
+    peer_pull: float,
+) -> np.ndarray:
+    """Desired spending from motives: the own motive plus a push toward better-spending peers.
+
+    The gap to peers is measured from actual spending, so the push fades as a state catches up.
+    Shapes: (..., N) with scalars or (R, 1) columns; pp of GDP.
+    """
+    return own + peer_pull * np.maximum(peer_level - spending, 0.0)
+
+
+def pledge_target(
+    own: np.ndarray, line: np.ndarray, adherence: np.ndarray, pledge_pull: float, reach: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Where a state means to be when the pledge falls due: ``own + pull * adherence * max(line - own, 0)``.
+
+    A fully adherent state means to meet the line; a laggard closes only the share ``adherence`` of the
+    gap between its own motive and the line; a state whose motive is above the line (high threat) is not
+    held back by it. A state that would end within ``reach`` of the line goes to the line itself: missing a
+    visible threshold by a little costs more than the last step (bunching at the line). Shapes: (..., N)
+    with (R, 1) line and reach; pp of GDP.
+    """
+    target = own + pledge_pull * adherence * np.maximum(line - own, 0.0)
+    return np.where(target >= line - reach, np.maximum(target, line), target)
+
+
+def pledge_plan(spending: np.ndarray, target: np.ndarray, years_left: np.ndarray) -> np.ndarray:
+    """This year's budget on the way to the pledge target: an equal share of the rise in each year left.
+
+    ``spending + max(target - spending, 0) / years_left`` (``years_left`` >= 1, the budget year counted):
+    spread over the years to the deadline, the rise meets the target in the deadline year; a pledge is a
+    floor, never a reason to cut. Shapes: (R, N) with (R, 1) years; pp of GDP.
+    """
+    return spending + np.maximum(target - spending, 0.0) / years_left
+
+
+def effective_adherence(adherence: np.ndarray, pressure: np.ndarray, pressure_coef: float) -> np.ndarray:
+    """Adherence under deadline pressure: ``a + (1 - a) * coef * pressure`` (pressure in [0, 1], unitless).
+
+    US pressure near a deadline lifts laggards toward full adherence, so they move to the line itself.
+    """
+    return adherence + (1.0 - adherence) * unit_interval(pressure_coef * pressure)
+
+
+def deadline_pressure(grievance: np.ndarray, month: int, deadline: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """(R,) US pressure to meet a pledge: burden grievance times the approach of the deadline.
+
+    The approach is 0 until ``window`` months before the deadline year's budget (January of the year of
+    ``deadline``, a month index), rises linearly to 1 at that budget and stays 1 once it has passed (a
+    missed line is still pressed).
+    """
+    approach = unit_interval(1.0 - (deadline // 12 * 12 - month) / np.maximum(window, 1.0))
+    return grievance * approach
+
+
+def annual_budget(
+    spending: np.ndarray,
+    desired: np.ndarray,
+    rate: float,
+    cap_up: float,
+    cut_rate: float,
+    plan: np.ndarray | None = None,
+) -> np.ndarray:
+    """Budget inertia: close part of the gap once a year, rises capped, cuts slower.
+
+    With a pledge ``plan`` (:func:`pledge_plan`), the budget is at least the plan: the larger of the
+    inertial step and the planned one, the rise still capped at ``cap_up`` (fiscal room).
+    """
+    gap = desired - spending
+    step = np.where(gap > 0.0, np.minimum(rate * gap, cap_up), rate * cut_rate * gap)
+    if plan is not None:
+        step = np.maximum(step, np.minimum(plan - spending, cap_up))
+    return np.maximum(spending + step, 0.0)
+
+
+def pledge_norm(month: int, start_month: int, end_month: int, level_from: float, level_to: float) -> float:
+    """The pledge path: linear from the old to the new level between adoption and deadline."""
+    done = (end_month <= start_month) | (month >= end_month)
+    progress = np.maximum(month - start_month, 0) / np.where(done, 1, end_month - start_month)
+    return np.where(done, level_to, level_from + (level_to - level_from) * progress)
+
+
+# --- 8. Positions ----------------------------------------------------------------------------
+
+
+def bounded_confidence_mean(x: np.ndarray, influence: np.ndarray, bound: float) -> np.ndarray:
+    """Hegselmann & Krause (2002): weighted mean over the states within ``bound`` of each state.
+
+    ``influence`` must have a positive diagonal so that the set is never empty.
+    """
+    if (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and x.dtype == np.float64
+        and x.flags.c_contiguous
+        and influence.ndim == 3
+        and influence.flags.c_contiguous
+        and np.ndim(bound) == 1
+    ):
+        return kernels.compiled_bounded_confidence_mean(x, influence, bound)  # the engine's arrays, checked once
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return kernels.bounded_confidence_mean(x[None, :], influence, np.asarray(bound, dtype=float).reshape(1))[0]
+    return kernels.bounded_confidence_mean(x, influence, bound)
+
+
+def friedkin_johnsen_fixed_point(
+    x: np.ndarray,
+    anchor: np.ndarray,
+    stubbornness: np.ndarray,
+    influence: np.ndarray,
+    bound: float,
+    rounds: int = 50,
+) -> np.ndarray:
+    """Steady state of Friedkin-Johnsen with bounded confidence and no drift.
+
+    For a fixed set of who listens to whom the steady state solves the linear
+    system (I - (1 - s) W) x = s a; the set is recomputed from the solution
+    until it no longer changes.
+    """
+    n = len(x)
+    mask = None
+    for _ in range(rounds):
+        new_mask = np.abs(x[None, :] - x[:, None]) < bound
+        if mask is not None and np.array_equal(mask, new_mask):
+            break
+        mask = new_mask
+        weights = influence * mask
+        weights = weights / weights.sum(axis=1, keepdims=True)
+        system = np.eye(n) - (1.0 - stubbornness)[:, None] * weights
+        try:
+            x = unit_interval(np.linalg.solve(system, stubbornness * anchor))
+        except np.linalg.LinAlgError:
+            # No anchor in some group: its steady state is a consensus that depends on where it starts,
+            # so there is nothing to solve for; keep the given positions.
+            return x
+    return x
+
+
+def friedkin_johnsen(
+    anchor: np.ndarray, stubbornness: np.ndarray, social_mean: np.ndarray, drift: np.ndarray
+) -> np.ndarray:
+    """Friedkin & Johnsen (1990): a stubborn share stays on the anchor, the rest follows peers; plus drift."""
+    return unit_interval(stubbornness * anchor + (1.0 - stubbornness) * social_mean + drift)
+
+
+def autonomy_drift(
+    trust: np.ndarray,
+    trust_reference: np.ndarray,
+    fear: np.ndarray,
+    hedging_rate: float,
+    cling_threshold: float,
+    coercion: float,
+    coercion_push: float,
+) -> np.ndarray:
+    """Snyder's dilemma: low-fear states hedge toward Europe as trust falls, high-fear states cling to the US.
+
+    A fresh US coercion episode pushes everyone toward autonomy.
+    """
+    loss = np.maximum(trust_reference - trust, 0.0)
+    direction = np.clip(1.0 - fear / cling_threshold, -1.0, 1.0)
+    return hedging_rate * loss * direction + coercion_push * coercion
+
+
+def support_drift(
+    support: np.ndarray,
+    threat: np.ndarray,
+    threat_reference: np.ndarray,
+    fatigue: float,
+    pressure: float,
+    alignment: np.ndarray,
+    threat_coef: float,
+    fatigue_coef: float,
+    pressure_coef: float,
+    resistance_coef: float,
+) -> np.ndarray:
+    """Support for Ukraine: rallies with threat above habit, erodes with fatigue far from Russia.
+
+    The rally works on the headroom (1 - support), so laggards move most and
+    a surge narrows the spread. US ceasefire pressure pulls states aligned
+    with Washington and far from Russia down and makes frontline states dig
+    in: a split along threat lines.
+    """
+    surprise = threat - threat_reference
+    # On the headroom both ways: noise in threat around its habit then moves support up and down alike,
+    # so a calm baseline does not drift (weighting falls by ``support`` pulled every state toward 0.5).
+    rally = threat_coef * surprise * (1.0 - support)
+    erosion = fatigue_coef * fatigue * (1.0 - threat)  # fatigue is passed net of its starting level
+    pull = pressure * (pressure_coef * alignment * (1.0 - threat) - resistance_coef * threat)
+    return rally - erosion - pull
+
+
+def war_fatigue(
+    fatigue: float, aggression: float, ceasefire: bool, rate: float, recovery: float, habituation: float = 0.0
+) -> float:
+    """Fatigue builds with aggression while the war goes on and eases by ``recovery`` a month during a ceasefire.
+
+    While the war goes on, publics also habituate (``habituation`` a month of the level fades), so at a
+    steady aggression fatigue settles at ``rate * a / (rate * a + habituation)`` instead of climbing to 1.
+    """
+    building = unit_interval(fatigue + rate * aggression * (1.0 - fatigue) - habituation * fatigue)
+    return np.where(ceasefire, fatigue * (1.0 - recovery), building)
+
+
+def fatigue_habituation(initial: np.ndarray, rate: np.ndarray, aggression: np.ndarray) -> np.ndarray:
+    """Monthly habituation that makes ``initial`` the steady fatigue at the starting aggression (0 if no fatigue)."""
+    initial = np.asarray(initial, dtype=float)
+    some = initial > 1e-6  # below that, no fatigue to keep: the level builds from zero as before
+    return np.where(some, np.minimum(rate * aggression * (1.0 - initial) / np.where(some, initial, 1.0), 1.0), 0.0)
+
+
+# --- US reliance ------------------------------------------------------------------------------
+
+
+def reliance_decline(
+    reliance: np.ndarray,
+    investment: np.ndarray,
+    level: float,
+    scale: float,
+    substitution_rate: float,
+    industry: np.ndarray,
+    industry_rate: float,
+) -> np.ndarray:
+    """One month of the slow substitution of European for US capabilities.
+
+    ``reliance * (1 - (substitution_rate * clip((investment - level) / scale, 0, 1) + industry_rate * industry) / 12)``:
+    sustained European investment (``investment``, % of GDP, a smoothed mean) above ``level`` and a
+    defence-industrial programme with European preference in force (``industry``, 0 or 1) lower reliance by
+    a few per cent a year at most (rates per year). US troop moves do not enter: reliance is capability,
+    not mood. Shapes: reliance (R, N); investment, industry (R, 1).
+    """
+    drive = unit_interval((investment - level) / scale)
+    return reliance * (1.0 - (substitution_rate * drive + industry_rate * industry) / 12.0)
+
+
+# --- 10. Elections ----------------------------------------------------------------------------
+
+
+def accommodationist_win_probability(
+    fatigue: float,
+    spending_rise_pp: np.ndarray,
+    threat: np.ndarray,
+    base: float,
+    fatigue_coef: float,
+    cost_coef: float,
+) -> np.ndarray:
+    """War fatigue and the cost of defence raise the accommodationist vote; fear of Russia lowers it.
+
+    ``spending_rise_pp`` (R, N), % of GDP, is spending above the level voters are used to (the habituated
+    reference of section 7.10); a fall costs nothing. ``fatigue`` (R, 1) is fatigue beyond its 2025 level and
+    ``threat`` (R, N) is 0-1; the coefficients are (R, 1) columns in the engine (any arrays broadcast).
+    Returns (R, N) probabilities in [0, 1].
+    """
+    pressure = base + fatigue_coef * fatigue + cost_coef * np.maximum(spending_rise_pp, 0.0)
+    return unit_interval(pressure * (1.0 - threat))
+
+
+def government_support_anchor(
+    own: np.ndarray, accommodationist: np.ndarray, accommodationist_anchor: float, mainstream_floor: float
+) -> np.ndarray:
+    """The support anchor a government holds (arrays broadcast, 0-1).
+
+    An accommodationist government caps the state's own anchor at ``accommodationist_anchor``; a mainstream
+    government holds at least ``mainstream_floor``, so a state whose data anchor reflects an accommodationist
+    government of the data year (Hungary) moves when a mainstream government takes over.
+    """
+    return np.where(accommodationist, np.minimum(own, accommodationist_anchor), np.maximum(own, mainstream_floor))
