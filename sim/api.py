@@ -273,7 +273,7 @@ def draw_folder(results: Results, path: Path, manifest: dict[str, Any]) -> list[
             were stored, when the scenario needs them (run the scenario again).
         OSError: a figure or the report cannot be written.
     """
-    from sim.analysis.chance import FIGURE, figure
+    from sim.reporting.figures.chance import FIGURE, figure
     from sim.reporting.figures.run import Context, draw_all
     from sim.reporting.reports.run import write_report
     from sim.runs.folder import FIGURES, REPORT

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.about import DISCLAIMER
@@ -410,6 +411,42 @@ def states_that_moved(
     return "\n".join(lines)
 
 
+def chance_section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
+    """Markdown, the report's last section for a posterior run: the band of chance alone (``chance``, the model
+    table of the same replications at the defaults) and the full band (``full``) at the last month for each
+    headline outcome, what they mean, and the figure ``figure_name``."""
+    from sim.analysis.chance import bands, outcomes_of
+
+    last = full["date"].max()
+    lines = [
+        "",
+        "## Chance and parameters",
+        "",
+        "This run drew each replication's parameter set from the shipped posterior (`uncertainty: posterior`).",
+        "The same replications were also run at the registry defaults (`uncertainty: none`), whose spread is",
+        "chance alone (incidents, elections, vote noise). The wider band adds what the record up to 2024",
+        "leaves uncertain about the calibrated parameters; the rest of the parameters stay at their defaults,",
+        "so even the wider band understates the model's uncertainty. An outcome that rests on parameters the",
+        "record cannot inform keeps a band close to chance alone: Article 5 credibility, for one, depends most on",
+        "`trust_commitment_weight` and `us_commitment_target` (docs/SENSITIVITY.md), which the posterior does not",
+        "hold. Read a narrow band there as the consequence of a judgement, not as certainty.",
+        "",
+        f"| outcome ({last}) | chance alone, 5-95 % | parameters and chance, 5-95 % | width ratio |",
+        "|---|---|---|---|",
+    ]
+    for outcome in outcomes_of(full):
+        a = bands(chance, outcome).loc[last]
+        b = bands(full, outcome).loc[last]
+        width_a, width_b = a["high"] - a["low"], b["high"] - b["low"]
+        ratio = width_b / width_a if width_a > 0 else np.inf
+        shown = LABELS.get(outcome, outcome).replace("\n", " ")
+        lines.append(
+            f"| {shown} | {a['low']:.3g} to {a['high']:.3g} | {b['low']:.3g} to {b['high']:.3g} | {ratio:.1f} |"
+        )
+    lines += ["", f"![chance and parameters]({figure_name})", ""]
+    return "\n".join(lines)
+
+
 def render(
     manifest: dict[str, Any],
     results: Results,
@@ -422,7 +459,7 @@ def render(
     ``figures`` are the figures shown with their captions; ``reference`` is the baseline run with the same
     seeds (None if there is none); ``chance`` the model table of the same replications at the defaults, for
     a run with ``uncertainty: posterior``: the report then ends with the section that sets the band of
-    chance alone beside the full band (:func:`sim.analysis.chance.section`, its figure
+    chance alone beside the full band (:func:`chance_section`, its figure
     ``figures/chance_and_parameters.png``).
     """
     scenario = manifest["scenario"]
@@ -440,11 +477,11 @@ def render(
     )
     posterior = scenario.get("uncertainty") == "posterior"
     figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{caption(p.name, posterior)}*" for p in figures)
-    chance_section = ""
+    chance_text = ""
     if chance is not None:
-        from sim.analysis.chance import FIGURE, section
+        from sim.reporting.figures.chance import FIGURE
 
-        chance_section = section(results.model, chance, f"figures/{FIGURE}")
+        chance_text = chance_section(results.model, chance, f"figures/{FIGURE}")
     spread = (
         "The replications differ in their parameter sets, each drawn from the calibration posterior, and in the\n"
         "model's random draws; the spread says how much the calibrated parameters and chance together move an\n"
@@ -542,7 +579,7 @@ stopped vote to the re-vote that passed. Counts are per run, with how often each
   (`cohesion run baseline --seed {scenario["seed"]} --replications {runs}`), then
   `cohesion compare <the baseline's folder> <this folder>` gives the paired differences with their intervals.
 {intervals}
-{chance_section}"""
+{chance_text}"""
 
 
 def write_report(
