@@ -85,7 +85,7 @@ def main() -> None:
         out = command("run", "baseline", "--replications", "2", "--workers", "1", "--quiet", "--out", "r", cwd=work)
         results = Path(out.strip().splitlines()[-1])
         results = results if results.is_absolute() else work / results
-        assert (results / "model.parquet").is_file() and (results / "manifest.json").is_file(), out
+        assert (results / "model" / "part-000000.parquet").is_file() and (results / "manifest.json").is_file(), out
         step("cohesion run baseline --replications 2", started)
 
         started = time.monotonic()

@@ -67,7 +67,11 @@ class Results:
     (``date`` datetime64, text columns categoricals: :func:`sim.runs.folder.typed`).
     ``scenario`` is the resolved scenario as the manifest records it;
     ``path`` the folder the results were read from or saved to (None until
-    saved).
+    saved). ``behind`` is what the figures and report set beside the runs
+    (:class:`sim.runs.replications.Behind`: the baseline with the same seeds, the
+    chance-only runs), run once with them, or a function that reads it from
+    their folder; None when it was not run (``behind=False``) or the folder
+    was written before it was stored.
     """
 
     def __init__(
@@ -76,11 +80,48 @@ class Results:
         manifest: dict[str, Any],
         path: Path | None = None,
         scenario: Scenario | None = None,
+        behind: runner.Behind | Callable[[], runner.Behind | None] | None = None,
     ) -> None:
         self._tables = tables
         self.manifest = manifest
         self.path = path
         self._scenario = scenario  # the Scenario that ran (None when read from a folder)
+        self._behind_source = behind
+
+    @functools.cached_property
+    def _behind(self) -> runner.Behind | None:
+        """What figures and report set beside the runs, as run with them; None if it was not (see the class)."""
+        source = self._behind_source
+        return source() if callable(source) else source
+
+    def _stored_behind(self) -> runner.Behind:
+        """:attr:`_behind` for drawing, never by running the model.
+
+        Results without it (read from a folder written before it was stored, or run with ``behind=False``)
+        are drawn only if their scenario needs neither the baseline behind it nor the chance-only runs.
+
+        Raises:
+            InputError: naming the folder, when the scenario needs what was not stored: run it again.
+        """
+        if self._behind is not None:
+            return self._behind
+        needed = []
+        if baseline_scenario(self.scenario, self.seed, self.replications) is not None:
+            needed.append("the baseline drawn behind it")
+        if self.scenario.get("uncertainty") == "posterior":
+            needed.append("the runs at the defaults for the chance-only band")
+        if not needed:
+            return runner.Behind()
+        if self.path is None:
+            raise InputError(
+                "behind", f"these results were run without {' and '.join(needed)}; run them again with behind=True"
+            )
+        raise InputError(
+            "RESULTS_DIR",
+            f"was written by an earlier version that did not store {' and '.join(needed)}; "
+            "run the scenario again (cohesion run) to draw its figures and report",
+            short_path(str(self.path)),
+        )
 
     # ------------------------------------------------------------ tables
     @functools.cached_property
@@ -162,20 +203,21 @@ class Results:
                 raise InputError("variable", f"'{variable}' has no figure; use one of {', '.join(plots.STATE_LABELS)}")
             return plots.states(self._tables, context, variable)
         if kind == "headline":
-            return plots.headline(
-                self._tables, context, reference=baseline_behind(self.scenario, self.seed, self.replications)
-            )
+            return plots.headline(self._tables, context, reference=self._stored_behind().baseline)
         return plots.KINDS[kind](self._tables, context)
 
     # ------------------------------------------------------------ folders
     def save(self, folder: str | Path) -> Path:
         """Write the results folder of the contract into ``folder`` (made; it must not exist or be empty).
 
-        The folder holds manifest.json, the three Parquet tables, summary.csv,
+        The folder holds manifest.json, the Parquet tables, summary.csv,
         figures/ and report.md, exactly as ``cohesion run`` writes them (both go
         through :func:`write_folder`), and is marked complete last. Returns the
-        folder. Raises InputError if the folder exists and is not empty, OSError
-        if it cannot be written.
+        folder. The model is not run: the baseline behind and the chance-only
+        runs are those run with the results. Raises InputError if the folder
+        exists and is not empty, or (before anything is written) for results
+        read from a folder written before those were stored, when the
+        scenario needs them; OSError if it cannot be written.
         """
         from sim.runs.folder import ResultsFolder
 
@@ -184,6 +226,7 @@ class Results:
             raise InputError("folder", "is a file; give a new folder", short_path(str(folder)))
         if folder.exists() and any(folder.iterdir()):
             raise InputError("folder", "exists and is not empty; give a new folder", short_path(str(folder)))
+        self._stored_behind()  # refused here, before the folder is made, if it cannot be drawn
         written = ResultsFolder.create_at(folder, self.manifest)
         try:
             written.manifest["runs_done"] = self.replications
@@ -198,58 +241,59 @@ class Results:
         return written.path
 
 
-def write_folder(results: Results, folder: Any, workers: int = 1) -> list[Path]:
+def write_folder(results: Results, folder: Any) -> list[Path]:
     """Fill an open results folder (:class:`sim.runs.folder.ResultsFolder`) with ``results`` and mark it complete.
 
-    Writes the three typed tables (with their checksums in the manifest) and
-    summary.csv, then the figures and report.md (:func:`draw_folder`), and
-    records status "complete" last. This is what ``cohesion run`` and
-    :meth:`Results.save` do after running. Returns the figures written (paths).
-    Raises OSError if a file cannot be written (the caller marks the folder).
+    Writes the three typed tables and those stored beside them (the baseline behind, the chance-only runs:
+    :class:`sim.runs.replications.Behind`), with their checksums in the manifest, and summary.csv, then the figures and
+    report.md (:func:`draw_folder`), and records status "complete" last. This is what ``cohesion run`` and
+    :meth:`Results.save` do after running. Returns the figures written (paths). Raises InputError (before
+    anything is written) for results that lack the stored runs their scenario needs, OSError if a file cannot
+    be written (the caller marks the folder).
     """
-    folder.write_results(results._tables)
-    figures = draw_folder(results, folder.path, folder.manifest, workers)
+    behind = results._stored_behind()
+    folder.write_results(results._tables, behind)
+    figures = draw_folder(results, folder.path, folder.manifest)
     raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost
     folder.finish("complete")
     results.path = folder.path
     return figures
 
 
-def draw_folder(results: Results, path: Path, manifest: dict[str, Any], workers: int = 1) -> list[Path]:
+def draw_folder(results: Results, path: Path, manifest: dict[str, Any]) -> list[Path]:
     """The figures (``path/figures/*.png``) and report.md of a results folder; returns the figures written.
 
-    The baseline run with the same seeds is drawn behind the headline when the scenario extends what the
-    baseline extends (:func:`baseline_behind`). When the results were run here from a :class:`Scenario` with
-    ``uncertainty: posterior``, the same replications at the registry defaults are run too and the report
-    gains the section that sets the band of chance alone beside the full band. ``cohesion plot`` redraws
-    with this function: for a folder read back, the scenario recorded in its manifest is run again at the
-    defaults (:func:`sim.analysis.chance.add_chance_section`), so the section and its figure come back.
+    Drawn from the tables alone, never by running the model: the baseline with the same seeds behind the
+    headline and in the report's drift, and for a run with ``uncertainty: posterior`` the chance-only band
+    beside the full band (its figure and the report's last section), come from what was run with the results
+    and stored in their folder (:class:`sim.runs.replications.Behind`). ``cohesion plot`` redraws with this function.
+
+    Raises:
+        InputError: before anything is written, for results read from a folder written before those tables
+            were stored, when the scenario needs them (run the scenario again).
+        OSError: a figure or the report cannot be written.
     """
+    from sim.reporting.figures.chance import FIGURE, figure
     from sim.reporting.figures.run import Context, draw_all
     from sim.reporting.reports.run import write_report
     from sim.runs.folder import FIGURES, REPORT
 
-    seed, replications = int(manifest["seed"]), results.replications
-    reference = baseline_behind(manifest["scenario"], seed, replications, workers)
-    context = Context(str(manifest["scenario"]["name"]), seed, replications)
-    figures = draw_all(results._tables, context, path / FIGURES, reference)
-    write_report(path / REPORT, manifest, results._tables, figures, reference)
-    # With posterior draws: the same replications at the defaults, the band of chance alone beside the full
-    # band. A folder read back has no Scenario: the manifest's resolved scenario is run again instead.
-    from sim.analysis.chance import add_chance_section
-
-    scenario = results._scenario if results._scenario is not None else manifest["scenario"]
-    band = add_chance_section(path / REPORT, scenario, results._tables.model, path / FIGURES, workers)
-    if band is not None:
-        figures.append(band)
+    behind = results._stored_behind()
+    name, seed = str(manifest["scenario"]["name"]), int(manifest["seed"])
+    context = Context(name, seed, results.replications)
+    figures = draw_all(results._tables, context, path / FIGURES, behind.baseline)
+    write_report(path / REPORT, manifest, results._tables, figures, behind.baseline, chance=behind.chance)
+    if behind.chance is not None:
+        figures.append(figure(results._tables.model, behind.chance, name, path / FIGURES / FIGURE))
     return figures
 
 
-def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, workers: int = 1) -> runner.Results | None:
-    """The packaged baseline run with the same seeds, when ``scenario`` (a manifest's) extends what it extends.
+def baseline_scenario(scenario: dict[str, Any], seed: int, replications: int) -> Scenario | None:
+    """The packaged baseline over the months of ``scenario`` (a manifest's) with ``seed`` and ``replications``.
 
-    The baseline runs over the scenario's months. None for the baseline itself, for a scenario built on
-    other parents or starting from other data: then the two cannot be read against each other.
+    None for the baseline itself, for a scenario built on other parents or starting from other data, and
+    for a horizon the baseline's own events do not fit in: then the two cannot be read against each other.
+    Nothing is run.
     """
     base = load("baseline")
     chain = list(scenario.get("extends") or [])
@@ -260,12 +304,25 @@ def baseline_behind(scenario: dict[str, Any], seed: int, replications: int, work
     ):
         return None
     try:
-        base = base.with_overrides(
+        return base.with_overrides(
             replications=replications, seed=seed, start=scenario.get("start"), end=scenario.get("end")
         )
     except InputError:  # a horizon the baseline's own events do not fit in
         return None
-    return runner.run_scenario(base, workers=workers)
+
+
+def run_behind(scenario: Scenario, workers: int = 1) -> runner.Behind:
+    """Run what the figures and report set beside ``scenario``'s runs (:class:`sim.runs.replications.Behind`), once.
+
+    The baseline with the same seeds when :func:`baseline_scenario` gives one, and for ``uncertainty:
+    posterior`` the same replications at the registry defaults (``uncertainty: none``, same seeds).
+    """
+    base = baseline_scenario(scenario.to_dict(), scenario.seed, scenario.replications)
+    baseline = None if base is None else runner.run_scenario(base, workers=workers)
+    chance = None
+    if scenario.uncertainty == "posterior":
+        chance = runner.run_scenario(scenario.with_overrides(uncertainty="none"), workers=workers).model
+    return runner.Behind(baseline, chance, None if base is None else base.content_hash())
 
 
 def _shape(frame: pd.DataFrame) -> str:
@@ -305,6 +362,7 @@ def run(
     uncertainty: str | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    behind: bool = True,
 ) -> Results:
     """Run a scenario's replications with the engine and return the :class:`Results` (nothing is written).
 
@@ -314,11 +372,16 @@ def run(
     the defaults) override the file's. Replication ``k`` runs
     with the seed ``cohesion run`` gives it, so the numbers are those of the
     command line whatever ``workers``. ``progress`` is called with the number
-    of runs of each chunk as it finishes. Raises InputError for a bad
+    of runs of each chunk as it finishes. With ``behind`` (the default), what
+    the figures and report set beside the runs is run too, once
+    (:func:`run_behind`: the baseline with the same seeds, and the runs at
+    the defaults of a posterior run), so that drawing and saving never run
+    the model; ``behind=False`` skips it (the results are then drawn and
+    saved only if their scenario needs neither). Raises InputError for a bad
     scenario, replications, seed or workers.
     """
     resolved = resolve(scenario, replications, seed, uncertainty)
-    return execute(resolved, check_workers(workers, "workers"), progress=progress)
+    return execute(resolved, check_workers(workers, "workers"), progress=progress, behind=behind)
 
 
 def execute(
@@ -327,12 +390,14 @@ def execute(
     *,
     progress: Callable[[int], None] | None = None,
     manifest: dict[str, Any] | None = None,
+    behind: bool = True,
 ) -> Results:
     """:func:`run` of a scenario already resolved (:func:`resolve`) on ``workers`` already checked.
 
     ``cohesion run`` resolves the scenario and checks ``--workers`` before it makes its results folder, then
     runs through this function with the folder's ``manifest`` (by default a new one is made, with the
-    command ``sim.run``).
+    command ``sim.run``). With ``behind``, the runs the figures and report set beside these are made here,
+    once (:func:`run_behind`); ``progress`` counts the scenario's own runs.
     """
     from sim.runs.folder import new_manifest
 
@@ -341,15 +406,17 @@ def execute(
     tables = runner.run_scenario(
         scenario, workers=workers, on_record=None if progress is None else lambda record: progress(record.runs)
     )
+    stored = run_behind(scenario, workers) if behind else None
     if manifest.get("runs_done") != scenario.replications:
         manifest["runs_done"] = scenario.replications
-    return Results(tables, manifest, scenario=scenario)
+    return Results(tables, manifest, scenario=scenario, behind=stored)
 
 
 def load_results(folder: str | Path) -> Results:
     """Read a complete results folder (of ``cohesion run`` or :meth:`Results.save`) back into :class:`Results`.
 
-    Folders written before the tables were typed are read too. Raises
+    Folders written before the tables were typed, or before each table had its own folder, are read too
+    (their numbers; drawing them needs what :func:`run_behind` stores, when their scenario needs it). Raises
     InputError naming the folder if it is not a complete, undamaged results folder
     (a sweep folder among them: :func:`load_sweep` reads those).
     """
@@ -367,8 +434,15 @@ def load_results(folder: str | Path) -> Results:
             "is a sweep folder, not the results of one scenario; read it with 'cohesion analyze' or sim.load_sweep",
             str(folder),
         )
+    if kind in ("comparison", "analysis"):
+        raise InputError(
+            "RESULTS_DIR",
+            f"is the folder of {'a comparison' if kind == 'comparison' else 'a sweep analysis'}, not the results "
+            "of one scenario; give a folder made by 'cohesion run'",
+            str(folder),
+        )
     opened = ResultsFolder.open(folder)
-    return Results(opened.read_results(), opened.manifest, opened.path)
+    return Results(opened.read_results(), opened.manifest, opened.path, behind=opened.read_behind)
 
 
 SHOWN_ARMS = 10  # the scenarios a Comparison's repr lists one per line; more are counted
@@ -449,14 +523,16 @@ class Comparison:
             raise InputError("kind", f"'{kind}' is not a comparison figure; use differences or levels")
         return draw[kind](self.result, None)
 
-    def save(self, folder: str | Path) -> dict[str, Any]:
-        """differences.csv, table.csv, figures/ and report.md in ``folder``, as ``cohesion compare`` writes them.
+    def save(self, folder: str | Path, *, command: list[str] | None = None) -> dict[str, Any]:
+        """differences.csv, table.csv, figures/, report.md and manifest.json in ``folder``, as ``cohesion compare``
+        writes them; ``command`` is recorded in the manifest (default: ``["sim.compare", labels...]``).
 
-        Returns the paths written: ``{"report": path, "table": path, "figures": [paths], ...}``.
+        Returns the paths written: ``{"report": path, "table": path, "figures": [paths], "manifest": path, ...}``.
         """
         from sim.analysis.compare import write_comparison
 
-        return write_comparison(self.result, _folder(folder, "folder"))
+        command = ["sim.compare", *self.labels] if command is None else command
+        return write_comparison(self.result, _folder(folder, "folder"), command)
 
 
 def compare(

@@ -10,6 +10,6 @@ writes, :mod:`sim.cli` parses.
   PRIM with the EMA Workbench).
 - :mod:`sim.analysis.ema`: a sweep in the EMA Workbench's experiments-and-outcomes form.
 - :mod:`sim.analysis.analyze`: ``cohesion analyze``'s numbers for one sweep folder.
-- :mod:`sim.analysis.chance`: chance-only against full bands of a posterior run.
+- :mod:`sim.analysis.chance`: the numbers of the chance-only and full bands of a posterior run.
 - :mod:`sim.analysis.calibration`: targets, simulation, screening and ABC-SMC inference.
 """

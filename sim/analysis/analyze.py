@@ -18,7 +18,7 @@ from sim.analysis.sweeps import Sweep, open_sweep
 from sim.reporting.figures import analysis as figures
 from sim.reporting.reports import analysis as reports
 from sim.rules.outcomes import HEADLINE_OUTCOMES
-from sim.runs.folder import write_atomically
+from sim.runs.folder import input_entry, output_manifest, write_atomically, write_manifest
 from sim.util import extras
 from sim.util.errors import InputError, nearest, one_of, short_path, shown
 
@@ -55,8 +55,14 @@ def analyze_sweep(
     y: str | None = None,
     out: str | Path | None = None,
     export_ema: bool = False,
+    *,
+    command: list[str] | None = None,
 ) -> SweepAnalysis:
     """Analyse a finished sweep folder and write sensitivity.csv, boxes.csv, figures/ and report.md to ``out``.
+
+    Last, ``out/manifest.json`` (:func:`sim.runs.folder.output_manifest`, ``kind`` "analysis"): the sweep analysed
+    (with the sha256 of its manifest), the outcome, month, condition and method, the size and sha256 of each
+    table written, and ``command``, what made it (default ``["sim.analyze_sweep", folder]``).
 
     ``outcome`` defaults to cohesion, or the first outcome the sweep kept when it did not keep cohesion.
     ``method`` is ``"tree"`` (None: the default, a decision tree; needs scikit-learn) or ``"prim"``.
@@ -121,7 +127,25 @@ def analyze_sweep(
     result = SweepAnalysis(sweep, outcome, month, out, sensitivity, found, bad is None, tuple(drawn))
     if export_ema:
         result = dataclasses.replace(result, ema=ema.export(sweep, out / ema.FILE))
-    return dataclasses.replace(result, report=reports.write_sweep_report(out / REPORT, result))
+    result = dataclasses.replace(result, report=reports.write_sweep_report(out / REPORT, result))
+    tables = [name for name in (SENSITIVITY, BOXES) if name == BOXES or sensitivity]
+    tables += [ema.FILE] if result.ema is not None else []
+    manifest = output_manifest(
+        "analysis",
+        out,
+        [input_entry(sweep.path, sweep.name)],
+        tables,
+        ["sim.analyze_sweep", str(folder)] if command is None else command,
+        outcome=outcome,
+        date=month,
+        condition=str(found.condition),
+        default_condition=bad is None,
+        method=found.method,
+        design=sweep.design,
+        files={"tables": tables, "figures": f"{FIGURES}/", "report": REPORT},
+    )
+    write_manifest(out, manifest)
+    return result
 
 
 def _heatmap_axes(sweep: Sweep, x: str | None, y: str | None) -> tuple[str, str] | None:

@@ -377,10 +377,16 @@ def default_out(labels: Sequence[str], root: str | Path = "results") -> Path:
     return Path(root) / f"compare-{names}-{stamp}"
 
 
-def write_comparison(comparison: Comparison, out: str | Path) -> dict[str, Any]:
-    """differences.csv, table.csv, figures/ and report.md in ``out``; returns their paths."""
+def write_comparison(comparison: Comparison, out: str | Path, command: list[str] | None = None) -> dict[str, Any]:
+    """differences.csv, table.csv, figures/, report.md and, last, manifest.json in ``out``; returns their paths.
+
+    The manifest (:func:`sim.runs.folder.output_manifest`, ``kind`` "comparison") records the folders compared
+    (reference first, each with the sha256 of its manifest), the outcomes, the bootstrap's resamples, seed
+    and level, the pairs, and the size and sha256 of differences.csv and table.csv; ``command`` what made it.
+    """
     from sim.reporting.figures import analysis as figures
     from sim.reporting.reports import analysis as reports
+    from sim.runs.folder import input_entry, output_manifest, write_manifest
 
     out = Path(out)
     try:
@@ -396,4 +402,27 @@ def write_comparison(comparison: Comparison, out: str | Path) -> dict[str, Any]:
         figures.comparison_levels(comparison, out / FIGURES / "levels.png"),
     ]
     report = reports.write_comparison_report(out / REPORT, comparison, drawn)
-    return {"folder": out, "differences": out / DIFFERENCES, "table": out / TABLE, "figures": drawn, "report": report}
+    manifest = output_manifest(
+        "comparison",
+        out,
+        [input_entry(arm.path, arm.label) for arm in comparison.arms],
+        [DIFFERENCES, TABLE],
+        command,
+        reference=comparison.reference.label,
+        outcomes=list(comparison.outcomes),
+        pairs={label: int(n) for label, n in comparison.pairs.items()},
+        bootstrap={
+            "resamples": int(comparison.resamples),
+            "seed": int(comparison.seed),
+            "level": float(comparison.level),
+        },
+        files={"differences": DIFFERENCES, "table": TABLE, "figures": f"{FIGURES}/", "report": REPORT},
+    )
+    return {
+        "folder": out,
+        "differences": out / DIFFERENCES,
+        "table": out / TABLE,
+        "figures": drawn,
+        "report": report,
+        "manifest": write_manifest(out, manifest),
+    }

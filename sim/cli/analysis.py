@@ -46,7 +46,7 @@ def compare_main(args: argparse.Namespace) -> int:
     outcomes = _names(args.outcomes) if args.outcomes is not None else None  # "" is an empty list, refused
     comparison = api.compare(*args.folders, outcomes=outcomes, resamples=args.resamples)
     out = Path(args.out) if args.out else default_out(comparison.labels)
-    written = comparison.save(out)
+    written = comparison.save(out, command=["cohesion", *getattr(args, "argv", ["compare", *args.folders])])
     pairs = ", ".join(f"{label} ({n} pairs)" for label, n in comparison.pairs.items())
     print(
         f"compared {pairs} with {comparison.labels[0]} -> {out}\n"
@@ -95,7 +95,16 @@ def analyze_main(args: argparse.Namespace) -> int:
     from sim.analysis.analyze import analyze_sweep
 
     result = analyze_sweep(
-        args.folder, args.outcome, args.date, args.bad, args.method, args.x, args.y, args.out, args.export_ema
+        args.folder,
+        args.outcome,
+        args.date,
+        args.bad,
+        args.method,
+        args.x,
+        args.y,
+        args.out,
+        args.export_ema,
+        command=["cohesion", *getattr(args, "argv", ["analyze", args.folder])],
     )
     found = result.discovery
     what = f"{found.method} found {len(found.boxes)} box{'es' * (len(found.boxes) != 1)} for {found.condition}"

@@ -267,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
         bar.close()
         if not bar.disable:
             print("writing tables, figures and report ...", file=sys.stderr)
-        figures = api.write_folder(results, folder, workers)
+        figures = api.write_folder(results, folder)
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
         status = "manifest status 'interrupted'" if marked else "its manifest could not be written"

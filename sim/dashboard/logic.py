@@ -261,8 +261,11 @@ def baseline_for(scenario: Scenario) -> Scenario:
 
 
 def simulate(scenario: Scenario) -> Run:
-    """Run ``scenario`` and its baseline (:func:`baseline_for`) on the engine, in this process."""
-    return Run(scenario, run(scenario), run(baseline_for(scenario)))
+    """Run ``scenario`` and its baseline (:func:`baseline_for`) on the engine, in this process.
+
+    The page draws the two itself: the runs a results folder stores beside them (``behind``) are not made.
+    """
+    return Run(scenario, run(scenario, behind=False), run(baseline_for(scenario), behind=False))
 
 
 _years = fractional_years  # dates -> fractional years (sim.util.calendar)

@@ -1,15 +1,24 @@
 """The results folder: Parquet tables, a summary, and a manifest that says whether the run finished.
 
-``results/<name>-<timestamp>/`` holds ``manifest.json``, ``model.parquet``,
-``agents.parquet``, ``events.parquet``, ``summary.csv``, ``figures/`` and
-``report.md`` (README, "Outputs"). Every file is written under a temporary
-name and renamed into place, and the manifest says ``"complete"`` only after
-everything else is written: a run that is interrupted (Ctrl-C, kill) or fails
-never leaves a folder that looks finished. The writing command holds the
-folder's lock (:mod:`sim.util.locks`) and records its ``pid`` and ``host``, so a
-folder left ``running`` by a killed process is told from a live one. The
-manifest records the size and sha256 of each table (``checksums``), so a
-damaged table is refused with one line rather than read.
+``results/<name>-<timestamp>/`` holds ``manifest.json``, one folder per table
+(``model/``, ``agents/``, ``events/``, each one Parquet file
+``part-000000.parquet``, as in sweep folders: a glob over one never mixes two
+tables), the tables that figures and report set beside the run, computed
+once when it ran (``baseline_model/``, ``baseline_agents/``,
+``baseline_events/``: the packaged baseline with the same seeds, when the
+scenario can be set against it; ``chance_model/``: the same replications at
+the registry defaults, for a run with ``uncertainty: posterior``),
+``summary.csv``, ``figures/`` and ``report.md`` (README, "Outputs"). Every
+file is written under a temporary name and renamed into place, and the
+manifest says ``"complete"`` only after everything else is written: a run
+that is interrupted (Ctrl-C, kill) or fails never leaves a folder that looks
+finished. The writing command holds the folder's lock (:mod:`sim.util.locks`)
+and records its ``pid`` and ``host``, so a folder left ``running`` by a killed
+process is told from a live one. The manifest records the size and sha256 of
+each table (``tables``), so a damaged table is refused with one line rather
+than read. Folders written before (``model.parquet``, ``agents.parquet`` and
+``events.parquet`` beside each other, sizes and checksums in ``checksums``)
+are read all the same.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ import pandas as pd
 
 from sim.about import DISCLAIMER, __version__
 from sim.rules.outcomes import MODEL_OUTCOMES, OUTCOME_DEFINITIONS_VERSION
-from sim.runs.replications import RUN_KEYS, Results
+from sim.runs.replications import RUN_KEYS, Behind, Results
 from sim.scenarios.scenario import Scenario
 from sim.util.errors import InputError
 from sim.util.locks import LOCK, FolderLock, identity, settle
@@ -43,7 +52,16 @@ from sim.util.processes import interrupts_deferred
 from sim.util.resources import PACKAGE
 
 MANIFEST = "manifest.json"
-TABLES = {"model": "model.parquet", "agents": "agents.parquet", "events": "events.parquet"}
+PART = "part-000000.parquet"
+# Each table in a folder of its own, as in sweep folders: a glob over one never mixes two tables.
+TABLES = {name: f"{name}/{PART}" for name in ("model", "agents", "events")}
+# What figures and report set beside the run, run once with it (sim.api.execute) and stored as tables: the
+# baseline with the same seeds (its three tables) and the model table of the same replications at the defaults.
+BEHIND_TABLES = {
+    name: f"{name}/{PART}" for name in ("baseline_model", "baseline_agents", "baseline_events", "chance_model")
+}
+# The layout of folders written before each table had its own folder: every table beside the others.
+OLD_TABLES = {"model": "model.parquet", "agents": "agents.parquet", "events": "events.parquet"}
 SUMMARY = "summary.csv"
 FIGURES = "figures"
 REPORT = "report.md"
@@ -157,6 +175,110 @@ def code_revision() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "modified": None}
     return {"commit": commit, "modified": bool(status.strip())}
+
+
+# Suffixes of the package's own source and data files. Everything else under the package (``__pycache__``,
+# ``*.pyc``, numba's cache, editor leftovers) differs between interpreters and settings, not between models.
+_HASHED_SUFFIXES = frozenset({".py", ".csv", ".json", ".md", ".yaml", ".yml"})
+# The wheel carries the packaged scenarios and experiments inside the package; they are inputs a sweep's own
+# content hash already covers, so the code hash is the same for a source checkout and an installed wheel.
+_UNHASHED_DATA = frozenset({("data", "scenarios"), ("data", "experiments")})
+
+
+def code_hash(package: Path | None = None) -> str:
+    """sha256 of the package's source and data files, recursively: tells whether the model that wrote a folder
+    is the one here (a resumed sweep refuses another; every manifest records it).
+
+    Each file counts by its path relative to the package (``/`` separators) and its bytes, in sorted order.
+    Only files ending in ``.py``, ``.csv``, ``.json``, ``.md``, ``.yaml`` or ``.yml`` count; ``__pycache__``
+    folders, compiled files and the wheel's copies of the packaged scenarios and experiments do not. Returns
+    ``"sha256:<64 hex digits>"``. ``package`` defaults to the installed ``sim`` package's folder.
+    """
+    root = PACKAGE if package is None else Path(package)
+    digest = hashlib.sha256()
+    files = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        folders = relative.parts[:-1]
+        if "__pycache__" in folders or any(part.startswith(".") for part in folders) or folders[:2] in _UNHASHED_DATA:
+            continue
+        if path.suffix in _HASHED_SUFFIXES and not path.name.startswith(".") and path.is_file():
+            files.append((relative.as_posix(), path))
+    for name, path in sorted(files):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def provenance(packages: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What every folder's manifest records of the tool and the code that wrote it.
+
+    The tool and its version, the version of the outcome definitions, the disclaimer, the versions of
+    Python and the packages the numbers depend on (and ``packages``), the git commit (:func:`code_revision`),
+    the hash of the package's source and data (:func:`code_hash`) and the platform.
+    """
+    return {
+        "tool": "alliance-cohesion",
+        "version": __version__,
+        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
+        "disclaimer": DISCLAIMER,
+        "packages": package_versions(packages),
+        "code_revision": code_revision(),
+        "code_hash": code_hash(),
+        "platform": platform.platform(),
+    }
+
+
+def output_manifest(
+    kind: str,
+    folder: Path,
+    inputs: list[dict[str, Any]],
+    tables: Sequence[str],
+    command: list[str] | None = None,
+    **entries: Any,
+) -> dict[str, Any]:
+    """The manifest of a folder made from other folders (a comparison, an analysis), once its files are written.
+
+    ``kind`` says what the folder is, ``inputs`` the folders it was made from (each with the sha256 of its
+    manifest, :func:`input_entry`), ``tables`` the files of ``folder`` it holds, recorded by size and sha256
+    in ``tables`` as the run and sweep manifests record theirs; ``entries`` (the settings) are added as they
+    are. With :func:`provenance`, the time it was made (``created``) and the ``command``.
+
+    Raises:
+        OSError: a table cannot be read.
+    """
+    return {
+        "kind": kind,
+        **provenance(),
+        "created": utc_now(),
+        "command": command,
+        "inputs": inputs,
+        **entries,
+        "tables": {name: file_digest(folder / name) for name in tables},
+    }
+
+
+def input_entry(path: Path, label: str | None = None) -> dict[str, Any]:
+    """One input of :func:`output_manifest`: the folder, its label, and its manifest's kind and sha256 (None for
+    results that were never saved, which have no folder)."""
+    manifest = path / MANIFEST
+    entry: dict[str, Any] = {"label": label, "folder": None, "manifest_sha256": None}
+    if manifest.is_file():
+        recorded: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        entry.update(
+            folder=str(path),
+            kind=recorded.get("kind", "run") if isinstance(recorded, dict) else None,
+            manifest_sha256=file_digest(manifest)["sha256"],
+        )
+    return entry
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``folder/manifest.json`` atomically (the last file a finished folder gets); returns its path."""
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+    return folder / MANIFEST
 
 
 CATEGORICAL = ("iso3", "government", "body", "item", "rule", "outcome")
@@ -307,11 +429,10 @@ def summarise(model: pd.DataFrame) -> pd.DataFrame:
 
 def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[str, Any]:
     """The manifest of a results folder about to be written: status "running", no run done yet."""
+    made = provenance()
     return {
-        "tool": "alliance-cohesion",
-        "version": __version__,
-        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
-        "disclaimer": DISCLAIMER,
+        "kind": "run",
+        **{key: made[key] for key in ("tool", "version", "outcome_definitions", "disclaimer")},
         "status": "running",
         "command": command,
         **identity(),
@@ -328,22 +449,31 @@ def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[s
         "started": utc_now(),
         "finished": None,
         "error": None,
-        "packages": package_versions(),
-        "code_revision": code_revision(),
-        "platform": platform.platform(),
-        "files": {**TABLES, "summary": SUMMARY, "figures": f"{FIGURES}/", "report": REPORT, "lock": LOCK},
-        "checksums": {},
+        **{key: made[key] for key in ("packages", "code_revision", "code_hash", "platform")},
+        "files": {
+            **{name: f"{name}/" for name in TABLES},
+            "summary": SUMMARY,
+            "figures": f"{FIGURES}/",
+            "report": REPORT,
+            "lock": LOCK,
+        },
+        # Every table file by its path in the folder, with its size and sha256: filled as the tables are written.
+        "tables": {},
     }
 
 
 class ResultsFolder:
     """One results folder and its manifest."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], lock: FolderLock | None = None) -> None:
+    def __init__(
+        self, path: Path, manifest: dict[str, Any], lock: FolderLock | None = None, tables: dict[str, str] | None = None
+    ) -> None:
         self.path = path
         self.manifest = manifest
         self._saved_at = 0.0
         self._lock = lock
+        # The file of each table, by name: this version's layout, or OLD_TABLES for a folder written before it.
+        self.tables = {**TABLES, **BEHIND_TABLES} if tables is None else tables
 
     # ------------------------------------------------------------ writing
     @classmethod
@@ -414,11 +544,39 @@ class ResultsFolder:
         if time.monotonic() - self._saved_at >= MANIFEST_INTERVAL_S:
             self.save_manifest()
 
-    def write_results(self, results: Results) -> None:
-        for name, filename in TABLES.items():
-            table = stored(getattr(results, name))
-            write_atomically(self.path / filename, lambda p, t=table: t.to_parquet(p, index=False))
-            self.manifest.setdefault("checksums", {})[filename] = file_digest(self.path / filename)
+    def write_results(self, results: Results, behind: Behind | None = None) -> None:
+        """Write the run's three tables, ``behind`` (what figures and report set beside it) and summary.csv.
+
+        Each table goes into a folder of its own (:data:`TABLES`, :data:`BEHIND_TABLES`) with its size and
+        sha256 in the manifest's ``tables``; the manifest's ``behind`` records which of the baseline and the
+        chance-only run are stored (null where the run has none). Without ``behind`` the manifest gets no
+        ``behind`` entry, and the folder is drawn only when its scenario needs neither.
+
+        Raises:
+            OSError: a file cannot be written (a full disk, say); what was written is left for the caller to mark.
+        """
+        frames = {name: getattr(results, name) for name in ("model", "agents", "events")}
+        if behind is not None:
+            if behind.baseline is not None:
+                frames.update(
+                    {f"baseline_{name}": getattr(behind.baseline, name) for name in ("model", "agents", "events")}
+                )
+            if behind.chance is not None:
+                frames["chance_model"] = behind.chance
+        self.manifest.pop("checksums", None)  # the record of the earlier layout (a folder read back and saved)
+        recorded = self.manifest["tables"] = {}
+        files = self.manifest.setdefault("files", {})
+        for name in OLD_TABLES:
+            files[name] = f"{name}/"
+        for name, frame in frames.items():
+            file = TABLES.get(name) or BEHIND_TABLES[name]
+            (self.path / file).parent.mkdir(exist_ok=True)
+            table = stored(frame)
+            write_atomically(self.path / file, lambda p, t=table: t.to_parquet(p, index=False))
+            recorded[file] = file_digest(self.path / file)
+            files[name] = f"{name}/"
+        if behind is not None:
+            self.manifest["behind"] = behind.entry()
         summary = summarise(results.model)
         write_atomically(self.path / SUMMARY, lambda p: summary.to_csv(p, index=False))
 
@@ -472,25 +630,30 @@ class ResultsFolder:
                 f"is '{manifest['status']}': this run did not finish ({done} of {total} runs); run the scenario again",
                 source,
             )
-        missing = [name for name in TABLES.values() if not (path / name).is_file()]
+        # A folder written before each table had its own folder holds model.parquet beside the others.
+        old = not (path / TABLES["model"]).parent.is_dir() and (path / OLD_TABLES["model"]).exists()
+        tables = dict(OLD_TABLES) if old else {**TABLES, **BEHIND_TABLES}
+        recorded = (manifest.get("checksums") if old else manifest.get("tables")) or {}
+        stored_behind = [] if old else behind_tables(manifest)
+        wanted = [tables[name] for name in (*OLD_TABLES, *stored_behind)]
+        missing = [name for name in wanted if not (path / name).is_file()]
         if missing:
             raise InputError(missing[0], "missing from a folder marked complete", source)
-        checksums = manifest.get("checksums") or {}
-        for name in TABLES.values():
-            problem = damage(path / name, checksums.get(name))
+        for name in wanted:
+            problem = damage(path / name, recorded.get(name) if isinstance(recorded, dict) else None)
             if problem:
                 raise InputError(name, f"{problem}; the folder is damaged: run the scenario again", source)
-        return cls(path, manifest)
+        return cls(path, manifest, tables=tables)
 
     def read_table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """One table (``model``, ``agents`` or ``events``): ``columns``, or every column.
+        """One table (``model``, ``agents``, ``events`` or one of :data:`BEHIND_TABLES`): ``columns``, or every column.
 
         Raises InputError naming the folder, the file and the column when the table lacks one of ``columns``
         (without ``columns``: one of :func:`required_columns`), as a folder written by an older version or
         edited by hand may; naming the file when it cannot be read; and naming the column or the run when a
         column holds values of the wrong type or runs differ in their months (:func:`check_values`).
         """
-        path = self.path / TABLES[name]
+        path = self.path / self.tables[name]
         check_columns(path, str(self.path), required_columns(name) if columns is None else columns)
         table = internal(read_parquet_checked(path, str(self.path), columns))
         check_values(table, path, str(self.path))
@@ -499,16 +662,50 @@ class ResultsFolder:
     def read_results(self) -> Results:
         """The three tables in the engine's form (:func:`internal`); InputError naming the file if one cannot be read.
 
-        Folders written before the columns were typed are read the same way.
+        Folders written before the columns were typed, or before each table had its own folder, are read the same way.
         """
         return Results(*(self.read_table(name) for name in ("model", "agents", "events")))
 
+    def read_behind(self) -> Behind | None:
+        """What figures and report set beside the run, as stored when it ran (engine form); None if not recorded.
+
+        None for a folder written before these tables were stored (or by :meth:`write_results` without
+        them): such a folder can be read for its numbers but not drawn when its scenario needs them.
+        InputError naming the file if a stored table cannot be read.
+        """
+        entry = self.manifest.get("behind")
+        if not isinstance(entry, dict) or self.tables.get("model") != TABLES["model"]:
+            return None
+        present = behind_tables(self.manifest)
+        baseline = None
+        if "baseline_model" in present:
+            baseline = Results(*(self.read_table(f"baseline_{name}") for name in ("model", "agents", "events")))
+        chance = self.read_table("chance_model") if "chance_model" in present else None
+        return Behind(baseline, chance, (entry.get("baseline") or {}).get("scenario_hash"))
+
+
+def behind_tables(manifest: dict[str, Any]) -> list[str]:
+    """The names of :data:`BEHIND_TABLES` a manifest's ``behind`` entry says the folder holds (none if no entry)."""
+    entry = manifest.get("behind")
+    if not isinstance(entry, dict):
+        return []
+    names = []
+    if isinstance(entry.get("baseline"), dict):
+        names += ["baseline_model", "baseline_agents", "baseline_events"]
+    if isinstance(entry.get("chance"), dict):
+        names.append("chance_model")
+    return names
+
 
 def required_columns(table: str) -> tuple[str, ...]:
-    """The columns that figures, reports and comparisons read from a run's ``model``, ``agents`` or ``events`` table."""
+    """The columns that figures, reports and comparisons read from a run's ``model``, ``agents`` or ``events`` table.
+
+    The tables stored beside the run (``baseline_model``, ``chance_model``, ...) need those of their kind.
+    """
     from sim.engine.outputs import LOG_COLUMNS
     from sim.engine.state import STATE_VARIABLES
 
+    table = table.removeprefix("baseline_").removeprefix("chance_")
     if table == "model":
         return ("run", "replication", "seed", "step", "date", *MODEL_OUTCOMES)
     if table == "agents":
@@ -534,7 +731,7 @@ def check_columns(path: Path, source: str, columns: Sequence[str]) -> None:
         if len(missing) > 3:
             named += f" and {len(missing) - 3} more"
         raise InputError(
-            path.name,
+            _within(path, source),
             f"has no column {named} (a folder written by another version of the tool, or edited); "
             "run the scenario again with this version",
             source,
@@ -557,7 +754,9 @@ def check_values(table: pd.DataFrame, path: Path, source: str) -> None:
     from sim.rules.outcomes import COUNT_OUTCOMES
 
     def refuse(what: str) -> None:
-        raise InputError(path.name, f"{what} (an edited folder?); run the scenario again with this version", source)
+        raise InputError(
+            _within(path, source), f"{what} (an edited folder?); run the scenario again with this version", source
+        )
 
     whole = [*RUN_KEYS, "step", *COUNT_OUTCOMES]
     numeric = [*MODEL_OUTCOMES, *STATE_VARIABLES]
@@ -587,6 +786,11 @@ def check_values(table: pd.DataFrame, path: Path, source: str) -> None:
                     )
 
 
+def _within(path: Path, source: str) -> str:
+    """``path`` as the user finds it in the folder ``source`` ('model/part-000000.parquet'), or whole if outside it."""
+    return str(path.relative_to(source)) if path.is_relative_to(source) else str(path)
+
+
 def read_parquet_checked(path: Path, source: str, columns: list[str] | None = None, **options: Any) -> pd.DataFrame:
     """``pandas.read_parquet`` whose failures (a damaged file, a missing column) are bad input naming the file."""
     import pyarrow as pa
@@ -597,7 +801,7 @@ def read_parquet_checked(path: Path, source: str, columns: list[str] | None = No
         detail = " ".join(str(error).split())[:160]
         wanted = f" with columns {', '.join(columns)}" if columns else ""
         raise InputError(
-            str(path.relative_to(source)) if path.is_relative_to(source) else str(path),
+            _within(path, source),
             f"cannot be read{wanted} ({type(error).__name__}: {detail}); the folder is damaged",
             source,
         ) from None

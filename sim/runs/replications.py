@@ -75,6 +75,41 @@ class Results:
         )
 
 
+@dataclass(frozen=True)
+class Behind:
+    """What a run's figures and report set beside it, run once with it (:func:`sim.api.execute`) and stored.
+
+    ``baseline`` holds the tables of the packaged baseline over the scenario's months with the same seeds and
+    replications (drawn behind the headline, and its drift in the report), or None when the scenario cannot
+    be set against it (the baseline itself, other parents or data). ``chance`` is the model table of the same
+    replications at the registry defaults (``uncertainty: none``): the chance-only band beside the full band
+    of a run with ``uncertainty: posterior``; None for a run without parameter draws. ``baseline_hash`` is
+    the baseline scenario's content hash. Tables in the engine's form, rows sorted by run.
+    """
+
+    baseline: Results | None = None
+    chance: pd.DataFrame | None = None
+    baseline_hash: str | None = None
+
+    def entry(self) -> dict:
+        """The manifest's ``behind``: which of the two a results folder stores, and in which tables (null: none)."""
+        baseline = chance = None
+        if self.baseline is not None:
+            baseline = {
+                "scenario": "baseline",
+                "scenario_hash": self.baseline_hash,
+                "what": "the packaged baseline over the same months, with the same seeds and replications",
+                "tables": ["baseline_model/", "baseline_agents/", "baseline_events/"],
+            }
+        if self.chance is not None:
+            chance = {
+                "uncertainty": "none",
+                "what": "the same replications at the registry defaults: the spread of chance alone",
+                "tables": ["chance_model/"],
+            }
+        return {"baseline": baseline, "chance": chance}
+
+
 def run_replications(scenario: Scenario, replications: tuple[int, ...], point: int = 0) -> RunRecord:
     """Run replications of a scenario as one batch to the end; top-level so that worker processes can import it.
 

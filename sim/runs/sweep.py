@@ -62,6 +62,7 @@ from sim.engine.state import Batch
 from sim.model import AllianceModel
 from sim.rules.outcomes import OUTCOME_DEFINITIONS_VERSION
 from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from sim.runs.folder import code_hash as _code_hash
 from sim.runs.folder import (
     code_revision,
     damage,
@@ -84,7 +85,7 @@ from sim.util.processes import (
     interrupts_deferred,
     raise_if_interrupted,
 )
-from sim.util.resources import PACKAGE, packaged_experiments
+from sim.util.resources import packaged_experiments
 
 log = logging.getLogger(__name__)
 
@@ -328,37 +329,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
-
-
-# Suffixes of the package's own source and data files. Everything else under the package (``__pycache__``,
-# ``*.pyc``, numba's cache, editor leftovers) differs between interpreters and settings, not between models.
-_HASHED_SUFFIXES = frozenset({".py", ".csv", ".json", ".md", ".yaml", ".yml"})
-# The wheel carries the packaged scenarios and experiments inside the package; they are inputs a sweep's own
-# content hash already covers, so the code hash is the same for a source checkout and an installed wheel.
-_UNHASHED_DATA = frozenset({("data", "scenarios"), ("data", "experiments")})
-
-
-def _code_hash(package: Path | None = None) -> str:
-    """sha256 of the package's source and data files, recursively: tells a resumed sweep whether the model changed.
-
-    Each file counts by its path relative to the package (``/`` separators) and its bytes, in sorted order.
-    Only files ending in ``.py``, ``.csv``, ``.json``, ``.md``, ``.yaml`` or ``.yml`` count; ``__pycache__``
-    folders, compiled files and the wheel's copies of the packaged scenarios and experiments do not. Returns
-    ``"sha256:<64 hex digits>"``. ``package`` defaults to the installed ``sim`` package's folder.
-    """
-    root = PACKAGE if package is None else Path(package)
-    digest = hashlib.sha256()
-    files = []
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        folders = relative.parts[:-1]
-        if "__pycache__" in folders or any(part.startswith(".") for part in folders) or folders[:2] in _UNHASHED_DATA:
-            continue
-        if path.suffix in _HASHED_SUFFIXES and not path.name.startswith(".") and path.is_file():
-            files.append((relative.as_posix(), path))
-    for name, path in sorted(files):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()
 
 
 class SweepFolder:

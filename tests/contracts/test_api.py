@@ -98,12 +98,13 @@ def test_save_writes_the_results_folder_and_load_reads_it_back(results, saved):
     folder = saved
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["status"] == "complete" and manifest["runs_done"] == 4 and manifest["seed"] == 3
-    for name in ("model.parquet", "agents.parquet", "events.parquet", "summary.csv", "report.md"):
+    tables = [f"{name}/part-000000.parquet" for name in ("model", "agents", "events")]
+    for name in (*tables, "summary.csv", "report.md"):
         assert (folder / name).is_file(), name
     # The run draws from the posterior (the default): the chance-vs-parameters figure is the eleventh.
     assert manifest["uncertainty"] == "posterior"
     assert len(list((folder / "figures").glob("*.png"))) == 4 + len(sim.reporting.figures.run.STATE_LABELS) + 1 == 11
-    schema = pq.read_schema(folder / "events.parquet")
+    schema = pq.read_schema(folder / "events" / "part-000000.parquet")
     assert str(schema.field("date").type) == "date32[day]"
     assert str(schema.field("blockers").type).startswith("list<")
     assert str(schema.field("outcome").type).startswith("dictionary<")
@@ -115,22 +116,128 @@ def test_save_writes_the_results_folder_and_load_reads_it_back(results, saved):
     assert results.path == folder and "saved" in repr(results)
 
 
-def test_folders_written_before_the_typed_tables_are_read(results, saved, tmp_path):
-    folder = Path(shutil.copytree(saved, tmp_path / "old"))
+def _as_written_before(folder: Path, results) -> Path:
+    """``folder`` rewritten as versions before this layout wrote it: model.parquet, agents.parquet and
+    events.parquet beside each other (text dates, ';' joined blockers), their digests in ``checksums``, and
+    no tables stored beside the run."""
     manifest = json.loads((folder / MANIFEST).read_text())
+    for name in [*sim.runs.folder.TABLES, *sim.runs.folder.BEHIND_TABLES]:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    manifest["checksums"] = {}
     for name in ("model", "agents", "events"):
         path = folder / f"{name}.parquet"
         internal(getattr(results, name)).to_parquet(path, index=False)  # as written before: text dates, ';' joined
         manifest["checksums"][path.name] = sim.runs.folder.file_digest(path)
+    for key in ("tables", "behind"):
+        manifest.pop(key, None)
+    manifest["files"].update({name: f"{name}.parquet" for name in ("model", "agents", "events")})
     (folder / MANIFEST).write_text(json.dumps(manifest))
+    return folder
+
+
+def test_folders_written_before_are_read_for_their_numbers_but_not_drawn(results, saved, tmp_path, capsys):
+    folder = _as_written_before(Path(shutil.copytree(saved, tmp_path / "old")), results)
     old = sim.load_results(folder)
     assert pd.api.types.is_datetime64_any_dtype(old.model["date"])
+    for name in ("model", "agents", "events"):
+        pd.testing.assert_frame_equal(getattr(old, name), getattr(results, name), obj=name)
     assert old.events["blockers"].map(len).sum() == results.events["blockers"].map(len).sum()
     assert old.events["yes"].isna().sum() == results.events["yes"].isna().sum()
-    # The command line reads such folders too.
+    # Drawing needs the baseline behind and the chance-only runs, which such a folder lacks: one line, exit 2,
+    # nothing written, and the model is not run to make up for them.
     from sim.cli import main
 
-    assert main(["plot", str(folder)]) == 0
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert main(["plot", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert (
+        err.startswith(f"error: {folder}: RESULTS_DIR: was written by an earlier version")
+        and "run the scenario again" in err
+    )
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before, "something was written"
+    with pytest.raises(InputError, match="earlier version"):
+        old.save(tmp_path / "again")
+    assert not (tmp_path / "again").exists()
+    with pytest.raises(InputError, match="earlier version"):
+        old.plot("headline")
+    assert isinstance(old.plot("spending"), Figure), "a figure that needs neither is drawn"
+
+
+def _engine_refuses(monkeypatch) -> None:
+    """Make every entry point of the engine raise: what runs after this must not run the model."""
+    import sim.engine
+    import sim.engine.setup
+    import sim.runs.replications
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was run")
+
+    for module, name in (
+        (sim.runs.replications, "run_scenario"),
+        (sim.runs.replications, "run_replications"),
+        (sim.runs.replications, "run_batch"),
+        (sim.engine.setup, "run_batch"),
+        (sim.engine, "run_batch"),
+    ):
+        monkeypatch.setattr(module, name, refuse)
+
+
+def _drawing(folder: Path) -> tuple[str, dict[str, bytes]]:
+    """report.md (without the row of when the folder's writing started) and the bytes of every figure."""
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    report = "\n".join(line for line in report.splitlines() if not line.startswith("| run started |"))
+    return report, {p.name: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
+
+
+def test_plot_and_save_draw_from_the_folder_alone_as_the_first_drawing(results, saved, tmp_path, monkeypatch, capsys):
+    """Reporting never runs the model: with the engine's entry points made to raise, `cohesion plot` and
+    Results.save give the report text and the figures (PNG bytes) of the first drawing, which ``sim.run``
+    made with the baseline behind and the chance-only runs run once and stored in the folder."""
+    from sim.cli import main
+
+    manifest = json.loads((saved / MANIFEST).read_text())
+    assert manifest["behind"]["baseline"] and manifest["behind"]["chance"], "us_drawdown with the posterior"
+    first_report, first_figures = _drawing(saved)
+    assert "## Chance and parameters" in first_report and "chance_and_parameters.png" in first_figures
+    assert "baseline, same seeds" in first_report or "In the baseline, same seeds" in first_report
+    _engine_refuses(monkeypatch)
+    folder = Path(shutil.copytree(saved, tmp_path / "copy"))
+    shutil.rmtree(folder / "figures")
+    (folder / "report.md").unlink()
+    assert main(["plot", str(folder)]) == 0, capsys.readouterr().err
+    assert (folder / "report.md").read_text() == (saved / "report.md").read_text(), "the same text, exactly"
+    assert _drawing(folder) == (first_report, first_figures)
+    again = sim.load_results(folder).save(tmp_path / "again")
+    assert _drawing(again) == (first_report, first_figures)
+    assert (again / "baseline_model" / "part-000000.parquet").is_file()
+
+
+def test_what_is_drawn_behind_a_run_is_stored_once_as_typed_tables(results, saved):
+    """The baseline behind and the chance-only runs: run with the results (same seeds), stored in folders of
+    their own, typed like the run's tables, with their digests in the manifest's tables."""
+    behind = results._behind
+    base = sim.Scenario.load("baseline").with_overrides(replications=4, seed=3, end="2027-12")
+    pd.testing.assert_frame_equal(behind.baseline.model, run_scenario(base).model)
+    chance = run_scenario(
+        sim.Scenario.load("us_drawdown").with_overrides(replications=4, seed=3, end="2027-12", uncertainty="none")
+    )
+    pd.testing.assert_frame_equal(behind.chance, chance.model)
+    manifest = json.loads((saved / MANIFEST).read_text())
+    for name, table in (("baseline_model", "model"), ("baseline_agents", "agents"), ("chance_model", "model")):
+        file = f"{name}/part-000000.parquet"
+        assert sim.runs.folder.damage(saved / file, manifest["tables"][file]) is None
+        assert (
+            pq.read_schema(saved / file).remove_metadata()
+            == pq.read_schema(saved / table / "part-000000.parquet").remove_metadata()
+        )
+    stored = pd.read_parquet(saved / "baseline_model")
+    pd.testing.assert_frame_equal(internal(stored), behind.baseline.model)
+    # A glob over the run folder's top level finds no table: none can be mixed with another.
+    assert list(saved.glob("*.parquet")) == []
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(saved / "model"), pd.read_parquet(saved / "model" / "part-000000.parquet")
+    )
 
 
 def test_compare_pairs_the_runs(short, results, saved):

@@ -70,7 +70,8 @@ def results_folder(tmp_path_factory) -> Path:
 
 def test_run_writes_a_complete_results_folder(results_folder):
     assert results_folder.parent.name == "results" and results_folder.name.startswith("e2e-")
-    for name in ("manifest.json", "model.parquet", "agents.parquet", "events.parquet", "summary.csv", "report.md"):
+    tables = [f"{t}/part-000000.parquet" for t in ("model", "agents", "events")]
+    for name in ("manifest.json", *tables, "summary.csv", "report.md"):
         assert (results_folder / name).stat().st_size > 0, name
     manifest = json.loads((results_folder / "manifest.json").read_text())
     assert manifest["status"] == "complete"
@@ -81,13 +82,13 @@ def test_run_writes_a_complete_results_folder(results_folder):
 
 
 def test_tables_have_the_contract_columns(results_folder):
-    model = pd.read_parquet(results_folder / "model.parquet")
+    model = pd.read_parquet(results_folder / "model")
     assert list(model.columns) == ["run", "point", "replication", "seed", "step", "date", *MODEL_OUTCOMES]
     assert len(model) == 3 * 24 and model["date"].iloc[-1] == dt.date(2026, 12, 1)  # a date, the month's first day
-    agents = pd.read_parquet(results_folder / "agents.parquet")
+    agents = pd.read_parquet(results_folder / "agents")
     assert list(agents.columns[:4]) == ["run", "step", "date", "iso3"]
     assert len(agents) == 3 * 24 * agents["iso3"].nunique()
-    events = pd.read_parquet(results_folder / "events.parquet")
+    events = pd.read_parquet(results_folder / "events")
     assert {"run", "date", "body", "item", "rule", "outcome", "blockers"} <= set(events.columns)
     assert {"EU", "NATO", "scenario"} <= set(events["body"])
     summary = pd.read_csv(results_folder / "summary.csv")

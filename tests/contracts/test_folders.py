@@ -133,7 +133,10 @@ def test_a_run_records_its_process_and_host_and_holds_the_lock_while_it_writes(t
     assert recorded["pid"] == os.getpid() and recorded["host"] == socket.gethostname()
     assert recorded["started"] and recorded["status"] == "complete"
     assert (folder / ".lock").is_file()
-    assert set(recorded["checksums"]) == {"model.parquet", "agents.parquet", "events.parquet"}
+    # Every table, the chance-only runs of this posterior run among them, in its own folder with its digest.
+    tables = {"model", "agents", "events", "chance_model"}
+    assert set(recorded["tables"]) == {f"{table}/part-000000.parquet" for table in tables}
+    assert all(store.damage(folder / name, digest) is None for name, digest in recorded["tables"].items())
 
 
 def test_a_killed_run_is_told_from_a_live_one(tmp_path, capsys):
@@ -222,19 +225,52 @@ def test_a_flipped_byte_is_caught_by_the_checksum(tmp_path, capsys):
 
 def test_a_damaged_run_table_is_refused_with_one_line(tmp_path, capsys):
     folder = run_folder(tmp_path, capsys)
-    table = folder / "model.parquet"
+    table = folder / "model" / "part-000000.parquet"
     table.write_bytes(table.read_bytes()[:100])
     for command in (["plot", str(folder)], ["compare", str(folder), str(folder)]):
         assert main(command) == 2
-        assert "model.parquet: is damaged" in one_line(capsys)
+        assert "model/part-000000.parquet: is damaged" in one_line(capsys)
 
 
 def test_an_unreadable_table_without_a_recorded_checksum_is_one_line(tmp_path, capsys):
     folder = run_folder(tmp_path, capsys)
-    set_manifest(folder, checksums={})  # as written before checksums were recorded
-    (folder / "agents.parquet").write_bytes(b"not parquet at all")
+    set_manifest(folder, tables={})  # as written before checksums were recorded
+    (folder / "agents" / "part-000000.parquet").write_bytes(b"not parquet at all")
     assert main(["plot", str(folder)]) == 2
-    assert "agents.parquet: cannot be read" in one_line(capsys)
+    assert "agents/part-000000.parquet: cannot be read" in one_line(capsys)
+
+
+def test_a_folder_written_before_whose_scenario_needs_no_stored_runs_is_still_drawn(tmp_path, capsys):
+    """The earlier layout (model.parquet, agents.parquet, events.parquet beside each other, checksums) of a run
+    that needs neither the baseline behind it (no parents) nor the chance-only runs (no posterior draws):
+    read for its numbers, and `cohesion plot` draws it from its tables."""
+    import shutil
+
+    import sim
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"name": "tiny", "end": "2025-02", "replications": 2, "uncertainty": "none"}))
+    out = tmp_path / "results"
+    assert main(["run", str(path), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    (folder,) = out.iterdir()
+    made = sim.load_results(folder)
+    assert manifest(folder)["behind"] == {"baseline": None, "chance": None}
+    checksums = {}
+    for name in ("model", "agents", "events"):
+        shutil.move(folder / name / "part-000000.parquet", folder / f"{name}.parquet")
+        (folder / name).rmdir()
+        checksums[f"{name}.parquet"] = store.file_digest(folder / f"{name}.parquet")
+    recorded = {k: v for k, v in manifest(folder).items() if k not in ("tables", "behind")}
+    (folder / "manifest.json").write_text(json.dumps({**recorded, "checksums": checksums}))
+    shutil.rmtree(folder / "figures")
+    (folder / "report.md").unlink()
+    old = sim.load_results(folder)
+    for name in ("model", "agents", "events"):
+        pd.testing.assert_frame_equal(getattr(old, name), getattr(made, name), obj=name)
+    capsys.readouterr()
+    assert main(["plot", str(folder)]) == 0, capsys.readouterr().err
+    assert (folder / "report.md").is_file() and (folder / "figures" / "headline.png").is_file()
+    assert "## Chance and parameters" not in (folder / "report.md").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +305,7 @@ def _assert_refused(tmp_path: Path, capsys, folder: Path, table: str, named: str
     for command in commands:
         assert main(command) == 2, command
         line = one_line(capsys)
-        prefix = f"error: {folder}: {table}.parquet: "
+        prefix = f"error: {folder}: {table}/part-000000.parquet: "
         assert line.startswith(prefix + named) if first else (line.startswith(prefix) and named in line), line
         assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
 
@@ -282,8 +318,8 @@ def _edited(tmp_path: Path, made: Path, table: str, edit) -> Path:
 
     folder = tmp_path / "results" / made.name
     shutil.copytree(made, folder)
-    set_manifest(folder, checksums={})  # as written by an older version, or edited by hand
-    path = folder / f"{table}.parquet"
+    set_manifest(folder, tables={})  # as written by an older version, or edited by hand
+    path = folder / table / "part-000000.parquet"
     edit(pd.read_parquet(path)).to_parquet(path, index=False)
     return folder
 

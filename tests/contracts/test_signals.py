@@ -203,7 +203,7 @@ def test_signal_while_the_run_writes_its_tables_and_figures(tmp_path: Path) -> N
     scenario = _scenario(tmp_path, 24)
 
     def writing(case: Case) -> bool:
-        return any(case.out.glob("*/model.parquet"))
+        return any(case.out.glob("*/model/part-000000.parquet"))
 
     cases = [
         Case(

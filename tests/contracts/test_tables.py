@@ -155,7 +155,7 @@ def test_plot_of_a_sweep_folder_is_one_line(swept, capsys):
 # ====================================================================== the command line over the API
 def _folder_tables(out: Path) -> dict[str, pd.DataFrame]:
     (folder,) = out.iterdir()
-    return {name: internal(pd.read_parquet(folder / f"{name}.parquet")) for name in ("model", "agents", "events")}
+    return {name: internal(pd.read_parquet(folder / name)) for name in ("model", "agents", "events")}
 
 
 def _assert_equals_golden(name: str, tables: dict[str, pd.DataFrame]) -> None:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.about import DISCLAIMER
@@ -46,10 +47,19 @@ EXTRA_LABELS = {
 }
 FORMATS = {"us_troops_europe": "{:.0f}", "spending_pct_gdp": "{:.2f}"}
 INTEGERS = {"blocs", "allies_at_2pct", "allies_at_3_5pct", "eu_decisions_blocked", "nato_decisions_blocked"}
+# What the bands of the headline figure hold: chance alone, or the posterior's parameters with chance.
+HEADLINE_SPREAD = {
+    False: "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
+    "assumptions, not a forecast error",
+    True: "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
+    "not a forecast error (the last section separates the two)",
+}
+HEADLINE_CAPTION = (
+    "Headline outcomes. The line is the median over replications, the bands hold the middle "
+    "50 % and 90 % of replications: {spread}."
+)
 FIGURE_CAPTIONS = {
-    "headline.png": "Headline outcomes. The line is the median over replications, the bands hold the middle "
-    "50 % and 90 % of replications: the spread the model's own randomness (incidents, elections, "
-    "votes, noise) gives under these assumptions, not a forecast error.",
+    "headline.png": HEADLINE_CAPTION.format(spread=HEADLINE_SPREAD[False]),
     "spending.png": "Defence spending of European allies (GDP-weighted) against the 2 % and 3.5 % lines, with the "
     "pledge path the model's states measure themselves against, and how many allies reach each line.",
     "positions.png": "Where the states stand: preference for European autonomy (across) and support for Ukraine "
@@ -65,6 +75,14 @@ FIGURE_CAPTIONS = {
     "states_ukraine_support.png": "Support for Ukraine by state (median over replications).",
     "states_us_troops_k.png": "US troops stationed in each state, thousands (median over replications).",
 }
+
+
+def caption(figure: str, posterior: bool = False) -> str:
+    """The caption of a figure of the report by its file name ('' for another); ``posterior``: the run drew
+    its parameters from the posterior, so the headline bands hold parameters and chance together."""
+    if figure == "headline.png":
+        return HEADLINE_CAPTION.format(spread=HEADLINE_SPREAD[posterior])
+    return FIGURE_CAPTIONS.get(figure, "")
 
 
 def _label(outcome: str) -> str:
@@ -393,8 +411,57 @@ def states_that_moved(
     return "\n".join(lines)
 
 
-def render(manifest: dict[str, Any], results: Results, figures: list[Path], reference: Results | None = None) -> str:
-    """The text of report.md; ``reference`` is the baseline run with the same seeds (None if there is none)."""
+def chance_section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
+    """Markdown, the report's last section for a posterior run: the band of chance alone (``chance``, the model
+    table of the same replications at the defaults) and the full band (``full``) at the last month for each
+    headline outcome, what they mean, and the figure ``figure_name``."""
+    from sim.analysis.chance import bands, outcomes_of
+
+    last = full["date"].max()
+    lines = [
+        "",
+        "## Chance and parameters",
+        "",
+        "This run drew each replication's parameter set from the shipped posterior (`uncertainty: posterior`).",
+        "The same replications were also run at the registry defaults (`uncertainty: none`), whose spread is",
+        "chance alone (incidents, elections, vote noise). The wider band adds what the record up to 2024",
+        "leaves uncertain about the calibrated parameters; the rest of the parameters stay at their defaults,",
+        "so even the wider band understates the model's uncertainty. An outcome that rests on parameters the",
+        "record cannot inform keeps a band close to chance alone: Article 5 credibility, for one, depends most on",
+        "`trust_commitment_weight` and `us_commitment_target` (docs/SENSITIVITY.md), which the posterior does not",
+        "hold. Read a narrow band there as the consequence of a judgement, not as certainty.",
+        "",
+        f"| outcome ({last}) | chance alone, 5-95 % | parameters and chance, 5-95 % | width ratio |",
+        "|---|---|---|---|",
+    ]
+    for outcome in outcomes_of(full):
+        a = bands(chance, outcome).loc[last]
+        b = bands(full, outcome).loc[last]
+        width_a, width_b = a["high"] - a["low"], b["high"] - b["low"]
+        ratio = width_b / width_a if width_a > 0 else np.inf
+        shown = LABELS.get(outcome, outcome).replace("\n", " ")
+        lines.append(
+            f"| {shown} | {a['low']:.3g} to {a['high']:.3g} | {b['low']:.3g} to {b['high']:.3g} | {ratio:.1f} |"
+        )
+    lines += ["", f"![chance and parameters]({figure_name})", ""]
+    return "\n".join(lines)
+
+
+def render(
+    manifest: dict[str, Any],
+    results: Results,
+    figures: list[Path],
+    reference: Results | None = None,
+    chance: pd.DataFrame | None = None,
+) -> str:
+    """The text of report.md, from tables alone.
+
+    ``figures`` are the figures shown with their captions; ``reference`` is the baseline run with the same
+    seeds (None if there is none); ``chance`` the model table of the same replications at the defaults, for
+    a run with ``uncertainty: posterior``: the report then ends with the section that sets the band of
+    chance alone beside the full band (:func:`chance_section`, its figure
+    ``figures/chance_and_parameters.png``).
+    """
     scenario = manifest["scenario"]
     runs = int(results.model["run"].nunique())
     parents = scenario.get("extends") or []
@@ -408,15 +475,13 @@ def render(manifest: dict[str, Any], results: Results, figures: list[Path], refe
         "; ".join(f"{code}: " + ", ".join(f"{k} {v}" for k, v in values.items()) for code, values in states.items())
         or "none"
     )
-    figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{FIGURE_CAPTIONS.get(p.name, '')}*" for p in figures)
     posterior = scenario.get("uncertainty") == "posterior"
-    if posterior:
-        figure_lines = figure_lines.replace(
-            "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
-            "assumptions, not a forecast error",
-            "the spread of the calibrated parameters' posterior draws together with the model's own randomness, "
-            "not a forecast error (the last section separates the two)",
-        )
+    figure_lines = "\n\n".join(f"![{p.stem}](figures/{p.name})\n\n*{caption(p.name, posterior)}*" for p in figures)
+    chance_text = ""
+    if chance is not None:
+        from sim.reporting.figures.chance import FIGURE
+
+        chance_text = chance_section(results.model, chance, f"figures/{FIGURE}")
     spread = (
         "The replications differ in their parameter sets, each drawn from the calibration posterior, and in the\n"
         "model's random draws; the spread says how much the calibrated parameters and chance together move an\n"
@@ -514,13 +579,19 @@ stopped vote to the re-vote that passed. Counts are per run, with how often each
   (`cohesion run baseline --seed {scenario["seed"]} --replications {runs}`), then
   `cohesion compare <the baseline's folder> <this folder>` gives the paired differences with their intervals.
 {intervals}
-"""
+{chance_text}"""
 
 
 def write_report(
-    path: Path, manifest: dict[str, Any], results: Results, figures: list[Path], reference: Results | None = None
+    path: Path,
+    manifest: dict[str, Any],
+    results: Results,
+    figures: list[Path],
+    reference: Results | None = None,
+    chance: pd.DataFrame | None = None,
 ) -> Path:
-    """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any."""
-    text = render(manifest, results, figures, reference)
+    """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any, and
+    ``chance`` the model table of the runs at the defaults of a posterior run, if any."""
+    text = render(manifest, results, figures, reference, chance)
     write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     return path

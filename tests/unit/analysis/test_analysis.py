@@ -305,6 +305,26 @@ def test_grid_sweep_gets_a_heatmap_and_no_indices(sweeps, tmp_path) -> None:
     assert "gives no sensitivity indices" in (out / "report.md").read_text(encoding="utf-8")
 
 
+def test_an_analysis_folder_has_a_manifest_like_every_other_folder(sweeps, tmp_path) -> None:
+    """kind, when, the code that made it, the sweep analysed (with its manifest's sha256), the settings and the
+    tables with their digests, as run and comparison folders record them."""
+    from sim import __version__, store
+
+    out = tmp_path / "grid"
+    done = analysis_command("analyze", sweeps["grid"], "--out", out, "--bad", "cohesion < 0.9")
+    assert done.code == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "analysis" and manifest["created"]
+    assert manifest["code_hash"] == store.code_hash() and manifest["version"] == __version__
+    assert manifest["command"][:2] == ["cohesion", "analyze"]
+    (entry,) = manifest["inputs"]
+    assert entry["folder"] == str(sweeps["grid"]) and entry["kind"] == "sweep"
+    assert entry["manifest_sha256"] == store.file_digest(sweeps["grid"] / "manifest.json")["sha256"]
+    assert manifest["condition"] == "cohesion < 0.9" and manifest["outcome"] == "cohesion"
+    assert set(manifest["tables"]) == {"boxes.csv"}  # a grid gives no sensitivity.csv
+    assert all(store.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
+
+
 @pytest.mark.parametrize("design", ["sobol", "morris", "grid"])
 def test_points_can_be_rebuilt_from_the_manifest(sweeps, design) -> None:
     sweep = open_sweep(sweeps[design])

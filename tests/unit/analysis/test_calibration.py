@@ -287,8 +287,9 @@ def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> Non
     import matplotlib.pyplot as plt
 
     from sim import DISCLAIMER
-    from sim.analysis import chance as uncertainty_bands
+    from sim.reporting.figures.chance import figure as chance_figure
     from sim.reporting.figures.run import LABELS
+    from sim.reporting.reports.run import chance_section
     from sim.rules.outcomes import HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
 
     rng = np.random.default_rng(3)
@@ -300,7 +301,7 @@ def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> Non
     ]
     full = pd.DataFrame(rows)
     chance = full.assign(**{o: full[o] * 0.99 for o in HEADLINE_OUTCOMES})
-    text = uncertainty_bands.section(full, chance, "figures/x.png")
+    text = chance_section(full, chance, "figures/x.png")
     assert LABELS["article5_credibility"].replace("\n", " ") in text
     assert "| article5_credibility |" not in text
     assert "trust_commitment_weight" in text and "docs/SENSITIVITY.md" in text
@@ -313,7 +314,7 @@ def test_chance_section_and_figure_read_as_the_other_figures_do(tmp_path) -> Non
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(plt.Figure, "savefig", keep)
-        uncertainty_bands.figure(full, chance, "s", tmp_path / "x.png")
+        chance_figure(full, chance, "s", tmp_path / "x.png")
     figure = drawn["figure"]
     assert any(DISCLAIMER in t.get_text() for t in figure.texts)
     titled = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}

@@ -62,8 +62,8 @@ def test_pairing_narrows_the_interval_on_the_same_runs(comparison) -> None:
 
 
 def test_paired_differences_are_the_mean_of_replication_by_replication_differences(folders, comparison) -> None:
-    reference = pd.read_parquet(folders["reference"] / "model.parquet")
-    scenario = pd.read_parquet(folders["drawdown"] / "model.parquet")
+    reference = pd.read_parquet(folders["reference"] / "model")
+    scenario = pd.read_parquet(folders["drawdown"] / "model")
     last = reference["date"].max()
     expected = (
         scenario.loc[scenario["date"] == last, "cohesion"].to_numpy()
@@ -102,8 +102,8 @@ def test_a_folder_against_itself_differs_by_nothing(folders) -> None:
 def test_folders_with_fewer_replications_pair_the_ones_they_share(folders, comparison) -> None:
     four = compare([folders["reference"], folders["drawdown_4"]])
     assert four.pairs == {"drawdown": 4}
-    scenario = pd.read_parquet(folders["drawdown"] / "model.parquet")
-    subset = pd.read_parquet(folders["drawdown_4"] / "model.parquet")
+    scenario = pd.read_parquet(folders["drawdown"] / "model")
+    subset = pd.read_parquet(folders["drawdown_4"] / "model")
     # Replication k does not depend on how many replications ran: the first 4 of 16 are the 4.
     pd.testing.assert_frame_equal(
         scenario[scenario["replication"] < 4].drop(columns="run").reset_index(drop=True),
@@ -134,6 +134,44 @@ def test_compare_writes_differences_table_figures_and_report(folders, tmp_path) 
     assert DISCLAIMER in report
     assert "adds event 2026-01 `us_troops`" in report
     assert "figures/differences.png" in report
+
+
+def test_a_compare_folder_has_a_manifest_like_every_other_folder(folders, tmp_path) -> None:
+    """kind, when it was made, the code that made it (as a run folder records it), the folders compared (with the
+    sha256 of their manifests), the settings and the tables with their digests; written by the run's helper."""
+    import json
+
+    from sim import store
+
+    out = tmp_path / "cmp"
+    done = analysis_command("compare", folders["reference"], folders["drawdown"], "--out", out, "--resamples", "500")
+    assert done.code == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    run = json.loads((folders["reference"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "comparison" and run["kind"] == "run"
+    assert manifest["created"] and manifest["code_hash"] == store.code_hash() == run["code_hash"]
+    for key in ("tool", "version", "outcome_definitions", "disclaimer", "packages", "code_revision", "platform"):
+        assert manifest[key] == run[key], key
+    assert manifest["command"] == [
+        "cohesion",
+        "compare",
+        str(folders["reference"]),
+        str(folders["drawdown"]),
+        "--out",
+        str(out),
+        "--resamples",
+        "500",
+    ]
+    assert [entry["folder"] for entry in manifest["inputs"]] == [str(folders["reference"]), str(folders["drawdown"])]
+    for entry in manifest["inputs"]:
+        assert entry["kind"] == "run"
+        assert entry["manifest_sha256"] == store.file_digest(Path(entry["folder"]) / "manifest.json")["sha256"]
+    assert manifest["bootstrap"]["resamples"] == 500 and manifest["pairs"] == {"drawdown": 16}
+    assert set(manifest["tables"]) == {"differences.csv", "table.csv"}
+    assert all(store.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
+    # Such a folder is not the results of a run: reading it as one says so.
+    done = analysis_command("plot", out)
+    assert done.code == 2 and "is the folder of a comparison" in done.stderr
 
 
 def test_compare_defaults_to_a_timestamped_folder_under_results(folders, tmp_path, monkeypatch) -> None:

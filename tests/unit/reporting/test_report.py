@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.api import baseline_behind
 from sim.inputs.parameters import PARAMETERS
 from sim.reporting.reports import run as report
 from sim.scenarios.scenario import load
@@ -23,7 +22,7 @@ def drawdown():
     # At the registry defaults: the unblocking table's months are then veto_delay_months itself (a posterior
     # run draws it per replication).
     results = sim.run("us_drawdown", replications=6, seed=2, uncertainty="none")
-    reference = baseline_behind(results.scenario, results.seed, results.replications)
+    reference = results._behind.baseline  # run with it, once
     return results, reference
 
 
