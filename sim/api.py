@@ -516,7 +516,7 @@ class Comparison:
 
     def plot(self, kind: str = "differences") -> Figure:
         """The paired differences (``"differences"``) or both scenarios' medians (``"levels"``) as a Figure."""
-        from sim.reporting.figures import analysis as figures
+        from sim.reporting.figures import comparison as figures
 
         draw = {"differences": figures.comparison_differences, "levels": figures.comparison_levels}
         if kind not in draw:
@@ -529,7 +529,7 @@ class Comparison:
 
         Returns the paths written: ``{"report": path, "table": path, "figures": [paths], "manifest": path, ...}``.
         """
-        from sim.analysis.compare import write_comparison
+        from sim.reporting.folders import write_comparison
 
         command = ["sim.compare", *self.labels] if command is None else command
         return write_comparison(self.result, _folder(folder, "folder"), command)
@@ -550,40 +550,18 @@ def compare(
     fixed seed of ``cohesion compare``, which calls this function). Raises
     InputError with fewer than two, too few resamples, an unknown outcome,
     folders that are not complete results of ``cohesion run``, outcomes defined
-    differently, or runs that cannot be paired (other seeds, another horizon).
+    differently, or runs that cannot be paired (other seeds, another horizon): the checks and the numbers
+    are :func:`sim.analysis.compare.compare`'s, to which this function hands the folders and the results.
     """
     from sim.analysis import compare as comparing
-    from sim.rules.outcomes import HEADLINE_OUTCOMES
     from sim.runs.folder import internal
 
-    resamples = comparing.BOOTSTRAP_RESAMPLES if resamples is None else resamples
-    seed = comparing.BOOTSTRAP_SEED if seed is None else seed
-    items = tuple(item if isinstance(item, Results) else _folder(item, "RESULTS_DIR") for item in (reference, *others))
-    if len(items) < 2:
-        raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
-    if isinstance(resamples, bool) or not isinstance(resamples, int):
-        raise InputError("--resamples", f"{shown(resamples)} is not a whole number; use 1000 or more")
-    if resamples < 100:
-        raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
-    if resamples > comparing.MAX_RESAMPLES:
-        raise InputError(
-            "--resamples",
-            f"{resamples} is too many; use a whole number up to {comparing.MAX_RESAMPLES} "
-            f"(default {comparing.BOOTSTRAP_RESAMPLES})",
-        )
-    outcomes = comparing.check_outcomes(HEADLINE_OUTCOMES if outcomes is None else tuple(outcomes))
-    comparing.check_outcome_definitions([item for item in items if not isinstance(item, Results)])
-    arms = []
-    for item in items:
-        if not isinstance(item, Results):
-            arms.append(comparing.load_arm(item, outcomes))
-            continue
-        columns = ["run", "replication", "seed", "step", "date", *outcomes]
-        model = internal(item._tables.model[columns])
+    def arm(item: Results) -> Any:
         path = item.path if item.path is not None else Path(item.name)
-        arms.append(comparing.Arm(item.name, path, item.manifest, model))
-    comparing.check_arm_definitions(arms)
-    return Comparison(comparing.compare_arms(arms, outcomes, resamples, seed))
+        return comparing.Arm(item.name, path, item.manifest, internal(item._tables.model))
+
+    items = [arm(item) if isinstance(item, Results) else item for item in (reference, *others)]
+    return Comparison(comparing.compare(items, outcomes, resamples, seed))
 
 
 class SweepResults:

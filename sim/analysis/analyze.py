@@ -1,7 +1,7 @@
-"""``analyze``: a sweep's sensitivity indices, scenario discovery, figures and report, in one pass.
+"""``analyze``'s numbers for one sweep folder: sensitivity indices and scenario discovery, in one pass.
 
-Every input is checked before anything is computed, so that a typo fails
-in a second and leaves no half-written folder.
+Every input is checked before anything is computed, so that a typo fails in a second. Writing the tables,
+figures and report is :func:`sim.reporting.folders.write_analysis`'s.
 """
 
 from __future__ import annotations
@@ -11,41 +11,42 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis import ema
 from sim.analysis.discovery import Condition, Discovery, discover, prim_available
 from sim.analysis.sensitivity import METHODS, Sensitivity, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep
-from sim.reporting.figures import analysis as figures
-from sim.reporting.reports import analysis as reports
 from sim.rules.outcomes import HEADLINE_OUTCOMES
-from sim.runs.folder import input_entry, output_manifest, write_atomically, write_manifest
 from sim.util import extras
-from sim.util.errors import InputError, nearest, one_of, short_path, shown
+from sim.util.errors import InputError, nearest, one_of, shown
 
 DEFAULT_OUTCOME = "cohesion"
-SENSITIVITY = "sensitivity.csv"
-BOXES = "boxes.csv"
-REPORT = "report.md"
-FIGURES = "figures"
 
 
 @dataclasses.dataclass(frozen=True)
 class SweepAnalysis:
-    """What ``analyze`` computed and where it wrote it."""
+    """What ``analyze`` computed for a sweep at one month.
+
+    ``runs``: one row per finished run at ``date`` (outcomes and factor values); ``sensitivity``: the
+    indices of ``outcome`` first, then of every other headline outcome the sweep kept (empty unless the
+    design is sobol or morris); ``discovery``: the boxes where the bad outcome clusters (``default_condition``:
+    the condition was not given, so it is the worst quarter of the runs); ``heatmap``: the grid's factors
+    across and up (None unless the design is a grid of two or more factors).
+    """
 
     sweep: Sweep
     outcome: str
     date: str
-    out: Path
+    runs: pd.DataFrame
     sensitivity: tuple[Sensitivity, ...]
     discovery: Discovery
     default_condition: bool
-    figures: tuple[Path, ...] = ()
-    report: Path | None = None
-    ema: Path | None = None
+    heatmap: tuple[str, str] | None = None
+
+    def sensitivity_table(self) -> pd.DataFrame:
+        """sensitivity.csv: one row per outcome and factor, with its rank for that outcome."""
+        return sensitivity_table(self.sensitivity)
 
 
-def analyze_sweep(
+def analyze(
     folder: str | Path,
     outcome: str | None = None,
     date: str | None = "end",
@@ -53,19 +54,14 @@ def analyze_sweep(
     method: str | None = None,
     x: str | None = None,
     y: str | None = None,
-    out: str | Path | None = None,
-    export_ema: bool = False,
-    *,
-    command: list[str] | None = None,
 ) -> SweepAnalysis:
-    """Analyse a finished sweep folder and write sensitivity.csv, boxes.csv, figures/ and report.md to ``out``.
+    """Sensitivity indices and scenario discovery of a finished sweep folder at ``date``; nothing is written.
 
-    Last, ``out/manifest.json`` (:func:`sim.runs.folder.output_manifest`, ``kind`` "analysis"): the sweep analysed
-    (with the sha256 of its manifest), the outcome, month, condition and method, the size and sha256 of each
-    table written, and ``command``, what made it (default ``["sim.analyze_sweep", folder]``).
-
-    ``outcome`` defaults to cohesion, or the first outcome the sweep kept when it did not keep cohesion.
-    ``method`` is ``"tree"`` (None: the default, a decision tree; needs scikit-learn) or ``"prim"``.
+    ``outcome`` defaults to cohesion, or the first outcome the sweep kept when it did not keep cohesion;
+    ``date`` is 'YYYY-MM', a year (its December) or 'end'; ``bad`` a condition such as 'cohesion < 0.6'
+    (default: the worst quarter of the runs); ``method`` is ``"tree"`` (None: the default, a decision tree;
+    needs scikit-learn) or ``"prim"``; ``x`` and ``y`` the heatmap's factors (grid designs only). Raises
+    InputError naming the option for any bad input, or the folder if it is not a finished sweep.
     """
     sweep = open_sweep(folder)
     if outcome is None:
@@ -88,64 +84,16 @@ def analyze_sweep(
     runs = sweep.runs_at(month)
     if runs.empty:
         raise InputError("model/", f"no finished run has a row for {month}", str(sweep.path))
-    out = Path(out) if out else sweep.path / "analysis"
-    try:
-        (out / FIGURES).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError("--out", f"cannot make the folder '{short_path(str(out))}' ({error.strerror})") from None
-    context = figures.sweep_context(sweep)
-    drawn: list[Path] = []
 
     # Sensitivity: the chosen outcome first, then every other headline outcome the sweep kept.
     sensitivity: tuple[Sensitivity, ...] = ()
     if sweep.design in METHODS:
         others = [o for o in HEADLINE_OUTCOMES if o in sweep.outcomes and o != outcome]
         sensitivity = tuple(sweep_sensitivity(sweep, runs, o, month) for o in (outcome, *others))
-        table = sensitivity_table(sensitivity)
-        write_atomically(out / SENSITIVITY, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
-        drawn.append(figures.sensitivity_figure(sensitivity[0], context, out / FIGURES / f"{sweep.design}.png"))
-        if len(sensitivity) > 1:
-            drawn.append(figures.overview_figure(sensitivity, context, out / FIGURES / "sensitivity_overview.png"))
-
-    if heatmap is not None:
-        pooled = [n for n in names if n not in heatmap]
-        drawn.append(
-            figures.heatmap_figure(runs, *heatmap, outcome, month, context, out / FIGURES / "heatmap.png", pooled)
-        )
-    order = sensitivity[0].ranking if sensitivity else names
-    note = "; most influential first" if sensitivity else ""
-    drawn.append(figures.factor_figure(runs, order, outcome, month, context, out / FIGURES / "factors.png", note))
 
     condition = condition or Condition.worst_quarter(outcome, runs[outcome])
     found = discover(runs[names], runs[condition.outcome], condition, month, method)
-    boxes = found.table()
-    write_atomically(out / BOXES, lambda p: boxes.to_csv(p, index=False, float_format="%.6g"))
-    drawn.append(
-        figures.discovery_figure(found, runs[names], runs[condition.outcome], context, out / FIGURES / "discovery.png")
-    )
-
-    result = SweepAnalysis(sweep, outcome, month, out, sensitivity, found, bad is None, tuple(drawn))
-    if export_ema:
-        result = dataclasses.replace(result, ema=ema.export(sweep, out / ema.FILE))
-    result = dataclasses.replace(result, report=reports.write_sweep_report(out / REPORT, result))
-    tables = [name for name in (SENSITIVITY, BOXES) if name == BOXES or sensitivity]
-    tables += [ema.FILE] if result.ema is not None else []
-    manifest = output_manifest(
-        "analysis",
-        out,
-        [input_entry(sweep.path, sweep.name)],
-        tables,
-        ["sim.analyze_sweep", str(folder)] if command is None else command,
-        outcome=outcome,
-        date=month,
-        condition=str(found.condition),
-        default_condition=bad is None,
-        method=found.method,
-        design=sweep.design,
-        files={"tables": tables, "figures": f"{FIGURES}/", "report": REPORT},
-    )
-    write_manifest(out, manifest)
-    return result
+    return SweepAnalysis(sweep, outcome, month, runs, sensitivity, found, bad is None, heatmap)
 
 
 def _heatmap_axes(sweep: Sweep, x: str | None, y: str | None) -> tuple[str, str] | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from sim.rules.outcomes import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.runs.folder import MANIFEST, ResultsFolder, write_atomically
-from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
+from sim.runs.folder import MANIFEST, ResultsFolder
+from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, shown
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625
@@ -40,10 +41,6 @@ BOOTSTRAP_RESAMPLES = 2000
 MAX_RESAMPLES = 20_000  # (resamples x replications) weights are held at once: 20,000 x 1,000 is 160 MB
 LEVEL = 0.90
 TABLE_DATES = ("2030-12", "2035-12")
-DIFFERENCES = "differences.csv"
-TABLE = "table.csv"
-REPORT = "report.md"
-FIGURES = "figures"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -317,20 +314,52 @@ def paired_differences(
 
 
 def compare(
-    paths: Sequence[str | Path],
-    outcomes: Sequence[str] = HEADLINE_OUTCOMES,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    seed: int = BOOTSTRAP_SEED,
+    items: Sequence[Arm | str | os.PathLike[str]],
+    outcomes: Sequence[str] | None = HEADLINE_OUTCOMES,
+    resamples: int | None = BOOTSTRAP_RESAMPLES,
+    seed: int | None = BOOTSTRAP_SEED,
 ) -> Comparison:
-    """Compare every folder after the first with the first; InputError when runs cannot be paired.
+    """Compare every item after the first with the first, after checking every argument.
 
-    The folders-only form of :func:`sim.api.compare`, which does the work (and which ``cohesion compare`` calls).
+    ``items`` are results folders of ``cohesion run`` (read here; only their model tables) or :class:`Arm`
+    already read (``sim.api.compare`` turns results in memory into arms); the first is the reference.
+    ``outcomes`` are model outcomes (None: the headline ones); ``resamples`` (100 to :data:`MAX_RESAMPLES`)
+    and ``seed`` those of the bootstrap (None: :data:`BOOTSTRAP_RESAMPLES` and :data:`BOOTSTRAP_SEED`).
+    Raises InputError, naming the field or the folder, with fewer than two items, an item that is neither
+    a folder path nor an arm, resamples that are not a whole number in range, an unknown or no outcome,
+    folders that are not complete results of ``cohesion run`` (a sweep folder among them), outcomes defined
+    differently, or runs that cannot be paired (other seeds, another horizon, other posterior draws).
     """
-    from sim import api
-
-    if len(paths) < 2:
+    items = tuple(item if isinstance(item, Arm) else _folder(item) for item in items)
+    if len(items) < 2:
         raise InputError("RESULTS_DIR", "give two or more results folders: the reference first, then the others")
-    return api.compare(*paths, outcomes=outcomes, resamples=resamples, seed=seed).result
+    resamples = BOOTSTRAP_RESAMPLES if resamples is None else resamples
+    seed = BOOTSTRAP_SEED if seed is None else seed
+    if isinstance(resamples, bool) or not isinstance(resamples, int):
+        raise InputError("--resamples", f"{shown(resamples)} is not a whole number; use 1000 or more")
+    if resamples < 100:
+        raise InputError("--resamples", f"{resamples} is too few for a 90 % interval; use 1000 or more")
+    if resamples > MAX_RESAMPLES:
+        raise InputError(
+            "--resamples",
+            f"{resamples} is too many; use a whole number up to {MAX_RESAMPLES} (default {BOOTSTRAP_RESAMPLES})",
+        )
+    outcomes = check_outcomes(HEADLINE_OUTCOMES if outcomes is None else tuple(outcomes))
+    check_outcome_definitions([item for item in items if not isinstance(item, Arm)])
+    columns = ["run", "replication", "seed", "step", "date", *outcomes]
+    arms = [
+        dataclasses.replace(item, model=item.model[columns]) if isinstance(item, Arm) else load_arm(item, outcomes)
+        for item in items
+    ]
+    check_arm_definitions(arms)
+    return compare_arms(arms, outcomes, resamples, seed)
+
+
+def _folder(value: Any) -> Path:
+    """``value`` as a folder path; InputError if it is not text or a path."""
+    if not isinstance(value, str | os.PathLike):
+        raise InputError("RESULTS_DIR", f"{shown(value)} is not a folder; give a path as text or a pathlib.Path")
+    return Path(value)
 
 
 def compare_arms(
@@ -370,59 +399,9 @@ def interval_narrowing(differences: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["comparison", "outcome"], sort=False)["ratio"].median().reset_index()
 
 
-# ---------------------------------------------------------------------- writing
+# ---------------------------------------------------------------------- output folders
 def default_out(labels: Sequence[str], root: str | Path = "results") -> Path:
+    """``root/compare-<labels>-<UTC timestamp>``: the folder ``cohesion compare`` writes to without ``--out``."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     names = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(labels))[:80]
     return Path(root) / f"compare-{names}-{stamp}"
-
-
-def write_comparison(comparison: Comparison, out: str | Path, command: list[str] | None = None) -> dict[str, Any]:
-    """differences.csv, table.csv, figures/, report.md and, last, manifest.json in ``out``; returns their paths.
-
-    The manifest (:func:`sim.runs.folder.output_manifest`, ``kind`` "comparison") records the folders compared
-    (reference first, each with the sha256 of its manifest), the outcomes, the bootstrap's resamples, seed
-    and level, the pairs, and the size and sha256 of differences.csv and table.csv; ``command`` what made it.
-    """
-    from sim.reporting.figures import analysis as figures
-    from sim.reporting.reports import analysis as reports
-    from sim.runs.folder import input_entry, output_manifest, write_manifest
-
-    out = Path(out)
-    try:
-        (out / FIGURES).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError("--out", f"cannot make the folder '{short_path(str(out))}' ({error.strerror})") from None
-    differences = comparison.differences
-    write_atomically(out / DIFFERENCES, lambda p: differences.to_csv(p, index=False, float_format="%.6g"))
-    table = comparison.table()
-    write_atomically(out / TABLE, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
-    drawn = [
-        figures.comparison_differences(comparison, out / FIGURES / "differences.png"),
-        figures.comparison_levels(comparison, out / FIGURES / "levels.png"),
-    ]
-    report = reports.write_comparison_report(out / REPORT, comparison, drawn)
-    manifest = output_manifest(
-        "comparison",
-        out,
-        [input_entry(arm.path, arm.label) for arm in comparison.arms],
-        [DIFFERENCES, TABLE],
-        command,
-        reference=comparison.reference.label,
-        outcomes=list(comparison.outcomes),
-        pairs={label: int(n) for label, n in comparison.pairs.items()},
-        bootstrap={
-            "resamples": int(comparison.resamples),
-            "seed": int(comparison.seed),
-            "level": float(comparison.level),
-        },
-        files={"differences": DIFFERENCES, "table": TABLE, "figures": f"{FIGURES}/", "report": REPORT},
-    )
-    return {
-        "folder": out,
-        "differences": out / DIFFERENCES,
-        "table": out / TABLE,
-        "figures": drawn,
-        "report": report,
-        "manifest": write_manifest(out, manifest),
-    }

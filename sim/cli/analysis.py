@@ -92,20 +92,14 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze_main(args: argparse.Namespace) -> int:
-    from sim.analysis.analyze import analyze_sweep
+    """``cohesion analyze``: :func:`sim.analysis.analyze.analyze` of the sweep, then
+    :func:`sim.reporting.folders.write_analysis`."""
+    from sim.analysis.analyze import analyze
+    from sim.reporting.folders import write_analysis
 
-    result = analyze_sweep(
-        args.folder,
-        args.outcome,
-        args.date,
-        args.bad,
-        args.method,
-        args.x,
-        args.y,
-        args.out,
-        args.export_ema,
-        command=["cohesion", *getattr(args, "argv", ["analyze", args.folder])],
-    )
+    analysis = analyze(args.folder, args.outcome, args.date, args.bad, args.method, args.x, args.y)
+    command = ["cohesion", *getattr(args, "argv", ["analyze", args.folder])]
+    result = write_analysis(analysis, args.out, args.export_ema, command=command)
     found = result.discovery
     what = f"{found.method} found {len(found.boxes)} box{'es' * (len(found.boxes) != 1)} for {found.condition}"
     indices = f"{result.sweep.design} indices of {len(result.sensitivity)} outcomes; " if result.sensitivity else ""

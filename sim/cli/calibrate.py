@@ -9,6 +9,10 @@ identify), ``figures/`` (marginals and pair plots, predictive checks) and
 database ``abc.db`` (with ``abc_random_states.json``) holds the finished generations until the calibration
 completes. An interrupted calibration keeps them: ``--resume FOLDER``, or the same command again,
 continues it where it stopped.
+
+This module parses the arguments and runs the stages; the figures are drawn by
+:mod:`sim.reporting.figures.calibration` and report.md written by :mod:`sim.reporting.reports.calibration`.
+It imports nothing heavy until the command runs, so that ``cohesion --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -25,17 +29,15 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from sim.analysis import calibration as cal
-from sim.inputs import parameters as params
-from sim.runs.folder import new_folder, write_atomically
 from sim.util.errors import InputError, short_path
 from sim.util.locks import FolderLock, holder, identity
 from sim.util.processes import interrupts_deferred, raise_if_interrupted
 from sim.util.resources import PACKAGE
+
+if TYPE_CHECKING:
+    from sim.analysis import calibration as cal
 
 DESCRIPTION = (
     "Calibrate the influential parameters to the record up to 2024: Morris screening (SALib) on the calibration "
@@ -129,6 +131,8 @@ def versions() -> dict[str, str]:
 
 def _settings(args: argparse.Namespace) -> cal.Settings:
     """The calibration's size: quick or full, with the options that change it; InputError if too small to report."""
+    from sim.analysis import calibration as cal
+
     settings = cal.QUICK if args.quick else cal.FULL
     for name in ("particles", "generations", "max_simulations"):
         if getattr(args, name) is not None:
@@ -143,6 +147,8 @@ def _settings(args: argparse.Namespace) -> cal.Settings:
 
 
 def _save(folder: Path, state: dict[str, Any]) -> None:
+    from sim.runs.folder import write_atomically
+
     text = json.dumps(state, indent=2) + "\n"
     with interrupts_deferred():
         write_atomically(folder / STATE, lambda p: p.write_text(text, encoding="utf-8"))
@@ -150,6 +156,8 @@ def _save(folder: Path, state: dict[str, Any]) -> None:
 
 def _read_state(folder: Path, option: str = "--resume") -> dict[str, Any]:
     """The calibration.json of ``folder``; InputError naming the folder if it holds no calibration."""
+    from sim.analysis import calibration as cal
+
     source = str(folder)
     if not folder.is_dir():
         raise InputError(option, "is not a folder; give a folder made by cohesion calibrate", source)
@@ -194,6 +202,8 @@ def _resumed(args: argparse.Namespace, say: Callable[..., None]) -> tuple[Path, 
     Without it, the newest unfinished calibration in ``--out`` with the same seed and size that no process
     is writing is taken up (the sweeps' story: run the same command again to resume).
     """
+    from sim.analysis import calibration as cal
+
     if args.resume:
         folder = Path(args.resume)
         state = _read_state(folder)
@@ -236,6 +246,8 @@ def _resumed(args: argparse.Namespace, say: Callable[..., None]) -> tuple[Path, 
 
 def _create(args: argparse.Namespace, settings: cal.Settings) -> tuple[Path, dict[str, Any], FolderLock]:
     """A new folder ``<out>/calibration-<timestamp>`` (``-2``, ... when taken), locked, with its calibration.json."""
+    from sim.runs.folder import new_folder
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
         folder = new_folder(args.out, f"calibration-{stamp}")
@@ -273,6 +285,8 @@ def main(args: argparse.Namespace) -> int:
     its finished stages and generations; ``--resume FOLDER`` (or the same command) continues it. With one
     worker a resumed calibration gives the same posterior as one never interrupted.
     """
+    from sim.analysis import calibration as cal
+
     _check(args)
     try:
         import pyabc  # noqa: F401
@@ -336,7 +350,11 @@ def _calibrate(
     folder: Path, state: dict[str, Any], args: argparse.Namespace, say: Callable[..., None], began: float
 ) -> None:
     """The stages not done yet (screening, distance scales, ABC-SMC), then the posterior, report and provenance."""
+    import numpy as np
     from tqdm import tqdm
+
+    from sim.analysis import calibration as cal
+    from sim.inputs.parameters import PARAMETERS
 
     settings = cal.Settings(**state["settings"])
     seed = state["seed"]
@@ -407,7 +425,7 @@ def _calibrate(
         "sampler": "parallel (not order-deterministic: the same seed may give a different posterior)"
         if state["parallel"]
         else "sequential (order-deterministic)",
-        "priors": {n: [params.PARAMETERS[n].low, params.PARAMETERS[n].high] for n in chosen},
+        "priors": {n: [PARAMETERS[n].low, PARAMETERS[n].high] for n in chosen},
         "fixed_at_default": [n for n in cal.candidates() if n not in chosen],
         "most_influential_per_target": screening["per_target"],
         "targets": {t.name: {"observed": t.observed, "what": t.what} for t in targets},
@@ -455,189 +473,16 @@ def _calibrate(
     (folder / cal.RANDOM_STATES).unlink(missing_ok=True)
 
 
-def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, path: Path) -> Path:
-    """Posterior marginals (diagonal, over the prior range) and pairs of the calibrated parameters, as a PNG.
-
-    ``points``: (particles, len(chosen)) parameter values; ``weights``: (particles,) normalised weights. Panels
-    of 1.5 inches at 80 dpi keep the figure of 12 parameters near 1,440 pixels square. Drawn on a Figure of its
-    own with the Agg canvas: the caller's matplotlib backend is left alone.
-    """
-    import PIL.Image
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    k = len(chosen)
-    fig = Figure(figsize=(1.5 * k, 1.5 * k), dpi=80)
-    axes = fig.subplots(k, k, squeeze=False)
-    for i in range(k):
-        for j in range(k):
-            ax = axes[i][j]
-            pi, pj = params.PARAMETERS[chosen[i]], params.PARAMETERS[chosen[j]]
-            if i == j:
-                ax.hist(points[:, i], bins=20, weights=weights, range=(pi.low, pi.high), color="tab:blue")
-                ax.set_xlim(pi.low, pi.high)
-            else:
-                ax.scatter(points[:, j], points[:, i], s=1 + 60 * weights, color="tab:blue", linewidths=0)
-                ax.set_xlim(pj.low, pj.high)
-                ax.set_ylim(pi.low, pi.high)
-            if i == k - 1:
-                ax.set_xlabel(chosen[j], fontsize=6)
-            if j == 0:
-                ax.set_ylabel(chosen[i], fontsize=6)
-            ax.tick_params(labelsize=5)
-    fig.suptitle("Posterior marginals (diagonal, prior range as x-axis) and pairs")
-    fig.tight_layout(rect=(0, 0, 1, 0.98))
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    # A palette of 64 colours (Pillow, which matplotlib requires) keeps the 144 panels to a few hundred KiB.
-    image.quantize(colors=64).save(path, optimize=True)
-    return path
-
-
 def _report(folder, chosen, points, weights, targets, predictive, screening, provenance) -> None:
-    from matplotlib.figure import Figure
+    """figures/ (posterior pairs, predictive checks) and report.md of a finished calibration in ``folder``."""
+    from sim.reporting.figures.calibration import pairs_figure, predictive_checks_figure
+    from sim.reporting.reports.calibration import write_report
 
     figures = folder / "figures"
     figures.mkdir()
     pairs_figure(chosen, points, weights, figures / "posterior_pairs.png")
-
-    n = len(targets)
-    cols = 4
-    rows_ = (n + cols - 1) // cols
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows_))
-    axes = fig.subplots(rows_, cols, squeeze=False)
-    for m, t in enumerate(targets):
-        ax = axes[m // cols][m % cols]
-        ax.hist(predictive["default"][:, m], bins=20, alpha=0.5, label="defaults", color="tab:gray")
-        ax.hist(predictive["posterior"][:, m], bins=20, alpha=0.6, label="posterior", color="tab:blue")
-        ax.axvline(t.observed, color="black", lw=2, label="observed")
-        ax.set_title(t.name, fontsize=8)
-        ax.tick_params(labelsize=6)
-    for m in range(n, rows_ * cols):
-        axes[m // cols][m % cols].axis("off")
-    axes[0][0].legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(figures / "predictive_checks.png", dpi=110)
-
-    lines = [
-        "# Calibration report",
-        "",
-        f"Command: `{provenance['command']}` (seed {provenance['seed']}, {provenance['mode']} mode, "
-        f"{provenance['seconds']} s). Sampler: {provenance['sampler']}.",
-        "",
-        "Method: " + provenance["method"] + f". Simulator: {provenance['simulator']}.",
-        "",
-        f"Generations run: {len(provenance['generations'])} of {provenance['settings']['generations']} "
-        f"(evaluation budget: {provenance['settings']['max_simulations'] or 'none'}); acceptance thresholds "
-        + ", ".join(f"{g['epsilon']:.3g}" for g in provenance["generations"])
-        + "; evaluations per generation "
-        + ", ".join(str(g["samples"]) for g in provenance["generations"])
-        + ".",
-        "",
-        "## Posterior marginals",
-        "",
-        f"Effective sample size: {cal.shown_sample_size(provenance['effective_sample_size'])} "
-        f"of {len(weights)} particles "
-        "(Kish's, from the weights).",
-        "",
-    ]
-    if provenance["effective_sample_size"] < cal.MIN_PARTICLES:
-        lines += [
-            f"**Too few particles for these intervals**: with fewer than {cal.MIN_PARTICLES} effective particles "
-            "(two in each 5 % tail) an end of a 90 % interval rests on one particle, so the intervals below are "
-            "too narrow and say little about what the data identify. Calibrate with more particles.",
-            "",
-        ]
-    lines += [
-        "| parameter | prior range | default | posterior median | 90 % interval | width / prior width |",
-        "|---|---|---|---|---|---|",
-    ]
-    unidentified = []
-    for j, name in enumerate(chosen):
-        p = params.PARAMETERS[name]
-        lo, hi = cal.interval(points[:, j], weights)
-        med = cal.interval(points[:, j], weights, 0.0)[0]
-        ratio = (hi - lo) / (p.high - p.low)
-        if ratio > 0.6:
-            unidentified.append(name)
-        lines.append(
-            f"| {name} | {p.low:g} to {p.high:g} | {p.default:g} | {med:.3g} | {lo:.3g} to {hi:.3g} | {ratio:.2f} |"
-        )
-    lines += ["", "![pairs](figures/posterior_pairs.png)", "", "## Posterior predictive checks", ""]
-    lines += [
-        f"Each target: the observed value, and the 5th, 50th and 95th percentiles of {PREDICTIVE_DRAWS} hindcast "
-        f"runs drawn from the posterior and of {PREDICTIVE_DRAWS} runs at the defaults (the hindcast's values).",
-        "",
-        "| target | observed | posterior 5 / 50 / 95 % | defaults 5 / 50 / 95 % | observed inside posterior 90 %? |",
-        "|---|---|---|---|---|",
-    ]
-    for m, t in enumerate(targets):
-        q = np.percentile(predictive["posterior"][:, m], [5, 50, 95])
-        d = np.percentile(predictive["default"][:, m], [5, 50, 95])
-        inside = "yes" if q[0] <= t.observed <= q[2] else "no"
-        lines.append(
-            f"| {t.name} ({t.what}) | {t.observed:.3g} | {q[0]:.3g} / {q[1]:.3g} / {q[2]:.3g} | "
-            f"{d[0]:.3g} / {d[1]:.3g} / {d[2]:.3g} | {inside} |"
-        )
-    fit = provenance["fit"]
-    lines += [
-        "",
-        "![checks](figures/predictive_checks.png)",
-        "",
-        "## Fit against the defaults",
-        "",
-        "Each target's score: the continuous ranked probability score (CRPS) of the runs above against the "
-        "observed value (their mean absolute error less half the mean absolute difference between two runs: a "
-        "proper score, which neither rewards a spread the data do not need nor punishes one they do), divided "
-        "by the target's distance scale (the mean error of runs drawn from the prior, so the prior scores "
-        "about 1). The posterior's runs and the defaults' share their seeds. Aggregate: the mean over the "
-        "targets. The mean absolute errors alone (which count any spread against a distribution) are beside.",
-        "",
-        "| target | scale | posterior score | defaults score | posterior error | defaults error |",
-        "|---|---|---|---|---|---|",
-    ]
-    for t in targets:
-        lines.append(
-            f"| {t.name} | {provenance['distance_scales'][t.name]:.3g} | {fit['score_posterior'][t.name]:.3f} | "
-            f"{fit['score_default'][t.name]:.3f} | {fit['error_posterior'][t.name]:.3f} | "
-            f"{fit['error_default'][t.name]:.3f} |"
-        )
-    verdict = "beats" if fit["beats_defaults"] else "does not beat"
-    worse = ", ".join(fit["headline_clearly_worse"]) or "none"
-    lines += [
-        f"| **aggregate** | | **{fit['aggregate_posterior']:.3f}** | **{fit['aggregate_default']:.3f}** | "
-        f"{fit['aggregate_error_posterior']:.3f} | {fit['aggregate_error_default']:.3f} |",
-        "",
-        f"The posterior {verdict} the defaults: a lower aggregate score, and on no headline target "
-        f"({', '.join(fit['headline_targets'])}) a score more than {fit['clearly_worse_margin']} above the "
-        f"defaults'. Headline targets clearly worse: {worse}.",
-    ]
-    lines += ["", "## What the data cannot identify", ""]
-    if unidentified:
-        lines.append(
-            "Posterior 90 % intervals wider than 60 % of the prior range (the data barely narrow them): "
-            + ", ".join(unidentified)
-            + "."
-        )
-    else:
-        lines.append("Every calibrated parameter's 90 % interval is narrower than 60 % of its prior range.")
-    fixed = provenance["fixed_at_default"]
-    lines += [
-        "",
-        f"The Morris screening found the other {len(fixed)} numeric parameters less influential on these targets; "
-        "they stay at their defaults (or at the hindcast scenario's values), and the data say nothing about them "
-        "through this calibration. Many act only after 2024 (pledges, elections, a ceasefire, US drawdown) or on "
-        "outcomes that no target measures. They are: " + ", ".join(fixed) + ".",
-        "",
-        "Screening (mean scaled mu* over the targets), top 15:",
-        "",
-        "| parameter | mu* | calibrated |",
-        "|---|---|---|",
-    ]
-    for name, score in screening["ranking"][:15]:
-        lines.append(f"| {name} | {score:.3g} | {'yes' if name in chosen else 'no'} |")
-    (folder / "report.md").write_text("\n".join(lines) + "\n")
+    predictive_checks_figure(targets, predictive, figures / "predictive_checks.png")
+    write_report(folder / "report.md", chosen, points, weights, targets, predictive, screening, provenance)
 
 
 def recorded_arguments(argv: list[str]) -> list[str]:

@@ -269,6 +269,20 @@ def test_the_command_line_imports_nothing_heavy_before_its_signal_handlers_exist
     assert loaded == "", f"imported before the command's handlers: {loaded}"
 
 
+def test_the_compare_analyze_and_calibrate_commands_import_nothing_heavy_until_they_run():
+    """Building the parser (``cohesion --help``) imports the modules of these commands: they load numpy, pandas,
+    matplotlib and the model only inside the functions that run a command."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.cli.analysis, sim.cli.calibrate; "
+        "print(' '.join(m for m in ('numpy', 'pandas', 'mesa', 'matplotlib', 'scipy') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"imported by the command modules: {loaded}"
+
+
 def test_ctrl_c_during_the_imports_is_one_line_and_exit_1(tmp_path):
     """SIGINT as soon as the command's handler is installed, while it still imports the model: 'interrupted'."""
     import signal

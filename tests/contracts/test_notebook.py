@@ -75,7 +75,7 @@ def assert_unchanged(before: tuple, after: tuple) -> None:
 
 
 def test_every_figure_function_leaves_the_backend_alone(drawn, caller_state, tmp_path):
-    from sim.cli.calibrate import pairs_figure
+    from sim.reporting.figures.calibration import pairs_figure
     from sim.reporting.figures.chance import figure
 
     before = caller_state()

@@ -13,6 +13,8 @@ import datetime
 import io
 import json
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -311,7 +313,7 @@ def test_an_analysis_folder_has_a_manifest_like_every_other_folder(sweeps, tmp_p
     from sim import __version__, store
 
     out = tmp_path / "grid"
-    done = analysis_command("analyze", sweeps["grid"], "--out", out, "--bad", "cohesion < 0.9")
+    done = run_cli("analyze", sweeps["grid"], "--out", out, "--bad", "cohesion < 0.9")
     assert done.code == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "analysis" and manifest["created"]
@@ -373,10 +375,31 @@ def test_analyze_refuses_unfinished_sweeps_and_run_folders(sweeps, tmp_path) -> 
     assert done.code == 2 and "not a sweep folder" in done.stderr
 
 
+def test_analyze_computes_the_numbers_and_writes_nothing(sweeps, tmp_path) -> None:
+    """The numbers of analyze come without a file, a figure or the reporting layer (which writes them)."""
+    sweep = tmp_path / "grid"
+    shutil.copytree(sweeps["grid"], sweep, ignore=shutil.ignore_patterns("analysis"))
+    before = sorted(p.relative_to(sweep) for p in sweep.rglob("*"))
+    code = (
+        "import sys; from sim.analysis.analyze import analyze; "
+        f"a = analyze({str(sweep)!r}, bad='cohesion < 0.7'); "
+        "print(a.outcome, a.date, a.heatmap, a.discovery.cases, len(a.runs)); "
+        "loaded = sorted({m.split('.')[0] if m.startswith('matplotlib') else m for m in sys.modules "
+        "if m.startswith(('sim.api', 'sim.reporting', 'matplotlib'))}); "
+        "print(loaded); sys.exit(1 if loaded else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome, date, *_, cases, runs = done.stdout.split("\n")[0].split()
+    assert (outcome, date, int(cases), int(runs)) == ("cohesion", "2026-12", 18, 18)  # 6 points x 3 replications
+    assert "('confidence_bound', 'eu_cfsp_rule')" in done.stdout
+    assert sorted(p.relative_to(sweep) for p in sweep.rglob("*")) == before
+
+
 def test_the_discovery_caption_names_only_the_panels_drawn() -> None:
     from types import SimpleNamespace
 
-    from sim.reporting.reports.analysis import _sweep_captions
+    from sim.reporting.reports.sweep import _sweep_captions
 
     tree = _sweep_captions(SimpleNamespace(trajectory=None))["discovery"]
     prim = _sweep_captions(SimpleNamespace(trajectory=pd.DataFrame()))["discovery"]

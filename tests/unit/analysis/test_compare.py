@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +113,38 @@ def test_folders_with_fewer_replications_pair_the_ones_they_share(folders, compa
     )
 
 
+def test_compare_takes_arms_already_read_and_checks_them_itself(folders, comparison) -> None:
+    """The numbers layer does every check: arms read elsewhere (as sim.api does for results in memory) are
+    checked and compared like folders."""
+    from sim.analysis.compare import load_arm
+    from sim.util.errors import InputError
+
+    arms = [load_arm(folders[name], HEADLINE_OUTCOMES) for name in ("reference", "drawdown")]
+    from_arms = compare(arms)
+    pd.testing.assert_frame_equal(from_arms.differences, comparison.differences)
+    for changes, field in (({"resamples": 5}, "--resamples"), ({"outcomes": ["cohesoin"]}, "--outcomes")):
+        with pytest.raises(InputError) as caught:
+            compare(arms, **changes)
+        assert caught.value.field == field
+    with pytest.raises(InputError) as caught:
+        compare([arms[0], load_arm(folders["other_seed"], HEADLINE_OUTCOMES)])
+    assert caught.value.field == "manifest.json seed"
+
+
+def test_comparing_folders_computes_without_the_api_or_reporting(folders) -> None:
+    """sim.analysis.compare calls down, never up: comparing two folders loads neither sim.api, nor
+    sim.reporting, nor matplotlib."""
+    code = (
+        "import sys; from sim.analysis.compare import compare; "
+        f"compare([{str(folders['reference'])!r}, {str(folders['drawdown'])!r}]); "
+        "loaded = sorted({m.split('.')[0] if m.startswith('matplotlib') else m for m in sys.modules "
+        "if m.startswith(('sim.api', 'sim.reporting', 'matplotlib'))}); "
+        "print(loaded); sys.exit(1 if loaded else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # ---------------------------------------------------------------------- the command and its outputs
 def test_compare_writes_differences_table_figures_and_report(folders, tmp_path) -> None:
     out = tmp_path / "cmp"
@@ -144,7 +178,7 @@ def test_a_compare_folder_has_a_manifest_like_every_other_folder(folders, tmp_pa
     from sim import store
 
     out = tmp_path / "cmp"
-    done = analysis_command("compare", folders["reference"], folders["drawdown"], "--out", out, "--resamples", "500")
+    done = run_cli("compare", folders["reference"], folders["drawdown"], "--out", out, "--resamples", "500")
     assert done.code == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     run = json.loads((folders["reference"] / "manifest.json").read_text(encoding="utf-8"))
@@ -170,7 +204,7 @@ def test_a_compare_folder_has_a_manifest_like_every_other_folder(folders, tmp_pa
     assert set(manifest["tables"]) == {"differences.csv", "table.csv"}
     assert all(store.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
     # Such a folder is not the results of a run: reading it as one says so.
-    done = analysis_command("plot", out)
+    done = run_cli("plot", out)
     assert done.code == 2 and "is the folder of a comparison" in done.stderr
 
 
@@ -226,22 +260,24 @@ def test_bad_compare_input_is_exit_2(folders, tmp_path, arguments, fragment) -> 
 
 def test_levels_figure_draws_zero_one_outcomes_on_their_whole_scale(comparison, tmp_path, monkeypatch) -> None:
     """Gaps of a few hundredths must not look large: 0-1 outcomes keep a 0-1 axis, counts whole-number ticks."""
-    from sim.reporting.figures import analysis as figures
+    from sim.reporting import style
+    from sim.reporting.figures import comparison as figures
+    from sim.reporting.text import label
     from sim.rules.outcomes import ZERO_ONE_OUTCOMES
 
     drawn = {}
-    finish = figures._finish
+    finish = style.finish
 
     def keep(figure, *args, **kwargs):
         drawn["figure"] = figure
         return finish(figure, *args, **kwargs)
 
-    monkeypatch.setattr(figures, "_finish", keep)
+    monkeypatch.setattr(style, "finish", keep)
     figures.comparison_levels(comparison, tmp_path / "levels.png")
     titled = {ax.get_title().replace("\n", " "): ax for ax in drawn["figure"].axes if ax.get_title()}
     checked = 0
     for outcome in comparison.outcomes:
-        title = figures.label(outcome, one_line=False).replace("\n", " ")
+        title = label(outcome, one_line=False).replace("\n", " ")
         if outcome in ZERO_ONE_OUTCOMES:
             assert titled[title].get_ylim() == (0.0, 1.0), outcome
             checked += 1

@@ -51,7 +51,7 @@ def test_positions_share_one_frame_show_every_state_and_keep_labels_apart(storm)
 
 def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
     from sim.inputs.parameters import PARAMETERS
-    from sim.reporting.figures.analysis import factor_label, short_label
+    from sim.reporting.text import factor_label, short_label
 
     assert factor_label("confidence_bound") == f"confidence_bound ({PARAMETERS['confidence_bound'].unit})"
     assert factor_label("events.us_troops[-1].change") == "events.us_troops[-1].change"
@@ -63,8 +63,8 @@ def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
 def test_the_discovery_caption_names_the_axes_drawn():
     from types import SimpleNamespace
 
-    from sim.reporting.figures.analysis import _scatter_axes
-    from sim.reporting.reports.analysis import _sweep_captions
+    from sim.reporting.figures.sweep import _scatter_axes
+    from sim.reporting.reports.sweep import _sweep_captions
 
     factors = ["events.us_troops[-1].change", "events.article5_doubt.size"]
     one_box = SimpleNamespace(boxes=(SimpleNamespace(limits={"events.article5_doubt.size": (0.3, None)}),))

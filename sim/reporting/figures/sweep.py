@@ -1,14 +1,13 @@
-"""Figures of the analysis commands: scenario comparisons, sensitivity indices, sweeps and discovered boxes.
+"""Figures of a sweep analysis (``cohesion analyze``): sensitivity indices, the outcome over a grid and against
+each factor, and the boxes of scenario discovery.
 
-Styling, the title strip and the footer with :data:`sim.DISCLAIMER` come
-from :mod:`sim.reporting.figures.run`, so that these figures look like those of a run.
+The frame, title strip and footer with :data:`sim.DISCLAIMER` come from :mod:`sim.reporting.style`, so that
+these figures look like those of a run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,62 +19,17 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from sim.about import DISCLAIMER
-from sim.inputs.parameters import PARAMETERS
-from sim.reporting.figures.run import (
-    BAND_COLOUR,
-    LABELS,
-    Context,
-    _band,
-    _figure,
-    _finish,
-    _minimum_span,
-    _place_labels,
-    _quantiles,
-    _year_axis,
-    _years,
-)
-from sim.rules.outcomes import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
+from sim.reporting import style
+from sim.reporting.text import factor_label, percent, short_label
 
 if TYPE_CHECKING:
-    from sim.analysis.compare import Comparison
     from sim.analysis.discovery import Discovery
     from sim.analysis.sensitivity import Sensitivity
     from sim.analysis.sweeps import Sweep
 
-REFERENCE_COLOUR = "#5d6d7e"
-COLOURS = ("#c0392b", "#2471a3", "#7d3c98", "#d68910", "#1e8449", "#a04000")
 BAD_COLOUR = "#c0392b"
 OK_COLOUR = "#aab7b8"
 BOX_COLOURS = ("#1f618d", "#d68910", "#7d3c98")
-# Smallest y range shown for a difference, so that a difference in the fourth decimal does not look large.
-DIFFERENCE_SPAN = {"spending_pct_gdp": 0.05, "blocs": 0.5, "us_troops_europe": 2.0}
-
-
-def percent(share: float) -> str:
-    """0.25 -> '25 %' (with the space the other reports use)."""
-    return f"{100 * share:.0f} %" if np.isfinite(share) else "–"
-
-
-def label(outcome: str, one_line: bool = True) -> str:
-    text = LABELS.get(outcome, outcome.replace("_", " "))
-    return text.replace("\n", " ") if one_line else text
-
-
-def short_label(outcome: str) -> str:
-    """An outcome's label without its explanation, keeping its unit: 'Cohesion (0-1)', for titles and colour bars."""
-    text = label(outcome)
-    match = re.match(r"^(.*?) \((.*)\)$", text)
-    if not match:
-        return text
-    units = [part for part in match.group(2).split(", ") if part == "0-1" or "%" in part]
-    return match.group(1) + (f" ({units[-1]})" if units else "")
-
-
-def factor_label(name: str) -> str:
-    """A factor as a reader sees it: a model parameter with its unit from the registry, 'confidence_bound (distance
-    in position)'; an event field (dotted) or another name as it is."""
-    spec = PARAMETERS.get(name)
-    return f"{name} ({spec.unit})" if spec is not None and spec.unit else name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,113 +54,6 @@ def sweep_context(sweep: Sweep) -> SweepContext:
     return SweepContext(
         sweep.scenario_name, sweep.design, sweep.seed, len(sweep.points), sweep.replications, sweep=sweep.name
     )
-
-
-def _panels(
-    count: int,
-    width: float = 15.0,
-    row_height: float = 4.0,
-    header: float = 0.8,
-    columns: int = 3,
-    sharey: bool = False,
-):
-    columns = min(columns, count)
-    rows = math.ceil(count / columns)
-    figure = _figure(width, row_height * rows + 1.0, header=header)
-    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False, sharey=sharey).ravel())
-    for ax in axes[count:]:
-        ax.set_visible(False)
-    return figure, axes[:count]
-
-
-def _legend(figure, handles: list, ncols: int | None = None) -> None:
-    height = figure.get_figheight()
-    figure.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 1 - 0.42 / height),
-        ncols=ncols or len(handles),
-        fontsize=11,
-        frameon=False,
-    )
-
-
-# ====================================================================== comparisons
-def _comparison_context(comparison: Comparison) -> Context:
-    others = ", ".join(a.label for a in comparison.others)
-    return Context(
-        f"{others} vs {comparison.reference.label}", comparison.reference.seed, min(comparison.pairs.values())
-    )
-
-
-def comparison_differences(comparison: Comparison, path: Path) -> Path:
-    """Mean paired difference over time with its 90 % interval; dotted: the interval without pairing."""
-    figure, axes = _panels(len(comparison.outcomes))
-    level = percent(comparison.level)
-    for ax, outcome in zip(axes, comparison.outcomes, strict=True):
-        rows = comparison.differences[comparison.differences["outcome"] == outcome]
-        for other, colour in zip(comparison.others, COLOURS, strict=False):
-            mine = rows[rows["scenario"] == other.label]
-            x = _years(mine["date"])
-            ax.fill_between(x, mine["difference_low"], mine["difference_high"], color=colour, alpha=0.25, linewidth=0)
-            ax.plot(x, mine["difference"], color=colour, linewidth=2)
-            ax.plot(x, mine["unpaired_low"], color=colour, linewidth=1, linestyle=":")
-            ax.plot(x, mine["unpaired_high"], color=colour, linewidth=1, linestyle=":")
-        ax.axhline(0.0, color="#222222", linewidth=0.9)
-        ax.set_title(label(outcome, one_line=False), fontsize=12)
-        _year_axis(ax, _years(rows["date"].unique()))
-        _minimum_span(ax, DIFFERENCE_SPAN.get(outcome, 0.02))
-        if outcome in COUNT_OUTCOMES:
-            ax.yaxis.get_major_locator().set_params(integer=True)
-    for ax in axes[-3:]:
-        ax.set_xlabel("year", fontsize=11)
-    for ax in axes[::3]:
-        ax.set_ylabel(f"difference from {comparison.reference.label}", fontsize=11)
-    handles = [
-        Line2D([], [], color=c, linewidth=2, label=f"{a.label} - {comparison.reference.label}")
-        for a, c in zip(comparison.others, COLOURS, strict=False)
-    ]
-    handles += [
-        Patch(color="#777777", alpha=0.3, label=f"{level} interval, pairs resampled"),
-        Line2D([], [], color="#777777", linestyle=":", label=f"{level} interval ignoring the pairing"),
-    ]
-    _legend(figure, handles)
-    return _finish(figure, _comparison_context(comparison), "Paired differences (mean over replications)", path)
-
-
-def comparison_levels(comparison: Comparison, path: Path) -> Path:
-    """Each scenario's outcomes over time (median and the middle 50 % of replications), reference in grey.
-
-    Outcomes on a 0-1 scale (``sim.rules.outcomes.ZERO_ONE_OUTCOMES``) are drawn on a fixed 0-1 axis, as in a run's
-    headline figure, so that small gaps do not look large; the differences figure is where gaps are zoomed.
-    """
-    figure, axes = _panels(len(comparison.outcomes))
-    colours = [REFERENCE_COLOUR, *COLOURS]
-    # The reference is drawn wide and solid, the others narrower and dashed on top: where two medians are
-    # the same, both stay visible.
-    widths = [3.6, *([1.8] * len(COLOURS))]
-    styles = ["-", *(["--"] * len(COLOURS))]
-    for ax, outcome in zip(axes, comparison.outcomes, strict=True):
-        for arm, colour, width, style in zip(comparison.arms, colours, widths, styles, strict=False):
-            replications = comparison.pairs.get(arm.label, max(comparison.pairs.values()))
-            model = arm.model[arm.model["replication"] < replications]
-            q = _quantiles(model, outcome)
-            x = _years(model.drop_duplicates("step").sort_values("step")["date"])
-            ax.fill_between(x, q["q25"], q["q75"], color=colour, alpha=0.2, linewidth=0)
-            ax.plot(x, q["q50"], color=colour, linewidth=width, linestyle=style)
-        ax.set_title(label(outcome, one_line=False), fontsize=12)
-        _year_axis(ax, x)
-        if outcome in COUNT_OUTCOMES:
-            ax.yaxis.get_major_locator().set_params(integer=True)
-        if outcome in ZERO_ONE_OUTCOMES:
-            ax.set_ylim(0, 1)  # as in a run's headline figure: gaps are read on the outcome's whole scale
-    handles = [
-        Line2D([], [], color=c, linewidth=w, linestyle=st, label=a.label)
-        for a, c, w, st in zip(comparison.arms, colours, widths, styles, strict=False)
-    ]
-    handles.append(Patch(color="#777777", alpha=0.3, label="middle 50 % of replications"))
-    _legend(figure, handles)
-    return _finish(figure, _comparison_context(comparison), "Outcomes of each scenario (median)", path)
 
 
 # ====================================================================== sensitivity
@@ -238,7 +85,7 @@ def _top(table: pd.DataFrame, count: int = MAX_BARS) -> tuple[pd.DataFrame, str]
 def _sobol_figure(result: Sensitivity, context: SweepContext, path: Path) -> Path:
     table, shown = _top(result.table)
     height = 0.42 * len(table) + 2.6
-    figure = _figure(12, height, header=0.8)
+    figure = style.frame(12, height, header=0.8)
     ax = figure.subplots()
     y = np.arange(len(table))
     ax.barh(y - 0.2, table["ST"], height=0.38, color="#1f618d", label="total index ST (alone and with interactions)")
@@ -252,15 +99,15 @@ def _sobol_figure(result: Sensitivity, context: SweepContext, path: Path) -> Pat
     ax.grid(axis="x", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="#222222", linewidth=1, label="95 % interval (bootstrap)"))
-    _legend(figure, handles)
+    style.legend(figure, handles)
     title = f"Sobol' indices of {short_label(result.outcome)} {_date_text(result.date)}{shown}"
-    return _finish(figure, context, title, path)
+    return style.finish(figure, context, title, path)
 
 
 def _morris_figure(result: Sensitivity, context: SweepContext, path: Path) -> Path:
     table, shown = _top(result.table)
     height = max(0.36 * len(table) + 2.6, 7.0)
-    figure = _figure(16, height, header=0.8)
+    figure = style.frame(16, height, header=0.8)
     bars, plane = figure.subplots(1, 2, width_ratios=[1, 1.2])
     y = np.arange(len(table))
     bars.barh(y, table["mu_star"], color="#1f618d", height=0.7)
@@ -275,14 +122,14 @@ def _morris_figure(result: Sensitivity, context: SweepContext, path: Path) -> Pa
     plane.scatter(everything["mu_star"], everything["sigma"], s=36, color="#1f618d", zorder=3)
     top = max(float(everything["mu_star"].max()), 1e-12) * 1.08
     high = max(float(everything["sigma"].max()), 1e-12) * 1.12
-    for ratio, style in zip(MORRIS_RAYS, (":", "--", "-."), strict=True):
+    for ratio, dash in zip(MORRIS_RAYS, (":", "--", "-."), strict=True):
         plane.plot(
-            [0, top], [0, ratio * top], color="#7f8c8d", linestyle=style, linewidth=1, label=f"sigma = {ratio:g} mu*"
+            [0, top], [0, ratio * top], color="#7f8c8d", linestyle=dash, linewidth=1, label=f"sigma = {ratio:g} mu*"
         )
     plane.set_xlim(0, top)
     plane.set_ylim(0, high)
     labelled = everything.head(MAX_LABELS)
-    _place_labels(
+    style.place_labels(
         plane,
         labelled["mu_star"].to_numpy(),
         labelled["sigma"].to_numpy(),
@@ -298,7 +145,7 @@ def _morris_figure(result: Sensitivity, context: SweepContext, path: Path) -> Pa
     bars.plot([], [], color="#222222", label="95 % interval of mu* (bootstrap)")
     bars.legend(loc="lower right", fontsize=10, frameon=False)
     title = f"Morris screening of {short_label(result.outcome)} {_date_text(result.date)}"
-    return _finish(figure, context, title, path)
+    return style.finish(figure, context, title, path)
 
 
 def overview_figure(results: Sequence[Sensitivity], context: SweepContext, path: Path) -> Path:
@@ -313,7 +160,7 @@ def overview_figure(results: Sequence[Sensitivity], context: SweepContext, path:
     if method == "morris":
         values = values / np.where(np.nanmax(values, axis=0) > 0, np.nanmax(values, axis=0), 1.0)
     height = 0.42 * len(table) + 3.2
-    figure = _figure(max(12.0, 3.0 + 1.9 * len(table.columns)), height, header=0.5)
+    figure = style.frame(max(12.0, 3.0 + 1.9 * len(table.columns)), height, header=0.5)
     ax = figure.subplots()
     image = ax.imshow(np.clip(values, 0, 1), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(values):
@@ -330,7 +177,7 @@ def overview_figure(results: Sequence[Sensitivity], context: SweepContext, path:
         fontsize=10,
     )
     what = "Total Sobol' indices" if method == "sobol" else "Morris mu*"
-    return _finish(figure, context, f"{what} of each outcome {_date_text(results[0].date)}{shown}", path)
+    return style.finish(figure, context, f"{what} of each outcome {_date_text(results[0].date)}{shown}", path)
 
 
 # ====================================================================== sweeps
@@ -361,7 +208,7 @@ def heatmap_figure(
     rows, columns = median.shape
     decimals = {"median": _decimals(median), "spread": _decimals(spread, least=1)}
     width = min(8.0 + 2.2 * columns, 22.0)
-    figure = _figure(width, 1.0 * rows + 3.4, header=0.5)
+    figure = style.frame(width, 1.0 * rows + 3.4, header=0.5)
     left, right = figure.subplots(1, 2)
     for ax, values, cmap, title, key in (
         (left, median, "viridis", "median over replications (90 % of them in brackets)", "median"),
@@ -391,7 +238,7 @@ def heatmap_figure(
         ax.set_ylabel(factor_label(y), fontsize=11)
         ax.set_title(title, fontsize=11)
     other = f" (pooled over {', '.join(pooled)})" if pooled else ""
-    return _finish(figure, context, f"{short_label(outcome)} {_date_text(date)} over the grid{other}", path)
+    return style.finish(figure, context, f"{short_label(outcome)} {_date_text(date)} over the grid{other}", path)
 
 
 def _level(value: object) -> str:
@@ -413,7 +260,7 @@ def factor_figure(
     """The outcome against each factor: median and the bands holding 50 % and 90 % of the runs."""
     shown = list(factors)[:MAX_FACTOR_PANELS]
     # One y scale for all panels, so that a steep panel means an influential factor.
-    figure, axes = _panels(len(shown), width=15.0, row_height=3.6, columns=min(3, len(shown)), sharey=True)
+    figure, axes = style.panels(len(shown), width=15.0, row_height=3.6, columns=min(3, len(shown)), sharey=True)
     for ax, name in zip(axes, shown, strict=True):
         column = runs[name]
         numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
@@ -421,38 +268,38 @@ def factor_figure(
         if not numeric:
             levels = sorted(column.unique(), key=str)
             frame = runs.assign(_bin=column.map({v: k for k, v in enumerate(levels)}))
-            q = _quantiles(frame, outcome, by="_bin")
+            q = style.quantiles(frame, outcome, by="_bin")
             ax.set_xticks(range(len(levels)), [str(v) for v in levels])
             xs = q.index.to_numpy(dtype="float64")
         elif distinct <= BINS:
-            q = _quantiles(runs.assign(_bin=column), outcome, by="_bin")
+            q = style.quantiles(runs.assign(_bin=column), outcome, by="_bin")
             xs = q.index.to_numpy(dtype="float64")
         else:
             bins = pd.qcut(column, BINS, labels=False, duplicates="drop")
             frame = runs.assign(_bin=bins)
-            q = _quantiles(frame, outcome, by="_bin")
+            q = style.quantiles(frame, outcome, by="_bin")
             xs = frame.groupby("_bin")[name].median().reindex(q.index).to_numpy(dtype="float64")
         if len(xs) == 1:
-            ax.plot(xs, q["q50"], marker="o", color=BAND_COLOUR)
+            ax.plot(xs, q["q50"], marker="o", color=style.BAND_COLOUR)
         else:
-            _band(ax, xs, q, label=False)
-            ax.plot(xs, q["q50"], marker="o", markersize=4, color=BAND_COLOUR, linewidth=0)
+            style.band(ax, xs, q, label=False)
+            ax.plot(xs, q["q50"], marker="o", markersize=4, color=style.BAND_COLOUR, linewidth=0)
         ax.set_xlabel(factor_label(name), fontsize=11)
         ax.grid(alpha=0.3)
     for ax in axes[:: min(3, len(shown))]:
         ax.set_ylabel(short_label(outcome), fontsize=10)
     handles = [
-        Line2D([], [], color=BAND_COLOUR, linewidth=2, marker="o", markersize=4, label="median of the runs"),
-        Patch(color=BAND_COLOUR, alpha=0.45, label="50 % of runs"),
-        Patch(color=BAND_COLOUR, alpha=0.15, label="90 % of runs"),
+        Line2D([], [], color=style.BAND_COLOUR, linewidth=2, marker="o", markersize=4, label="median of the runs"),
+        Patch(color=style.BAND_COLOUR, alpha=0.45, label="50 % of runs"),
+        Patch(color=style.BAND_COLOUR, alpha=0.15, label="90 % of runs"),
     ]
-    _legend(figure, handles)
+    style.legend(figure, handles)
     more = (
         f" ({len(shown)} of {len(factors)} factors{note})"
         if len(shown) < len(factors)
         else note and f" ({note.strip('; ')})"
     )
-    return _finish(figure, context, f"{short_label(outcome)} {_date_text(date)} against each factor{more}", path)
+    return style.finish(figure, context, f"{short_label(outcome)} {_date_text(date)} against each factor{more}", path)
 
 
 # ====================================================================== discovery
@@ -503,7 +350,7 @@ def discovery_figure(
     """Where the bad runs are (with the boxes drawn), each box's limits, and PRIM's coverage-density trade-off."""
     panels = 3 if discovery.trajectory is not None else 2
     ratios = [1.0, 1.0, 0.9][:panels]
-    figure = _figure(7.0 * panels, 7.0, header=0.8)
+    figure = style.frame(7.0 * panels, 7.0, header=0.8)
     axes = figure.subplots(1, panels, width_ratios=ratios)
     scatter, limits = axes[0], axes[1]
     bad = discovery.condition.holds(values)
@@ -539,7 +386,7 @@ def discovery_figure(
     if discovery.trajectory is not None:
         _tradeoff_panel(axes[2], discovery)
     method = "PRIM (EMA Workbench)" if discovery.method == "prim" else "decision tree (scikit-learn)"
-    return _finish(figure, context, f"Scenario discovery with a {method}", path)
+    return style.finish(figure, context, f"Scenario discovery with a {method}", path)
 
 
 def _draw_box(ax, box, x_name: str, y_name: str | None, xs, ys, colour: str, number: int, x: pd.DataFrame) -> None:

@@ -1,0 +1,76 @@
+"""Words and numbers as the comparison and sweep figures and reports print them: outcome and factor labels,
+percentages, numbers with enough decimals, the figure lines of a report, and the atomic write of a report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sim.inputs.parameters import PARAMETERS
+from sim.reporting.figures.run import LABELS
+from sim.runs.folder import write_atomically
+
+DECIMALS = {"us_troops_europe": 1, "blocs": 2}
+
+
+def percent(share: float) -> str:
+    """0.25 -> '25 %' (with the space the other reports use)."""
+    return f"{100 * share:.0f} %" if np.isfinite(share) else "–"
+
+
+def label(outcome: str, one_line: bool = True) -> str:
+    """An outcome's label with its unit and explanation (on one line unless ``one_line`` is False)."""
+    text = LABELS.get(outcome, outcome.replace("_", " "))
+    return text.replace("\n", " ") if one_line else text
+
+
+def short_label(outcome: str) -> str:
+    """An outcome's label without its explanation, keeping its unit: 'Cohesion (0-1)', for titles and colour bars."""
+    text = label(outcome)
+    match = re.match(r"^(.*?) \((.*)\)$", text)
+    if not match:
+        return text
+    units = [part for part in match.group(2).split(", ") if part == "0-1" or "%" in part]
+    return match.group(1) + (f" ({units[-1]})" if units else "")
+
+
+def factor_label(name: str) -> str:
+    """A factor as a reader sees it: a model parameter with its unit from the registry, 'confidence_bound (distance
+    in position)'; an event field (dotted) or another name as it is."""
+    spec = PARAMETERS.get(name)
+    return f"{name} ({spec.unit})" if spec is not None and spec.unit else name
+
+
+def number(value: float, outcome: str = "", sign: bool = False, decimals: int | None = None) -> str:
+    """A value of ``outcome`` with its usual decimals (or ``decimals``), a sign if asked, '–' when missing."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    decimals = DECIMALS.get(outcome, 3) if decimals is None else decimals
+    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    return text.replace("-", "−")
+
+
+def decimals_for(width: float, value: float, outcome: str) -> int:
+    """Enough decimals to show an interval's width (two significant digits), but not beyond the value's third."""
+    default = DECIMALS.get(outcome, 3)
+    if not np.isfinite(width) or width <= 0:
+        return default
+    wanted = 1 - np.floor(np.log10(width))
+    enough = 2 - np.floor(np.log10(abs(value))) if np.isfinite(value) and value != 0 else wanted
+    return int(np.clip(min(wanted, enough), default, 6))
+
+
+def write_text(path: Path, text: str) -> Path:
+    """``text`` into ``path`` (UTF-8), atomically; returns ``path``. Raises OSError if it cannot be written."""
+    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return path
+
+
+def figure_lines(figures: Sequence[Path], captions: dict[str, str], folder: Path) -> str:
+    """The Markdown of a report's figures: each image (relative to ``folder``) with its caption by file stem."""
+    return "\n\n".join(
+        f"![{p.stem}]({p.relative_to(folder).as_posix()})\n\n*{captions.get(p.stem, '')}*" for p in figures
+    )
