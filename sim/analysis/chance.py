@@ -49,8 +49,7 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
     from matplotlib.patches import Patch
 
     from sim.about import DISCLAIMER
-    from sim.reporting.figures.run import LABELS
-    from sim.rules.outcomes import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
+    from sim.rules.outcomes import is_count, label, zero_one
 
     path.parent.mkdir(parents=True, exist_ok=True)
     outcomes = outcomes_of(full)
@@ -71,10 +70,10 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
         ax.plot(x, narrow["low"], color=chance_colour, lw=0.9)
         ax.plot(x, narrow["high"], color=chance_colour, lw=0.9)
         ax.plot(x, narrow["median"], color=chance_colour, lw=1.2, linestyle="--")
-        ax.set_title(LABELS.get(outcome, outcome.replace("_", " ")), fontsize=10)
-        if outcome in ZERO_ONE_OUTCOMES:
+        ax.set_title(label(outcome, one_line=False), fontsize=10)
+        if zero_one(outcome):
             ax.set_ylim(0, 1)
-        if outcome in COUNT_OUTCOMES:
+        if is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
@@ -94,7 +93,7 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
 
 def section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
     """Markdown: the two bands at the last month for each headline outcome, and what they mean."""
-    from sim.reporting.figures.run import LABELS
+    from sim.rules.outcomes import label
 
     last = full["date"].max()
     lines = [
@@ -118,7 +117,7 @@ def section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
         b = bands(full, outcome).loc[last]
         width_a, width_b = a["high"] - a["low"], b["high"] - b["low"]
         ratio = width_b / width_a if width_a > 0 else np.inf
-        shown = LABELS.get(outcome, outcome).replace("\n", " ")
+        shown = label(outcome)
         lines.append(
             f"| {shown} | {a['low']:.3g} to {a['high']:.3g} | {b['low']:.3g} to {b['high']:.3g} | {ratio:.1f} |"
         )

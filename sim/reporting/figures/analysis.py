@@ -23,7 +23,6 @@ from sim.about import DISCLAIMER
 from sim.inputs.parameters import PARAMETERS
 from sim.reporting.figures.run import (
     BAND_COLOUR,
-    LABELS,
     Context,
     _band,
     _figure,
@@ -34,7 +33,7 @@ from sim.reporting.figures.run import (
     _year_axis,
     _years,
 )
-from sim.rules.outcomes import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
+from sim.rules import outcomes as registry
 
 if TYPE_CHECKING:
     from sim.analysis.compare import Comparison
@@ -57,8 +56,8 @@ def percent(share: float) -> str:
 
 
 def label(outcome: str, one_line: bool = True) -> str:
-    text = LABELS.get(outcome, outcome.replace("_", " "))
-    return text.replace("\n", " ") if one_line else text
+    """An outcome's label from the registry (``sim.rules.outcomes``); other names with spaces for underscores."""
+    return registry.label(outcome, one_line)
 
 
 def short_label(outcome: str) -> str:
@@ -156,7 +155,7 @@ def comparison_differences(comparison: Comparison, path: Path) -> Path:
         ax.set_title(label(outcome, one_line=False), fontsize=12)
         _year_axis(ax, _years(rows["date"].unique()))
         _minimum_span(ax, DIFFERENCE_SPAN.get(outcome, 0.02))
-        if outcome in COUNT_OUTCOMES:
+        if registry.is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in axes[-3:]:
         ax.set_xlabel("year", fontsize=11)
@@ -177,8 +176,8 @@ def comparison_differences(comparison: Comparison, path: Path) -> Path:
 def comparison_levels(comparison: Comparison, path: Path) -> Path:
     """Each scenario's outcomes over time (median and the middle 50 % of replications), reference in grey.
 
-    Outcomes on a 0-1 scale (``sim.rules.outcomes.ZERO_ONE_OUTCOMES``) are drawn on a fixed 0-1 axis, as in a run's
-    headline figure, so that small gaps do not look large; the differences figure is where gaps are zoomed.
+    Outcomes on a 0-1 scale (their ``scale`` in ``sim.rules.outcomes.OUTCOMES``) are drawn on a fixed 0-1 axis, as
+    in a run's headline figure, so that small gaps do not look large; the differences figure is where gaps are zoomed.
     """
     figure, axes = _panels(len(comparison.outcomes))
     colours = [REFERENCE_COLOUR, *COLOURS]
@@ -196,9 +195,9 @@ def comparison_levels(comparison: Comparison, path: Path) -> Path:
             ax.plot(x, q["q50"], color=colour, linewidth=width, linestyle=style)
         ax.set_title(label(outcome, one_line=False), fontsize=12)
         _year_axis(ax, x)
-        if outcome in COUNT_OUTCOMES:
+        if registry.is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
-        if outcome in ZERO_ONE_OUTCOMES:
+        if registry.zero_one(outcome):
             ax.set_ylim(0, 1)  # as in a run's headline figure: gaps are read on the outcome's whole scale
     handles = [
         Line2D([], [], color=c, linewidth=w, linestyle=st, label=a.label)

@@ -13,6 +13,7 @@ import pandas as pd
 from sim.about import DISCLAIMER
 from sim.inputs.parameters import PARAMETERS
 from sim.reporting.figures.analysis import label, percent
+from sim.rules.outcomes import OUTCOMES
 from sim.runs.folder import write_atomically
 
 if TYPE_CHECKING:
@@ -22,20 +23,24 @@ if TYPE_CHECKING:
     from sim.analysis.sensitivity import Sensitivity
     from sim.analysis.sweeps import Sweep
 
-DECIMALS = {"us_troops_europe": 1, "blocs": 2}
+
+def _difference_decimals(outcome: str) -> int:
+    """The fewest decimals a difference in ``outcome`` is shown with (3 for names not in the registry)."""
+    record = OUTCOMES.get(outcome)
+    return 3 if record is None else record.difference_decimals
 
 
 def number(value: float, outcome: str = "", sign: bool = False, decimals: int | None = None) -> str:
     if value is None or not np.isfinite(value):
         return "–"
-    decimals = DECIMALS.get(outcome, 3) if decimals is None else decimals
+    decimals = _difference_decimals(outcome) if decimals is None else decimals
     text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
     return text.replace("-", "−")
 
 
 def decimals_for(width: float, value: float, outcome: str) -> int:
     """Enough decimals to show an interval's width (two significant digits), but not beyond the value's third."""
-    default = DECIMALS.get(outcome, 3)
+    default = _difference_decimals(outcome)
     if not np.isfinite(width) or width <= 0:
         return default
     wanted = 1 - np.floor(np.log10(width))
