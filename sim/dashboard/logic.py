@@ -33,7 +33,12 @@ from sim.about import DISCLAIMER
 from sim.api import Results, load_results, run
 from sim.inputs.parameters import PARAMETERS
 from sim.rules.events import EVENT_TYPES, Event, allowed
-from sim.rules.outcomes import OUTCOME_DEFINITIONS, OUTCOMES, is_count, zero_one  # noqa: F401 (re-exported)
+from sim.rules.outcomes import (
+    OUTCOME_DEFINITIONS,  # noqa: F401 (the dashboard's tests name outcomes by it)
+    OUTCOMES,
+    is_count,
+    zero_one,
+)
 from sim.scenarios.scenario import Scenario, packaged_scenarios, referenced
 from sim.scenarios.scenario import load as load_scenario
 from sim.util import yamlfile
