@@ -30,7 +30,7 @@ class Outcome:
     ``scale`` says which values it takes: ``"0-1"`` outcomes get a fixed 0-1 axis in every figure (so that two
     scenarios compare by eye), ``"count"`` outcomes whole-number ticks and integer table columns; the others
     (``"% of GDP"``, ``"thousands"``, ``"SD"``) a free axis. ``label`` is the figure title (it may break over
-    lines with ``\n``; :meth:`one_line` joins them), ``definition`` the outcome in plain words for reports and
+    lines; :meth:`one_line` joins them), ``definition`` the outcome in plain words for reports and
     the dashboard. ``decimals`` is how many decimals a value is shown with in report tables (a mean over months
     of a count gets one), ``difference_decimals`` how many a difference between two scenarios gets at least.
     ``headline`` is the outcome's panel in the headline figure (1 = first; 0 = not a headline outcome), ``key``
@@ -71,13 +71,13 @@ class Outcome:
         return f"{value:.{decimals}f}"
 
 
-_ZERO_ONE = {"kind": "index", "scale": "0-1", "unit": "0-1"}
+_INDEX = {"kind": "index", "scale": "0-1", "unit": "0-1"}
 _COUNTS = {"kind": "count", "scale": "count", "decimals": 0}
 
 _MODEL = (
     Outcome(
         "cohesion",
-        **_ZERO_ONE,
+        **_INDEX,
         label="Cohesion (mean of positions, decisions,\nburden and credibility, 0-1)",
         definition="the composite of the four parts below, their mean (0-1): positions, decisions, burden and "
         "credibility",
@@ -87,7 +87,7 @@ _MODEL = (
     ),
     Outcome(
         "cohesion_positions",
-        **_ZERO_ONE,
+        **_INDEX,
         label="Cohesion of positions (0-1)",
         definition="how close the European states' positions are to one another (autonomy and support for "
         "Ukraine, GDP-weighted; 1 = all in the same place)",
@@ -96,7 +96,7 @@ _MODEL = (
     ),
     Outcome(
         "cohesion_decisions",
-        **_ZERO_ONE,
+        **_INDEX,
         label="Decisions passed, past 12 months (0-1)",
         definition="the share of the EU and NATO decisions concluded in the past 12 months that passed rather "
         "than being blocked for good (0-1; 1 when none concluded)",
@@ -105,7 +105,7 @@ _MODEL = (
     ),
     Outcome(
         "cohesion_burden",
-        **_ZERO_ONE,
+        **_INDEX,
         label="Burden sharing: near the pledge\nand each other (0-1)",
         definition="how close the European allies stand to the pledge path and to one another in defence "
         "spending (0-1)",
@@ -114,7 +114,7 @@ _MODEL = (
     ),
     Outcome(
         "cohesion_credibility",
-        **_ZERO_ONE,
+        **_INDEX,
         label="Shared credible guarantee\n(trust less its spread, 0-1)",
         definition="how high and how evenly shared the European allies' trust in the US guarantee is (mean "
         "minus spread, 0-1)",
@@ -456,7 +456,6 @@ ZERO_ONE_OUTCOMES = tuple(o.name for o in _MODEL if o.zero_one)
 HEADLINE_OUTCOMES = _ranked("headline")  # in the order of the headline figure's panels
 KEY_OUTCOMES = _ranked("key")  # in the order of the report's key-outcomes table
 OUTCOME_DEFINITIONS = {o.name: o.definition for o in _MODEL}
-STATE_LABELS = {o.name: o.label for o in _STATE}
 
 # Version of the outcome definitions: folders whose results were written under other definitions are not
 # compared (``cohesion compare``). 2: ``cohesion`` is the composite of its four components.

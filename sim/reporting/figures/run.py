@@ -28,8 +28,6 @@ from sim.rules.outcomes import HEADLINE_OUTCOMES, OUTCOMES, STATE_OUTCOMES
 from sim.runs.folder import write_atomically
 from sim.runs.replications import Results
 
-# Old names of the labels, kept for callers: the figures read the registry (sim.rules.outcomes.OUTCOMES) itself.
-LABELS = {name: record.label for name, record in OUTCOMES.items()}
 REGION_COLOURS = {
     "eastern_flank": "#c0392b",
     "nordic": "#2471a3",
@@ -44,6 +42,9 @@ OUTCOME_COLOURS = {
     "delayed": "#f39c12",
     "blocked": "#c0392b",
 }
+# Views of the outcome registry under their old names, for callers; the figures read the records
+# (sim.rules.outcomes.OUTCOMES, STATE_OUTCOMES) themselves, so a changed record shows in the next figure.
+LABELS = {name: record.label for name, record in OUTCOMES.items()}
 STATE_LABELS = {name: record.label for name, record in STATE_OUTCOMES.items()}
 BAND_COLOUR = "#2e86c1"
 REFERENCE_COLOUR = "#7f8c8d"
