@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.rules.outcomes import STATE_OUTCOMES
 from sim.runs import replications as runner
 from sim.scenarios.scenario import Scenario, load
 from sim.util.errors import InputError, short_path, shown
@@ -199,8 +200,8 @@ class Results:
             raise InputError("kind", f"'{kind}' is not a figure; use one of {', '.join(plots.KINDS)}")
         context = plots.Context(self.name, self.seed, self.replications)
         if kind == "states":
-            if variable not in plots.STATE_LABELS:
-                raise InputError("variable", f"'{variable}' has no figure; use one of {', '.join(plots.STATE_LABELS)}")
+            if variable not in STATE_OUTCOMES:
+                raise InputError("variable", f"'{variable}' has no figure; use one of {', '.join(STATE_OUTCOMES)}")
             return plots.states(self._tables, context, variable)
         if kind == "headline":
             return plots.headline(self._tables, context, reference=self._stored_behind().baseline)

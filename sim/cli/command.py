@@ -90,12 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser(
         "list",
-        help="list scenarios, experiments, events and parameters",
-        description="List packaged scenarios and experiments, event types with their fields, and parameters with "
-        "defaults and ranges.",
+        help="list scenarios, experiments, events, parameters and outcomes",
+        description="List packaged scenarios and experiments, event types with their fields, parameters with "
+        "defaults and ranges, and the model outcomes with their labels and scales.",
     )
     listing.add_argument(
-        "section", nargs="?", default="all", choices=("all", "scenarios", "experiments", "events", "parameters")
+        "section",
+        nargs="?",
+        default="all",
+        choices=("all", "scenarios", "experiments", "events", "parameters", "outcomes"),
     )
     listing.add_argument("--markdown", action="store_true", help="print Markdown tables (as in the README)")
     listing.set_defaults(handler=_list)

@@ -16,8 +16,7 @@ import solara
 from sim.about import DISCLAIMER
 from sim.dashboard import logic as dashboard
 from sim.inputs.parameters import PARAMETERS
-from sim.reporting.figures.run import STATE_LABELS
-from sim.rules.outcomes import HEADLINE_OUTCOMES
+from sim.rules.outcomes import HEADLINE_OUTCOMES, STATE_OUTCOMES
 from sim.util.errors import InputError
 
 NUMERIC_PARAMETERS = sorted(name for name, p in PARAMETERS.items() if not p.is_categorical)
@@ -300,7 +299,7 @@ def PerState():
     if result is None:
         solara.Info("Run a scenario first.")
         return
-    solara.Select("state variable", values=list(STATE_LABELS), value=state_variable)
+    solara.Select("state variable", values=list(STATE_OUTCOMES), value=state_variable)
     solara.FigureMatplotlib(result.results.plot("states", state_variable.value), format="png")
 
 

@@ -27,7 +27,12 @@ from sim.about import DISCLAIMER
 from sim.api import Results, load_results, run
 from sim.inputs.parameters import PARAMETERS
 from sim.rules.events import EVENT_TYPES, Event, allowed
-from sim.rules.outcomes import COUNT_OUTCOMES, OUTCOME_DEFINITIONS
+from sim.rules.outcomes import (
+    OUTCOME_DEFINITIONS,  # noqa: F401 (the dashboard's tests name outcomes by it)
+    OUTCOMES,
+    is_count,
+    zero_one,
+)
 from sim.scenarios.scenario import Scenario, packaged_scenarios, referenced
 from sim.scenarios.scenario import load as load_scenario
 from sim.util import yamlfile
@@ -287,8 +292,6 @@ def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
     The baseline's median is drawn once more, dashed, over the scenario's, so that it stays visible where the
     two coincide. Returns a matplotlib Figure (not saved).
     """
-    from sim.reporting.figures.run import LABELS
-
     figure = Figure(figsize=(12, 3.6 * ((len(outcomes) + 2) // 3)), dpi=90, layout="constrained")
     axes = np.atleast_1d(figure.subplots((len(outcomes) + 2) // 3, min(3, len(outcomes)), squeeze=False)).ravel()
     for ax, outcome in zip(axes, outcomes, strict=False):
@@ -298,11 +301,11 @@ def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
         model = run_.baseline._tables.model
         x = _years(model.drop_duplicates("step").sort_values("step")["date"])
         ax.plot(x, model.groupby("step", sort=True)[outcome].median(), color="#4d5656", linewidth=1, linestyle="--")
-        ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
+        ax.set_title(outcome_label(outcome, one_line=False), fontsize=9)
         ax.grid(alpha=0.3)
-        if outcome in ZERO_ONE:
+        if zero_one(outcome):
             ax.set_ylim(0, 1)
-        if outcome in COUNT_OUTCOMES:
+        if is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
@@ -313,9 +316,6 @@ def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
         fontsize=10,
     )
     return figure
-
-
-ZERO_ONE = ("cohesion", "article5_credibility", "ukraine_support", "autonomy", "us_commitment", "mean_threat")
 
 
 def final_medians(run_: Run, outcomes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
@@ -354,17 +354,14 @@ def medians_at(run_: Run, outcomes: tuple[str, ...], month: str) -> dict[str, tu
     return out
 
 
-def outcome_label(name: str) -> str:
-    """An outcome's name in words for tables (the figures' label on one line), e.g. 'Blocs (clusters of positions)'.
-
-    Outcomes without a figure label get their definition (:data:`sim.rules.outcomes.OUTCOME_DEFINITIONS`), capitalised.
+def outcome_label(name: str, one_line: bool = True) -> str:
+    """An outcome's name in words: its label in the registry (``sim.rules.outcomes.OUTCOMES``), on one line for
+    tables unless ``one_line`` is False (figure titles), e.g. 'Blocs (clusters of positions)'; other names as given.
     """
-    from sim.reporting.figures.run import LABELS
-
-    if name in LABELS:
-        return " ".join(LABELS[name].split())
-    definition = OUTCOME_DEFINITIONS.get(name)
-    return definition[0].upper() + definition[1:] if definition else name
+    record = OUTCOMES.get(name)
+    if record is None:
+        return name
+    return record.one_line() if one_line else record.label
 
 
 def medians_table(run_: Run, outcomes: tuple[str, ...], month: str) -> str:

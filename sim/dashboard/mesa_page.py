@@ -80,7 +80,7 @@ def page(model: AllianceModel | None = None, outcomes: Sequence[str] = OUTCOMES)
 
     unknown = [name for name in outcomes if name not in MODEL_OUTCOMES]
     if unknown:
-        raise ValueError(f"unknown outcome {unknown[0]!r}; use one of 'cohesion list' outcomes")
+        raise ValueError(f"unknown outcome {unknown[0]!r}; 'cohesion list outcomes' lists them")
     try:
         import solara  # noqa: F401
         from mesa.visualization import SolaraViz, make_plot_component

@@ -10,10 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from sim.inputs.parameters import PARAMETERS
-from sim.reporting.figures.run import LABELS
+from sim.rules import outcomes as registry
 from sim.runs.folder import write_atomically
 
-DECIMALS = {"us_troops_europe": 1, "blocs": 2}
+
+def _difference_decimals(outcome: str) -> int:
+    """The fewest decimals a difference in ``outcome`` is shown with (3 for names not in the registry)."""
+    record = registry.OUTCOMES.get(outcome)
+    return 3 if record is None else record.difference_decimals
 
 
 def percent(share: float) -> str:
@@ -22,9 +26,9 @@ def percent(share: float) -> str:
 
 
 def label(outcome: str, one_line: bool = True) -> str:
-    """An outcome's label with its unit and explanation (on one line unless ``one_line`` is False)."""
-    text = LABELS.get(outcome, outcome.replace("_", " "))
-    return text.replace("\n", " ") if one_line else text
+    """An outcome's label with its unit and explanation from the registry (``sim.rules.outcomes``), on one line
+    unless ``one_line`` is False; other names with spaces for underscores."""
+    return registry.label(outcome, one_line)
 
 
 def short_label(outcome: str) -> str:
@@ -48,14 +52,14 @@ def number(value: float, outcome: str = "", sign: bool = False, decimals: int | 
     """A value of ``outcome`` with its usual decimals (or ``decimals``), a sign if asked, '–' when missing."""
     if value is None or not np.isfinite(value):
         return "–"
-    decimals = DECIMALS.get(outcome, 3) if decimals is None else decimals
+    decimals = _difference_decimals(outcome) if decimals is None else decimals
     text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
     return text.replace("-", "−")
 
 
 def decimals_for(width: float, value: float, outcome: str) -> int:
     """Enough decimals to show an interval's width (two significant digits), but not beyond the value's third."""
-    default = DECIMALS.get(outcome, 3)
+    default = _difference_decimals(outcome)
     if not np.isfinite(width) or width <= 0:
         return default
     wanted = 1 - np.floor(np.log10(width))

@@ -1,4 +1,5 @@
-"""What a scenario can say, read from the registries: scenarios, experiments, events and their fields, parameters.
+"""What a scenario can say and what a run gives, read from the registries: scenarios, experiments, events and their
+fields, parameters, outcomes.
 
 ``cohesion list`` prints it as text, ``cohesion list --markdown`` as the
 tables of the README, so the command, the docs and the schema never drift
@@ -16,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from sim.inputs.parameters import PARAMETERS
 from sim.rules.events import EVENT_TYPES
+from sim.rules.outcomes import OUTCOMES
 from sim.scenarios.scenario import load, packaged_scenarios
 
 
@@ -91,7 +93,8 @@ def experiment_summaries() -> list[tuple[str, str]]:
 
 
 def text(section: str = "all") -> str:
-    """The catalogue as plain text for a terminal; ``section``: all, scenarios, experiments, events or parameters."""
+    """The catalogue as plain text for a terminal; ``section``: all, scenarios, experiments, events, parameters or
+    outcomes."""
     out: list[str] = []
     if section in ("all", "scenarios"):
         out.append("Scenarios (run one with: cohesion run NAME or cohesion run FILE.yaml)")
@@ -127,6 +130,10 @@ def text(section: str = "all") -> str:
             )
             out.append(f"    {name}: {_value(spec.default)} {allowed} — {spec.justification}")
         out.append("")
+    if section in ("all", "outcomes"):
+        out.append("Outcomes (columns of the model table, one value a month; name: label [scale] — in plain words)")
+        out += [f"  {o.name}: {o.one_line()} [{o.scale}] — {o.definition}" for o in OUTCOMES.values()]
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -161,5 +168,12 @@ def markdown(section: str = "all") -> str:
                 f"| `{name}` | {_value(spec.default)} | {allowed} | {_cell(spec.unit)} | {spec.process} | "
                 f"{_cell(spec.justification)} |"
             )
+        out.append("")
+    if section in ("all", "outcomes"):
+        out += ["| outcome | label | kind | scale | in plain words |", "|---|---|---|---|---|"]
+        out += [
+            f"| `{o.name}` | {_cell(o.one_line())} | {o.kind} | {o.scale} | {_cell(o.definition)} |"
+            for o in OUTCOMES.values()
+        ]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -26,7 +26,7 @@ FIELD_CHARS = 80  # so is a field name (a user's unknown key) longer than this
 LINE_CHARS = 400  # an error line is cut to this many characters (lists of choices are kept far shorter)
 LIST_CHARS = 200  # a list of choices longer than this is told by its closest names
 CLOSEST = 4  # names told from a long list
-OUTCOMES_LISTED = "the README, 'Outputs: the results folder'"  # where every model outcome is listed
+OUTCOMES_LISTED = "'cohesion list outcomes'"  # where every model outcome is listed
 
 
 class InputError(ValueError):
@@ -155,8 +155,8 @@ def one_of(choices: Iterable[str], given: Any = None, what: str = "names", every
 
     A message lists every choice only while the list is short (:data:`LIST_CHARS`): 29 outcomes in full made
     a line of 611 characters. ``what`` names the choices ("model outcomes"), ``every`` says where all are
-    listed ("the README's 'Outputs' table"). Returns e.g. "one of the 29 model outcomes (the closest:
-    cohesion, cohesion_burden, blocs, mean_threat; all in the README's 'Outputs' table)".
+    listed ("'cohesion list outcomes'"). Returns e.g. "one of the 29 model outcomes (the closest:
+    cohesion, cohesion_burden, blocs, mean_threat; all in 'cohesion list outcomes')".
     """
     choices = [str(choice) for choice in choices]
     listed = ", ".join(choices)

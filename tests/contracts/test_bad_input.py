@@ -837,7 +837,7 @@ def test_an_unknown_outcome_names_the_closest_ones_on_a_short_line(tmp_path, cap
     )
     line = one_error(capsys, "validate", experiment)
     assert len(line) < 400 and "(did you mean 'cohesion'?)" in line, line
-    assert "one of the 29 model outcomes (the closest: cohesion," in line and "'Outputs: the results folder'" in line
+    assert "one of the 29 model outcomes (the closest: cohesion," in line and "all in 'cohesion list outcomes'" in line
     with pytest.raises(InputError) as raised:
         check_outcomes(["cohesoin"])
     assert len(raised.value.one_line()) < 400 and "the closest: cohesion," in raised.value.one_line()

@@ -404,3 +404,19 @@ def test_a_sweep_interrupted_after_its_first_write_offers_to_resume(tmp_path, mo
     assert main(["sweep", "drawdown_vs_doubt", "--out", str(out), "--quiet", "--chunk-runs", "1"]) == 1
     assert capsys.readouterr().err == "interrupted; run the same command again to resume\n"
     assert (out / sweep.MANIFEST).is_file()
+
+
+def test_list_outcomes_shows_every_outcome_of_the_registry_with_its_label_and_scale(capsys):
+    from sim.rules.outcomes import OUTCOMES
+
+    assert main(["list", "outcomes"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Outcomes (") and "Parameters (" not in out
+    for name, record in OUTCOMES.items():
+        assert f"  {name}: {record.one_line()} [{record.scale}] — {record.definition}\n" in out
+    assert main(["list"]) == 0
+    assert "  war_fatigue: War fatigue (0-1) [0-1]" in capsys.readouterr().out
+    assert main(["list", "outcomes", "--markdown"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("\n| `") == len(OUTCOMES)
+    assert "| `blocs` | Blocs (clusters of positions) | count | count |" in table

@@ -1,4 +1,4 @@
-"""The documents stay true to the code: the ODD's parameter table is the registry's."""
+"""The documents stay true to the code: the ODD's parameter and outcome tables are the registries'."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from tests.helpers import ROOT
 def test_odd_parameter_table_matches_the_registry():
     done = subprocess.run(
         [sys.executable, "docs/parameter_table.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_odd_outcome_tables_match_the_outcome_registry():
+    done = subprocess.run(
+        [sys.executable, "docs/outcome_table.py", "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
 

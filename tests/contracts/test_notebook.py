@@ -194,7 +194,7 @@ def test_the_files_keep_date32(drawn, tmp_path):
     written.finish("complete")
     folder = written.path
     for name in ("model", "agents", "events"):
-        schema = pq.read_schema(folder / f"{name}.parquet")
+        schema = pq.read_schema(folder / name / "part-000000.parquet")
         assert str(schema.field("date").type) == "date32[day]", name
     again = sim.load_results(folder)
     for name in ("model", "agents", "events"):

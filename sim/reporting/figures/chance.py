@@ -27,8 +27,7 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
     from matplotlib.patches import Patch
 
     from sim.about import DISCLAIMER
-    from sim.reporting.figures.run import LABELS
-    from sim.rules.outcomes import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
+    from sim.rules.outcomes import is_count, label, zero_one
 
     path.parent.mkdir(parents=True, exist_ok=True)
     outcomes = outcomes_of(full)
@@ -49,10 +48,10 @@ def figure(full: pd.DataFrame, chance: pd.DataFrame, name: str, path: Path) -> P
         ax.plot(x, narrow["low"], color=chance_colour, lw=0.9)
         ax.plot(x, narrow["high"], color=chance_colour, lw=0.9)
         ax.plot(x, narrow["median"], color=chance_colour, lw=1.2, linestyle="--")
-        ax.set_title(LABELS.get(outcome, outcome.replace("_", " ")), fontsize=10)
-        if outcome in ZERO_ONE_OUTCOMES:
+        ax.set_title(label(outcome, one_line=False), fontsize=10)
+        if zero_one(outcome):
             ax.set_ylim(0, 1)
-        if outcome in COUNT_OUTCOMES:
+        if is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)

@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from sim.reporting import style
 from sim.reporting.text import label, percent
-from sim.rules.outcomes import COUNT_OUTCOMES, ZERO_ONE_OUTCOMES
+from sim.rules import outcomes as registry
 
 if TYPE_CHECKING:
     from sim.analysis.compare import Comparison
@@ -50,7 +50,7 @@ def comparison_differences(comparison: Comparison, path: Path) -> Path:
         ax.set_title(label(outcome, one_line=False), fontsize=12)
         style.year_axis(ax, style.years(rows["date"].unique()))
         style.minimum_span(ax, DIFFERENCE_SPAN.get(outcome, 0.02))
-        if outcome in COUNT_OUTCOMES:
+        if registry.is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in axes[-3:]:
         ax.set_xlabel("year", fontsize=11)
@@ -71,8 +71,9 @@ def comparison_differences(comparison: Comparison, path: Path) -> Path:
 def comparison_levels(comparison: Comparison, path: Path) -> Path:
     """Each scenario's outcomes over time (median and the middle 50 % of replications), reference in grey.
 
-    Outcomes on a 0-1 scale (``sim.rules.outcomes.ZERO_ONE_OUTCOMES``) are drawn on a fixed 0-1 axis, as in a run's
-    headline figure, so that small gaps do not look large; the differences figure is where gaps are zoomed.
+    Outcomes on a 0-1 scale (their ``scale`` in ``sim.rules.outcomes.OUTCOMES``) are drawn on a fixed 0-1 axis, as
+    in a run's headline figure, so that small gaps do not look large; the differences figure is where gaps are
+    zoomed.
     """
     figure, axes = style.panels(len(comparison.outcomes))
     colours = [REFERENCE_COLOUR, *COLOURS]
@@ -90,9 +91,9 @@ def comparison_levels(comparison: Comparison, path: Path) -> Path:
             ax.plot(x, q["q50"], color=colour, linewidth=width, linestyle=dash)
         ax.set_title(label(outcome, one_line=False), fontsize=12)
         style.year_axis(ax, x)
-        if outcome in COUNT_OUTCOMES:
+        if registry.is_count(outcome):
             ax.yaxis.get_major_locator().set_params(integer=True)
-        if outcome in ZERO_ONE_OUTCOMES:
+        if registry.zero_one(outcome):
             ax.set_ylim(0, 1)  # as in a run's headline figure: gaps are read on the outcome's whole scale
     handles = [
         Line2D([], [], color=c, linewidth=w, linestyle=st, label=a.label)

@@ -31,28 +31,9 @@ from sim.reporting.style import place_labels as _place_labels
 from sim.reporting.style import quantiles as _quantiles
 from sim.reporting.style import year_axis as _year_axis
 from sim.reporting.style import years as _years
-from sim.rules.outcomes import COUNT_OUTCOMES, HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
+from sim.rules.outcomes import HEADLINE_OUTCOMES, OUTCOMES, STATE_OUTCOMES
 from sim.runs.replications import Results
 
-LABELS = {
-    "cohesion": "Cohesion (mean of positions, decisions,\nburden and credibility, 0-1)",
-    "cohesion_positions": "Cohesion of positions (0-1)",
-    "cohesion_decisions": "Decisions passed, past 12 months (0-1)",
-    "cohesion_burden": "Burden sharing: near the pledge\nand each other (0-1)",
-    "cohesion_credibility": "Shared credible guarantee\n(trust less its spread, 0-1)",
-    "ukraine_aid_eu": "Ukraine package delivered\nthrough the EU (share)",
-    "ukraine_aid_coalition": "Ukraine package delivered\nby the willing (share)",
-    "article5_credibility": "Article 5 credibility\n(allies' mean trust in the US, 0-1)",
-    "spending_pct_gdp": "Defence spending, % of GDP\n(European allies, GDP-weighted)",
-    "ukraine_support": "Support for Ukraine (mean, 0-1)",
-    "autonomy": "Preference for European autonomy\n(mean, 0-1)",
-    "blocs": "Blocs (clusters of positions)",
-    "us_commitment": "US commitment (0-1)",
-    "us_troops_europe": "US troops in Europe (thousands)",
-    "allies_at_2pct": "Allies at or above 2 %",
-    "allies_at_3_5pct": "Allies at or above 3.5 %",
-    "mean_threat": "Perceived threat (mean, 0-1)",
-}
 REGION_COLOURS = {
     "eastern_flank": "#c0392b",
     "nordic": "#2471a3",
@@ -67,14 +48,10 @@ OUTCOME_COLOURS = {
     "delayed": "#f39c12",
     "blocked": "#c0392b",
 }
-STATE_LABELS = {
-    "threat": "Perceived threat (0-1)",
-    "us_trust": "Trust in the US (0-1)",
-    "spending_pct_gdp": "Defence spending (% of GDP)",
-    "autonomy": "Preference for European autonomy (0-1)",
-    "ukraine_support": "Support for Ukraine (0-1)",
-    "us_troops_k": "US troops stationed (thousands)",
-}
+# Views of the outcome registry under their old names, for callers; the figures read the records
+# (sim.rules.outcomes.OUTCOMES, STATE_OUTCOMES) themselves, so a changed record shows in the next figure.
+LABELS = {name: record.label for name, record in OUTCOMES.items()}
+STATE_LABELS = {name: record.label for name, record in STATE_OUTCOMES.items()}
 REFERENCE_COLOUR = "#7f8c8d"
 MINIMUM_SPAN = {"spending_pct_gdp": 0.2, "blocs": 2.0}  # smallest y range shown; 0.05 for 0-1 outcomes
 PLEDGE_LINES = ((2.0, "2 % (Wales, 2014)"), (3.5, "3.5 % (The Hague, 2025: by 2035)"))
@@ -145,8 +122,8 @@ def headline(results: Results, context: Context, path: Path | None = None, refer
     ``reference`` (the baseline run with the same seeds, when the scenario extends it) is drawn in grey
     behind the scenario, so that the distance between the two is the scenario's doing.
 
-    Outcomes on a 0-1 scale (``sim.rules.outcomes.ZERO_ONE_OUTCOMES``) get a fixed 0-1 axis, so that the figures of
-    two scenarios compare by eye; counts get whole-number ticks; dotted lines mark the scenario's events.
+    Outcomes on a 0-1 scale (their ``scale`` in ``sim.rules.outcomes.OUTCOMES``) get a fixed 0-1 axis, so that the
+    figures of two scenarios compare by eye; counts get whole-number ticks; dotted lines mark the scenario's events.
     """
     model = results.model
     x = _years(_dates(model))
@@ -160,15 +137,16 @@ def headline(results: Results, context: Context, path: Path | None = None, refer
         if reference is not None:
             _band(ax, x, _quantiles(reference.model, outcome), colour=REFERENCE_COLOUR, label=False)
         _band(ax, x, _quantiles(model, outcome))
-        ax.set_title(LABELS.get(outcome, outcome), fontsize=12)
+        record = OUTCOMES[outcome]
+        ax.set_title(record.label, fontsize=12)
         ax.tick_params(labelsize=10)
         ax.ticklabel_format(axis="y", useOffset=False)  # plain values, not "+4.004e-1" offsets
         _year_axis(ax, x)
-        if outcome in ZERO_ONE_OUTCOMES:
+        if record.zero_one:
             ax.set_ylim(0.0, 1.0)
         else:
             _minimum_span(ax, MINIMUM_SPAN.get(outcome, 0.05))
-        if outcome in COUNT_OUTCOMES:
+        if record.is_count:
             ax.yaxis.get_major_locator().set_params(integer=True)
     for ax in axes[len(HEADLINE_OUTCOMES) :]:
         ax.set_visible(False)
@@ -287,7 +265,9 @@ def states(results: Results, context: Context, variable: str, path: Path | None 
     if variable == "spending_pct_gdp":
         handles.append(Line2D([], [], color="#555555", linestyle="--", label="2 % and 3.5 % lines (NATO allies)"))
     _top_legend(figure, handles, 0.45 / height)
-    return _finish_figure(figure, context, f"{STATE_LABELS[variable]} by state (median across replications)", path)
+    return _finish_figure(
+        figure, context, f"{STATE_OUTCOMES[variable].label} by state (median across replications)", path
+    )
 
 
 def _snapshot_steps(n_steps: int, dates: pd.Series) -> list[int]:
@@ -609,7 +589,7 @@ def spending(results: Results, context: Context, path: Path | None = None) -> Fi
     )
     for (level, label), colour in zip(PLEDGE_LINES, ("#7f8c8d", "#922b21"), strict=True):
         left.axhline(level, color=colour, linestyle="--", linewidth=1.2, label=label)
-    left.set_title(LABELS["spending_pct_gdp"].replace("\n", " "), fontsize=12)
+    left.set_title(OUTCOMES["spending_pct_gdp"].one_line(), fontsize=12)
     left.set_ylabel("% of GDP", fontsize=11)
     left.set_ylim(
         bottom=min(1.5, float(model["spending_pct_gdp"].min()) - 0.1),
@@ -619,7 +599,9 @@ def spending(results: Results, context: Context, path: Path | None = None) -> Fi
     _year_axis(left, x)
     for outcome, colour in (("allies_at_2pct", "#2e86c1"), ("allies_at_3_5pct", "#c0392b")):
         _band(right, x, _quantiles(model, outcome), colour=colour, label=False)
-        right.plot([], [], color=colour, linewidth=6, alpha=0.5, label=f"{LABELS[outcome]} (median, 50 %, 90 %)")
+        right.plot(
+            [], [], color=colour, linewidth=6, alpha=0.5, label=f"{OUTCOMES[outcome].label} (median, 50 %, 90 %)"
+        )
     right.set_title("NATO allies at or above each line", fontsize=12)
     right.set_ylabel("allies", fontsize=11)
     right.set_ylim(bottom=0)
@@ -638,7 +620,7 @@ def draw_all(results: Results, context: Context, folder: Path, reference: Result
     paths = []
     for kind, draw in KINDS.items():
         if kind == "states":
-            for variable in STATE_LABELS:
+            for variable in STATE_OUTCOMES:
                 paths.append(folder / f"states_{variable}.png")
                 draw(results, context, variable, paths[-1])
         else:

@@ -16,37 +16,11 @@ import numpy as np
 import pandas as pd
 
 from sim.about import DISCLAIMER
-from sim.reporting.figures.run import LABELS, blocker_counts, scenario_events
-from sim.rules.outcomes import COHESION_COMPONENTS, HEADLINE_OUTCOMES, OUTCOME_DEFINITIONS
+from sim.reporting.figures.run import blocker_counts, scenario_events
+from sim.rules.outcomes import COHESION_COMPONENTS, HEADLINE_OUTCOMES, KEY_OUTCOMES, OUTCOMES, label
 from sim.runs.folder import write_atomically
 from sim.runs.replications import Results
 
-KEY_OUTCOMES = (
-    "cohesion",
-    "cohesion_positions",
-    "cohesion_decisions",
-    "cohesion_burden",
-    "cohesion_credibility",
-    "blocs",
-    "article5_credibility",
-    "us_commitment",
-    "us_troops_europe",
-    "spending_pct_gdp",
-    "allies_at_2pct",
-    "allies_at_3_5pct",
-    "ukraine_support",
-    "autonomy",
-    "eu_decisions_blocked",
-    "nato_decisions_blocked",
-    "ukraine_aid_eu",
-    "ukraine_aid_coalition",
-)
-EXTRA_LABELS = {
-    "eu_decisions_blocked": "EU decisions blocked (cumulative)",
-    "nato_decisions_blocked": "NATO decisions blocked (cumulative)",
-}
-FORMATS = {"us_troops_europe": "{:.0f}", "spending_pct_gdp": "{:.2f}"}
-INTEGERS = {"blocs", "allies_at_2pct", "allies_at_3_5pct", "eu_decisions_blocked", "nato_decisions_blocked"}
 # What the bands of the headline figure hold: chance alone, or the posterior's parameters with chance.
 HEADLINE_SPREAD = {
     False: "the spread the model's own randomness (incidents, elections, votes, noise) gives under these "
@@ -86,15 +60,13 @@ def caption(figure: str, posterior: bool = False) -> str:
 
 
 def _label(outcome: str) -> str:
-    return EXTRA_LABELS.get(outcome, LABELS.get(outcome, outcome)).replace("\n", " ")
+    return label(outcome)
 
 
 def _cell(values: pd.Series, outcome: str) -> str:
     low, median, high = values.quantile([0.05, 0.5, 0.95])
-    if outcome in INTEGERS:
-        return f"{median:.0f} [{low:.0f}–{high:.0f}]"
-    form = FORMATS.get(outcome, "{:.2f}")
-    return f"{form.format(median)} [{form.format(low)}–{form.format(high)}]"
+    record = OUTCOMES[outcome]
+    return f"{record.text(median)} [{record.text(low)}–{record.text(high)}]"
 
 
 def report_dates(dates: list[str]) -> list[str]:
@@ -236,8 +208,9 @@ def _short_label(outcome: str) -> str:
 
 
 def _change_words(row: pd.Series, outcome: str) -> str:
-    form = "{:.1f}" if outcome in INTEGERS else FORMATS.get(outcome, "{:.2f}")
-    return f"{_short_label(outcome)} {row['change']:+.2f} ({form.format(row['first'])} to {form.format(row['last'])})"
+    record = OUTCOMES[outcome]
+    first, last = record.text(row["first"], averaged=True), record.text(row["last"], averaged=True)
+    return f"{_short_label(outcome)} {row['change']:+.2f} ({first} to {last})"
 
 
 def drift_sentences(
@@ -359,10 +332,8 @@ def _events_table(scenario: dict[str, Any]) -> str:
 
 
 def definitions(outcomes: tuple[str, ...] = KEY_OUTCOMES) -> str:
-    """Each outcome of the key-outcomes table in plain words (``sim.rules.outcomes.OUTCOME_DEFINITIONS``)."""
-    return "\n".join(
-        f"- **{_label(name)}**: {OUTCOME_DEFINITIONS.get(name, 'see docs/ODD.md, section 7.11')}." for name in outcomes
-    )
+    """Each outcome of the key-outcomes table in plain words (the ``definition`` of ``sim.rules.outcomes.OUTCOMES``)."""
+    return "\n".join(f"- **{_label(name)}**: {OUTCOMES[name].definition}." for name in outcomes)
 
 
 MOVERS = {
@@ -439,7 +410,7 @@ def chance_section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -
         b = bands(full, outcome).loc[last]
         width_a, width_b = a["high"] - a["low"], b["high"] - b["low"]
         ratio = width_b / width_a if width_a > 0 else np.inf
-        shown = LABELS.get(outcome, outcome).replace("\n", " ")
+        shown = label(outcome)
         lines.append(
             f"| {shown} | {a['low']:.3g} to {a['high']:.3g} | {b['low']:.3g} to {b['high']:.3g} | {ratio:.1f} |"
         )

@@ -211,3 +211,37 @@ def test_the_page_says_so_in_one_line_when_asked_for_too_many_replications():
     finally:
         app.replications.value = before
         app.message.value = ""
+
+
+@pytest.mark.parametrize(("host", "url"), [("::1", "http://[::1]:8798/"), ("127.0.0.1", "http://127.0.0.1:8798/")])
+def test_the_printed_address_of_an_ipv6_host_has_brackets(monkeypatch, capsys, host, url):
+    from sim.cli import main
+
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    import uvicorn
+
+    for name in ("SOLARA_APP", "SOLARA_ASSETS_PROXY", "COHESION_RESULTS"):
+        monkeypatch.setenv(name, "")  # restored after the test
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    assert main(["dashboard", "--host", host, "--port", "8798"]) == 0
+    assert served == [{"host": host, "port": 8798, "log_level": "warning"}]
+    assert f"dashboard on {url} " in capsys.readouterr().err
+
+
+def test_the_dashboard_takes_labels_and_the_0_1_axis_from_the_outcome_registry(monkeypatch):
+    import dataclasses
+
+    import sim
+    from sim.rules.outcomes import OUTCOMES
+
+    scenario = sim.Scenario.load("baseline").with_overrides(end="2026-03")
+    short = sim.run(scenario, replications=2, seed=1)
+    result = dashboard.Run(scenario, short, short)
+    outcomes = ("cohesion_positions", "war_fatigue", "blocs")
+    figure = dashboard.bands(result, outcomes)
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_ylim() == (0.0, 1.0) for ax in panels] == [True, True, False]  # every 0-1 outcome of the registry
+    monkeypatch.setitem(OUTCOMES, "blocs", dataclasses.replace(OUTCOMES["blocs"], label="Camps\n(groups)"))
+    assert dashboard.outcome_label("blocs") == "Camps (groups)"
+    assert dashboard.bands(result, ("blocs",)).axes[0].get_title() == "Camps\n(groups)"

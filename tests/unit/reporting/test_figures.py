@@ -170,3 +170,18 @@ def test_figures_of_a_scenario_with_the_most_events_draw_without_glyph_or_layout
         assert set(labels) == set(notes) and len(notes) == len(set(notes))
     shown = len(crowded.events[(crowded.events["body"] == "scenario") & (crowded.events["run"] == 0)])
     assert shown == MAX_EVENTS
+
+
+def test_figures_take_labels_and_axes_from_the_outcome_registry(monkeypatch):
+    import dataclasses
+
+    from sim.rules.outcomes import HEADLINE_OUTCOMES, OUTCOMES, STATE_OUTCOMES
+
+    short = sim.run(sim.Scenario.load("baseline").with_overrides(end="2026-03"), replications=2, seed=1)
+    monkeypatch.setitem(OUTCOMES, "blocs", dataclasses.replace(OUTCOMES["blocs"], label="Camps", scale="0-1"))
+    monkeypatch.setitem(STATE_OUTCOMES, "threat", dataclasses.replace(STATE_OUTCOMES["threat"], label="Fear (0-1)"))
+    panels = [ax for ax in short.plot("headline").axes if ax.get_title()]
+    titles = [ax.get_title() for ax in panels]
+    assert titles == [OUTCOMES[name].label for name in HEADLINE_OUTCOMES] and "Camps" in titles
+    assert panels[titles.index("Camps")].get_ylim() == (0.0, 1.0)
+    assert short.plot("states", "threat").get_suptitle().startswith("Fear (0-1) by state")

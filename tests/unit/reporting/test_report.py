@@ -100,3 +100,22 @@ def test_the_report_names_who_stopped_what_and_what_unblocking_cost(drawdown):
         code for detail in conceded["detail"] for code in re.findall(r"[A-Z]{3}", detail)
     )
     assert report.unblocking_table(events.iloc[0:0], 1) == ""
+
+
+def test_the_report_takes_labels_formats_and_definitions_from_the_outcome_registry(monkeypatch):
+    import dataclasses
+
+    from sim.rules.outcomes import OUTCOMES
+
+    short = sim.run(load("baseline").with_overrides(end="2026-03"), replications=2, seed=1)
+    changed = {
+        "blocs": dataclasses.replace(OUTCOMES["blocs"], label="Camps\n(groups of states)", definition="camps"),
+        "cohesion": dataclasses.replace(OUTCOMES["cohesion"], decimals=4),
+    }
+    for name, record in changed.items():
+        monkeypatch.setitem(OUTCOMES, name, record)
+    text = report.render(short.manifest, short._tables, [], None)
+    assert re.search(r"^\| Camps \(groups of states\) \| \d+ \[", text, flags=re.MULTILINE)
+    assert "- **Camps (groups of states)**: camps." in text
+    assert re.search(r"^\| Cohesion \(mean of .*?\) \| \d\.\d{4} \[\d\.\d{4}–\d\.\d{4}\] \|", text, flags=re.MULTILINE)
+    assert "Blocs (clusters of positions)" not in text

@@ -69,3 +69,53 @@ def test_every_outcome_is_derived_recorded_or_composite():
     kinds = (metrics.DERIVED_OUTCOMES, metrics.RECORDED_OUTCOMES, metrics.COMPOSITE_OUTCOMES)
     assert set().union(*kinds) == set(metrics.MODEL_OUTCOMES)
     assert sum(len(kind) for kind in kinds) == len(metrics.MODEL_OUTCOMES)
+
+
+def test_every_outcome_the_engine_writes_has_a_record_and_every_record_is_written():
+    from sim.engine import RunSpec, run_batch
+    from sim.engine.outputs import agent_columns, model_columns
+
+    batch = run_batch([RunSpec(seed=0, end="2025-06")])
+    columns = model_columns(batch)
+    written = set(columns) - {"step", "date"}
+    assert written == set(metrics.OUTCOMES)
+    for name, record in metrics.OUTCOMES.items():
+        assert record.name == name
+        assert (columns[name].dtype == np.int64) == record.is_count, name
+        if record.zero_one:
+            assert ((columns[name] >= 0) & (columns[name] <= 1)).all(), name
+    states = agent_columns(batch)
+    assert set(metrics.STATE_OUTCOMES) <= set(states)
+    for name, record in metrics.STATE_OUTCOMES.items():
+        if record.zero_one:
+            assert ((states[name] >= 0) & (states[name] <= 1)).all(), name
+
+
+def test_every_record_is_complete_and_the_views_follow_the_records():
+    records = [*metrics.OUTCOMES.values(), *metrics.STATE_OUTCOMES.values()]
+    for record in records:
+        assert record.label and record.definition and record.unit, record.name
+        assert "\n" not in record.one_line() and "\n" not in record.definition
+        assert record.kind in ("index", "mean", "share", "count", "spread", "level")
+        assert record.scale in ("0-1", "count", "% of GDP", "thousands", "SD")
+        assert record.is_count == (record.kind == "count") and record.decimals >= 0
+    headline = sorted(o.headline for o in metrics.OUTCOMES.values() if o.headline)
+    key = sorted(o.key for o in metrics.OUTCOMES.values() if o.key)
+    assert headline == list(range(1, len(headline) + 1)) and key == list(range(1, len(key) + 1))
+    assert [metrics.OUTCOMES[name].headline for name in metrics.HEADLINE_OUTCOMES] == headline
+    assert [metrics.OUTCOMES[name].key for name in metrics.KEY_OUTCOMES] == key
+    assert set(metrics.ZERO_ONE_OUTCOMES) == {n for n, o in metrics.OUTCOMES.items() if o.scale == "0-1"}
+    assert {n: o.definition for n, o in metrics.OUTCOMES.items()} == metrics.OUTCOME_DEFINITIONS
+    # The records are frozen: a consumer cannot change an outcome for everyone by accident.
+    with pytest.raises(AttributeError):
+        metrics.OUTCOMES["cohesion"].label = "changed"
+
+
+def test_values_are_shown_with_the_records_decimals():
+    assert metrics.outcome("cohesion").text(0.12345) == "0.12"
+    assert metrics.outcome("blocs").text(2.0) == "2" and metrics.outcome("blocs").text(2.25, averaged=True) == "2.2"
+    assert metrics.outcome("us_troops_europe").text(80.4) == "80"
+    assert metrics.label("cohesion_burden") == "Burden sharing: near the pledge and each other (0-1)"
+    assert metrics.label("final_cohesion") == "final cohesion"
+    with pytest.raises(KeyError, match="'cohesionn' is not a model outcome"):
+        metrics.outcome("cohesionn")
