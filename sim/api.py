@@ -334,7 +334,7 @@ def execute(
     runs through this function with the folder's ``manifest`` (by default a new one is made, with the
     command ``sim.run``).
     """
-    from sim.runs.folder import new_manifest
+    from sim.runs.manifest import new_manifest
 
     if manifest is None:
         manifest = new_manifest(scenario, ["sim.run", scenario.name])

@@ -18,9 +18,9 @@ from sim.analysis.sweeps import Sweep, open_sweep
 from sim.reporting.figures import analysis as figures
 from sim.reporting.reports import analysis as reports
 from sim.rules.outcomes import HEADLINE_OUTCOMES
-from sim.runs.folder import write_atomically
 from sim.util import extras
 from sim.util.errors import InputError, nearest, one_of, short_path, shown
+from sim.util.files import write_atomically
 
 DEFAULT_OUTCOME = "cohesion"
 SENSITIVITY = "sensitivity.csv"

@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from sim.rules.outcomes import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.runs.folder import MANIFEST, ResultsFolder, write_atomically
+from sim.runs.folder import MANIFEST, ResultsFolder
 from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, short_path, shown
+from sim.util.files import write_atomically
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
 BOOTSTRAP_SEED = 20250625

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.runs.folder import write_atomically
+from sim.util.files import write_atomically
 
 FILE = "ema_results.tar.gz"
 FORMAT_VERSION = 0.1  # the version save_results writes in metadata.json

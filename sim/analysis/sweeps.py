@@ -23,11 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.runs.folder import damage, internal, read_parquet_checked
+from sim.runs.folder import internal, read_parquet_checked
 from sim.scenarios.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.scenarios.designs import points as design_points
 from sim.util.calendar import format_month, parse_month
 from sim.util.errors import InputError, nearest, one_of, shown
+from sim.util.files import damage
 from sim.util.locks import settle
 
 MANIFEST = "manifest.json"

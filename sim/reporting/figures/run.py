@@ -25,8 +25,8 @@ from matplotlib.lines import Line2D
 from sim.about import DISCLAIMER
 from sim.inputs.states import REGIONS, load_states
 from sim.rules.outcomes import COUNT_OUTCOMES, HEADLINE_OUTCOMES, ZERO_ONE_OUTCOMES
-from sim.runs.folder import write_atomically
 from sim.runs.replications import Results
+from sim.util.files import write_atomically
 
 LABELS = {
     "cohesion": "Cohesion (mean of positions, decisions,\nburden and credibility, 0-1)",

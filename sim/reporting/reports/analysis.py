@@ -13,7 +13,7 @@ import pandas as pd
 from sim.about import DISCLAIMER
 from sim.inputs.parameters import PARAMETERS
 from sim.reporting.figures.analysis import label, percent
-from sim.runs.folder import write_atomically
+from sim.util.files import write_atomically
 
 if TYPE_CHECKING:
     from sim.analysis.analyze import SweepAnalysis
@@ -44,7 +44,7 @@ def decimals_for(width: float, value: float, outcome: str) -> int:
 
 
 def _write(path: Path, text: str) -> Path:
-    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    write_atomically(path, text.encode("utf-8"))
     return path
 
 

@@ -17,8 +17,8 @@ import pandas as pd
 from sim.about import DISCLAIMER
 from sim.reporting.figures.run import LABELS, blocker_counts, scenario_events
 from sim.rules.outcomes import COHESION_COMPONENTS, HEADLINE_OUTCOMES, OUTCOME_DEFINITIONS
-from sim.runs.folder import write_atomically
 from sim.runs.replications import Results
+from sim.util.files import write_atomically
 
 KEY_OUTCOMES = (
     "cohesion",
@@ -522,5 +522,5 @@ def write_report(
 ) -> Path:
     """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any."""
     text = render(manifest, results, figures, reference)
-    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    write_atomically(path, text.encode("utf-8"))
     return path
