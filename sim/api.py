@@ -38,6 +38,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.runs import replications as runner
+from sim.runs.manifest import MANIFEST, Manifest
 from sim.scenarios.scenario import Scenario, load
 from sim.util.errors import InputError, short_path, shown
 from sim.util.processes import check_workers, raise_if_interrupted
@@ -102,16 +103,21 @@ class Results:
         return typed(self._tables.events)
 
     @property
+    def info(self) -> Manifest:
+        """The typed, read-only view of :attr:`manifest` (:class:`sim.runs.manifest.Manifest`)."""
+        return Manifest.of(self.manifest, None if self.path is None else self.path / MANIFEST)
+
+    @property
     def scenario(self) -> dict[str, Any]:
-        return self.manifest["scenario"]
+        return self.info.scenario
 
     @property
     def name(self) -> str:
-        return str(self.scenario["name"])
+        return self.info.scenario_name
 
     @property
     def seed(self) -> int:
-        return int(self.manifest["seed"])
+        return self.info.seed
 
     @property
     def replications(self) -> int:
@@ -125,13 +131,13 @@ class Results:
 
     def __repr__(self) -> str:
         """A few lines: the scenario, its runs, seed and months, where it is saved, and each table's shape."""
-        scenario = self.scenario
-        drawn = ", parameters drawn from the posterior" if self.manifest.get("uncertainty") == "posterior" else ""
+        info = self.info
+        drawn = ", parameters drawn from the posterior" if info.uncertainty == "posterior" else ""
         runs = self._tables.model["run"]
         numbers = f"runs {runs.min()}-{runs.max()}" if len(runs) else "no runs"
         lines = [
             f"<Results of scenario {self.name}: {self.replications} replications ({numbers}), seed {self.seed}, "
-            f"{scenario.get('start')} to {scenario.get('end')}{drawn}>",
+            f"{info.start} to {info.end}{drawn}>",
             f"  saved in {self.path}" if self.path is not None else "  not saved: .save(folder) writes its folder",
         ]
         for name, rows in (
@@ -539,6 +545,11 @@ class SweepResults:
         return self._sweep.manifest
 
     @property
+    def info(self) -> Manifest:
+        """The typed, read-only view of :attr:`manifest` (:class:`sim.runs.manifest.Manifest`)."""
+        return self._sweep.info
+
+    @property
     def name(self) -> str:
         return self._sweep.name
 
@@ -584,10 +595,10 @@ class SweepResults:
         return sweep.runs_at(sweep.resolve_date(date), outcomes)
 
     def __repr__(self) -> str:
-        manifest = self.manifest
+        sweep = self._sweep
         return (
-            f"<SweepResults of {self.name}: {len(self.points)} points x {manifest['experiment']['replications']} "
-            f"replications, {manifest.get('runs_failed') or 0} failed, in {self.path}>"
+            f"<SweepResults of {self.name}: {len(self.points)} points x {sweep.replications} "
+            f"replications, {sweep.runs_failed} failed, in {self.path}>"
         )
 
 

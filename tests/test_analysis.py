@@ -73,7 +73,9 @@ def synthetic_sweep(design: str, replications: int, noise: float = 0.05) -> tupl
     )
     points = pd.DataFrame(x, columns=PROBLEM["names"]).rename_axis("point")
     manifest = {
-        "experiment": {"design": design, "replications": replications, "options": {}, "factors": []},
+        "kind": "sweep",
+        "experiment": {"design": design, "replications": replications, "seed": 1, "options": {}, "factors": []},
+        "scenario": {"name": "synthetic", "start": "2025-01", "end": "2030-12"},
         "design": {"salib_problem": PROBLEM},
     }
     rng = np.random.default_rng(5)

@@ -221,14 +221,18 @@ class _Reader:
             value = value.get(key) if isinstance(value, Mapping) else None
         if value is None and required:
             raise InputError(
-                field, f"is missing; it must be {wanted} (the folder was edited or made by another tool)", self.source
+                field,
+                f"is missing; it must be {wanted} (the folder was edited or made by another tool); "
+                "make the folder again with this version",
+                self.source,
             )
         return value
 
     def _refuse(self, field: str, value: Any, wanted: str) -> None:
         raise InputError(
             field,
-            f"is {shown(value)}, not {wanted} (the folder was edited or made by another tool); run it again",
+            f"is {shown(value)}, not {wanted} (the folder was edited or made by another tool); "
+            "make the folder again with this version",
             self.source,
         )
 
