@@ -9,7 +9,7 @@ Each figure is drawn as the README tells readers to draw it: by the ``cohesion``
 command (a results folder in a temporary folder, then one of its figures copied
 to ``docs/figures/``). Beside each image, a JSON file of the same name records
 what drew it: the command, the package version, the code hash that sweeps use
-(:func:`sim.runs.sweep._code_hash`), the digest of the golden outputs
+(:func:`sim.util.files.code_hash`), the digest of the golden outputs
 (:func:`golden_digest`) and, for a figure whose runs draw their parameters from
 the shipped posterior, that file's sha256.
 
@@ -82,9 +82,10 @@ def golden_digest(golden: Path = GOLDEN) -> str:
 
 def posterior_digest() -> str:
     """sha256 of the shipped posterior (``sim/data/posterior.csv``), as run manifests record it."""
-    from sim.analysis import calibration
+    from sim.inputs.posterior import POSTERIOR_FILE
+    from sim.util.files import file_sha256
 
-    return calibration.file_sha256(calibration.POSTERIOR_FILE)
+    return file_sha256(POSTERIOR_FILE)
 
 
 def readme_images(readme: Path = README) -> list[str]:
@@ -138,7 +139,7 @@ def _cohesion() -> list[str]:
 def redraw(figure: Figure) -> None:
     """Draw one figure with the cohesion command and write it and its record into the repository."""
     from sim import __version__
-    from sim.runs.sweep import _code_hash
+    from sim.util.files import code_hash
 
     with tempfile.TemporaryDirectory() as scratch:
         done = subprocess.run(
@@ -153,7 +154,7 @@ def redraw(figure: Figure) -> None:
         "command": "cohesion " + " ".join(figure.argv),
         "figure": f"figures/{figure.drawn} of its results folder",
         "version": __version__,
-        "code_hash": _code_hash(),
+        "code_hash": code_hash(),
         "golden_digest": golden_digest(),
     }
     if figure.posterior:

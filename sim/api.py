@@ -39,6 +39,7 @@ from matplotlib.figure import Figure
 
 from sim.rules.outcomes import STATE_OUTCOMES
 from sim.runs import replications as runner
+from sim.runs.manifest import MANIFEST, Manifest
 from sim.scenarios.scenario import Scenario, load
 from sim.util.errors import InputError, short_path, shown
 from sim.util.processes import check_workers, raise_if_interrupted
@@ -144,16 +145,21 @@ class Results:
         return typed(self._tables.events)
 
     @property
+    def info(self) -> Manifest:
+        """The typed, read-only view of :attr:`manifest` (:class:`sim.runs.manifest.Manifest`)."""
+        return Manifest.of(self.manifest, None if self.path is None else self.path / MANIFEST)
+
+    @property
     def scenario(self) -> dict[str, Any]:
-        return self.manifest["scenario"]
+        return self.info.scenario
 
     @property
     def name(self) -> str:
-        return str(self.scenario["name"])
+        return self.info.scenario_name
 
     @property
     def seed(self) -> int:
-        return int(self.manifest["seed"])
+        return self.info.seed
 
     @property
     def replications(self) -> int:
@@ -167,13 +173,13 @@ class Results:
 
     def __repr__(self) -> str:
         """A few lines: the scenario, its runs, seed and months, where it is saved, and each table's shape."""
-        scenario = self.scenario
-        drawn = ", parameters drawn from the posterior" if self.manifest.get("uncertainty") == "posterior" else ""
+        info = self.info
+        drawn = ", parameters drawn from the posterior" if info.uncertainty == "posterior" else ""
         runs = self._tables.model["run"]
         numbers = f"runs {runs.min()}-{runs.max()}" if len(runs) else "no runs"
         lines = [
             f"<Results of scenario {self.name}: {self.replications} replications ({numbers}), seed {self.seed}, "
-            f"{scenario.get('start')} to {scenario.get('end')}{drawn}>",
+            f"{info.start} to {info.end}{drawn}>",
             f"  saved in {self.path}" if self.path is not None else "  not saved: .save(folder) writes its folder",
         ]
         for name, rows in (
@@ -400,7 +406,7 @@ def execute(
     command ``sim.run``). With ``behind``, the runs the figures and report set beside these are made here,
     once (:func:`run_behind`); ``progress`` counts the scenario's own runs.
     """
-    from sim.runs.folder import new_manifest
+    from sim.runs.manifest import new_manifest
 
     if manifest is None:
         manifest = new_manifest(scenario, ["sim.run", scenario.name])
@@ -594,6 +600,11 @@ class SweepResults:
         return self._sweep.manifest
 
     @property
+    def info(self) -> Manifest:
+        """The typed, read-only view of :attr:`manifest` (:class:`sim.runs.manifest.Manifest`)."""
+        return self._sweep.info
+
+    @property
     def name(self) -> str:
         return self._sweep.name
 
@@ -639,10 +650,10 @@ class SweepResults:
         return sweep.runs_at(sweep.resolve_date(date), outcomes)
 
     def __repr__(self) -> str:
-        manifest = self.manifest
+        sweep = self._sweep
         return (
-            f"<SweepResults of {self.name}: {len(self.points)} points x {manifest['experiment']['replications']} "
-            f"replications, {manifest.get('runs_failed') or 0} failed, in {self.path}>"
+            f"<SweepResults of {self.name}: {len(self.points)} points x {sweep.replications} "
+            f"replications, {sweep.runs_failed} failed, in {self.path}>"
         )
 
 

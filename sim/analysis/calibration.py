@@ -19,7 +19,6 @@ import dataclasses
 import functools
 import json
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from sim.inputs.posterior import (  # noqa: F401  (the posterior's names, read h
 from sim.inputs.states import load_states
 from sim.util import resources
 from sim.util.errors import InputError
+from sim.util.files import write_atomically
 
 DATA = resources.DATA
 DECISION_RECORD = DATA / "decision_record.csv"
@@ -636,9 +636,7 @@ def _infer(
                 states[str(t)] = _state_to_json(np.random.get_state())
                 text = json.dumps(states)
                 with interrupts_deferred():  # a signal cannot cut either write in half
-                    temporary = states_file.with_name(f".{states_file.name}.tmp")
-                    temporary.write_text(text)
-                    os.replace(temporary, states_file)
+                    write_atomically(states_file, text.encode("utf-8"))
                     return append(*args, **kwargs)
 
             history.append_population = append_whole

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -32,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from sim.rules.outcomes import HEADLINE_OUTCOMES, MODEL_OUTCOMES
-from sim.runs.folder import MANIFEST, ResultsFolder
+from sim.runs.folder import ResultsFolder
+from sim.runs.manifest import MANIFEST, Manifest
 from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, shown
 
 # Any fixed number will do: it makes the intervals of the same folders the same every time.
@@ -45,24 +47,33 @@ TABLE_DATES = ("2030-12", "2035-12")
 
 @dataclasses.dataclass(frozen=True)
 class Arm:
-    """One scenario's results folder: its manifest and its model table (one row per run and month)."""
+    """One scenario's results folder: its manifest and its model table (one row per run and month).
+
+    ``scenario``, ``seed`` and ``horizon`` are those of the manifest (:attr:`info`); ``replications`` counts the
+    replications of the model table (the runs that can be paired).
+    """
 
     label: str
     path: Path
     manifest: dict[str, Any]
     model: pd.DataFrame
 
+    @functools.cached_property
+    def info(self) -> Manifest:
+        """The typed view of the manifest; InputError naming the folder's manifest.json for a bad field."""
+        return Manifest.of(self.manifest, Path(self.path) / MANIFEST)
+
     @property
     def scenario(self) -> dict[str, Any]:
-        return self.manifest["scenario"]
+        return self.info.scenario
 
     @property
     def seed(self) -> int:
-        return int(self.manifest["seed"])
+        return self.info.seed
 
     @property
     def horizon(self) -> tuple[str, str]:
-        return str(self.scenario["start"]), str(self.scenario["end"])
+        return self.info.horizon
 
     @property
     def replications(self) -> int:
@@ -105,7 +116,7 @@ def load_arm(path: str | Path, outcomes: Sequence[str], label: str | None = None
     _refuse_sweep(path)
     folder = ResultsFolder.open(path)
     model = folder.read_table("model", ["run", "replication", "seed", "step", "date", *outcomes])
-    return Arm(label or folder.manifest["scenario"]["name"], folder.path, folder.manifest, model)
+    return Arm(label or folder.info.scenario_name, folder.path, folder.manifest, model)
 
 
 def check_outcome_definitions(paths: Sequence[str | Path]) -> None:
@@ -114,13 +125,13 @@ def check_outcome_definitions(paths: Sequence[str | Path]) -> None:
     versions = []
     for path in paths:
         _refuse_sweep(Path(path))
-        versions.append(int(ResultsFolder.open(Path(path)).manifest.get("outcome_definitions", 1)))
+        versions.append(ResultsFolder.open(Path(path)).info.outcome_definitions)
     _same_definitions([Path(path) for path in paths], versions)
 
 
 def check_arm_definitions(arms: Sequence[Arm]) -> None:
     """:func:`check_outcome_definitions` for arms already read (results in memory among them)."""
-    versions = [int(arm.manifest.get("outcome_definitions", 1)) for arm in arms]
+    versions = [arm.info.outcome_definitions for arm in arms]
     _same_definitions([Path(arm.path) for arm in arms], versions)
 
 
@@ -170,8 +181,8 @@ def check_pairs(reference: Arm, other: Arm) -> int:
         )
     # Posterior draws depend on the seed and the replication only, so equal seeds pair the same parameter
     # sets too, provided both runs drew from the same posterior (or neither drew at all).
-    draws_a = (reference.manifest.get("uncertainty", "none"), reference.manifest.get("posterior_sha256"))
-    draws_b = (other.manifest.get("uncertainty", "none"), other.manifest.get("posterior_sha256"))
+    draws_a = (reference.info.uncertainty, reference.info.posterior_sha256)
+    draws_b = (other.info.uncertainty, other.info.posterior_sha256)
     if draws_a != draws_b:
         raise InputError(
             "manifest.json uncertainty",

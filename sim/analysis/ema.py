@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.runs.folder import write_atomically
 from sim.util.calendar import fractional_years
+from sim.util.files import write_atomically
 
 FILE = "ema_results.tar.gz"
 FORMAT_VERSION = 0.1  # the version save_results writes in metadata.json

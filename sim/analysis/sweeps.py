@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -23,14 +24,15 @@ from typing import Any
 
 import pandas as pd
 
-from sim.runs.folder import damage, internal, read_parquet_checked
+from sim.runs.folder import internal, read_parquet_checked
+from sim.runs.manifest import MANIFEST, Manifest
 from sim.scenarios.designs import DEFAULT_MORRIS_LEVELS, Axis, salib_problem
 from sim.scenarios.designs import points as design_points
 from sim.util.calendar import format_month, parse_month
 from sim.util.errors import InputError, nearest, one_of, shown
+from sim.util.files import damage
 from sim.util.locks import settle
 
-MANIFEST = "manifest.json"
 POINTS = "points/part-000000.parquet"
 MODEL = "model"
 LEDGER = "chunks.jsonl"
@@ -49,9 +51,14 @@ class Sweep:
     points_reconstructed: bool = False
 
     # ------------------------------------------------------------ what the manifest says
+    @functools.cached_property
+    def info(self) -> Manifest:
+        """The typed view of the manifest; InputError naming the folder's manifest.json for a bad field."""
+        return Manifest.of(self.manifest, self.path / MANIFEST)
+
     @property
     def experiment(self) -> dict[str, Any]:
-        return self.manifest["experiment"]
+        return self.info.experiment
 
     @property
     def name(self) -> str:
@@ -67,11 +74,11 @@ class Sweep:
 
     @property
     def replications(self) -> int:
-        return int(self.experiment["replications"])
+        return self.info.replications
 
     @property
     def seed(self) -> int:
-        return int(self.experiment["seed"])
+        return self.info.seed
 
     @property
     def factors(self) -> list[dict[str, Any]]:
@@ -87,23 +94,23 @@ class Sweep:
 
     @property
     def scenario(self) -> dict[str, Any]:
-        return self.manifest["scenario"]
+        return self.info.scenario
 
     @property
     def scenario_name(self) -> str:
-        return str(self.scenario.get("name", "scenario"))
+        return self.info.scenario_name
 
     @property
     def start(self) -> str:
-        return str(self.scenario["start"])
+        return self.info.start
 
     @property
     def end(self) -> str:
-        return str(self.scenario["end"])
+        return self.info.end
 
     @property
     def runs_failed(self) -> int:
-        return int(self.manifest.get("runs_failed") or 0)
+        return self.info.runs_failed
 
     @property
     def salib_problem(self) -> dict[str, Any]:
@@ -228,6 +235,7 @@ def open_sweep(path: str | Path) -> Sweep:
             source,
         )
     manifest = settle(path, manifest, MANIFEST)
+    Manifest.of(manifest, path / MANIFEST)  # a missing or ill-typed field is one line, here
     from sim.runs.sweep import old_layout
 
     old = old_layout(path)

@@ -21,9 +21,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import platform
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -31,10 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.util import files
 from sim.util.errors import InputError, short_path
 from sim.util.locks import FolderLock, holder, identity
 from sim.util.processes import interrupts_deferred, raise_if_interrupted
-from sim.util.resources import PACKAGE
 
 if TYPE_CHECKING:
     from sim.analysis import calibration as cal
@@ -94,39 +92,8 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--dask-local", f"{args.dask_local} is not allowed; use a whole number from 1 to 256")
 
 
-def code_hash() -> str:
-    """The sweeps' hash of the package's source and data files: tells a resumed calibration the model changed."""
-    from sim.runs.sweep import _code_hash
-
-    return _code_hash()
-
-
-def revision() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=PACKAGE, timeout=10)
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            cwd=PACKAGE,
-            timeout=10,
-        )
-        head = out.stdout.strip() or "unknown"
-        return head + ("+uncommitted" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in ("alliance-cohesion", "pyabc", "SALib", "numpy", "numba", "scipy", "pandas"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+# The packages a calibration also depends on, beyond those every folder records.
+CALIBRATION_PACKAGES = ("pyabc", "SALib", "numba")
 
 
 def _settings(args: argparse.Namespace) -> cal.Settings:
@@ -147,11 +114,9 @@ def _settings(args: argparse.Namespace) -> cal.Settings:
 
 
 def _save(folder: Path, state: dict[str, Any]) -> None:
-    from sim.runs.folder import write_atomically
-
     text = json.dumps(state, indent=2) + "\n"
     with interrupts_deferred():
-        write_atomically(folder / STATE, lambda p: p.write_text(text, encoding="utf-8"))
+        files.write_text(folder / STATE, text)
 
 
 def _read_state(folder: Path, option: str = "--resume") -> dict[str, Any]:
@@ -265,8 +230,8 @@ def _create(args: argparse.Namespace, settings: cal.Settings) -> tuple[Path, dic
         "seed": DEFAULT_SEED if args.seed is None else args.seed,
         "mode": "quick" if args.quick else "full",
         "settings": dataclasses.asdict(settings),
-        "code_revision": revision(),  # before anything is written
-        "code_hash": code_hash(),
+        "code_revision": files.code_revision(),  # before anything is written
+        "code_hash": files.code_hash(),
         "seconds": 0.0,
     }
     try:
@@ -301,7 +266,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         folder, state, lock = resumed
         state["resumed"] = [*state.get("resumed", []), datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")]
-        if state.get("code_hash") != code_hash():
+        if state.get("code_hash") != files.code_hash():
             print(
                 f"warning: the model's code or data changed since this calibration started; the stages done so far "
                 f"used the old code (delete {folder} to start over)",
@@ -404,10 +369,8 @@ def _calibrate(
             file=sys.stderr,
         )
     cal.write_posterior(folder / "posterior.csv", chosen, points, weights)
-    with open(folder / "screening.csv", "w") as handle:
-        handle.write("parameter,mu_star_scaled,chosen\n")
-        for name, score in screening["ranking"]:
-            handle.write(f"{name},{score!r},{name in chosen}\n")
+    rows = "".join(f"{name},{score!r},{name in chosen}\n" for name, score in screening["ranking"])
+    files.write_text(folder / "screening.csv", "parameter,mu_star_scaled,chosen\n" + rows)
     say(f"fit check: {PREDICTIVE_DRAWS} runs from the posterior and as many at the defaults, same seeds")
     predictive = cal.fit_check(chosen, points, weights, scales, seed, PREDICTIVE_DRAWS)
     keys = cal.target_names()
@@ -450,19 +413,19 @@ def _calibrate(
             and not predictive["worse"],
         },
         "data": {
-            name: cal.file_sha256(cal.DATA / name)
+            name: files.file_sha256(cal.DATA / name)
             for name in ("member_states.csv", "assumptions.csv", "decision_record.csv", "alliance_facts.csv")
         },
         "simulator": f"scenario {cal.HINDCAST} from {cal.START} to {cal.END} (events up to {cal.END})",
         "generations": generations,
         "effective_sample_size": ess,
-        "versions": versions(),
+        "versions": files.package_versions(CALIBRATION_PACKAGES),
         "code_revision": state["code_revision"],
         "resumed": state.get("resumed", []),
         "seconds": round(state.get("seconds", 0.0) + time.monotonic() - began, 1),
-        "posterior_sha256": cal.file_sha256(folder / "posterior.csv"),
+        "posterior_sha256": files.file_sha256(folder / "posterior.csv"),
     }
-    (folder / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+    files.write_text(folder / "provenance.json", json.dumps(provenance, indent=2) + "\n")
     shutil.rmtree(folder / "figures", ignore_errors=True)  # drawn again in full if an earlier attempt began them
     _report(folder, chosen, points, weights, targets, predictive, screening, provenance)
     raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost

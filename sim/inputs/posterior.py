@@ -8,7 +8,6 @@ Scenarios, runs and sweeps need only this module; the calibration that makes a p
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,7 @@ import numpy as np
 
 from sim.inputs import parameters as params
 from sim.util.errors import InputError
+from sim.util.files import file_sha256, write_atomically  # file_sha256: read here by the calibration and tests
 from sim.util.resources import DATA
 
 POSTERIOR_FILE = DATA / "posterior.csv"
@@ -36,12 +36,16 @@ def _checked(p: Mapping[str, float]) -> dict[str, float | int]:
 
 
 def write_posterior(path: Path, names: Sequence[str], points: np.ndarray, weights: np.ndarray) -> None:
-    """CSV: one row per particle, a ``weight`` column then one column per parameter."""
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["weight", *names])
-        for w, row in zip(weights / weights.sum(), points, strict=True):
-            writer.writerow([repr(float(w)), *(repr(float(v)) for v in row)])
+    """CSV: one row per particle, a ``weight`` column then one column per parameter (written whole or not at all)."""
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["weight", *names])
+            for w, row in zip(weights / weights.sum(), points, strict=True):
+                writer.writerow([repr(float(w)), *(repr(float(v)) for v in row)])
+
+    write_atomically(path, write)
 
 
 def read_posterior(path: Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -201,8 +205,3 @@ def _posterior_cached(path: Path, provenance: Path) -> tuple[list[str], np.ndarr
             return value
         _CACHE[key] = value
     return _CACHE[key]
-
-
-def file_sha256(path: Path) -> str:
-    """``"sha256:<hex>"`` of the bytes of the file ``path``; OSError if it cannot be read."""
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()

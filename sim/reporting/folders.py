@@ -11,8 +11,9 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.runs.folder import input_entry, output_manifest, write_atomically, write_manifest
+from sim.runs.manifest import input_entry, output_manifest, write_manifest
 from sim.util.errors import InputError, short_path
+from sim.util.files import write_atomically
 
 if TYPE_CHECKING:
     from sim.analysis.analyze import SweepAnalysis
@@ -43,7 +44,7 @@ def _make(out: Path) -> None:
 def write_comparison(comparison: Comparison, out: str | Path, command: list[str] | None = None) -> dict[str, Any]:
     """differences.csv, table.csv, figures/, report.md and, last, manifest.json of ``comparison`` in ``out``.
 
-    The manifest (:func:`sim.runs.folder.output_manifest`, ``kind`` "comparison") records the folders compared
+    The manifest (:func:`sim.runs.manifest.output_manifest`, ``kind`` "comparison") records the folders compared
     (reference first, each with the sha256 of its manifest), the outcomes, the bootstrap's resamples, seed
     and level, the pairs, and the size and sha256 of differences.csv and table.csv; ``command`` what made it.
     Returns the paths: ``{"folder", "differences", "table", "figures": [paths], "report", "manifest"}``.
@@ -135,7 +136,7 @@ def write_analysis(
     """sensitivity.csv (sobol and morris designs), boxes.csv, figures/, report.md and, last, manifest.json of a
     sweep analysis.
 
-    The manifest (:func:`sim.runs.folder.output_manifest`, ``kind`` "analysis") records the sweep analysed (with
+    The manifest (:func:`sim.runs.manifest.output_manifest`, ``kind`` "analysis") records the sweep analysed (with
     the sha256 of its manifest), the outcome, month, condition and method, the size and sha256 of each table
     written, and ``command``, what made it (default ``["sim.analyze_sweep", folder]``).
 

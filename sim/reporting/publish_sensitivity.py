@@ -15,6 +15,7 @@ import pandas as pd
 from sim.analysis.sensitivity import sweep_sensitivity
 from sim.analysis.sweeps import open_sweep
 from sim.rules.outcomes import HEADLINE_OUTCOMES
+from sim.util.files import write_atomically, write_text
 
 YEARS = ("2030", "2035")
 TOP = 12
@@ -64,7 +65,7 @@ def figure(table: pd.DataFrame, path: Path) -> None:
                 ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=6, color="white")
     fig.colorbar(image, ax=axes, shrink=0.7)
     fig.suptitle("Baseline: which parameters drive the headline outcomes (illustrative, not a forecast)")
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    write_atomically(path, lambda p: fig.savefig(p, format="png", dpi=110, bbox_inches="tight"))
 
 
 def document(table: pd.DataFrame, figure_name: str) -> str:
@@ -113,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     table = indices(argv[0])
     (docs / "figures").mkdir(parents=True, exist_ok=True)
     figure(table, docs / "figures" / "sensitivity_total.png")
-    table.to_csv(docs / "figures" / "sensitivity_total.csv", index=False, float_format="%.4g")
-    (docs / "SENSITIVITY.md").write_text(document(table, "figures/sensitivity_total.png"))
+    write_text(docs / "figures" / "sensitivity_total.csv", table.to_csv(index=False, float_format="%.4g"))
+    write_text(docs / "SENSITIVITY.md", document(table, "figures/sensitivity_total.png"))
     print(docs / "SENSITIVITY.md")
     return 0
 

@@ -20,8 +20,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.about import DISCLAIMER
-from sim.runs.folder import write_atomically
 from sim.util.calendar import fractional_years
+from sim.util.files import write_atomically
 
 BAND_COLOUR = "#2e86c1"
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.inputs.parameters import PARAMETERS
 from sim.rules import outcomes as registry
-from sim.runs.folder import write_atomically
+from sim.util.files import write_atomically
 
 
 def _difference_decimals(outcome: str) -> int:
@@ -69,7 +69,7 @@ def decimals_for(width: float, value: float, outcome: str) -> int:
 
 def write_text(path: Path, text: str) -> Path:
     """``text`` into ``path`` (UTF-8), atomically; returns ``path``. Raises OSError if it cannot be written."""
-    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    write_atomically(path, text.encode("utf-8"))
     return path
 
 

@@ -27,31 +27,26 @@ import contextlib
 import datetime as dt
 import errno
 import functools
-import hashlib
 import json
 import os
-import platform
 import re
-import subprocess
 import time
-from collections.abc import Callable, Sequence
-from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.about import DISCLAIMER, __version__
-from sim.rules.outcomes import MODEL_OUTCOMES, OUTCOME_DEFINITIONS_VERSION
+from sim.rules.outcomes import MODEL_OUTCOMES
+from sim.runs.manifest import MANIFEST, Manifest, new_manifest, utc_now
 from sim.runs.replications import RUN_KEYS, Behind, Results
 from sim.scenarios.scenario import Scenario
 from sim.util.errors import InputError
+from sim.util.files import damage, file_digest, write_atomically
 from sim.util.locks import LOCK, FolderLock, identity, settle
 from sim.util.processes import interrupts_deferred
-from sim.util.resources import PACKAGE
 
-MANIFEST = "manifest.json"
 PART = "part-000000.parquet"
 # Each table in a folder of its own, as in sweep folders: a glob over one never mixes two tables.
 TABLES = {name: f"{name}/{PART}" for name in ("model", "agents", "events")}
@@ -67,55 +62,21 @@ FIGURES = "figures"
 REPORT = "report.md"
 STATUSES = ("running", "complete", "failed", "interrupted")
 MANIFEST_INTERVAL_S = 0.5
-PACKAGES = ("alliance-cohesion", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml", "matplotlib")
+# The files of a results folder, as its manifest names them.
+FILES = {
+    **{name: f"{name}/" for name in TABLES},
+    "summary": SUMMARY,
+    "figures": f"{FIGURES}/",
+    "report": REPORT,
+    "lock": LOCK,
+}
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(temporary path)``, then rename into place (atomic on one file system).
-
-    If writing fails (a full disk, say) the temporary file is removed and the error raised again.
-    """
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-
-
-def file_digest(path: Path) -> dict[str, Any]:
-    """``{"bytes": size, "sha256": hex digest}`` of a file, as recorded in manifests and the sweep ledger."""
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        size = os.fstat(handle.fileno()).st_size
-    return {"bytes": size, "sha256": digest}
-
-
-def damage(path: Path, recorded: dict[str, Any] | None) -> str | None:
-    """What is wrong with a file against its recorded size and checksum, or None if it matches (or nothing is recorded).
-
-    A missing file, another size or another sha256 is damage.
-    """
-    if not path.is_file():
-        return "is missing"
-    if not isinstance(recorded, dict):
-        return None
-    size = path.stat().st_size
-    if "bytes" in recorded and size != recorded["bytes"]:
-        return f"is damaged ({size} bytes, {recorded['bytes']} when written)"
-    try:
-        actual = file_digest(path)["sha256"]
-    except OSError as error:
-        return f"cannot be read ({error.strerror})"
-    if "sha256" in recorded and actual != recorded["sha256"]:
-        return "is damaged (its sha256 differs from the one recorded when it was written)"
-    return None
+def with_files(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``manifest`` with the names of the folder's files (``files``) and every table file by its path in the
+    folder, with its size and sha256 (``tables``, filled as the tables are written), at its end; entries
+    already there are kept."""
+    return {**manifest, "files": manifest.get("files", FILES), "tables": manifest.get("tables", {})}
 
 
 def new_folder(root: str | Path, name: str) -> Path:
@@ -144,141 +105,6 @@ def describe_os_error(error: OSError) -> str:
     what = error.strerror or (os.strerror(error.errno) if error.errno else str(error) or errno.errorcode[errno.EIO])
     where = f": {error.filename}" if error.filename else ""
     return f"{what}{where}"
-
-
-def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
-    """Python's version and those of the packages the numbers depend on (and ``extra`` ones)."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES + extra:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def code_revision() -> dict[str, Any]:
-    """The git commit of the code that ran, and whether it had uncommitted changes; nulls without git."""
-    here = PACKAGE
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "modified": None}
-    return {"commit": commit, "modified": bool(status.strip())}
-
-
-# Suffixes of the package's own source and data files. Everything else under the package (``__pycache__``,
-# ``*.pyc``, numba's cache, editor leftovers) differs between interpreters and settings, not between models.
-_HASHED_SUFFIXES = frozenset({".py", ".csv", ".json", ".md", ".yaml", ".yml"})
-# The wheel carries the packaged scenarios and experiments inside the package; they are inputs a sweep's own
-# content hash already covers, so the code hash is the same for a source checkout and an installed wheel.
-_UNHASHED_DATA = frozenset({("data", "scenarios"), ("data", "experiments")})
-
-
-def code_hash(package: Path | None = None) -> str:
-    """sha256 of the package's source and data files, recursively: tells whether the model that wrote a folder
-    is the one here (a resumed sweep refuses another; every manifest records it).
-
-    Each file counts by its path relative to the package (``/`` separators) and its bytes, in sorted order.
-    Only files ending in ``.py``, ``.csv``, ``.json``, ``.md``, ``.yaml`` or ``.yml`` count; ``__pycache__``
-    folders, compiled files and the wheel's copies of the packaged scenarios and experiments do not. Returns
-    ``"sha256:<64 hex digits>"``. ``package`` defaults to the installed ``sim`` package's folder.
-    """
-    root = PACKAGE if package is None else Path(package)
-    digest = hashlib.sha256()
-    files = []
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        folders = relative.parts[:-1]
-        if "__pycache__" in folders or any(part.startswith(".") for part in folders) or folders[:2] in _UNHASHED_DATA:
-            continue
-        if path.suffix in _HASHED_SUFFIXES and not path.name.startswith(".") and path.is_file():
-            files.append((relative.as_posix(), path))
-    for name, path in sorted(files):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()
-
-
-def provenance(packages: tuple[str, ...] = ()) -> dict[str, Any]:
-    """What every folder's manifest records of the tool and the code that wrote it.
-
-    The tool and its version, the version of the outcome definitions, the disclaimer, the versions of
-    Python and the packages the numbers depend on (and ``packages``), the git commit (:func:`code_revision`),
-    the hash of the package's source and data (:func:`code_hash`) and the platform.
-    """
-    return {
-        "tool": "alliance-cohesion",
-        "version": __version__,
-        "outcome_definitions": OUTCOME_DEFINITIONS_VERSION,
-        "disclaimer": DISCLAIMER,
-        "packages": package_versions(packages),
-        "code_revision": code_revision(),
-        "code_hash": code_hash(),
-        "platform": platform.platform(),
-    }
-
-
-def output_manifest(
-    kind: str,
-    folder: Path,
-    inputs: list[dict[str, Any]],
-    tables: Sequence[str],
-    command: list[str] | None = None,
-    **entries: Any,
-) -> dict[str, Any]:
-    """The manifest of a folder made from other folders (a comparison, an analysis), once its files are written.
-
-    ``kind`` says what the folder is, ``inputs`` the folders it was made from (each with the sha256 of its
-    manifest, :func:`input_entry`), ``tables`` the files of ``folder`` it holds, recorded by size and sha256
-    in ``tables`` as the run and sweep manifests record theirs; ``entries`` (the settings) are added as they
-    are. With :func:`provenance`, the time it was made (``created``) and the ``command``.
-
-    Raises:
-        OSError: a table cannot be read.
-    """
-    return {
-        "kind": kind,
-        **provenance(),
-        "created": utc_now(),
-        "command": command,
-        "inputs": inputs,
-        **entries,
-        "tables": {name: file_digest(folder / name) for name in tables},
-    }
-
-
-def input_entry(path: Path, label: str | None = None) -> dict[str, Any]:
-    """One input of :func:`output_manifest`: the folder, its label, and its manifest's kind and sha256 (None for
-    results that were never saved, which have no folder)."""
-    manifest = path / MANIFEST
-    entry: dict[str, Any] = {"label": label, "folder": None, "manifest_sha256": None}
-    if manifest.is_file():
-        recorded: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            recorded = json.loads(manifest.read_text(encoding="utf-8"))
-        entry.update(
-            folder=str(path),
-            kind=recorded.get("kind", "run") if isinstance(recorded, dict) else None,
-            manifest_sha256=file_digest(manifest)["sha256"],
-        )
-    return entry
-
-
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``folder/manifest.json`` atomically (the last file a finished folder gets); returns its path."""
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
-    return folder / MANIFEST
 
 
 CATEGORICAL = ("iso3", "government", "body", "item", "rule", "outcome")
@@ -427,41 +253,6 @@ def summarise(model: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([keys, final, mean], axis=1)
 
 
-def new_manifest(scenario: Scenario, command: list[str] | None = None) -> dict[str, Any]:
-    """The manifest of a results folder about to be written: status "running", no run done yet."""
-    made = provenance()
-    return {
-        "kind": "run",
-        **{key: made[key] for key in ("tool", "version", "outcome_definitions", "disclaimer")},
-        "status": "running",
-        "command": command,
-        **identity(),
-        "scenario": scenario.to_dict(),
-        "scenario_story": scenario.story,
-        "scenario_hash": scenario.content_hash(),
-        "seed": scenario.seed,
-        "seed_derivation": "replication k runs with numpy.random.SeedSequence(seed).spawn(n)[k]"
-        ".generate_state(1, uint64)[0] >> 1",
-        "seeds": scenario.seeds(),
-        **_uncertainty_entries(scenario),
-        "runs_total": scenario.replications,
-        "runs_done": 0,
-        "started": utc_now(),
-        "finished": None,
-        "error": None,
-        **{key: made[key] for key in ("packages", "code_revision", "code_hash", "platform")},
-        "files": {
-            **{name: f"{name}/" for name in TABLES},
-            "summary": SUMMARY,
-            "figures": f"{FIGURES}/",
-            "report": REPORT,
-            "lock": LOCK,
-        },
-        # Every table file by its path in the folder, with its size and sha256: filled as the tables are written.
-        "tables": {},
-    }
-
-
 class ResultsFolder:
     """One results folder and its manifest."""
 
@@ -485,7 +276,7 @@ class ResultsFolder:
         """
         # Everything slow (package versions, the code hash) comes before the folder exists: from the folder's
         # mkdir to its first manifest, a signal is held back, and one that came meanwhile removes the folder.
-        manifest = new_manifest(scenario, command)
+        manifest = with_files(new_manifest(scenario, command))
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
         path: Path | None = None
         folder: ResultsFolder | None = None
@@ -519,7 +310,7 @@ class ResultsFolder:
             OSError: the folder or its manifest cannot be written, or another process is writing it.
         """
         path.mkdir(parents=True, exist_ok=True)
-        manifest = {**manifest, **identity(), "status": "running", "started": utc_now(), "finished": None}
+        manifest = with_files({**manifest, **identity(), "status": "running", "started": utc_now(), "finished": None})
         lock = FolderLock.acquire(path)
         if lock is None:
             raise FileExistsError(errno.EEXIST, "another process is writing this folder", str(path))
@@ -535,7 +326,7 @@ class ResultsFolder:
         """Write the manifest (atomically; a signal cannot cut the write in half)."""
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
         with interrupts_deferred():
-            write_atomically(self.path / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+            write_atomically(self.path / MANIFEST, text.encode("utf-8"))
         self._saved_at = time.monotonic()
 
     def run_done(self, runs: int = 1) -> None:
@@ -599,6 +390,11 @@ class ResultsFolder:
             self._lock = None
 
     @property
+    def info(self) -> Manifest:
+        """The typed, read-only view of the manifest (:class:`sim.runs.manifest.Manifest`)."""
+        return Manifest.of(self.manifest, self.path / MANIFEST)
+
+    @property
     def figures(self) -> Path:
         return self.path / FIGURES
 
@@ -633,14 +429,15 @@ class ResultsFolder:
         # A folder written before each table had its own folder holds model.parquet beside the others.
         old = not (path / TABLES["model"]).parent.is_dir() and (path / OLD_TABLES["model"]).exists()
         tables = dict(OLD_TABLES) if old else {**TABLES, **BEHIND_TABLES}
-        recorded = (manifest.get("checksums") if old else manifest.get("tables")) or {}
+        view = Manifest.of(manifest, path / MANIFEST)  # a missing or ill-typed field is one line, here
+        recorded = view.tables
         stored_behind = [] if old else behind_tables(manifest)
         wanted = [tables[name] for name in (*OLD_TABLES, *stored_behind)]
         missing = [name for name in wanted if not (path / name).is_file()]
         if missing:
             raise InputError(missing[0], "missing from a folder marked complete", source)
         for name in wanted:
-            problem = damage(path / name, recorded.get(name) if isinstance(recorded, dict) else None)
+            problem = damage(path / name, recorded.get(name))
             if problem:
                 raise InputError(name, f"{problem}; the folder is damaged: run the scenario again", source)
         return cls(path, manifest, tables=tables)
@@ -805,18 +602,3 @@ def read_parquet_checked(path: Path, source: str, columns: list[str] | None = No
             f"cannot be read{wanted} ({type(error).__name__}: {detail}); the folder is damaged",
             source,
         ) from None
-
-
-def _uncertainty_entries(scenario: Scenario) -> dict:
-    """Manifest entries of parametric uncertainty: the mode, the posterior file's checksum and each draw."""
-    if scenario.uncertainty == "none":
-        return {}
-    from sim.inputs import posterior as calibration
-
-    return {
-        "uncertainty": scenario.uncertainty,
-        "posterior_sha256": calibration.file_sha256(calibration.POSTERIOR_FILE),
-        "draw_derivation": "replication k draws one posterior particle by weight with "
-        "numpy.random.default_rng(SeedSequence([seed, k, 12])); the scenario's parameters override it",
-        "parameter_draws": [calibration.draw(scenario.seed, k) for k in range(scenario.replications)],
-    }

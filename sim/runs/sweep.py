@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -62,20 +61,13 @@ from sim.engine.state import Batch
 from sim.model import AllianceModel
 from sim.rules.outcomes import OUTCOME_DEFINITIONS_VERSION
 from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
-from sim.runs.folder import code_hash as _code_hash
-from sim.runs.folder import (
-    code_revision,
-    damage,
-    describe_os_error,
-    file_digest,
-    package_versions,
-    read_parquet_checked,
-    utc_now,
-    whole_counts,
-)
+from sim.runs.folder import describe_os_error, read_parquet_checked, utc_now, whole_counts
 from sim.scenarios.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
 from sim.scenarios.experiment import Experiment, load
+from sim.util import files
 from sim.util.errors import LINE_CHARS, InputError, bad_path, out_of_memory, short_path, shorten
+from sim.util.files import code_hash as _code_hash
+from sim.util.files import code_revision, damage, file_digest, package_versions
 from sim.util.locks import LOCK, FolderLock, holder, identity
 from sim.util.processes import (
     check_workers,
@@ -310,25 +302,6 @@ PART_NAME = re.compile(r"(model|agents|summary)/part-\d+\.parquet")
 OLD_LAYOUT = ("model.parquet", "agents.parquet", "summary.parquet", "points.parquet")
 # Packages a sweep also depends on, beyond those every results folder records.
 SWEEP_PACKAGES = ("SALib", "dask", "distributed")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write under a hidden temporary name (Parquet readers skip names starting with '.'), then rename.
-
-    The data is on disk before the rename, so a part that exists is whole. If
-    writing fails (a full disk) the temporary file is removed and the error raised.
-    """
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
 
 
 class SweepFolder:
@@ -680,14 +653,14 @@ class SweepFolder:
         table = points.reset_index()
         (self.path / POINTS_FOLDER).mkdir(exist_ok=True)
         for name, data in ((POINTS, _parquet(table)), (POINTS_CSV, table.to_csv(index=False).encode())):
-            _write_atomically(self.path / name, data)
+            files.write_atomically(self.path / name, data)
             self._record_table(name, data)
         return points
 
     def _record_table(self, name: str, data: bytes) -> None:
         """Record a table file's size and sha256 in the manifest's ``tables`` (saved with the manifest)."""
         tables = self.manifest.setdefault("tables", {})
-        tables[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        tables[name] = files.data_digest(data)
 
     def _read_ledger(self) -> None:
         """The finished chunks whose parts are whole; anything the ledger does not vouch for is removed.
@@ -729,7 +702,7 @@ class SweepFolder:
                 self._record_parts(entry)
                 valid.append(line)
         # Rewrite the ledger without any torn line so that new entries start on a line of their own.
-        _write_atomically(ledger, "".join(f"{line}\n" for line in valid).encode())
+        files.write_atomically(ledger, "".join(f"{line}\n" for line in valid).encode())
         for table in PART_TABLES:
             folder = self.path / table
             if not folder.is_dir():
@@ -764,12 +737,8 @@ class SweepFolder:
         for table, data in result.parts.items():
             if data is not None:
                 path = self.path / table / _part_name(result.id)
-                _write_atomically(path, data)
-                parts[table] = {
-                    "name": f"{table}/{path.name}",
-                    "bytes": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                }
+                files.write_atomically(path, data)
+                parts[table] = {"name": f"{table}/{path.name}", **files.data_digest(data)}
         entry = {
             "chunk": result.id,
             "runs": result.runs,
@@ -810,14 +779,14 @@ class SweepFolder:
         )
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
         with interrupts_deferred():  # a signal cannot cut the manifest in half
-            _write_atomically(self.path / MANIFEST, text.encode())
+            files.write_atomically(self.path / MANIFEST, text.encode())
 
     # ------------------------------------------------------------ finishing
     def assemble(self) -> None:
         """summary.csv and failures.csv from the parts and the ledger, one part at a time."""
         folder = self.path / "summary"
-        temporary = self.path / f".{SUMMARY}.tmp"
-        try:
+
+        def write(temporary: Path) -> None:
             with open(temporary, "w", encoding="utf-8", newline="") as handle:
                 parts = sorted(folder.glob("part-*.parquet"))
                 if not parts:
@@ -825,18 +794,15 @@ class SweepFolder:
                 for k, part in enumerate(parts):
                     table = whole_counts(read_parquet_checked(part, str(self.path)))
                     table.to_csv(handle, header=k == 0, index=False)
-            os.replace(temporary, self.path / SUMMARY)
-            self.manifest.setdefault("tables", {})[SUMMARY] = file_digest(self.path / SUMMARY)
-        except BaseException:  # a full disk, a signal: no temporary file is left behind
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            raise
+
+        files.write_atomically(self.path / SUMMARY, write)  # a full disk, a signal: no temporary file is left
+        self.manifest.setdefault("tables", {})[SUMMARY] = file_digest(self.path / SUMMARY)
         failures = []
         for line in (self.path / LEDGER).read_text(encoding="utf-8").splitlines():
             failures.extend(json.loads(line)["failures"])
         table = pd.DataFrame(failures, columns=list(FAILURE_KEYS)).sort_values("run")
         data = table.to_csv(index=False).encode()
-        _write_atomically(self.path / FAILURES, data)
+        files.write_atomically(self.path / FAILURES, data)
         self._record_table(FAILURES, data)
         if failures:
             self.manifest["first_failures"] = table.head(5).to_dict("records")

@@ -16,7 +16,6 @@ that a typo fails in a second, not hours into a sweep.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import re
@@ -39,6 +38,7 @@ from sim.scenarios.scenario import Scenario
 from sim.util import yamlfile
 from sim.util.calendar import parse_month
 from sim.util.errors import OUTCOMES_LISTED, InputError, nearest, one_of, pydantic_problem, shown
+from sim.util.files import data_sha256
 
 AGENT_ROWS = ("none", "final", "yearly", "monthly")
 # Runs in one sweep (points x replications). The points table (8 bytes a factor per point, several times that
@@ -227,7 +227,7 @@ class Experiment:
         """sha256 over the design, factors, seeds, outputs and the resolved scenario (not prose, not paths)."""
         content = {"experiment": {k: v for k, v in self.to_dict().items() if k != "name"}}
         content["scenario"] = self.scenario.content_hash()
-        return "sha256:" + hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+        return data_sha256(json.dumps(content, sort_keys=True).encode())
 
     def summary_schema(self) -> pa.Schema:
         """The columns of summary rows, fixed so that every part has the same schema (failed runs included)."""

@@ -18,7 +18,6 @@ of workers or the order of execution.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -35,6 +34,7 @@ from sim.rules.events import EVENT_TYPES, Event, make_event
 from sim.util import yamlfile
 from sim.util.calendar import format_month, parse_month
 from sim.util.errors import InputError, nearest, pydantic_problem, short_path, shorten, shown
+from sim.util.files import data_sha256
 from sim.util.resources import packaged_folder
 
 # The packaged scenarios: the checkout's top-level scenarios/, or their copy inside an installed wheel.
@@ -174,7 +174,7 @@ class Scenario:
     def content_hash(self) -> str:
         """sha256 of what determines the results (not where the file was read from, nor its prose)."""
         content = {k: v for k, v in self.to_dict().items() if k not in ("source", "description")}
-        return "sha256:" + hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+        return data_sha256(json.dumps(content, sort_keys=True).encode())
 
     def seeds(self) -> list[int]:
         return [replication_seed(self.seed, k) for k in range(self.replications)]

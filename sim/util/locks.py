@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sim.util.errors import InputError
+from sim.util.files import write_atomically
 
 LOCK = ".lock"
 _HELD: set[Path] = set()  # folders whose lock this process holds
@@ -127,13 +128,8 @@ def settle(folder: Path, manifest: dict[str, Any], manifest_name: str = "manifes
             "error": STALE_NOTE.format(pid=manifest.get("pid", "?"), host=manifest.get("host", "?")),
         }
         text = json.dumps(settled, indent=2, ensure_ascii=False) + "\n"
-        temporary = folder / f".{manifest_name}.tmp"
-        try:
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, folder / manifest_name)
-        except OSError:  # a read-only folder: report it as interrupted without writing
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        with contextlib.suppress(OSError):  # a read-only folder: report it as interrupted without writing
+            write_atomically(folder / manifest_name, text.encode("utf-8"))
         return settled
     finally:
         if lock is not None:

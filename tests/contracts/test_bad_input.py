@@ -871,12 +871,12 @@ def test_validate_calls_a_broken_experiment_file_an_experiment(tmp_path, capsys,
 def test_a_full_disk_during_a_sweep_names_the_folder(tmp_path, capsys, monkeypatch):
     import errno
 
-    from sim.runs import sweep
+    from sim.util import files
 
-    def full(path, data):
+    def full(path, content):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() reports it: no file name
 
-    monkeypatch.setattr(sweep, "_write_atomically", full)
+    monkeypatch.setattr(files, "write_atomically", full)
     experiment = write(tmp_path, "e.yaml", "scenario: {end: 2025-02}\ndesign: grid\nfactors: {budget_month: [1, 2]}\n")
     out = tmp_path / "sweep_out"
     code, lines, _ = run_cli(capsys, "sweep", experiment, "--workers", "1", "--quiet", "--out", str(out))

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.inputs.parameters import PARAMETERS
 from sim.reporting.style import save_png
+from sim.util.files import write_atomically
 
 if TYPE_CHECKING:
     from sim.analysis.calibration import Target
@@ -52,7 +53,7 @@ def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, pat
     canvas.draw()
     image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     # A palette of 64 colours (Pillow, which matplotlib requires) keeps the 144 panels to a few hundred KiB.
-    image.quantize(colors=64).save(path, optimize=True)
+    write_atomically(path, lambda temporary: image.quantize(colors=64).save(temporary, format="png", optimize=True))
     return path
 
 

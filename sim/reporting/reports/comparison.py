@@ -67,17 +67,16 @@ def _arms_table(comparison: Comparison) -> str:
 
 
 def _revision(arm: Arm) -> str:
-    revision = arm.manifest.get("code_revision") or {}
-    commit = revision.get("commit")
+    commit = arm.info.commit
     if not commit:
         return "not recorded"
-    return f"`{commit[:10]}`" + (" (modified)" if revision.get("modified") else "")
+    return f"`{commit[:10]}`" + (" (modified)" if arm.info.modified else "")
 
 
 def _comparison_notes(comparison: Comparison) -> list[str]:
     notes = []
     revisions = {_revision(a) for a in comparison.arms}
-    versions = {a.manifest.get("version") for a in comparison.arms}
+    versions = {a.info.version for a in comparison.arms}
     if len(revisions) > 1 or len(versions) > 1:
         notes.append(
             "The folders were made by different versions of the code (see *code revision*): the differences may "

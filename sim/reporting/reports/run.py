@@ -18,8 +18,8 @@ import pandas as pd
 from sim.about import DISCLAIMER
 from sim.reporting.figures.run import blocker_counts, scenario_events
 from sim.rules.outcomes import COHESION_COMPONENTS, HEADLINE_OUTCOMES, KEY_OUTCOMES, OUTCOMES, label
-from sim.runs.folder import write_atomically
 from sim.runs.replications import Results
+from sim.util.files import write_atomically
 
 # What the bands of the headline figure hold: chance alone, or the posterior's parameters with chance.
 HEADLINE_SPREAD = {
@@ -564,5 +564,5 @@ def write_report(
     """Write report.md (:func:`render`) atomically; ``reference`` is the baseline behind, if any, and
     ``chance`` the model table of the runs at the defaults of a posterior run, if any."""
     text = render(manifest, results, figures, reference, chance)
-    write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    write_atomically(path, text.encode("utf-8"))
     return path

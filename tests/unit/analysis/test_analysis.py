@@ -29,6 +29,7 @@ from sim.analysis.discovery import Condition, discover, tree_boxes
 from sim.analysis.sensitivity import morris_indices, sobol_indices, sweep_sensitivity
 from sim.analysis.sweeps import Sweep, open_sweep, reconstruct_points
 from sim.cli import main as cohesion_main
+from sim.util import files
 from sim.util.errors import InputError
 from tests.helpers import run_cli
 
@@ -75,7 +76,9 @@ def synthetic_sweep(design: str, replications: int, noise: float = 0.05) -> tupl
     )
     points = pd.DataFrame(x, columns=PROBLEM["names"]).rename_axis("point")
     manifest = {
-        "experiment": {"design": design, "replications": replications, "options": {}, "factors": []},
+        "kind": "sweep",
+        "experiment": {"design": design, "replications": replications, "seed": 1, "options": {}, "factors": []},
+        "scenario": {"name": "synthetic", "start": "2025-01", "end": "2030-12"},
         "design": {"salib_problem": PROBLEM},
     }
     rng = np.random.default_rng(5)
@@ -310,21 +313,21 @@ def test_grid_sweep_gets_a_heatmap_and_no_indices(sweeps, tmp_path) -> None:
 def test_an_analysis_folder_has_a_manifest_like_every_other_folder(sweeps, tmp_path) -> None:
     """kind, when, the code that made it, the sweep analysed (with its manifest's sha256), the settings and the
     tables with their digests, as run and comparison folders record them."""
-    from sim import __version__, store
+    from sim import __version__
 
     out = tmp_path / "grid"
     done = run_cli("analyze", sweeps["grid"], "--out", out, "--bad", "cohesion < 0.9")
     assert done.code == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "analysis" and manifest["created"]
-    assert manifest["code_hash"] == store.code_hash() and manifest["version"] == __version__
+    assert manifest["code_hash"] == files.code_hash() and manifest["version"] == __version__
     assert manifest["command"][:2] == ["cohesion", "analyze"]
     (entry,) = manifest["inputs"]
     assert entry["folder"] == str(sweeps["grid"]) and entry["kind"] == "sweep"
-    assert entry["manifest_sha256"] == store.file_digest(sweeps["grid"] / "manifest.json")["sha256"]
+    assert entry["manifest_sha256"] == files.file_digest(sweeps["grid"] / "manifest.json")["sha256"]
     assert manifest["condition"] == "cohesion < 0.9" and manifest["outcome"] == "cohesion"
     assert set(manifest["tables"]) == {"boxes.csv"}  # a grid gives no sensitivity.csv
-    assert all(store.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
+    assert all(files.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
 
 
 @pytest.mark.parametrize("design", ["sobol", "morris", "grid"])

@@ -20,6 +20,7 @@ import pytest
 from sim import DISCLAIMER, HEADLINE_OUTCOMES
 from sim.analysis.compare import TABLE_DATES, bootstrap_intervals, compare, interval_narrowing
 from sim.rules import outcomes as metrics
+from sim.util import files
 from sim.util.errors import InputError
 from tests.helpers import make_folder, run_cli
 
@@ -175,15 +176,13 @@ def test_a_compare_folder_has_a_manifest_like_every_other_folder(folders, tmp_pa
     sha256 of their manifests), the settings and the tables with their digests; written by the run's helper."""
     import json
 
-    from sim import store
-
     out = tmp_path / "cmp"
     done = run_cli("compare", folders["reference"], folders["drawdown"], "--out", out, "--resamples", "500")
     assert done.code == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     run = json.loads((folders["reference"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "comparison" and run["kind"] == "run"
-    assert manifest["created"] and manifest["code_hash"] == store.code_hash() == run["code_hash"]
+    assert manifest["created"] and manifest["code_hash"] == files.code_hash() == run["code_hash"]
     for key in ("tool", "version", "outcome_definitions", "disclaimer", "packages", "code_revision", "platform"):
         assert manifest[key] == run[key], key
     assert manifest["command"] == [
@@ -199,10 +198,10 @@ def test_a_compare_folder_has_a_manifest_like_every_other_folder(folders, tmp_pa
     assert [entry["folder"] for entry in manifest["inputs"]] == [str(folders["reference"]), str(folders["drawdown"])]
     for entry in manifest["inputs"]:
         assert entry["kind"] == "run"
-        assert entry["manifest_sha256"] == store.file_digest(Path(entry["folder"]) / "manifest.json")["sha256"]
+        assert entry["manifest_sha256"] == files.file_digest(Path(entry["folder"]) / "manifest.json")["sha256"]
     assert manifest["bootstrap"]["resamples"] == 500 and manifest["pairs"] == {"drawdown": 16}
     assert set(manifest["tables"]) == {"differences.csv", "table.csv"}
-    assert all(store.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
+    assert all(files.damage(out / name, digest) is None for name, digest in manifest["tables"].items())
     # Such a folder is not the results of a run: reading it as one says so.
     done = run_cli("plot", out)
     assert done.code == 2 and "is the folder of a comparison" in done.stderr

@@ -25,6 +25,7 @@ import pytest
 from sim.runs import sweep
 from sim.runs.executors import ProcessExecutor
 from sim.scenarios.experiment import load, run_seed
+from sim.util import files
 from sim.util.errors import InputError
 from sim.util.resources import PACKAGE
 from tests.helpers import SHORT_SCENARIO, experiment_file
@@ -71,32 +72,32 @@ def test_code_hash_covers_source_and_data_recursively_and_skips_compiled_files(t
     (package / "__init__.py").write_text("")
     (package / "data" / "member_states.csv").write_text("iso3\nPOL\n")
     (package / "engine" / "kernels.py").write_text("x = 1\n")
-    before = sweep._code_hash(package)
+    before = files.code_hash(package)
     # What an ordinary install adds by itself: bytecode (a folder under data/ too) and numba's cache.
     for folder in (package / "__pycache__", package / "data" / "__pycache__", package / "engine" / "__pycache__"):
         folder.mkdir()
         (folder / "kernels.cpython-312.pyc").write_bytes(b"\x00compiled")
         (folder / "kernels.step-1.py311.nbi").write_bytes(b"\x01")
-    assert sweep._code_hash(package) == before
+    assert files.code_hash(package) == before
     # An edit in a subpackage, in data, or a new module changes it.
     (package / "engine" / "kernels.py").write_text("x = 2\n")
-    after_engine = sweep._code_hash(package)
+    after_engine = files.code_hash(package)
     assert after_engine != before
     (package / "data" / "member_states.csv").write_text("iso3\nEST\n")
-    assert sweep._code_hash(package) != after_engine
+    assert files.code_hash(package) != after_engine
     # A file moved to another folder is a different package.
-    moved = sweep._code_hash(package)
+    moved = files.code_hash(package)
     (package / "engine" / "kernels.py").rename(package / "kernels.py")
-    assert sweep._code_hash(package) != moved
+    assert files.code_hash(package) != moved
     # The scenarios layer is source like any other; the wheel's copies of the packaged files are not.
     (package / "scenarios").mkdir()
     (package / "scenarios" / "scenario.py").write_text("x = 3\n")
-    with_layer = sweep._code_hash(package)
+    with_layer = files.code_hash(package)
     assert with_layer != moved
     for copies in (package / "data" / "scenarios", package / "data" / "experiments"):
         copies.mkdir()
         (copies / "baseline.yaml").write_text("name: baseline\n")
-    assert sweep._code_hash(package) == with_layer
+    assert files.code_hash(package) == with_layer
 
 
 def test_a_sweep_runs_with_bytecode_writing_on(tmp_path: Path) -> None:
