@@ -875,7 +875,7 @@ def test_a_full_disk_during_a_sweep_names_the_folder(tmp_path, capsys, monkeypat
     def full(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() reports it: no file name
 
-    monkeypatch.setattr(sweep, "_write_atomically", full)
+    monkeypatch.setattr(sweep.folder, "_write_atomically", full)
     experiment = write(tmp_path, "e.yaml", "scenario: {end: 2025-02}\ndesign: grid\nfactors: {budget_month: [1, 2]}\n")
     out = tmp_path / "sweep_out"
     code, lines, _ = run_cli(capsys, "sweep", experiment, "--workers", "1", "--quiet", "--out", str(out))

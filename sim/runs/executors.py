@@ -48,7 +48,7 @@ IN_FLIGHT_PER_WORKER = 2
 # How often the command looks for a finished Dask task (and for a signal) while none is ready.
 DASK_POLL_S = 0.02
 # The module whose functions the workers of a sweep run; the forkserver imports it once for all its workers.
-SWEEP_WORKER_MODULE = "sim.runs.sweep"
+SWEEP_WORKER_MODULE = "sim.runs.sweep.chunks"
 
 
 def chunk_size(total: int, workers: int, *, most: int, per_worker: int) -> int:

@@ -1,39 +1,12 @@
-"""Sweeps: an experiment's points x replications, thousands of runs, streamed to disk, resumable.
+"""A sweep's results folder on disk: claim (lock, check), prepare (manifest, points, ledger), commit each
+chunk's parts, assemble summary.csv and failures.csv, finish; and the checks of parts against their records.
 
-An experiment (:mod:`sim.scenarios.experiment`) names a scenario, a design
-(:mod:`sim.scenarios.designs`), the factors it varies, the replications of each point
-and the outputs to keep. Run ``r`` is replication ``k`` of point ``p``
-(``r = p * replications + k``) and runs with its own seed
-(:func:`sim.scenarios.experiment.run_seed`), so its result does not depend on the
-executor (:mod:`sim.runs.executors`), the number of workers or the order of
-execution.
-
-Runs go to workers in chunks; each finished chunk is written by this process
-as its own Parquet part file in the folder of its table
-(``model/part-000042.parquet``, ``agents/...``, ``summary/...``; the points
-are ``points/part-000000.parquet``), so that ``pandas.read_parquet(folder /
-"model")`` reads one table and no glob mixes two. Each part is renamed into
-place and only then recorded in the ledger ``chunks.jsonl`` with its size and
-sha256. Re-running the same command on the same folder reads the ledger,
-checks every recorded part against its size and checksum, deletes any part
-that a kill left unrecorded, and runs the chunks not recorded or whose parts
-are missing or damaged: no run is lost or written twice. The manifest
-records every part's size and sha256 too (``parts``, rewritten at most every
-second while the sweep runs and in full when it ends), so that a folder whose
-ledger is gone is still checked part by part; a part that neither records
-is refused with one line, by resume and by the readers
-(:func:`sim.analysis.sweeps.check_parts`). Each ledger entry also records the
-experiment's content hash, the code hash and the chunk size, so that a folder
-whose manifest is gone is resumed by the same command, which rebuilds the
-manifest. The sweeping process holds the folder's lock and records its
-``pid`` and ``host`` (:mod:`sim.util.locks`).
+Only the sweeping process writes here; the workers send their tables back as bytes (:mod:`sim.runs.sweep.chunks`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import dataclasses
 import hashlib
 import json
 import logging
@@ -42,255 +15,36 @@ import os
 import platform
 import re
 import shutil
-import sys
 import time
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
 from sim.about import DISCLAIMER, __version__
-from sim.engine import outputs
-from sim.engine.setup import RunSpec, check_spec, run_batch
-from sim.engine.state import Batch
-from sim.model import AllianceModel
 from sim.rules.outcomes import OUTCOME_DEFINITIONS_VERSION
-from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from sim.runs.folder import (
     code_revision,
     damage,
-    describe_os_error,
     file_digest,
     package_versions,
     read_parquet_checked,
     utc_now,
     whole_counts,
 )
+from sim.runs.sweep.chunks import Chunk, ChunkResult, _parquet
 from sim.scenarios.designs import DEFAULT_MORRIS_LEVELS, DESIGNS, salib_problem
-from sim.scenarios.experiment import Experiment, load
-from sim.util.errors import LINE_CHARS, InputError, bad_path, out_of_memory, short_path, shorten
+from sim.scenarios.experiment import Experiment
+from sim.util.errors import InputError
 from sim.util.locks import LOCK, FolderLock, holder, identity
-from sim.util.processes import (
-    check_workers,
-    cpu_count,
-    interrupted,
-    interrupts_as_keyboard_interrupt,
-    interrupts_deferred,
-    raise_if_interrupted,
-)
-from sim.util.resources import PACKAGE, packaged_experiments
+from sim.util.processes import interrupts_deferred
+from sim.util.resources import PACKAGE
 
 log = logging.getLogger(__name__)
 
-# A chunk is advanced as one batch: a few hundred runs (about a second of work) make the cost of a task, of a
-# part file and of the interpreter negligible; at least a few chunks per worker keep the workers evenly loaded
-# and the progress bar moving. The size never changes a number.
-MAX_CHUNK_RUNS = 250
-CHUNKS_PER_WORKER = 8
-
-
-# ====================================================================== running chunks (in the workers)
-@dataclasses.dataclass(frozen=True)
-class Chunk:
-    """A task: some runs, as (run, point, replication, seed), and the factor values of their points."""
-
-    id: int
-    runs: tuple[tuple[int, int, int, int], ...]
-    values: dict[int, tuple[Any, ...]]
-
-
-@dataclasses.dataclass(frozen=True)
-class ChunkResult:
-    """What a worker sends back: Parquet bytes per table (None when empty) and the runs that failed."""
-
-    id: int
-    runs: int
-    parts: dict[str, bytes | None]
-    failures: list[dict[str, Any]]
-    seconds: float
-
-
-def run_spec(experiment: Experiment, values: tuple[Any, ...], seed: int, replication: int = 0) -> RunSpec:
-    """One run: the scenario with the point's factor values, checked (InputError for a bad value).
-
-    With ``uncertainty: posterior`` replication k starts from its posterior draw (the same for every point),
-    which the scenario's parameters and then the factors override.
-    """
-    scenario = experiment.scenario
-    parameters, events = dict(scenario.parameters), list(scenario.events)
-    if experiment.uncertainty == "posterior":
-        from sim.inputs.posterior import draw
-
-        parameters = {**draw(experiment.seed, replication), **parameters}
-    for factor, value in zip(experiment.factors, values, strict=True):
-        factor.apply(parameters, events, value)
-    spec = RunSpec(seed, scenario.start, scenario.end, scenario.initial_year, events, scenario.states, parameters)
-    check_spec(spec)  # every check a batch makes, for this run alone
-    return spec
-
-
-def simulate(experiment: Experiment, values: tuple[Any, ...], seed: int, replication: int = 0) -> AllianceModel:
-    """One run as a Mesa model, to the end of its horizon (the same numbers as inside any chunk)."""
-    spec = run_spec(experiment, values, seed, replication)
-    model = AllianceModel(
-        spec.seed, spec.start, spec.end, spec.initial_year, spec.events, spec.states, spec.parameters, based_on=None
-    )
-    return model.run()
-
-
-def run_chunk(experiment: Experiment, chunk: Chunk) -> ChunkResult:
-    """Run every run of a chunk as one batch; a run that raises is recorded with its error and the others go on.
-
-    The chunk's runs advance together (:mod:`sim.engine`); each run's numbers are
-    those it has alone, so the chunk size never changes a number. Tables go from
-    the batch's arrays to Arrow in one pass for the whole chunk.
-    """
-    began = time.perf_counter()
-    schema = experiment.summary_schema()
-    failures: list[dict[str, Any]] = []
-    summaries: dict[int, dict[str, Any]] = {}
-    good: list[tuple[dict[str, int], RunSpec]] = []
-    for run, point, replication, seed in chunk.runs:
-        values = chunk.values[point]
-        keys = {"run": run, "point": point, "replication": replication, "seed": seed}
-        summaries[run] = {**keys, **{f.name: v for f, v in zip(experiment.factors, values, strict=True)}}
-        try:
-            good.append((keys, run_spec(experiment, values, seed, replication)))
-        except Exception as error:  # noqa: BLE001 - any failure of one run is data, not a reason to stop
-            failures.append({**keys, "error": _describe(error)})
-    batches = _run_batches(good, failures, experiment.agents != "none")
-    model_tables, agent_tables = [], []
-    for keys, batch in batches:
-        model_table, finals, means = _model_table(experiment, batch, keys)
-        model_tables.append(model_table)
-        for k, final, mean in zip(keys, finals, means.tolist(), strict=True):
-            row = summaries[k["run"]]
-            row.update(zip((f"final_{o}" for o in experiment.outcomes), final, strict=True))
-            row.update(zip((f"mean_{o}" for o in experiment.outcomes), mean, strict=True))
-            row["error"] = None
-        if experiment.agents != "none":
-            agent_tables.append(_agent_table(experiment.agents, batch, keys))
-    for failure in failures:
-        summaries[failure["run"]]["error"] = failure["error"]
-    rows = [summaries[run] for run, *_ in chunk.runs]
-    summary = pa.Table.from_pylist([{name: row.get(name) for name in schema.names} for row in rows], schema=schema)
-    parts = {
-        "model": _parquet_table(pa.concat_tables(model_tables)) if model_tables else None,
-        "agents": _parquet_table(pa.concat_tables(agent_tables)) if agent_tables else None,
-        "summary": _parquet_table(summary),
-    }
-    failures.sort(key=lambda f: f["run"])
-    return ChunkResult(chunk.id, len(chunk.runs), parts, failures, round(time.perf_counter() - began, 3))
-
-
-def _run_batches(
-    good: list[tuple[dict[str, int], RunSpec]], failures: list[dict[str, Any]], keep_agents: bool
-) -> list[tuple[list[dict[str, int]], Batch]]:
-    """The checked runs as one batch; should the batch raise, each run alone, so that only the culprit fails."""
-    if not good:
-        return []
-    try:
-        return [([keys for keys, _ in good], run_batch([spec for _, spec in good], keep_agents))]
-    except Exception:  # noqa: BLE001 - find the run that fails; the others are unaffected by the retry
-        batches = []
-        for keys, spec in good:
-            try:
-                batches.append(([keys], run_batch([spec], keep_agents)))
-            except Exception as error:  # noqa: BLE001
-                failures.append({**keys, "error": _describe(error)})
-        return batches
-
-
-def _key_columns(keys: list[dict[str, int]], names: tuple[str, ...], repeat: int) -> dict[str, pa.Array]:
-    return {name: pa.array(np.repeat(np.array([k[name] for k in keys], dtype=np.int64), repeat)) for name in names}
-
-
-def _model_table(
-    experiment: Experiment, batch: Batch, keys: list[dict[str, int]]
-) -> tuple[pa.Table, list[list[Any]], np.ndarray]:
-    """The model rows of a batch (run keys, step, date, outcomes), each run's final outcomes (a list per run;
-    counts stay whole numbers) and its mean outcomes (runs x outcomes)."""
-    columns = outputs.model_columns(batch)
-    steps = batch.n_steps
-    table = {**_key_columns(keys, ("run", "point", "replication", "seed"), steps)}
-    table["step"], table["date"] = pa.array(columns["step"]), _date32(columns["date"])
-    for name in experiment.outcomes:
-        table[name] = pa.array(columns[name])
-    values = np.stack([columns[o].astype(np.float64) for o in experiment.outcomes], axis=-1)
-    values = values.reshape(len(keys), steps, len(experiment.outcomes))
-    last = [columns[o].reshape(len(keys), steps)[:, -1].tolist() for o in experiment.outcomes]
-    finals = [list(row) for row in zip(*last, strict=True)] if last else [[] for _ in keys]
-    return pa.table(table), finals, values.mean(axis=1)
-
-
-def _agent_table(which: str, batch: Batch, keys: list[dict[str, int]]) -> pa.Table:
-    """Agent rows of a batch: every month, each December (and the last month), or the last month only."""
-    last = batch.n_steps - 1
-    months = np.arange(batch.n_steps)
-    if which == "final":
-        months = np.array([last])
-    elif which == "yearly":  # each December, and the last month when the run ends mid-year
-        months = np.array([k for k in months if (batch.start_month + k) % 12 == 11 or k == last])
-    columns = outputs.agent_columns(batch, months=months)
-    table = _key_columns(keys, ("run", "point", "replication"), len(months) * batch.n_states)
-    for name, values in columns.items():
-        if name == "date":
-            table[name] = _date32(values)
-        elif name in DICTIONARIES:
-            table[name] = _dictionary(values, DICTIONARIES[name](batch))
-        else:
-            table[name] = pa.array(values, type=pa.string()) if values.dtype == object else pa.array(values)
-    return pa.table(table)
-
-
-# The text columns of sweep tables, dictionary-encoded with the same dictionary in every part (the states in the
-# order of the data; the two government types), as the run tables are (:func:`sim.runs.folder.typed`).
-DICTIONARIES = {
-    "iso3": lambda batch: list(batch.data.iso3),
-    "government": lambda batch: ["mainstream", "accommodationist"],
-}
-
-
-def _date32(dates: np.ndarray) -> pa.Array:
-    """'YYYY-MM' texts as Arrow dates (the first day of the month, ``date32``), as in the run tables."""
-    return pa.array(np.asarray(dates, dtype="datetime64[M]").astype("datetime64[D]"), type=pa.date32())
-
-
-def _dictionary(values: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:
-    """Text values as a dictionary-encoded column over a fixed ``dictionary`` (ValueError for a value outside it)."""
-    indices = pd.Categorical(values, categories=dictionary).codes.astype(np.int32)
-    if len(indices) and indices.min() < 0:
-        raise ValueError(f"a value outside {dictionary}")
-    return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(dictionary, type=pa.string()))
-
-
-def _describe(error: Exception) -> str:
-    """'Type: message (file.py:line)', the line being where it was raised: enough to find it from failures.csv."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}: {error}{where}"
-
-
-def _parquet_table(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
-
-
-def _parquet(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
-
-
-# ====================================================================== the results folder
 MANIFEST = "manifest.json"
 LEDGER = "chunks.jsonl"
 # Each table in a folder of its own (README, "The sweep folder"): a glob never mixes two tables.
@@ -918,234 +672,3 @@ def old_layout(folder: Path) -> str | None:
 def _chunk_of(name: str) -> int | None:
     match = re.fullmatch(r"part-(\d+)\.parquet", name)
     return int(match.group(1)) if match else None
-
-
-# ====================================================================== the sweep
-@dataclasses.dataclass(frozen=True)
-class SweepReport:
-    path: Path
-    status: str
-    runs_total: int
-    runs_done: int
-    runs_failed: int
-    runs_this_time: int
-    seconds: float
-    error: str | None = None
-
-
-class _ProgressBar(tqdm):
-    # No monitor thread: it is not needed for a bar updated every chunk, and a thread would make forking
-    # workers unsafe for a later sweep in the same process.
-    monitor_interval = 0
-
-
-def auto_chunk_runs(runs_total: int, workers: int) -> int:
-    return max(1, min(MAX_CHUNK_RUNS, math.ceil(runs_total / (CHUNKS_PER_WORKER * max(workers, 1)))))
-
-
-def run_sweep(
-    experiment: Experiment,
-    out: str | Path,
-    executor: Executor | None = None,
-    *,
-    chunk_runs: int | None = None,
-    progress: bool = False,
-    command: list[str] | None = None,
-) -> SweepReport:
-    """Run (or resume) a sweep into the folder ``out``; returns what happened."""
-    executor = executor or SerialExecutor()
-    folder = SweepFolder(Path(out), experiment)
-    began = time.perf_counter()
-    try:
-        folder.claim()
-    except BaseException:
-        folder.release()  # refused: the folder is left as it was found
-        raise
-    resuming = folder.resuming
-    try:
-        executor.start()
-        if folder.manifest.get("chunk_runs") and chunk_runs is not None and chunk_runs != folder.manifest["chunk_runs"]:
-            log.info("resuming with the folder's %d runs per chunk", folder.manifest["chunk_runs"])
-        size = chunk_runs or auto_chunk_runs(experiment.runs_total, executor.workers)
-        points = folder.prepare(size, executor.describe(), command)
-        before = folder.runs_done
-        if folder.resuming and before:
-            log.info("resuming %s: %d of %d runs already done", folder.path, before, experiment.runs_total)
-        bar = _ProgressBar(
-            total=experiment.runs_total,
-            initial=before,
-            unit="run",
-            desc=experiment.name,
-            disable=not progress,
-            dynamic_ncols=True,
-            smoothing=0.05,
-        )
-        try:
-            for result in executor.map_unordered(run_chunk, experiment, folder.chunks(points)):
-                folder.commit(result)
-                bar.update(result.runs)
-                raise_if_interrupted()
-        finally:
-            bar.close()
-        folder.assemble()
-        raise_if_interrupted()  # a signal Python could not raise in the middle (a garbage collection) is not lost
-        status = "failed" if folder.runs_failed else "complete"
-        error = (
-            f"{folder.runs_failed} of {experiment.runs_total} runs failed; see {FAILURES}"
-            if folder.runs_failed
-            else None
-        )
-        folder.finish(status, error)
-        executor.close()
-        return SweepReport(
-            folder.path,
-            status,
-            experiment.runs_total,
-            folder.runs_done,
-            folder.runs_failed,
-            folder.runs_done - before,
-            time.perf_counter() - began,
-            error,
-        )
-    except BaseException as error:
-        executor.abort()  # running tasks are abandoned: their chunks run again on resume
-        if isinstance(error, KeyboardInterrupt) or interrupted():  # workers may die of the signal first
-            status, reason = "interrupted", "interrupted; run the same command again to resume"
-        elif isinstance(error, OSError):
-            status, reason = "failed", f"cannot write the results: {describe_os_error(error)}"
-        elif isinstance(error, MemoryError):
-            status, reason = "failed", out_of_memory(error).removeprefix("error: ")
-        else:
-            status, reason = "failed", f"{type(error).__name__}: {error}"
-        if not folder.manifest or (isinstance(error, OSError) and not resuming and not folder.done):
-            folder.discard()  # nothing ran: leave no folder behind rather than one that looks unfinished
-        else:
-            with contextlib.suppress(OSError):  # a full disk may refuse the manifest too; the lock tells the rest
-                folder.finish(status, reason)
-        if status == "interrupted" and not isinstance(error, KeyboardInterrupt):
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        folder.release()
-
-
-# ====================================================================== command line
-DESCRIPTION = "Run an experiment file: a design of parameter and event settings x replications, resumable."
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``cohesion sweep``."""
-    parser.add_argument("file", metavar="FILE", help="experiment file (YAML), e.g. experiments/drawdown_vs_doubt.yaml")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=int,
-        default=cpu_count(),
-        metavar="N",
-        help="local worker processes (default: one per CPU, at most four per CPU; 1 runs in this process); "
-        "results do not depend on it",
-    )
-    where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    where.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster of N worker processes")
-    parser.add_argument(
-        "--out", metavar="DIR", help="results folder (default results/<name>); re-running on it resumes the sweep"
-    )
-    parser.add_argument(
-        "--chunk-runs", type=int, metavar="N", help=f"runs per task (default: automatic, at most {MAX_CHUNK_RUNS})"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar or messages, only the final summary")
-    parser.add_argument(
-        "--uncertainty",
-        choices=("posterior", "none"),
-        help="posterior: each replication draws a parameter set from the shipped posterior (factors override it); "
-        "none: registry defaults (default: from the file, else posterior)",
-    )
-
-
-def _executor(args: argparse.Namespace) -> Executor:
-    if args.scheduler:
-        return DaskExecutor(address=args.scheduler)
-    if args.dask_local is not None:
-        return DaskExecutor(local_workers=check_workers(args.dask_local, "--dask-local"))
-    workers = check_workers(args.workers, "--workers")
-    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
-
-
-def _experiment_file(reference: str) -> str:
-    """A path as given, or the packaged experiment of that name (``drawdown_vs_doubt``) when no such file exists."""
-    if not Path(reference).exists():
-        packaged = packaged_experiments()
-        if reference in packaged:
-            return str(packaged[reference])
-    return reference
-
-
-def main(args: argparse.Namespace) -> int:
-    """Run the sweep the arguments describe; the exit code: 0 all runs done, 1 a run failed or else, 2 bad input.
-
-    SIGINT and SIGTERM mark the folder ``interrupted`` (exit code 1); a write
-    that fails (a full disk) marks it ``failed`` with the reason (exit code 1);
-    a folder that cannot be made is bad input (exit code 2). Each ends with one line.
-    """
-    if not logging.getLogger().handlers and not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.WARNING if args.quiet else logging.INFO)
-    argv = getattr(args, "argv", None)
-    out: Path | None = None
-    with interrupts_as_keyboard_interrupt():
-        try:
-            if args.chunk_runs is not None and args.chunk_runs < 1:
-                raise InputError("--chunk-runs", f"{args.chunk_runs} is not allowed; use a whole number, 1 or more")
-            experiment = load(_experiment_file(args.file))
-            if getattr(args, "uncertainty", None) is not None:
-                experiment = dataclasses.replace(experiment, uncertainty=args.uncertainty)
-            out = Path(args.out) if args.out else Path("results") / experiment.name
-            report = run_sweep(
-                experiment,
-                out,
-                _executor(args),
-                chunk_runs=args.chunk_runs,
-                progress=not args.quiet and sys.stderr.isatty(),
-                command=["cohesion", *argv] if argv is not None else None,
-            )
-        except InputError as error:
-            print("error: " + " ".join(error.one_line().split()), file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            # Resuming is offered only where there is something to resume: a sweep stopped before its first
-            # write leaves no folder.
-            resumable = out is not None and (out / MANIFEST).is_file()
-            print("interrupted; run the same command again to resume" if resumable else "interrupted", file=sys.stderr)
-            return 1
-        except OSError as error:
-            bad = bad_path(args, error)
-            if bad is not None:  # a path the user gave cannot be used: bad input
-                print("error: " + " ".join(bad.one_line().split()), file=sys.stderr)
-                return 2
-            into = "" if out is None else f" in {short_path(str(out))}"
-            print(f"error: cannot write the results{into}: {describe_os_error(error)}", file=sys.stderr)
-            return 1
-        except MemoryError as error:
-            print(out_of_memory(error), file=sys.stderr)
-            return 1
-        except Exception as error:  # noqa: BLE001 - the command ends with one line, the folder says "failed"
-            print(shorten(f"error: {type(error).__name__}: {error}", LINE_CHARS), file=sys.stderr)
-            return 1
-    print(_summary_line(experiment, report))
-    return 1 if report.runs_failed else 0
-
-
-def _summary_line(experiment: Experiment, report: SweepReport) -> str:
-    points, replications = experiment.n_points, experiment.replications
-    shape = f"{points} point{'s' * (points != 1)} x {replications} replication{'s' * (replications != 1)}"
-    rate = report.runs_this_time / report.seconds if report.seconds > 0 else 0.0
-    line = (
-        f"{experiment.name}: {report.status}; {report.runs_done} of {report.runs_total} runs ({shape}), "
-        f"{report.runs_this_time} this time in {report.seconds:.1f} s ({rate:.1f} runs/s); "
-        f"{report.runs_failed} failed -> {report.path}"
-    )
-    if report.runs_failed:
-        line += f"\n  failures: {report.path / FAILURES}"
-    return line
