@@ -688,7 +688,7 @@ def run_sweep(
     marked interrupted, resumable.
     """
     from sim.runs import sweep as sweeping
-    from sim.runs.executors import DaskExecutor, SerialExecutor
+    from sim.runs.executors import DaskExecutor, ProcessExecutor, SerialExecutor
     from sim.scenarios import experiment as experiments
 
     if out is not None:
@@ -703,7 +703,7 @@ def run_sweep(
         raise InputError("chunk_runs", f"{chunk_runs} is not allowed; use a whole number, 1 or more")
     spec = experiment
     if not isinstance(spec, experiments.Experiment):
-        spec = experiments.load(sweeping._experiment_file(str(experiment)))
+        spec = experiments.load(experiments.find(str(experiment)))
     if uncertainty is not None:
         spec = dataclasses.replace(spec, uncertainty=uncertainty)
     if scheduler is not None:
@@ -712,7 +712,7 @@ def run_sweep(
         executor = DaskExecutor(local_workers=check_workers(dask_local, "dask_local"), field="dask_local")
     else:
         workers = check_workers(workers, "workers")
-        executor = SerialExecutor() if workers == 1 else sweeping.ProcessExecutor(workers)
+        executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
     folder = Path(out) if out is not None else Path("results") / spec.name
     report = sweeping.run_sweep(
         spec, folder, executor, chunk_runs=chunk_runs, progress=progress, command=["sim.runs.sweep", spec.name]

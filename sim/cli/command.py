@@ -22,6 +22,7 @@ from typing import NoReturn
 from sim.about import __version__
 from sim.util.errors import InputError, bad_path, out_of_memory, short_path, shown
 from sim.util.processes import (
+    Resumable,
     check_workers,
     cpu_count,
     interrupts_as_keyboard_interrupt,
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("folder", metavar="RESULTS_DIR")
     plot.set_defaults(handler=_plot)
 
-    from sim.runs import sweep
+    from sim.cli import sweep
 
     sweeping = commands.add_parser(
         "sweep",
@@ -174,9 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``cohesion`` and ``python -m sim``; returns the exit code.
 
     SIGINT and SIGTERM end any command with exit code 1 (a results folder
-    being written is marked ``interrupted``); an operating-system error (a
-    full disk, a folder that cannot be written) ends it with one line and
-    exit code 1.
+    being written is marked ``interrupted``; a sweep's line says how to
+    resume it); an operating-system error (a full disk, a folder that cannot
+    be written) ends it with one line and exit code 1, naming the results
+    folder a command set as ``args.results_folder``. This is the one error
+    handler of the command line: subcommands raise, and it decides the line
+    and the exit code.
     """
     args: argparse.Namespace | None = None
     with interrupts_as_keyboard_interrupt():
@@ -188,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InputError as error:
             _report(error)
             return EXIT_BAD_INPUT
+        except Resumable:  # the folder is marked interrupted, and the same command resumes it (a sweep)
+            print("interrupted; run the same command again to resume", file=sys.stderr)
+            return EXIT_FAILURE
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return EXIT_FAILURE
@@ -198,6 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_BAD_INPUT
             from sim.runs.folder import describe_os_error
 
+            folder = getattr(args, "results_folder", None)  # the folder a command said it writes (a sweep)
+            if folder is not None:
+                print(
+                    f"error: cannot write the results in {short_path(str(folder))}: {describe_os_error(error)}",
+                    file=sys.stderr,
+                )
+                return EXIT_FAILURE
             out = getattr(args, "out", None)
             within = f" (writing in {short_path(str(out))})" if out and not error.filename else ""
             print(f"error: {describe_os_error(error)}{within}", file=sys.stderr)

@@ -1,4 +1,8 @@
-"""Where a sweep's tasks run: in this process, on local worker processes, or on a Dask cluster.
+"""Where runs and sweeps run their tasks: in this process, on local worker processes, or on a Dask cluster.
+
+The one pool of the package: a sweep's chunks (:mod:`sim.runs.sweep`) and a
+scenario's replications (:mod:`sim.runs.replications`) both go through it,
+with one handling of Ctrl-C and SIGTERM (:mod:`sim.util.processes`).
 
 Every executor does one thing, ``map_unordered(function, context, tasks)``:
 it calls ``function(context, task)`` for each task and yields the results as
@@ -12,13 +16,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import multiprocessing
 import sys
 import threading
 import time
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -42,6 +47,17 @@ log = logging.getLogger(__name__)
 IN_FLIGHT_PER_WORKER = 2
 # How often the command looks for a finished Dask task (and for a signal) while none is ready.
 DASK_POLL_S = 0.02
+# The module whose functions the workers of a sweep run; the forkserver imports it once for all its workers.
+SWEEP_WORKER_MODULE = "sim.runs.sweep.chunks"
+
+
+def chunk_size(total: int, workers: int, *, most: int, per_worker: int) -> int:
+    """Runs per task for ``total`` runs on ``workers``: about ``per_worker`` tasks each, at most ``most`` runs a task.
+
+    A few tasks per worker keep the workers evenly loaded and a progress bar
+    moving; the size never changes a number. Always at least 1.
+    """
+    return max(1, min(most, math.ceil(total / (per_worker * max(workers, 1)))))
 
 
 class Executor(ABC):
@@ -90,12 +106,18 @@ def _ready() -> bool:
 
 
 class ProcessExecutor(Executor):
-    """Tasks on ``workers`` local processes."""
+    """Tasks on ``workers`` local processes.
 
-    def __init__(self, workers: int) -> None:
+    ``preload`` names the modules whose functions the workers run (a sweep's by default): where workers are
+    started by a fork server (not Linux, or a process with threads) the server imports them once for all.
+    Raises InputError if ``workers`` is below 1.
+    """
+
+    def __init__(self, workers: int, preload: Sequence[str] = (SWEEP_WORKER_MODULE,)) -> None:
         if workers < 1:
             raise InputError("--workers", f"{workers} is not allowed; use a whole number, 1 or more")
         self.workers = workers
+        self.preload = list(preload)
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -109,7 +131,7 @@ class ProcessExecutor(Executor):
         else:
             context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
             if context.get_start_method() == "forkserver":
-                context.set_forkserver_preload(["sim.runs.sweep"])
+                context.set_forkserver_preload(self.preload)
         # The workers leave Ctrl-C and SIGTERM to this process, which stops them (sim.util.processes).
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=worker_initializer)
         # With fork every worker is created at the first submission: do it now, before other threads exist.

@@ -1,4 +1,4 @@
-"""One scenario x N replications, in chunks advanced as batches, on local processes.
+"""One scenario x N replications, in chunks advanced as batches, on the pool of :mod:`sim.runs.executors`.
 
 Each replication has its own seed (see :func:`sim.scenarios.scenario.replication_seed`)
 and its numbers do not depend on the chunk that runs it, so chunks can run in
@@ -9,13 +9,7 @@ or the chunk size.
 
 from __future__ import annotations
 
-import math
-import multiprocessing
-import sys
-import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,16 +17,9 @@ import pandas as pd
 
 from sim.engine import outputs
 from sim.engine.setup import run_batch
+from sim.runs.executors import ProcessExecutor, SerialExecutor, chunk_size
 from sim.scenarios.scenario import Scenario
-from sim.util.processes import (
-    POLL_S,
-    interrupted,
-    interrupts_deferred,
-    raise_if_interrupted,
-    signals_held,
-    stop_pool,
-    worker_initializer,
-)
+from sim.util.processes import raise_if_interrupted
 
 RUN_KEYS = ("run", "point", "replication", "seed")
 # Replications go to workers in chunks, each advanced as one batch; a few chunks per worker keep them evenly
@@ -143,16 +130,8 @@ def chunks_of(replications: int, workers: int, chunk_runs: int | None = None) ->
     The chunk size is a tuning knob only: it never changes a number.
     """
     if chunk_runs is None:
-        chunk_runs = max(1, min(MAX_CHUNK_RUNS, math.ceil(replications / (CHUNKS_PER_WORKER * max(workers, 1)))))
+        chunk_runs = chunk_size(replications, workers, most=MAX_CHUNK_RUNS, per_worker=CHUNKS_PER_WORKER)
     return [tuple(range(k, min(k + chunk_runs, replications))) for k in range(0, replications, chunk_runs)]
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    # fork starts a worker in milliseconds and is safe while the parent runs a single thread (Linux);
-    # elsewhere spawn, which re-imports the package in each worker (about a second).
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def run_scenario(
@@ -165,51 +144,28 @@ def run_scenario(
     """Run every replication of a scenario in chunks; ``on_record`` is called as each chunk finishes (in any order).
 
     Each chunk is advanced as one batch; results are sorted by replication, so
-    they are identical whatever the number of workers or the chunk size.
-    ``uncertainty`` ("posterior" or "none") overrides the scenario's own setting; InputError otherwise.
+    they are identical whatever the number of workers or the chunk size. The
+    chunks run on the sweep's pool (:mod:`sim.runs.executors`): in this process
+    for one worker or one chunk, else on ``workers`` local processes (at most
+    one per chunk), with its handling of Ctrl-C and SIGTERM
+    (:mod:`sim.util.processes`). ``uncertainty`` ("posterior" or "none")
+    overrides the scenario's own setting; InputError otherwise.
     """
     if uncertainty is not None:
         scenario = scenario.with_overrides(uncertainty=uncertainty)
     chunks = chunks_of(scenario.replications, workers, chunk_runs)
+    local = workers <= 1 or len(chunks) == 1
+    executor = SerialExecutor() if local else ProcessExecutor(min(workers, len(chunks)), preload=(__name__,))
     records: list[RunRecord] = []
-
-    def done(record: RunRecord) -> None:
-        records.append(record)
-        if on_record is not None:
-            on_record(record)
-
-    if workers <= 1 or len(chunks) == 1:
-        for chunk in chunks:
-            done(run_replications(scenario, chunk))
-            raise_if_interrupted()
-        return Results.from_records(records)
-
-    # Ctrl-C and SIGTERM reach the whole process group; the parent alone handles them (sim.util.processes), so that
-    # it can mark the results folder as interrupted, and stops the workers itself.
-    executor = ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=_context(), initializer=worker_initializer
-    )
     try:
-        # The pool is used inside interrupts_deferred: a signal is acted on between calls, never inside the pool's
-        # locks and queues, which an exception could leave blocked (a hang on the way out).
-        with interrupts_deferred():
-            with signals_held():  # the workers are forked at the first submission
-                pending: set[Future] = {executor.submit(run_replications, scenario, chunks[0])}
-            for chunk in chunks[1:]:
-                pending.add(executor.submit(run_replications, scenario, chunk))
-                raise_if_interrupted()
-            while pending:
-                finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
-                raise_if_interrupted()
-                for future in finished:
-                    done(future.result())
-    except BrokenProcessPool:
-        stop_pool(executor)
-        if interrupted():  # the workers died of the signal that is about to interrupt this process
-            raise KeyboardInterrupt from None
-        raise
+        executor.start()
+        for record in executor.map_unordered(run_replications, scenario, chunks):
+            records.append(record)
+            if on_record is not None:
+                on_record(record)
+            raise_if_interrupted()
     except BaseException:
-        stop_pool(executor)
+        executor.abort()  # Ctrl-C, SIGTERM or an error: the workers are stopped, running chunks abandoned
         raise
-    executor.shutdown(wait=True)
+    executor.close()
     return Results.from_records(records)

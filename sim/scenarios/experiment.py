@@ -260,6 +260,18 @@ def run_seed(seed: int, point: int, replication: int, common_random_numbers: boo
 
 
 # ---------------------------------------------------------------------- loading
+def find(reference: str) -> str:
+    """The experiment file ``reference`` names: a path as given, or the packaged experiment of that name
+    (``drawdown_vs_doubt``) when no such file exists; anything else as given, for :func:`load` to refuse."""
+    if not Path(reference).exists():
+        from sim.util.resources import packaged_experiments
+
+        packaged = packaged_experiments()
+        if reference in packaged:
+            return str(packaged[reference])
+    return reference
+
+
 def load(path: str | Path) -> Experiment:
     """Read and check an experiment file; every problem is an InputError naming the file and the field."""
     source = str(path)

@@ -75,6 +75,15 @@ class _Interrupts:
 _state: _Interrupts | None = None
 
 
+class Resumable(KeyboardInterrupt):
+    """The KeyboardInterrupt of work stopped by Ctrl-C or SIGTERM whose folder ``path`` is marked ``interrupted``
+    and can be resumed by running the same command (or call) again: a sweep that had written its folder."""
+
+    def __init__(self, path: Any) -> None:
+        super().__init__(f"interrupted; {path} can be resumed")
+        self.path = path
+
+
 @contextlib.contextmanager
 def interrupts_as_keyboard_interrupt() -> Iterator[None]:
     """SIGINT and SIGTERM raise one KeyboardInterrupt in the main thread; later ones are ignored until the end.

@@ -283,6 +283,33 @@ def test_the_compare_analyze_and_calibrate_commands_import_nothing_heavy_until_t
     assert loaded == "", f"imported by the command modules: {loaded}"
 
 
+def test_help_does_not_import_the_sweep_machinery():
+    """`cohesion --help` builds every subcommand's parser, the sweep's too, without importing the sweep's modules
+    (the model, its Arrow tables, the executors): they load when a sweep runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, sys\n"
+        "from sim.cli import main\n"
+        "with contextlib.redirect_stdout(None), contextlib.suppress(SystemExit):\n"
+        "    main(['sweep', '--help'])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('sim.cli.sweep', 'sim.runs.sweep', 'mesa')))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == ["sim.cli.sweep"], loaded
+
+
+def test_the_sweep_help_names_the_largest_automatic_chunk(capsys):
+    from sim.cli import sweep as command
+    from sim.runs.sweep import run
+
+    assert command.MAX_CHUNK_RUNS == run.MAX_CHUNK_RUNS
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert f"at most {run.MAX_CHUNK_RUNS})" in " ".join(capsys.readouterr().out.split())
+
+
 def test_ctrl_c_during_the_imports_is_one_line_and_exit_1(tmp_path):
     """SIGINT as soon as the command's handler is installed, while it still imports the model: 'interrupted'."""
     import signal

@@ -8,7 +8,6 @@ subprocess wherever a process boundary matters (workers, SIGKILL).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -45,9 +44,9 @@ def sweep_command(*args: str, background: bool = False, **options) -> subprocess
 
 def sweep_in_process(*args: str) -> int:
     """The same command in this process (so that a test can monkeypatch what a run does)."""
-    parser = argparse.ArgumentParser()
-    sweep.add_arguments(parser)
-    return sweep.main(parser.parse_args([str(a) for a in args]))
+    from sim.cli import main
+
+    return main(["sweep", *map(str, args)])
 
 
 def read_results(folder: Path) -> dict[str, pd.DataFrame]:
@@ -65,6 +64,15 @@ def assert_same_results(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) 
 
 
 # ====================================================================== experiment files
+def test_the_code_hash_is_of_the_whole_package_not_of_the_sweep_package() -> None:
+    """The hash lives in a subpackage (``sim.runs.sweep``) but covers all of ``sim``: an edit to the engine counts."""
+    import sim
+
+    whole = Path(sim.__file__).resolve().parent
+    assert sweep._code_hash() == sweep._code_hash(whole)
+    assert sweep._code_hash() != sweep._code_hash(Path(sweep.__file__).resolve().parent)
+
+
 def test_code_hash_covers_source_and_data_recursively_and_skips_compiled_files(tmp_path: Path) -> None:
     package = tmp_path / "sim"
     (package / "data").mkdir(parents=True)
@@ -295,14 +303,14 @@ def test_rerun_of_a_finished_sweep_does_nothing_and_a_changed_file_is_refused(tm
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
-    real = sweep.run_spec
+    real = sweep.chunks.run_spec
 
     def flaky(experiment, values, seed, *replication):
         if values[0] == -0.6 and values[1] == "qmv":  # point 3
             raise FloatingPointError("provoked for the test")
         return real(experiment, values, seed, *replication)
 
-    monkeypatch.setattr(sweep, "run_spec", flaky)
+    monkeypatch.setattr(sweep.chunks, "run_spec", flaky)
     out = tmp_path / "out"
     assert sweep_in_process(path, "--out", out, "--workers", "1", "--quiet") == 1
     failures = pd.read_csv(out / "failures.csv")
@@ -365,7 +373,7 @@ def test_chunk_size_never_changes_a_number(tmp_path: Path) -> None:
 def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = experiment_file(tmp_path, outputs={"model": ["cohesion"], "agents": "none"})
     assert sweep_in_process(path, "--out", tmp_path / "reference", "--workers", "1", "--quiet") == 0
-    real = sweep.run_batch
+    real = sweep.chunks.run_batch
     culprit = run_seed(11, 2, 1)
 
     def fragile(specs, keep_agents=True):
@@ -373,7 +381,7 @@ def test_a_batch_that_raises_is_run_again_run_by_run(tmp_path: Path, monkeypatch
             raise FloatingPointError("provoked for the test")
         return real(specs, keep_agents)
 
-    monkeypatch.setattr(sweep, "run_batch", fragile)
+    monkeypatch.setattr(sweep.chunks, "run_batch", fragile)
     out = tmp_path / "out"
     assert sweep_in_process(path, "--out", out, "--workers", "1", "--chunk-runs", "6", "--quiet") == 1
     failures = pd.read_csv(out / "failures.csv")
@@ -523,14 +531,14 @@ def test_failures_are_kept_when_the_ledger_is_rebuilt_from_the_manifest(
 ) -> None:
     from sim.cli import main
 
-    real = sweep.run_spec
+    real = sweep.chunks.run_spec
 
     def flaky(experiment, values, seed, *replication):
         if values[0] == 0.3:  # point 2
             raise FloatingPointError("provoked for the test")
         return real(experiment, values, seed, *replication)
 
-    monkeypatch.setattr(sweep, "run_spec", flaky)
+    monkeypatch.setattr(sweep.chunks, "run_spec", flaky)
     out, argv = tiny_sweep(tmp_path, capsys, exit_code=1)  # the two runs of point 2 failed
     failures = (out / "failures.csv").read_text()
     assert len(pd.read_csv(out / "failures.csv")) == 2

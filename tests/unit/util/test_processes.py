@@ -198,3 +198,40 @@ def test_ctrl_c_stays_held_when_the_block_starts_the_resource_tracker(held):
         [sys.executable, "-c", _HOLD_THEN_START_A_TRACKER.format(held=held)], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "True", "")
+
+
+def test_a_scenario_runs_on_the_one_pool_and_stops_it_on_an_interrupt(monkeypatch):
+    """``run_scenario`` hands its chunks to the sweep's pool (:mod:`sim.runs.executors`): the same numbers as in
+    this process, and a Ctrl-C between chunks stops the workers (``abort``) rather than wait for them."""
+    import pandas as pd
+
+    from sim.runs import executors, replications
+    from sim.scenarios.scenario import from_mapping
+
+    scenario = from_mapping({"name": "short", "end": "2025-06", "replications": 4, "seed": 5}, source="short.yaml")
+    calls = []
+    real_map, real_abort = executors.ProcessExecutor.map_unordered, executors.ProcessExecutor.abort
+
+    def map_unordered(self, function, context, tasks):
+        calls.append(("map", self.workers, function))
+        yield from real_map(self, function, context, tasks)
+
+    def abort(self):
+        calls.append(("abort", self.workers, None))
+        real_abort(self)
+
+    monkeypatch.setattr(executors.ProcessExecutor, "map_unordered", map_unordered)
+    monkeypatch.setattr(executors.ProcessExecutor, "abort", abort)
+    alone = replications.run_scenario(scenario, workers=1)
+    pooled = replications.run_scenario(scenario, workers=2, chunk_runs=1)
+    assert calls == [("map", 2, replications.run_replications)]
+    for name in ("model", "agents", "events"):
+        pd.testing.assert_frame_equal(getattr(alone, name), getattr(pooled, name), check_exact=True, obj=name)
+
+    def interrupted(record):
+        raise KeyboardInterrupt
+
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        replications.run_scenario(scenario, workers=2, chunk_runs=1, on_record=interrupted)
+    assert calls == [("map", 2, replications.run_replications), ("abort", 2, None)]
