@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from sim.about import __version__
-from sim.util.errors import InputError, bad_path, out_of_memory, short_path, shown
+from sim.util.errors import LINE_CHARS, InputError, RunFailure, bad_path, out_of_memory, short_path, shorten, shown
 from sim.util.processes import (
     Resumable,
     check_workers,
@@ -218,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FAILURE
         except MemoryError as error:
             print(out_of_memory(error), file=sys.stderr)
+            return EXIT_FAILURE
+        except RunFailure as error:  # a failure outside the user's input, not a bug: one line
+            print(shorten(f"error: {error}", LINE_CHARS), file=sys.stderr)
             return EXIT_FAILURE
         except RecursionError:  # only input nested beyond every limit gets here
             _report(InputError("input", "nested too deeply to be read; simplify the file"))

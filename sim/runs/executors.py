@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.util import extras
-from sim.util.errors import InputError
+from sim.util.errors import InputError, RunFailure
 from sim.util.processes import (
     POLL_S,
     ctrl_c_held,
@@ -160,10 +160,13 @@ class ProcessExecutor(Executor):
                     pending |= {pool.submit(function, context, task) for task in itertools.islice(queue, len(finished))}
                     results = [future.result() for future in finished]
                 yield from results
-        except BrokenProcessPool:
+        except BrokenProcessPool as error:
             if interrupted():  # the workers died of the signal that is about to interrupt this process
                 raise KeyboardInterrupt from None
-            raise
+            raise RunFailure(
+                "a worker process ended abruptly (killed, or out of memory); run again, with fewer --workers "
+                "if memory is short"
+            ) from error
         # Tasks still pending are left to close() or abort(), which cancel them in the pool's own thread. A future
         # cancelled from here may be failed by that thread too when abort() stops the workers (Python before 3.12
         # then prints an InvalidStateError traceback from the thread).
@@ -253,7 +256,7 @@ class DaskExecutor(Executor):
             try:
                 self._client.wait_for_workers(1, timeout=60)
             except TimeoutError:
-                raise RuntimeError(
+                raise RunFailure(
                     f"no Dask worker joined the scheduler at {self.address} within 60 s; "
                     f"start some with: dask worker {self.address} --nworkers -1 --nthreads 1"
                 ) from None
@@ -261,7 +264,7 @@ class DaskExecutor(Executor):
         try:
             versions = self._client.run(_worker_package)
         except Exception as error:  # noqa: BLE001 - a worker that cannot unpickle the check fails in many ways
-            raise RuntimeError(
+            raise RunFailure(
                 f"Dask workers cannot import the model ({error}); install alliance-cohesion on every worker"
             ) from None
         from sim.about import __version__

@@ -29,6 +29,12 @@ CLOSEST = 4  # names told from a long list
 OUTCOMES_LISTED = "'cohesion list outcomes'"  # where every model outcome is listed
 
 
+class RunFailure(RuntimeError):
+    """A run or sweep that cannot go on for a reason outside the user's input (no Dask worker joined, the
+    workers cannot import the model, a worker process died): the command line prints its message as one
+    line and exits with code 1; the results folder, if any, is marked ``failed`` with it."""
+
+
 class InputError(ValueError):
     """Bad input: names the offending field and what is allowed.
 
