@@ -447,3 +447,27 @@ def test_list_outcomes_shows_every_outcome_of_the_registry_with_its_label_and_sc
     table = capsys.readouterr().out
     assert table.count("\n| `") == len(OUTCOMES)
     assert "| `blocs` | Blocs (clusters of positions) | count | count |" in table
+
+
+def test_help_and_import_sim_load_no_model_or_plotting_library():
+    """`cohesion --help` (and each command's --help) and `import sim` stay light: Mesa, matplotlib, SciPy, numba
+    and NumPy load only when a command runs or a name of the model is used."""
+    import subprocess
+    import sys
+
+    heavy = ("mesa", "matplotlib", "scipy", "numba", "numpy")
+    code = (
+        "import contextlib, io, sys\n"
+        "import sim\n"
+        "sim.__version__, sim.DISCLAIMER\n"
+        f"after_import = [m for m in {heavy!r} if m in sys.modules]\n"
+        "from sim.cli import main\n"
+        "for argv in (['--help'], *([c, '--help'] for c in ('run', 'validate', 'list', 'plot', 'sweep', 'compare',\n"
+        "        'analyze', 'dashboard', 'calibrate'))):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        main(argv)\n"
+        f"print(' '.join(after_import) + '|' + ' '.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    after_import, after_help = done.stdout.strip().split("|")
+    assert (after_import, after_help) == ("", ""), done.stdout
