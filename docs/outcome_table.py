@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import odd_tables  # noqa: E402  (docs/, beside this script)
+
 from sim.rules.outcomes import OUTCOMES, STATE_OUTCOMES, Outcome  # noqa: E402
 
 START = "<!-- outcome-table:start -->"
@@ -51,35 +53,15 @@ def markdown_table() -> str:
     return "\n".join([*model, "", *states])
 
 
-def table_in_document(path: Path = ROOT / "docs" / "ODD.md") -> str:
-    """The text between the two marker lines of the ODD (without the markers)."""
-    text = path.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise ValueError(f"{path.name} lacks the lines {START} and {END}")
-    return text.split(START, 1)[1].split(END, 1)[0].strip()
+def table_in_document() -> str:
+    """The table docs/ODD.md holds now (between its marker lines)."""
+    return odd_tables.between(START, END)
 
 
 def main(argv: list[str]) -> int:
-    table = markdown_table()
-    if "--write" in argv:
-        path = ROOT / "docs" / "ODD.md"
-        text = path.read_text(encoding="utf-8")
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        path.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
-        return 0
-    if "--check" in argv:
-        if table_in_document() != table:
-            print(
-                "docs/ODD.md: the outcome tables differ from sim/rules/outcomes.py; "
-                "run 'python docs/outcome_table.py --write'",
-                file=sys.stderr,
-            )
-            return 1
-        print("docs/ODD.md outcome tables agree with sim/rules/outcomes.py")
-        return 0
-    print(table)
-    return 0
+    return odd_tables.main(
+        argv, markdown_table(), START, END, "outcome tables", "sim/rules/outcomes.py", "docs/outcome_table.py"
+    )
 
 
 if __name__ == "__main__":

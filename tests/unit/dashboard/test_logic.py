@@ -213,22 +213,6 @@ def test_the_page_says_so_in_one_line_when_asked_for_too_many_replications():
         app.message.value = ""
 
 
-@pytest.mark.parametrize(("host", "url"), [("::1", "http://[::1]:8798/"), ("127.0.0.1", "http://127.0.0.1:8798/")])
-def test_the_printed_address_of_an_ipv6_host_has_brackets(monkeypatch, capsys, host, url):
-    from sim.cli import main
-
-    pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    import uvicorn
-
-    for name in ("SOLARA_APP", "SOLARA_ASSETS_PROXY", "COHESION_RESULTS"):
-        monkeypatch.setenv(name, "")  # restored after the test
-    served = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
-    assert main(["dashboard", "--host", host, "--port", "8798"]) == 0
-    assert served == [{"host": host, "port": 8798, "log_level": "warning"}]
-    assert f"dashboard on {url} " in capsys.readouterr().err
-
-
 def test_the_dashboard_takes_labels_and_the_0_1_axis_from_the_outcome_registry(monkeypatch):
     import dataclasses
 
