@@ -174,6 +174,24 @@ def _start_resource_tracker() -> None:
 
 
 @contextlib.contextmanager
+def _blocked(signals: set[signal.Signals], main_thread_only: bool = False) -> Iterator[None]:
+    """``signals`` blocked in this thread for the block, then the earlier mask again (a signal that came
+    meanwhile is delivered then). Nothing is blocked off POSIX, or outside the main thread when
+    ``main_thread_only``. The resource tracker is started first, so that it does not inherit the mask."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        main_thread_only and threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    _start_resource_tracker()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Block SIGINT and SIGTERM in this thread while worker processes are forked; deliver them afterwards.
 
@@ -182,15 +200,8 @@ def signals_held() -> Iterator[None]:
     own. Threads started inside the block keep the signals blocked, so that
     they always reach the main thread.
     """
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+    with _blocked(INTERRUPTING):
         yield
-        return
-    _start_resource_tracker()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTING)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager
@@ -205,15 +216,8 @@ def ctrl_c_held() -> Iterator[None]:
     is delivered when the block ends, to the command's handler, which stops
     the command. SIGTERM is left to the command's handler.
     """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    with _blocked({signal.SIGINT}, main_thread_only=True):
         yield
-        return
-    _start_resource_tracker()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # ------------------------------------------------------------------ worker processes
