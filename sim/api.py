@@ -96,11 +96,12 @@ class Results:
         source = self._behind_source
         return source() if callable(source) else source
 
-    def _stored_behind(self) -> runner.Behind:
+    def _stored_behind(self, parts: tuple[str, ...] = ("baseline", "chance")) -> runner.Behind:
         """:attr:`_behind` for drawing, never by running the model.
 
         Results without it (read from a folder written before it was stored, or run with ``behind=False``)
-        are drawn only if their scenario needs neither the baseline behind it nor the chance-only runs.
+        are drawn only if their scenario needs none of ``parts`` ("baseline": the baseline behind it,
+        "chance": the chance-only runs); a figure asks only for the parts it draws.
 
         Raises:
             InputError: naming the folder, when the scenario needs what was not stored: run it again.
@@ -108,9 +109,9 @@ class Results:
         if self._behind is not None:
             return self._behind
         needed = []
-        if baseline_scenario(self.scenario, self.seed, self.replications) is not None:
+        if "baseline" in parts and baseline_scenario(self.scenario, self.seed, self.replications) is not None:
             needed.append("the baseline drawn behind it")
-        if self.scenario.get("uncertainty") == "posterior":
+        if "chance" in parts and self.scenario.get("uncertainty") == "posterior":
             needed.append("the runs at the defaults for the chance-only band")
         if not needed:
             return runner.Behind()
@@ -210,7 +211,7 @@ class Results:
                 raise InputError("variable", f"'{variable}' has no figure; use one of {', '.join(STATE_OUTCOMES)}")
             return plots.states(self._tables, context, variable)
         if kind == "headline":
-            return plots.headline(self._tables, context, reference=self._stored_behind().baseline)
+            return plots.headline(self._tables, context, reference=self._stored_behind(("baseline",)).baseline)
         return plots.KINDS[kind](self._tables, context)
 
     # ------------------------------------------------------------ folders

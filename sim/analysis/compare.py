@@ -148,6 +148,7 @@ def _same_definitions(paths: Sequence[Path], versions: Sequence[int]) -> None:
 
 
 def _refuse_sweep(path: Path) -> None:
+    """InputError if ``path`` holds a folder of another kind than a run's: a sweep, a comparison, an analysis."""
     try:
         kind = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind")
     except (OSError, ValueError, AttributeError):
@@ -157,6 +158,11 @@ def _refuse_sweep(path: Path) -> None:
             "RESULTS_DIR",
             "is a sweep folder; compare takes folders made by 'cohesion run' (analyse a sweep with 'analyze')",
             str(path),
+        )
+    if kind in ("comparison", "analysis"):
+        made = "a comparison" if kind == "comparison" else "a sweep analysis"
+        raise InputError(
+            "RESULTS_DIR", f"is the folder of {made}; compare takes folders made by 'cohesion run'", str(path)
         )
 
 

@@ -228,7 +228,11 @@ def open_sweep(path: str | Path) -> Sweep:
         raise InputError(MANIFEST, "missing; give a folder made by 'cohesion sweep'", source) from None
     except (OSError, ValueError) as error:
         raise InputError(MANIFEST, f"cannot be read ({error})", source) from None
-    if not isinstance(manifest, dict) or manifest.get("kind") != "sweep":
+    kind = manifest.get("kind") if isinstance(manifest, dict) else None
+    if kind in ("comparison", "analysis"):
+        made = "a comparison" if kind == "comparison" else "a sweep analysis (give the sweep folder it analysed)"
+        raise InputError("SWEEP_DIR", f"is the folder of {made}; give a folder made by 'cohesion sweep'", source)
+    if kind != "sweep":
         raise InputError(
             "SWEEP_DIR",
             "is not a sweep folder (a results folder of 'cohesion run'? compare those with 'compare')",

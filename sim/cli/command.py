@@ -291,11 +291,12 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         marked = _finish(folder, "interrupted", "interrupted (Ctrl-C or a termination signal) before the run finished")
         status = "manifest status 'interrupted'" if marked else "its manifest could not be written"
-        print(
-            f"interrupted: {folder.path} is incomplete ({folder.manifest['runs_done']} of "
-            f"{scenario.replications} runs; {status})",
-            file=sys.stderr,
-        )
+        done = folder.manifest["runs_done"]
+        if done >= scenario.replications:  # interrupted while the runs stored beside them were made
+            done = f"its {done} runs done, not the runs stored beside them for its figures"
+        else:
+            done = f"{done} of {scenario.replications} runs"
+        print(f"interrupted: {folder.path} is incomplete ({done}; {status})", file=sys.stderr)
         return EXIT_FAILURE
     except OSError as error:
         reason = describe_os_error(error)

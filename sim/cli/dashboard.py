@@ -97,10 +97,10 @@ def check_host(host: str, allow_remote: bool) -> str | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Serve the page until Ctrl-C; exit code 1 with one line when the optional extra is missing.
+    """Serve the page until Ctrl-C.
 
-    Raises InputError (exit code 2) for a port out of range, or a non-loopback ``--host`` without
-    ``--allow-remote``.
+    Raises InputError (exit code 2) for a port out of range, a non-loopback ``--host`` without
+    ``--allow-remote``, or a missing optional extra ``[dashboard]``.
     """
     if not 1 <= args.port <= 65535:
         raise InputError("--port", f"{args.port} is not a port; use a whole number from 1 to 65535")
@@ -109,8 +109,7 @@ def main(args: argparse.Namespace) -> int:
         import solara  # noqa: F401
         import uvicorn
     except ImportError:
-        print(f"error: the dashboard needs the optional extra: {EXTRA_HINT}", file=sys.stderr)
-        return 1
+        raise InputError("cohesion dashboard", f"needs the optional extra [dashboard]: {EXTRA_HINT}") from None
     os.environ["SOLARA_APP"] = "sim.dashboard.app"
     # Asset URLs point at the server itself, which serves them from the solara-assets package (no CDN).
     os.environ["SOLARA_ASSETS_PROXY"] = "True"

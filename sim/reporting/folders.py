@@ -30,6 +30,16 @@ TABLE = "table.csv"
 # A sweep analysis's tables
 SENSITIVITY = "sensitivity.csv"
 BOXES = "boxes.csv"
+# Every figure a sweep analysis may draw: one analysis draws some of them, and removes those an earlier one
+# left in the same folder.
+ANALYSIS_FIGURES = (
+    "sobol.png",
+    "morris.png",
+    "sensitivity_overview.png",
+    "heatmap.png",
+    "factors.png",
+    "discovery.png",
+)
 
 
 def _make(out: Path) -> None:
@@ -190,6 +200,12 @@ def write_analysis(
     result = dataclasses.replace(result, report=write_sweep_report(out / REPORT, result))
     tables = [name for name in (SENSITIVITY, BOXES) if name == BOXES or sensitivity]
     tables += [ema.FILE] if result.ema is not None else []
+    # An earlier analysis into the same folder (another method, no --export-ema) may have left files this one
+    # did not write: they would describe another analysis than the report and manifest.
+    for name in {SENSITIVITY, ema.FILE} - set(tables):
+        (out / name).unlink(missing_ok=True)
+    for name in set(ANALYSIS_FIGURES) - {Path(path).name for path in drawn}:
+        (out / FIGURES / name).unlink(missing_ok=True)
     manifest = output_manifest(
         "analysis",
         out,

@@ -421,9 +421,13 @@ class ResultsFolder:
         manifest = settle(path, manifest, MANIFEST)
         if manifest["status"] != "complete":
             done, total = manifest.get("runs_done"), manifest.get("runs_total")
+            if isinstance(done, int) and done == total:  # stopped while the runs stored beside them were made
+                done = f"its {done} runs done, not the runs stored beside them for its figures"
+            else:
+                done = f"{done} of {total} runs"
             raise InputError(
                 f"{MANIFEST}.status",
-                f"is '{manifest['status']}': this run did not finish ({done} of {total} runs); run the scenario again",
+                f"is '{manifest['status']}': this run did not finish ({done}); run the scenario again",
                 source,
             )
         # A folder written before each table had its own folder holds model.parquet beside the others.

@@ -231,6 +231,8 @@ class Manifest:
         about_runs = kind in RUN_KINDS
         experiment = read.table("experiment", required=kind == "sweep")
         scenario = read.table("scenario", required=about_runs)
+        if about_runs:
+            read.table("behind", required=False)  # which runs are stored beside the scenario's, when recorded
         if kind == "sweep":
             replications = read.whole("experiment.replications")
             seed = read.whole("experiment.seed", required=False)

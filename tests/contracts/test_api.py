@@ -20,7 +20,7 @@ import sim.runs.folder
 from sim.runs.folder import MANIFEST, internal
 from sim.runs.replications import run_scenario
 from sim.util.errors import InputError
-from tests.helpers import ROOT
+from tests.helpers import ROOT, tiny_scenario
 
 
 @pytest.fixture(scope="module")
@@ -326,3 +326,14 @@ def test_compare_in_memory_refuses_results_with_other_outcome_definitions(result
     older.manifest = {**results.manifest, "outcome_definitions": 1}
     with pytest.raises(InputError, match=r"^.*outcome_definitions: is 1 here but \d+ in "):
         sim.compare(results, older)
+
+
+def test_a_figure_asks_only_for_the_stored_runs_it_draws():
+    """The headline figure draws the baseline behind a scenario, never the chance-only band: results without the
+    stored runs (``behind=False``, or a folder written before they were stored) whose scenario needs no baseline
+    behind it still draw it; save, which writes the report with its chance section, is refused."""
+    results = sim.run(tiny_scenario(name="baseline", replications=2), behind=False)  # needs no baseline behind
+    assert results.scenario["uncertainty"] == "posterior"
+    assert isinstance(results.plot("headline"), Figure)
+    with pytest.raises(InputError, match="chance-only band"):
+        results.save(Path("never-written"))

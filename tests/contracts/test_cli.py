@@ -471,3 +471,25 @@ def test_help_and_import_sim_load_no_model_or_plotting_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     after_import, after_help = done.stdout.strip().split("|")
     assert (after_import, after_help) == ("", ""), done.stdout
+
+
+def test_a_run_interrupted_after_its_own_runs_says_what_did_not_finish(tmp_path, monkeypatch, capsys):
+    """Stopped while the runs stored beside the scenario's were made: the line says the scenario's runs were done
+    and those were not, rather than 'incomplete (2 of 2 runs)'; plot refuses the folder in the same words."""
+    import yaml
+
+    import sim.api
+
+    def interrupted(scenario, workers=1):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.api, "run_behind", interrupted)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"name": "tiny", "extends": "prelude_2025", "end": "2026-01"}))
+    out = tmp_path / "results"
+    assert main(["run", str(path), "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 1
+    (folder,) = out.iterdir()
+    said = "its 2 runs done, not the runs stored beside them for its figures"
+    assert capsys.readouterr().err == f"interrupted: {folder} is incomplete ({said}; manifest status 'interrupted')\n"
+    assert main(["plot", str(folder)]) == 2
+    assert f"is 'interrupted': this run did not finish ({said})" in one_error_line(capsys)

@@ -126,3 +126,12 @@ def test_the_description_the_package_index_shows_has_no_relative_image_or_link()
     relative = [t for t in targets if not re.match(r"^(https?:|mailto:|#)", t)]
     assert relative == []
     assert "not a forecast" in text
+
+
+def test_the_dashboard_without_its_extra_is_bad_input_on_one_line(capsys, monkeypatch):
+    """As every command that needs a missing extra: one line naming it, exit code 2."""
+    _hide(monkeypatch, "solara", "uvicorn")
+    assert main(["dashboard"]) == 2
+    assert _one_line(capsys) == (
+        "error: cohesion dashboard: needs the optional extra [dashboard]: pip install 'alliance-cohesion[dashboard]'"
+    )

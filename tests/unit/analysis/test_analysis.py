@@ -408,3 +408,23 @@ def test_the_discovery_caption_names_only_the_panels_drawn() -> None:
     prim = _sweep_captions(SimpleNamespace(trajectory=pd.DataFrame()))["discovery"]
     assert "PRIM" not in tree and "Middle" not in tree and "Right: each box's limits" in tree
     assert "Middle:" in prim and "Right (PRIM)" in prim
+
+
+def test_an_analysis_into_the_folder_of_an_earlier_one_leaves_none_of_its_files(sweeps, tmp_path) -> None:
+    """Analysing again into the same folder without --export-ema, or with a grid's heatmap no longer asked
+    for, removes what the earlier analysis wrote and this one did not: every table left is in the manifest."""
+    import json
+
+    out = tmp_path / "analysis"
+    grid = sweeps["grid"]
+    done = run_cli("analyze", grid, "--x", "confidence_bound", "--y", "eu_cfsp_rule", "--export-ema", "--out", out)
+    assert done.code == 0, done.stderr
+    assert (out / "ema_results.tar.gz").is_file() and (out / "figures" / "heatmap.png").is_file()
+    done = run_cli("analyze", grid, "--method", "tree", "--out", out)
+    assert done.code == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = {path.name for path in out.iterdir() if path.is_file()} - {"manifest.json", "report.md"}
+    assert files == set(manifest["tables"]) == {"boxes.csv"}
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for figure in (out / "figures").iterdir():
+        assert figure.name in report, f"{figure.name} is left from the earlier analysis"

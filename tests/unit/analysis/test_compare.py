@@ -205,6 +205,12 @@ def test_a_compare_folder_has_a_manifest_like_every_other_folder(folders, tmp_pa
     # Such a folder is not the results of a run: reading it as one says so.
     done = run_cli("plot", out)
     assert done.code == 2 and "is the folder of a comparison" in done.stderr
+    # Nor is it a run to compare, or a sweep to analyse: each says what the folder is, on one line.
+    for command in (("compare", out, folders["reference"]), ("compare", folders["reference"], out), ("analyze", out)):
+        done = run_cli(*command, "--out", tmp_path / "never")
+        assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert f"{out}: " in done.stderr and "is the folder of a comparison" in done.stderr, done.stderr
+    assert not (tmp_path / "never").exists()
 
 
 def test_compare_defaults_to_a_timestamped_folder_under_results(folders, tmp_path, monkeypatch) -> None:

@@ -102,8 +102,9 @@ def test_an_old_manifest_missing_the_newer_fields_gets_their_old_meaning(run_man
         (lambda m: m["scenario"].update(start=202501), "scenario.start", "is 202501, not a month, YYYY-MM"),
         (lambda m: m.update(outcome_definitions=True), "outcome_definitions", "is true, not a whole number"),
         (lambda m: m.update(scenario=[]), "scenario", "is [], not a table of fields"),
+        (lambda m: m.update(behind="x"), "behind", "is 'x', not a table of fields"),
     ],
-    ids=["missing", "text for a number", "month", "flag for a number", "list for a table"],
+    ids=["missing", "text for a number", "month", "flag for a number", "list for a table", "text for a table"],
 )
 def test_a_bad_field_is_one_line_naming_the_manifest_and_the_field(run_manifest, edit, field, said):
     record = json.loads(json.dumps(run_manifest))
