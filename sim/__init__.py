@@ -28,7 +28,7 @@ __all__ = [
     "load_sweep",
 ]
 
-_API = ("Scenario", "Results", "run", "load_results", "compare", "SweepResults", "run_sweep", "load_sweep")
+_API = ("Results", "run", "load_results", "compare", "SweepResults", "run_sweep", "load_sweep")
 # The model's names, each with the module that defines it, imported on first use like the API: the command
 # line imports ``sim`` first of all, and a Ctrl-C during its imports must reach the command's own handler.
 _MODEL = {
@@ -41,6 +41,7 @@ _MODEL = {
     "HEADLINE_OUTCOMES": "sim.rules.outcomes",
     "MODEL_OUTCOMES": "sim.rules.outcomes",
     "AllianceModel": "sim.model",
+    "Scenario": "sim.scenarios.scenario",
     "PARAMETERS": "sim.inputs.parameters",
 }
 
