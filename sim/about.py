@@ -1,5 +1,4 @@
 """The tool's name, version and the disclaimer every figure and report carries. Imports nothing."""
 
 __version__ = "0.1.0"
-TOOL = "cohesion"
 DISCLAIMER = "Illustrative scenario exploration — not a forecast"

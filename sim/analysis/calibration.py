@@ -31,7 +31,6 @@ from sim.inputs.posterior import (  # noqa: F401  (the posterior's names, read h
     POSTERIOR_FILE,
     PROVENANCE_FILE,
     _checked,
-    _provenance,
     check_posterior,
     draw,
     file_sha256,

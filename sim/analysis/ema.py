@@ -39,9 +39,6 @@ FILE = "ema_results.tar.gz"
 FORMAT_VERSION = 0.1  # the version save_results writes in metadata.json
 
 
-_years = fractional_years  # dates -> fractional years (sim.util.calendar)
-
-
 def _csv(frame: pd.DataFrame, header: bool) -> bytes:
     return frame.to_csv(header=header, index=False, encoding="UTF-8").encode()
 
@@ -83,7 +80,7 @@ def experiments_and_outcomes(sweep: Any) -> tuple[pd.DataFrame, dict[str, np.nda
         table = series.pivot(index="run", columns="step", values=outcome).reindex(index=runs["run"], columns=steps)
         outcomes[outcome] = table.to_numpy(dtype="float64")
     dates = series.drop_duplicates("step").set_index("step")["date"].reindex(steps)
-    outcomes["TIME"] = np.tile(_years(dates), (len(runs), 1))
+    outcomes["TIME"] = np.tile(fractional_years(dates), (len(runs), 1))
     return experiments, outcomes
 
 

@@ -273,14 +273,11 @@ def simulate(scenario: Scenario) -> Run:
     return Run(scenario, run(scenario, behind=False), run(baseline_for(scenario), behind=False))
 
 
-_years = fractional_years  # dates -> fractional years (sim.util.calendar)
-
-
 def _band(ax: Any, results: Results, outcome: str, colour: str, label: str) -> None:
     model = results._tables.model
     grouped = model.groupby("step", sort=True)[outcome]
     q = grouped.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-    x = _years(model.drop_duplicates("step").sort_values("step")["date"])
+    x = fractional_years(model.drop_duplicates("step").sort_values("step")["date"])
     ax.fill_between(x, q[0.05], q[0.95], color=colour, alpha=0.15, linewidth=0)
     ax.fill_between(x, q[0.25], q[0.75], color=colour, alpha=0.35, linewidth=0)
     ax.plot(x, q[0.5], color=colour, linewidth=2, label=label)
@@ -299,7 +296,7 @@ def bands(run_: Run, outcomes: tuple[str, ...]) -> Figure:
         _band(ax, run_.results, outcome, "#2e86c1", f"{run_.scenario.name} (median, 50 %, 90 %)")
         # The baseline's median again, dashed on top: visible where the scenario's lies on it.
         model = run_.baseline._tables.model
-        x = _years(model.drop_duplicates("step").sort_values("step")["date"])
+        x = fractional_years(model.drop_duplicates("step").sort_values("step")["date"])
         ax.plot(x, model.groupby("step", sort=True)[outcome].median(), color="#4d5656", linewidth=1, linestyle="--")
         ax.set_title(outcome_label(outcome, one_line=False), fontsize=9)
         ax.grid(alpha=0.3)

@@ -365,9 +365,6 @@ def note_letter(k: int) -> str:
 #: to report.md, which lists them all.
 LISTED_EVENTS = {"headline": 12, "decisions": 30}
 
-#: At most this many lettered notes (the states of a delay or block by more than three) under ``decisions.png``.
-LISTED_NOTES = 24
-
 
 def _more(total: int, listed: int) -> str:
     """'and M more: see report.md' for the events not listed in a figure ('' when all are)."""
