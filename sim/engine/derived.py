@@ -28,7 +28,16 @@ NETWORK_PARAMS = frozenset(
         "network_self_weight",
     }
 )
-PROXIMITY_PARAMS = frozenset({"proximity_length_km", "proximity_border_weight", "proximity_ukraine_border_weight"})
+PROXIMITY_PARAMS = frozenset(
+    {
+        "proximity_length_km",
+        "proximity_border_weight",
+        "proximity_ukraine_border_weight",
+        "exposure_sea_weight",
+        "exposure_arctic_weight",
+        "exposure_history_weight",
+    }
+)
 
 
 # ------------------------------------------------------------ reads
@@ -47,16 +56,57 @@ def european_spending(b: Batch) -> np.ndarray:
     return dynamics.european_spending(b.spending_pct_gdp, b.ally_weight, b.ally_weight_total)
 
 
-def trust_signal(b: Batch) -> np.ndarray:
-    """(R, N) what each state reads from US words and boots this month, ODD 7.5 (:func:`dynamics.trust_signal`)."""
-    return dynamics.trust_signal(
-        b.commitment_now[:, None],
+def words(b: Batch) -> np.ndarray:
+    """(R, N) the commitment each government reads from US words this month, ODD 7.5 (:func:`dynamics.words_read`)."""
+    doubt = dynamics.standing_doubt(b.shock_size) if b.shock_size.shape[1] else np.zeros(b.n_runs)
+    return dynamics.words_read(
+        b.us_base[:, None], doubt[:, None], b.administration_alignment, b.col("aligned_doubt_discount")
+    )
+
+
+def trust_parts(b: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """(R, N) twice: the parts of this month's trust signal from US words and from US troops, ODD 7.5.
+
+    Their sum is :func:`dynamics.trust_signal`; the words' weight falls with exposure (:func:`dynamics.words_weight`).
+    """
+    weight = dynamics.words_weight(b.col("trust_commitment_weight"), b.exposure, b.col("trust_exposure_tilt"))
+    seen = dynamics.presence(
         b.us_troops_k,
         b.troops_host0,
         b.us_troops_total[:, None],
         b.troops_total0[:, None],
         b.col("host_half_saturation_k"),
-        b.col("trust_commitment_weight"),
+    )
+    return weight * words(b), (1.0 - weight) * seen
+
+
+def trust_signal(b: Batch) -> np.ndarray:
+    """(R, N) what each state reads from US words and boots this month, ODD 7.5; sets ``trust_words``, ``trust_boots``."""
+    b.trust_words, b.trust_boots = trust_parts(b)
+    return b.trust_words + b.trust_boots
+
+
+def stakes(b: Batch) -> np.ndarray:
+    """(R, N) what each state has at stake in the US guarantee, ODD 7.5 (:func:`dynamics.trust_stakes`)."""
+    return dynamics.trust_stakes(
+        b.us_reliance,
+        b.exposure,
+        b.col("trust_exposure_share"),
+        b.nuclear_state,
+        b.col("trust_own_deterrent_discount"),
+        b.sharing_host,
+        b.col("trust_sharing_stake"),
+    )
+
+
+def threat_target(b: Batch) -> np.ndarray:
+    """(R, N) the balance-of-threat target of this month, ODD 7.4 (:func:`dynamics.threat_target`)."""
+    return dynamics.threat_target(
+        b.aggression[:, None],
+        b.exposure,
+        b.col("threat_distance_floor"),
+        b.accommodationist,
+        b.col("threat_accommodation_discount"),
     )
 
 
@@ -142,6 +192,15 @@ def derive_geography(b: Batch, rows: np.ndarray | None = None) -> None:
         b.p["proximity_length_km"][rows, None],
         b.p["proximity_border_weight"][rows, None],
         b.p["proximity_ukraine_border_weight"][rows, None],
+    )
+    b.exposure[rows] = dynamics.exposure(
+        b.proximity[rows],
+        b.sea_coast,
+        b.arctic,
+        b.soviet_past,
+        b.p["exposure_sea_weight"][rows, None],
+        b.p["exposure_arctic_weight"][rows, None],
+        b.p["exposure_history_weight"][rows, None],
     )
     member = b.eu_member[rows] | b.nato_member[rows]
     b.europe[rows] = member & ~b.is_usa & ~(d.region == "north_america")

@@ -82,7 +82,12 @@ class RowHooks:
         others[index] = False
         trust = b.us_trust[r]
         trust[index] = max(trust[index] - size, 0.0)
-        b.us_trust[r] = np.where(others, np.maximum(trust - size * b.p["coercion_spillover"][r], 0.0), trust)
+        # The others lose by how like the target they stand (neighbours, formats, exposure; ODD 7.5).
+        similarity = dynamics.coercion_similarity(b.borders, b.grouping_masks, b.issues, index)
+        share = dynamics.coercion_spill_share(
+            similarity, b.p["coercion_spillover"][r], b.p["coercion_spillover_floor"][r]
+        )
+        b.us_trust[r] = np.where(others, np.maximum(trust - size * share, 0.0), trust)
         b.coercion_level[r] = max(b.coercion_level[r], size)
 
     def set_government(self, index: int, accommodationist: bool) -> None:

@@ -19,7 +19,8 @@ from sim.compiled.pcg import Streams
 from sim.engine import derived
 from sim.engine.state import BOOL_STATE, FLOAT_STATE, STREAMS, Batch
 from sim.inputs import parameters as params
-from sim.inputs.states import INITIAL_YEARS, check_iso3, load_states
+from sim.inputs import polls
+from sim.inputs.states import INITIAL_YEARS, check_iso3, iso3_codes, load_states
 from sim.rules import dynamics
 from sim.rules.events import Event, make_event
 from sim.util.calendar import format_month, parse_month, year_of
@@ -37,6 +38,7 @@ STATE_OVERRIDES = (
     "linkage",
     "government",
     "us_troops_k",
+    "administration_alignment",
 )
 
 
@@ -130,10 +132,19 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.position_dynamic = ~b.is_usa
     b.population = d.population_m
     b.borders = d.border_matrix.astype(float)
+    facts = polls.exposure_facts()
+    b.sea_coast = (facts["baltic_sea_coast"] | facts["black_sea_coast"]).astype(float)
+    b.arctic = facts["arctic_council_member"].astype(float)
+    b.soviet_past = facts["soviet_bloc_past"].astype(float)
+    b.nuclear_state = facts["nuclear_weapon_state"].astype(float)
+    b.sharing_host = facts["nuclear_sharing_host"].astype(float)
+    b.issues = np.array([facts["arctic_council_member"], facts["baltic_sea_coast"], facts["black_sea_coast"]])
+    b.grouping_masks = np.array(list(d.groupings.values()))
     _init_state(b, year_of(start_month), initial_year)
     threat_override, trust_override = _apply_state_overrides(b, [s.states or {} for s in specs])
 
     b.proximity = np.zeros((r_count, n))
+    b.exposure = np.zeros((r_count, n))
     b.europe = np.zeros((r_count, n), dtype=bool)
     b.targetable = np.zeros((r_count, n), dtype=bool)
     b.spending_dynamic = np.zeros((r_count, n), dtype=bool)
@@ -241,6 +252,7 @@ def _init_state(b: Batch, start_year: int, year: int) -> None:
         "linkage": d.linkage,
         "us_troops_k": d.us_troops_k,
         "accommodationist": d.accommodationist[year],
+        "administration_alignment": d.administration_alignment[year],
         "eu_member": eu,
         "nato_member": nato,
     }
@@ -334,7 +346,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
         np.ones((b.n_runs, b.n_states)),
         b.targetable,
     )
-    target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
+    target = derived.threat_target(b)
     names = (
         "threat_rate",
         "incident_threat_jump",
@@ -342,6 +354,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
         "threat_social_weight",
         "confidence_bound",
     )
+    trust_poll, threat_poll = initial_polls(b.initial_year)
     cache: dict[bytes, int] = {}
     for r in range(b.n_runs):
         # Runs with the same inputs share the fixed points (sweep replications, `cohesion run`).
@@ -351,6 +364,7 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
                 target[r],
                 expected[r],
                 b.influence[r],
+                b.europe[r],
                 b.autonomy[r],
                 b.ukraine_support[r],
                 b.autonomy_anchor[r],
@@ -361,19 +375,25 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
         )
         first = cache.setdefault(key, r)
         if first != r:
-            for name in ("threat", "autonomy", "ukraine_support"):
+            for name in ("threat", "threat_bias", "autonomy", "ukraine_support"):
                 getattr(b, name)[r] = getattr(b, name)[first]
             continue
-        b.threat[r] = dynamics.threat_fixed_point(
+        rate, social = b.p["threat_rate"][r], b.p["threat_social_weight"][r]
+        settled = dynamics.threat_fixed_point(
             target[r],
-            b.p["threat_rate"][r],
+            rate,
             expected[r],
             b.borders,
             b.p["incident_threat_jump"][r],
             b.p["incident_neighbour_share"][r],
             b.influence_norm[r],
-            b.p["threat_social_weight"][r],
+            social,
         )
+        # The poll's cross-section where the initial wave has the state (section 5): its order and relative
+        # distances on the model's own scale; a bias on the target keeps the start at rest.
+        polled = b.europe[r] & ~np.isnan(threat_poll)
+        b.threat[r] = dynamics.poll_levels(settled, np.nan_to_num(threat_poll), polled)
+        b.threat_bias[r] = dynamics.threat_bias(b.threat[r] - settled, rate, b.influence_norm[r], social)
         # Positions: the steady state of social influence around each state's own line
         # (dynamics.friedkin_johnsen_fixed_point), for the states whose positions move.
         bound = b.p["confidence_bound"][r]
@@ -384,12 +404,23 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
             )
             getattr(b, name)[r] = np.where(b.position_dynamic, settled, current)
     for r, overrides in enumerate(threat_override):
-        for i, value in overrides.items():
-            b.threat_bias[r, i] = value - b.threat[r, i]
-            b.threat[r, i] = value
+        if overrides:
+            gap = np.zeros(b.n_states)
+            for i, value in overrides.items():
+                gap[i] = value - b.threat[r, i]
+            b.threat[r] = b.threat[r] + gap
+            b.threat_bias[r] = b.threat_bias[r] + dynamics.threat_bias(
+                gap, b.p["threat_rate"][r], b.influence_norm[r], b.p["threat_social_weight"][r]
+            )
     signal = derived.trust_signal(b)
     b.signal0 = b.signal_now = signal.copy()  # the deterrence gap is measured from the start's signal
-    b.us_trust = signal.copy()
+    # US trust: the signal, moved by each state's distance from the poll's mean (section 5; a state without a
+    # poll takes its region's mean distance); the bias keeps the start at rest.
+    polled = b.europe & ~np.isnan(trust_poll)
+    for r in range(b.n_runs):
+        b.trust_bias[r] = dynamics.poll_deviation(np.nan_to_num(trust_poll), polled[r], b.data.region, b.europe[r])
+    b.us_trust = dynamics.unit_interval(signal + b.trust_bias)
+    b.trust_bias = b.us_trust - signal
     for r, overrides in enumerate(trust_override):
         for i, value in overrides.items():
             b.trust_bias[r, i] = value - signal[r, i]
@@ -404,6 +435,21 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
     # gap to the pledge is explained (motive below the line, partial adherence), not kept as a constant.
     b.spending_base = b.spending_pct_gdp - derived.desired_spending(b, np.zeros((b.n_runs, b.n_states)))
     b.investment = derived.european_spending(b)  # sustained European investment (a moving average), % of GDP
+
+
+def initial_polls(initial_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) twice, shares 0-1 (nan where a state has no poll): the trust and threat polls a run starts from.
+
+    Trust: the wave :data:`sim.inputs.polls.TRUST_INITIAL_WAVE` for both data years. Threat: the wave
+    :data:`sim.inputs.polls.THREAT_INITIAL_WAVE` for runs from 2024 data, and for runs from 2022 data the wave of
+    before the invasion where there is one (``THREAT_PRE2022_WAVE``), else none: a later poll does not set an
+    earlier start.
+    """
+    nothing = np.full(len(iso3_codes()), np.nan)
+    trust = polls.wave_values(polls.TRUST_INITIAL_WAVE) if polls.TRUST_INITIAL_WAVE else nothing
+    wave = polls.THREAT_INITIAL_WAVE if initial_year >= 2024 else getattr(polls, "THREAT_PRE2022_WAVE", None)
+    threat = polls.wave_values(wave) if wave else nothing
+    return trust, threat
 
 
 def run_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:

@@ -35,6 +35,8 @@ STATE_VARIABLES = (
     "ukraine_support",
     "stubbornness",
     "us_troops_k",
+    "trust_words",
+    "trust_boots",
 )
 FLOAT_STATE = (
     "threat",
@@ -56,6 +58,9 @@ FLOAT_STATE = (
     "us_troops_k",
     "threat_reference",
     "trust_reference",
+    "administration_alignment",
+    "trust_words",
+    "trust_boots",
 )
 BOOL_STATE = ("accommodationist", "eu_member", "nato_member")
 AGENT_COLUMNS = STATE_VARIABLES + ("government", "eu_member", "nato_member")
@@ -135,6 +140,9 @@ class Batch:
     us_trust: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.5", "0-1")]
     trust_bias: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 5")]  # keeps a trust override in place
     trust_reference: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 4.4, 7.8.1", "0-1")]  # habituates
+    trust_words: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.5", "0-1")]  # the signal's part from US words
+    trust_boots: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.5", "0-1")]  # ... from US troops
+    administration_alignment: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.5", "0-1")]  # with the US admin.
     us_reliance: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.7", "0-1")]
     abandonment_fear: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.6", "0-1")]
     spending_pct_gdp: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.7", "% of GDP")]
@@ -158,6 +166,14 @@ class Batch:
 
     # ---- geography, derived from membership and the network parameters (ODD 7.0) --------------------
     proximity: Annotated[np.ndarray, _f("(R, N)", F64, "7.0", "0-1")]
+    exposure: Annotated[np.ndarray, _f("(R, N)", F64, "7.0, 7.4", "0-1")]  # proximity, sea, Arctic, history
+    sea_coast: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.0", "0/1")]  # Baltic or Black Sea coast
+    arctic: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.0", "0/1")]  # Arctic Council member
+    soviet_past: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.0", "0/1")]  # Soviet Union or Warsaw Pact
+    nuclear_state: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.5", "0/1")]  # a deterrent of its own
+    sharing_host: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.5", "0/1")]  # hosts US nuclear weapons
+    issues: Annotated[np.ndarray, _f("(3, N)", B, "6, 7.5")]  # exposures a coercion is about (Arctic, seas)
+    grouping_masks: Annotated[np.ndarray, _f("(G, N)", B, "6, 7.5")]  # membership of the small formats
     europe: Annotated[np.ndarray, _f("(R, N)", B, "2.1, 7.0")]  # the set E of the European outcomes
     targetable: Annotated[np.ndarray, _f("(R, N)", B, "2.1, 7.3")]  # can be hit by hybrid incidents
     spending_dynamic: Annotated[np.ndarray, _f("(R, N)", B, "2.1, 7.7")]  # the set S whose budgets move

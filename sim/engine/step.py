@@ -204,11 +204,11 @@ def update_threat(b: Batch) -> None:
     The month's trust signal (``signal_now``, ODD 7.5) is computed here for the deterrence gap and read again
     by process 5.
     """
-    target = dynamics.threat_target(b.aggression[:, None], b.proximity, b.col("threat_distance_floor"))
+    target = derived.threat_target(b)
     # Deterrence gap: what exposed states read from US words and boots, against the start.
     b.signal_now = derived.trust_signal(b)
     target = target + dynamics.deterrence_gap(
-        b.aggression[:, None], b.proximity, b.signal_now, b.signal0, b.col("deterrence_gap_coef")
+        b.aggression[:, None], b.exposure, b.signal_now, b.signal0, b.col("deterrence_gap_coef")
     )
     b.threat = dynamics.threat(
         b.threat,
@@ -224,11 +224,11 @@ def update_threat(b: Batch) -> None:
 
 
 def update_us_trust(b: Batch) -> None:
-    """Process 5, US trust (ODD 7.5): trust follows the signal, watched more closely by those who rely on the US."""
+    """Process 5, US trust (ODD 7.5): trust follows the signal, watched more closely by states with more at stake."""
     trust = dynamics.us_trust(
         b.us_trust,
         b.signal_now + b.trust_bias,
-        b.us_reliance,
+        derived.stakes(b),
         b.col("trust_rate"),
         b.col("trust_attention_floor"),
     )
@@ -313,6 +313,7 @@ def update_positions(b: Batch) -> None:
         b.us_trust,
         b.trust_reference,
         b.abandonment_fear,
+        b.exposure,
         b.col("autonomy_hedging_rate") * np.where(b.accommodationist, b.col("accommodationist_hedging_factor"), 1.0),
         b.col("fear_cling_threshold"),
         b.coercion_level[:, None],

@@ -251,6 +251,46 @@ _ALL = [
         "Extra proximity for a land border with Ukraine, where the war is fought.",
     ),
     _p(
+        "exposure_sea_weight",
+        0.15,
+        0.0,
+        0.4,
+        "share",
+        "threat",
+        "Exposure added by a coast on the Baltic or Black Sea, where Russia's fleets, its shadow fleet and the "
+        "cable and pipeline incidents of 2022-24 are; fitted to the threat poll of the initial wave (docs/ODD.md 7.4).",
+    ),
+    _p(
+        "exposure_arctic_weight",
+        0.1,
+        0.0,
+        0.4,
+        "share",
+        "threat",
+        "Exposure added by membership of the Arctic Council (the High North and the GIUK gap); fitted to the "
+        "threat poll of the initial wave.",
+    ),
+    _p(
+        "exposure_history_weight",
+        0.1,
+        0.0,
+        0.4,
+        "share",
+        "threat",
+        "Exposure added by a past inside the Soviet Union or the Warsaw Pact (memory of occupation); fitted to the "
+        "threat poll of the initial wave.",
+    ),
+    _p(
+        "threat_accommodation_discount",
+        0.3,
+        0.0,
+        0.8,
+        "share",
+        "threat",
+        "Exposure a government that seeks accommodation with Moscow discounts (Hungary's and Slovakia's publics "
+        "rank Russia low as a threat); fitted to the threat poll of the initial wave.",
+    ),
+    _p(
         "threat_social_weight",
         0.1,
         0.0,
@@ -298,13 +338,70 @@ _ALL = [
         "Attention to US signals of a state with no reliance on the US.",
     ),
     _p(
-        "coercion_spillover",
+        "trust_exposure_tilt",
+        0.4,
+        0.0,
+        1.0,
+        "share per unit exposure",
+        "us_trust",
+        "How much more an exposed state weighs US troops against US words (troops are its tripwire; words are "
+        "what a distant state can read), centred on exposure 0.5.",
+    ),
+    _p(
+        "trust_exposure_share",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "us_trust",
+        "Weight of exposure against reliance in what a state has at stake in the US guarantee (its attention).",
+    ),
+    _p(
+        "trust_own_deterrent_discount",
         0.3,
         0.0,
         1.0,
         "share",
         "us_trust",
-        "Share of a coerced ally's trust loss felt by the other European states.",
+        "Attention to US signals that a deterrent of one's own (France, the United Kingdom) takes away.",
+    ),
+    _p(
+        "trust_sharing_stake",
+        0.1,
+        0.0,
+        0.3,
+        "0-1",
+        "us_trust",
+        "Stake added by hosting US nuclear weapons under NATO's nuclear sharing (BEL, DEU, ITA, NLD, TUR).",
+    ),
+    _p(
+        "aligned_doubt_discount",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "us_trust",
+        "Share of US doubt a government fully aligned with the administration of the day reads as aimed at others.",
+    ),
+    _p(
+        "coercion_spillover",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "us_trust",
+        "Share of a coerced ally's trust loss felt by a European state that stands exactly where it stands "
+        "(neighbour, same formats, same exposure); less for others (coercion_spillover_floor).",
+    ),
+    _p(
+        "coercion_spillover_floor",
+        0.3,
+        0.0,
+        1.0,
+        "share",
+        "us_trust",
+        "Part of the full spillover felt by a European state with nothing in common with the coerced ally: any "
+        "ally could be next.",
     ),
     _p(
         "coercion_decay_months",
@@ -610,12 +707,14 @@ _ALL = [
     ),
     _p(
         "fear_cling_threshold",
-        0.2,
-        0.02,
-        0.6,
+        0.08,
+        0.01,
+        0.3,
         "0-1",
         "positions",
-        "Abandonment fear above which a state clings to the US instead of hedging (Snyder 1984).",
+        "Abandonment fear times exposure above which a state clings to the US instead of hedging (Snyder 1984): "
+        "set so that the frontline states (exposure near 1, fear near 0.1 under doubt) cling, as Poland asked for "
+        "a permanent US base in 2018 while raising its own spending.",
     ),
     _p(
         "coercion_autonomy_push",

@@ -17,7 +17,10 @@ THREAT_CHECK_WAVE = "none"
 
 def wave_values(wave: str) -> np.ndarray:
     if wave == "ecfr2023":
-        return tables()["member_states.csv"]["poll_ecfr_jan2023_russia_adversary_or_rival_pct"].astype(float).to_numpy() / 100
+        return (
+            tables()["member_states.csv"]["poll_ecfr_jan2023_russia_adversary_or_rival_pct"].astype(float).to_numpy()
+            / 100
+        )
     return np.full(len(iso3_codes()), np.nan)
 
 

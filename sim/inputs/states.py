@@ -16,7 +16,14 @@ import pandas as pd
 from sim.util.errors import InputError, nearest, shown
 
 INITIAL_YEARS = (2022, 2024)
-DATA_FILES = ("member_states.csv", "assumptions.csv", "groupings.csv", "borders.csv", "linkage.csv")
+DATA_FILES = (
+    "member_states.csv",
+    "assumptions.csv",
+    "groupings.csv",
+    "borders.csv",
+    "linkage.csv",
+    "administration_alignment.csv",
+)
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -119,6 +126,9 @@ class StateData:
     us_reliance: np.ndarray = field(repr=False)
     stubbornness: np.ndarray = field(repr=False)
     accommodationist: dict[int, np.ndarray] = field(repr=False)
+    # administration_alignment.csv: data year -> (N,) closeness of the government to the US administration of
+    # the day, 0-1 (2022: the administration in office in 2022; 2024: the one in office from January 2025)
+    administration_alignment: dict[int, np.ndarray] = field(repr=False)
     pledge_adherence: np.ndarray = field(repr=False)
     linkage: np.ndarray = field(repr=False)
     next_election: np.ndarray = field(repr=False)  # month index, -1 if none
@@ -224,6 +234,7 @@ def load_states() -> StateData:
     t = tables()
     ms = t["member_states.csv"]
     asm = t["assumptions.csv"].set_index("iso3").loc[ms["iso3"]]
+    alignment = t["administration_alignment.csv"].set_index("iso3").loc[ms["iso3"]]
     iso3 = tuple(ms["iso3"])
     n = len(iso3)
     index = {code: i for i, code in enumerate(iso3)}
@@ -308,6 +319,10 @@ def load_states() -> StateData:
         accommodationist={
             2022: asm["government_2022"].eq("accommodationist").to_numpy(),
             2024: asm["government_2024"].eq("accommodationist").to_numpy(),
+        },
+        administration_alignment={
+            2022: alignment["alignment_2022"].astype(float).to_numpy(),
+            2024: alignment["alignment_2024"].astype(float).to_numpy(),
         },
         pledge_adherence=asm["pledge_adherence"].astype(float).to_numpy(),
         linkage=asm["linkage"].astype(float).to_numpy(),

@@ -130,21 +130,53 @@ def incident_chance(
 # --- 4. Threat ------------------------------------------------------------------------
 
 
-def threat_target(aggression: float, proximity: np.ndarray, floor: float) -> np.ndarray:
-    """Balance of threat (Walt 1987): intentions (aggression) scaled by proximity."""
-    return aggression * (floor + (1.0 - floor) * proximity)
+def exposure(
+    proximity: np.ndarray,
+    sea_coast: np.ndarray,
+    arctic: np.ndarray,
+    soviet_past: np.ndarray,
+    sea_weight: float,
+    arctic_weight: float,
+    history_weight: float,
+) -> np.ndarray:
+    """Exposure to Russia in [0, 1]: proximity by land plus the sea, the Arctic and history.
+
+    ``clip01(proximity + sea_weight * sea_coast + arctic_weight * arctic + history_weight * soviet_past)``:
+    a coast on the Baltic or the Black Sea (where Russia's fleets, shadow fleet and cable incidents are),
+    membership of the Arctic Council (the High North), and a past inside the Soviet Union or the Warsaw Pact
+    each add to what distance alone gives (data: ``sim/data/exposure.csv``). Shapes: (R, N) or (N,) with
+    scalars or (R, 1) weights; unitless, 0-1.
+    """
+    return unit_interval(proximity + sea_weight * sea_coast + arctic_weight * arctic + history_weight * soviet_past)
+
+
+def threat_target(
+    aggression: float,
+    exposure: np.ndarray,
+    floor: float,
+    accommodationist: np.ndarray | float = 0.0,
+    accommodation_discount: float = 0.0,
+) -> np.ndarray:
+    """Balance of threat (Walt 1987): intentions (aggression) scaled by the exposure a government sees.
+
+    ``aggression * (floor + (1 - floor) * clip01(exposure - accommodation_discount * accommodationist))``:
+    a government that seeks accommodation with Moscow discounts its own exposure. Shapes: (R, N) with
+    (R, 1) aggression and parameters; 0-1.
+    """
+    seen = unit_interval(exposure - accommodation_discount * accommodationist)
+    return aggression * (floor + (1.0 - floor) * seen)
 
 
 def deterrence_gap(
-    aggression: np.ndarray, proximity: np.ndarray, signal: np.ndarray, signal0: np.ndarray, coef: float
+    aggression: np.ndarray, exposure: np.ndarray, signal: np.ndarray, signal0: np.ndarray, coef: float
 ) -> np.ndarray:
-    """Threat added when the US guarantee thins: ``coef * aggression * proximity * max(signal0 - signal, 0)``.
+    """Threat added when the US guarantee thins: ``coef * aggression * exposure * max(signal0 - signal, 0)``.
 
     ``signal`` is what a state reads from US words and boots (:func:`trust_signal`), ``signal0`` its value at
-    the start; exposed states (high proximity) feel a fall most, and only while Russia is aggressive.
+    the start; exposed states feel a fall most, and only while Russia is aggressive.
     Shapes: (R, N) with (R, 1) aggression; unit interval.
     """
-    return coef * aggression * proximity * np.maximum(signal0 - signal, 0.0)
+    return coef * aggression * exposure * np.maximum(signal0 - signal, 0.0)
 
 
 def threat(
@@ -188,37 +220,161 @@ def threat_fixed_point(
     return unit_interval(np.linalg.solve(np.eye(n) - (1.0 - rate) * mix, mix @ (rate * target + shocks)))
 
 
+def threat_bias(gap: np.ndarray, rate: float, influence: np.ndarray, social_weight: float) -> np.ndarray:
+    """(N,) the constant added to the threat target that moves the steady state of :func:`threat` by ``gap``.
+
+    The steady state is linear in the target, ``T = r (I - (1 - r) A)^-1 A target + ...`` with
+    A = (1 - m) I + m W (:func:`threat_fixed_point`), so the bias is ``(1/r) A^-1 (I - (1 - r) A) gap``: a state
+    held at a poll's level keeps it, and its neighbours keep theirs, in spite of social sharing.
+    """
+    n = len(gap)
+    mix = (1.0 - social_weight) * np.eye(n) + social_weight * influence
+    return np.linalg.solve(mix, (np.eye(n) - (1.0 - rate) * mix) @ gap) / rate
+
+
+def poll_levels(model: np.ndarray, poll: np.ndarray, polled: np.ndarray) -> np.ndarray:
+    """(N,) a poll's cross-section on the model's scale: the model's own levels of the polled states, re-ordered
+    as the poll orders them.
+
+    The poll (share of respondents, 0-1) sets the order of the ``polled`` states; the model's levels of those
+    states (their sorted values) set the scale, so the mean and spread of the model are kept and a poll
+    whose shares are bunched or skewed cannot push a state outside the model's range. Ties in the poll share
+    the mean of their levels. States outside ``polled`` keep ``model``.
+    """
+    from scipy.stats import rankdata  # here: scipy.stats is slow to import and only set-up needs it
+
+    out = np.array(model, dtype=float)
+    if polled.sum() < 2:
+        return out
+    levels = np.sort(out[polled])
+    ranks = rankdata(poll[polled])  # 1..k, ties averaged
+    out[polled] = np.interp(ranks, np.arange(1, len(levels) + 1), levels)
+    return out
+
+
+def poll_deviation(poll: np.ndarray, polled: np.ndarray, groups: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """(N,) each state's distance from the poll's mean over ``polled`` states, in shares (0-1 scale).
+
+    A member of ``members`` without a poll takes the mean deviation of the polled states of its group (region);
+    0 where its group has none, and for states outside ``members``.
+    """
+    out = np.zeros(len(poll))
+    if not polled.any():
+        return out
+    deviation = poll - poll[polled].mean()
+    out[polled] = deviation[polled]
+    for group in np.unique(groups[members & ~polled]):
+        mine = groups == group
+        if (mine & polled).any():
+            out[mine & members & ~polled] = deviation[mine & polled].mean()
+    return out
+
+
 # --- 5. US trust --------------------------------------------------------------------------
 
 
+def words_read(base: np.ndarray, doubt: np.ndarray, alignment: np.ndarray, discount: float) -> np.ndarray:
+    """(R, N) the US commitment each government reads from Washington's words, 0-1.
+
+    ``clip01(base - doubt * (1 - discount * alignment))``: the stance ``base`` (R, 1) less the standing doubt
+    ``doubt`` (R, 1, :func:`standing_doubt`), of which a government close to the administration of the day
+    (``alignment``, 0-1) discounts the share ``discount`` (it reads the doubt as aimed at others).
+    """
+    return unit_interval(base - doubt * (1.0 - discount * alignment))
+
+
+def words_weight(weight: float, exposure: np.ndarray, tilt: float) -> np.ndarray:
+    """(R, N) the weight of words against boots in a state's trust signal: ``clip01(weight + tilt * (0.5 - exposure))``.
+
+    A state of middling exposure weighs words at ``weight``; an exposed one reads US troops more (their
+    presence is its tripwire), a distant one reads words more (boots far away are not its own guarantee).
+    """
+    return unit_interval(weight + tilt * (0.5 - exposure))
+
+
 def trust_signal(
-    commitment: float,
+    words: np.ndarray,
     troops_host: np.ndarray,
     troops_host0: np.ndarray,
     troops_total: float,
     troops_total0: float,
     half_saturation: float,
-    commitment_weight: float,
+    weight: np.ndarray,
 ) -> np.ndarray:
-    """What each state reads from US words and US boots.
+    """What each state reads from US words and US boots: ``weight * words + (1 - weight) * presence``.
 
-    A host weighs its own garrison by troops0 / (troops0 + half_saturation),
-    the alliance total by the rest: a drawdown hurts the host most.
+    ``words`` (R, N) is :func:`words_read`, ``weight`` (R, N) :func:`words_weight`. A host weighs its own garrison
+    by troops0 / (troops0 + half_saturation), the alliance total by the rest: a drawdown hurts the host most.
     """
+    return weight * words + (1.0 - weight) * presence(
+        troops_host, troops_host0, troops_total, troops_total0, half_saturation
+    )
+
+
+def presence(
+    troops_host: np.ndarray,
+    troops_host0: np.ndarray,
+    troops_total: float,
+    troops_total0: float,
+    half_saturation: float,
+) -> np.ndarray:
+    """(R, N) US presence as a state sees it, 0-1: its own garrison and the alliance total against the start."""
     host_weight = troops_host0 / (troops_host0 + half_saturation)
     host_ratio = np.divide(troops_host, troops_host0, out=np.ones_like(troops_host), where=troops_host0 > 0)
     total0 = np.asarray(troops_total0, dtype=float)
     total_ratio = np.divide(troops_total, total0, out=np.ones_like(total0), where=total0 > 0)
-    presence = unit_interval(host_weight * host_ratio + (1.0 - host_weight) * total_ratio)
-    return commitment_weight * commitment + (1.0 - commitment_weight) * presence
+    return unit_interval(host_weight * host_ratio + (1.0 - host_weight) * total_ratio)
+
+
+def trust_stakes(
+    reliance: np.ndarray,
+    exposure: np.ndarray,
+    exposure_share: float,
+    nuclear_state: np.ndarray,
+    own_deterrent_discount: float,
+    sharing_host: np.ndarray,
+    sharing_stake: float,
+) -> np.ndarray:
+    """(R, N) what a state has at stake in the US guarantee, 0-1: how closely it watches US signals.
+
+    ``clip01(((1 - e) * reliance + e * exposure) * (1 - d * nuclear_state) + h * sharing_host)``: dependence on
+    the US and exposure to Russia raise it; a deterrent of its own (France, the United Kingdom) lowers it by the
+    share ``d``; hosting US nuclear weapons under NATO's nuclear sharing raises it by ``h``.
+    """
+    mix = (1.0 - exposure_share) * reliance + exposure_share * exposure
+    return unit_interval(mix * (1.0 - own_deterrent_discount * nuclear_state) + sharing_stake * sharing_host)
 
 
 def us_trust(
-    trust: np.ndarray, signal: np.ndarray, reliance: np.ndarray, rate: float, attention_floor: float
+    trust: np.ndarray, signal: np.ndarray, stakes: np.ndarray, rate: float, attention_floor: float
 ) -> np.ndarray:
-    """Trust follows the signal; states that rely on the US watch it more closely."""
-    attention = attention_floor + (1.0 - attention_floor) * reliance
+    """Trust follows the signal; states with more at stake (:func:`trust_stakes`) watch it more closely."""
+    attention = attention_floor + (1.0 - attention_floor) * stakes
     return unit_interval(trust + rate * attention * (signal - trust))
+
+
+def coercion_similarity(borders: np.ndarray, groupings: np.ndarray, issues: np.ndarray, target: int) -> np.ndarray:
+    """(N,) how like the coerced state ``target`` each state stands, 0-1 (1 for the target itself).
+
+    The mean of three indicators: a land border with the target (``borders`` (N, N)); the share of the
+    target's small formats the state shares (``groupings`` (G, N) bool); the share of the target's exposures
+    (``issues`` (K, N) bool: Arctic, Baltic, Black Sea) the state shares, the issues a coercion of the target is
+    likely about. Coercion of one ally tells the others most about their own prospects where they stand where
+    it stands.
+    """
+    border = borders[target].astype(float)
+    own_groups = groupings[:, target]
+    shared_groups = (groupings & own_groups[:, None]).sum(axis=0) / max(own_groups.sum(), 1)
+    own_issues = issues[:, target]
+    shared_issues = (issues & own_issues[:, None]).sum(axis=0) / max(own_issues.sum(), 1)
+    similarity = (border + shared_groups + shared_issues) / 3.0
+    similarity[target] = 1.0
+    return similarity
+
+
+def coercion_spill_share(similarity: np.ndarray, spillover: float, floor: float) -> np.ndarray:
+    """(N,) the share of the target's trust loss each other state loses: ``spillover * (floor + (1 - floor) * sim)``."""
+    return spillover * (floor + (1.0 - floor) * similarity)
 
 
 # --- 6. Abandonment fear -------------------------------------------------------------------
@@ -443,17 +599,22 @@ def autonomy_drift(
     trust: np.ndarray,
     trust_reference: np.ndarray,
     fear: np.ndarray,
+    exposure: np.ndarray,
     hedging_rate: float,
     cling_threshold: float,
     coercion: float,
     coercion_push: float,
 ) -> np.ndarray:
-    """Snyder's dilemma: low-fear states hedge toward Europe as trust falls, high-fear states cling to the US.
+    """Snyder's dilemma, both horns: as trust falls, low-exposure states hedge toward Europe and exposed,
+    frightened states cling to the US.
 
-    A fresh US coercion episode pushes everyone toward autonomy.
+    ``hedging_rate * loss * clip(1 - fear * exposure / cling_threshold, -1, 1) + coercion_push * coercion``, with
+    ``loss = max(trust_reference - trust, 0)``: the direction turns toward the US (negative) where abandonment
+    fear times exposure passes ``cling_threshold``, so one doubt moves states different ways and widens the
+    spread. A fresh US coercion episode pushes everyone toward autonomy. Shapes: (R, N); 0-1 per month.
     """
     loss = np.maximum(trust_reference - trust, 0.0)
-    direction = np.clip(1.0 - fear / cling_threshold, -1.0, 1.0)
+    direction = np.clip(1.0 - fear * exposure / cling_threshold, -1.0, 1.0)
     return hedging_rate * loss * direction + coercion_push * coercion
 
 
