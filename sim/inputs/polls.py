@@ -54,8 +54,9 @@ LAST_FIELDWORK = "2024-12"  # data discipline: nothing from January 2025 on is f
 MIN_EUROPEAN_ALLIES = 8  # a wave chosen below covers at least this many European allies
 
 # The waves chosen for initial values and for the out-of-sample check (see SOURCES.md, "Polls").
-# No trust wave covering at least 8 European allies was found with per-country figures; the trust
-# constants are None until one is added, and initial trust then comes from a stated rule.
+# No pair of trust waves covering 8 European allies each was found with per-country figures (the one
+# trust wave that does, pew2020_us_favourable, was fielded under the previous US administration in the
+# pandemic); the trust constants stay None until a pair is added, and initial trust comes from a stated rule.
 TRUST_INITIAL_WAVE: str | None = None
 TRUST_CHECK_WAVE: str | None = None
 THREAT_INITIAL_WAVE: str | None = "pew2022_russia_unfavourable"
