@@ -93,6 +93,8 @@ def test_an_installed_wheel_finds_its_scenarios_and_experiments_from_another_fol
     assert sorted(p.name for p in (installed / "data" / "experiments").glob("*.yaml")) == sorted(
         p.name for p in (ROOT / "experiments").glob("*.yaml")
     )
+    shipped = {p.name for p in (installed / "data").glob("*.csv")}
+    assert {"polls.csv", "exposure.csv", "member_states.csv"} <= shipped, f"data missing from the wheel: {shipped}"
 
     hidden = "import importlib.util as u; print([m for m in ('dask', 'distributed', 'sklearn') if u.find_spec(m)])"
     assert _run([str(python), "-c", hidden], elsewhere).stdout.strip() == "[]", "the extras are not hidden"
