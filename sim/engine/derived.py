@@ -105,8 +105,10 @@ def threat_target(b: Batch) -> np.ndarray:
         b.aggression[:, None],
         b.exposure,
         b.col("threat_distance_floor"),
-        b.accommodationist,
+        b.russia_aligned,
         b.col("threat_accommodation_discount"),
+        b.affinity,
+        b.col("threat_affinity_discount"),
     )
 
 

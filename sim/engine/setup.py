@@ -136,12 +136,16 @@ def build_batch(specs: Sequence[RunSpec], keep_agents: bool = True) -> Batch:
     b.sea_coast = (facts["baltic_sea_coast"] | facts["black_sea_coast"]).astype(float)
     b.arctic = facts["arctic_council_member"].astype(float)
     b.soviet_past = facts["soviet_bloc_past"].astype(float)
+    b.affinity = facts["orthodox_majority"].astype(float)
     b.nuclear_state = facts["nuclear_weapon_state"].astype(float)
     b.sharing_host = facts["nuclear_sharing_host"].astype(float)
     b.issues = np.array([facts["arctic_council_member"], facts["baltic_sea_coast"], facts["black_sea_coast"]])
     b.grouping_masks = np.array(list(d.groupings.values()))
     _init_state(b, year_of(start_month), initial_year)
     threat_override, trust_override = _apply_state_overrides(b, [s.states or {} for s in specs])
+    # Governments of the data year that sought accommodation with Moscow shaped how their publics see Russia
+    # (ODD 7.4); later elections do not move it (it would feed back through the election odds).
+    b.russia_aligned = b.accommodationist.astype(float)
 
     b.proximity = np.zeros((r_count, n))
     b.exposure = np.zeros((r_count, n))
@@ -414,12 +418,16 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
             )
     signal = derived.trust_signal(b)
     b.signal0 = b.signal_now = signal.copy()  # the deterrence gap is measured from the start's signal
-    # US trust: the signal, moved by each state's distance from the poll's mean (section 5; a state without a
-    # poll takes its region's mean distance); the bias keeps the start at rest.
+    # US trust (section 5): the allies' mean level of the polls (us_trust_initial), moved by each state's distance from the poll's
+    # mean on the log-odds scale (a state without a poll: the distance its Atlanticism predicts); the bias
+    # keeps the start at rest, so the weights of words and boots shape how trust moves, not where it starts.
     polled = b.europe & ~np.isnan(trust_poll)
+    odds = dynamics.log_odds(np.nan_to_num(trust_poll, nan=0.5))
     for r in range(b.n_runs):
-        b.trust_bias[r] = dynamics.poll_deviation(np.nan_to_num(trust_poll), polled[r], b.data.region, b.europe[r])
-    b.us_trust = dynamics.unit_interval(signal + b.trust_bias)
+        deviation = dynamics.poll_deviation(odds, polled[r], 1.0 - b.autonomy_anchor[r], b.europe[r])
+        level = dynamics.log_odds(b.p["us_trust_initial"][r])
+        start = dynamics.from_log_odds(level + b.p["trust_poll_weight"][r] * deviation)
+        b.us_trust[r] = np.where(b.europe[r], start, signal[r])
     b.trust_bias = b.us_trust - signal
     for r, overrides in enumerate(trust_override):
         for i, value in overrides.items():
@@ -440,13 +448,16 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
 def initial_polls(initial_year: int) -> tuple[np.ndarray, np.ndarray]:
     """(N,) twice, shares 0-1 (nan where a state has no poll): the trust and threat polls a run starts from.
 
-    Trust: the wave :data:`sim.inputs.polls.TRUST_INITIAL_WAVE` for both data years. Threat: the wave
+    Trust: the wave :data:`sim.inputs.polls.TRUST_INITIAL_WAVE` for both data years, a European ally missing
+    from it filled from an earlier wave of the same question (:func:`sim.inputs.polls.filled_wave`). Threat: the wave
     :data:`sim.inputs.polls.THREAT_INITIAL_WAVE` for runs from 2024 data, and for runs from 2022 data the wave of
     before the invasion where there is one (``THREAT_PRE2022_WAVE``), else none: a later poll does not set an
     earlier start.
     """
     nothing = np.full(len(iso3_codes()), np.nan)
-    trust = polls.wave_values(polls.TRUST_INITIAL_WAVE) if polls.TRUST_INITIAL_WAVE else nothing
+    allies = polls.european_allies()
+    wave = polls.TRUST_INITIAL_WAVE
+    trust = polls.filled_wave(wave, polls.TRUST_EARLIER_WAVES, allies) if wave else nothing
     wave = polls.THREAT_INITIAL_WAVE if initial_year >= 2024 else getattr(polls, "THREAT_PRE2022_WAVE", None)
     threat = polls.wave_values(wave) if wave else nothing
     return trust, threat

@@ -161,6 +161,7 @@ class Batch:
     us_troops_k: Annotated[np.ndarray, _f("(R, N)", F64, "2.2, 7.2", "thousands")]  # hosted
     troops_host0: Annotated[np.ndarray, _f("(R, N)", F64, "7.5", "thousands")]  # hosted at the start
     accommodationist: Annotated[np.ndarray, _f("(R, N)", B, "2.2, 7.10")]  # the government
+    russia_aligned: Annotated[np.ndarray, _f("(R, N)", F64, "5, 7.4", "0/1")]  # accommodationist at the start
     eu_member: Annotated[np.ndarray, _f("(R, N)", B, "2.2, 5")]
     nato_member: Annotated[np.ndarray, _f("(R, N)", B, "2.2, 5")]
 
@@ -169,6 +170,7 @@ class Batch:
     exposure: Annotated[np.ndarray, _f("(R, N)", F64, "7.0, 7.4", "0-1")]  # proximity, sea, Arctic, history
     sea_coast: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.0", "0/1")]  # Baltic or Black Sea coast
     arctic: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.0", "0/1")]  # Arctic Council member
+    affinity: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.4", "0/1")]  # cultural ties to Russia (Orthodox)
     soviet_past: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.0", "0/1")]  # Soviet Union or Warsaw Pact
     nuclear_state: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.5", "0/1")]  # a deterrent of its own
     sharing_host: Annotated[np.ndarray, _f("(N,)", F64, "6, 7.5", "0/1")]  # hosts US nuclear weapons

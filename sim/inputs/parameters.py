@@ -252,23 +252,24 @@ _ALL = [
     ),
     _p(
         "exposure_sea_weight",
-        0.15,
+        0.0,
         0.0,
         0.4,
         "share",
         "threat",
         "Exposure added by a coast on the Baltic or Black Sea, where Russia's fleets, its shadow fleet and the "
-        "cable and pipeline incidents of 2022-24 are; fitted to the threat poll of the initial wave (docs/ODD.md 7.4).",
+        "cable and pipeline incidents of 2022-24 are; the fit to the initial threat poll (docs/fit_exposure.py: "
+        "Pew 2022, 10 European allies) gives it no weight.",
     ),
     _p(
         "exposure_arctic_weight",
-        0.1,
+        0.3,
         0.0,
         0.4,
         "share",
         "threat",
         "Exposure added by membership of the Arctic Council (the High North and the GIUK gap); fitted to the "
-        "threat poll of the initial wave.",
+        "initial threat poll (docs/fit_exposure.py).",
     ),
     _p(
         "exposure_history_weight",
@@ -278,17 +279,18 @@ _ALL = [
         "share",
         "threat",
         "Exposure added by a past inside the Soviet Union or the Warsaw Pact (memory of occupation); fitted to the "
-        "threat poll of the initial wave.",
+        "initial threat poll (docs/fit_exposure.py).",
     ),
     _p(
         "threat_accommodation_discount",
-        0.3,
+        0.2,
         0.0,
         0.8,
         "share",
         "threat",
-        "Exposure a government that seeks accommodation with Moscow discounts (Hungary's and Slovakia's publics "
-        "rank Russia low as a threat); fitted to the threat poll of the initial wave.",
+        "Exposure discounted where the government of the data year sought accommodation with Moscow (Hungary; "
+        "Slovakia from 2023): its messaging shapes how its public sees Russia. No poll shipped covers these "
+        "states, so the size is a judgement; later elections do not move it.",
     ),
     _p(
         "threat_social_weight",
@@ -307,6 +309,17 @@ _ALL = [
         "per month",
         "positions",
         "Speed at which the reference threat adapts, so a rally fades over about three years.",
+    ),
+    _p(
+        "threat_affinity_discount",
+        0.2,
+        0.0,
+        0.8,
+        "share",
+        "threat",
+        "Exposure discounted by a public with cultural ties to Russia (Orthodox-majority states: Pew 2017 finds "
+        "their publics favour a strong Russia; Greece ranks lowest of the Pew 2022 threat wave); fitted to the "
+        "initial threat poll (docs/fit_exposure.py).",
     ),
     # --- 5. US trust ----------------------------------------------------------
     _p("trust_rate", 0.1, 0.01, 0.5, "per month", "us_trust", "Beliefs about US protection update over months."),
@@ -336,6 +349,28 @@ _ALL = [
         "share",
         "us_trust",
         "Attention to US signals of a state with no reliance on the US.",
+    ),
+    _p(
+        "us_trust_initial",
+        0.6,
+        0.3,
+        0.95,
+        "0-1",
+        "us_trust",
+        "Mean trust of the European allies at the start: the median share of NATO publics who said the US would "
+        "use military force to defend an ally attacked by Russia, Pew spring 2019 (60 %; 66 % in 2017 and 68 % in "
+        "2015, sim/data/SOURCES.md).",
+    ),
+    _p(
+        "trust_poll_weight",
+        1.0,
+        0.0,
+        1.5,
+        "log-odds of trust per log-odds of the poll",
+        "us_trust",
+        "How far a state's distance from the poll's mean view of the US (favourable view, Pew 2018), on the "
+        "log-odds scale, moves its starting trust from the allies' mean: 1 takes the poll at face value; less "
+        "reads part of the view of the US as about its president and policies beyond defence.",
     ),
     _p(
         "trust_exposure_tilt",
@@ -425,7 +460,7 @@ _ALL = [
     ),
     _p(
         "spending_fear_coef",
-        2.0,
+        1.0,
         0.0,
         6.0,
         "pp of GDP per unit fear",
@@ -895,7 +930,7 @@ _ALL = [
     ),
     _p(
         "nato_eu_cooperation_threshold",
-        0.45,
+        0.35,
         0.0,
         1.0,
         "0-1",
@@ -923,7 +958,7 @@ _ALL = [
     ),
     _p(
         "ceasefire_endorsement_threshold",
-        0.27,
+        0.15,
         0.0,
         1.0,
         "0-1",
@@ -945,7 +980,7 @@ _ALL = [
     ),
     _p(
         "ceasefire_frontline_weight",
-        0.5,
+        0.3,
         0.0,
         1.0,
         "acceptance per unit threat",

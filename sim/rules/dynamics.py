@@ -156,14 +156,18 @@ def threat_target(
     floor: float,
     accommodationist: np.ndarray | float = 0.0,
     accommodation_discount: float = 0.0,
+    affinity: np.ndarray | float = 0.0,
+    affinity_discount: float = 0.0,
 ) -> np.ndarray:
-    """Balance of threat (Walt 1987): intentions (aggression) scaled by the exposure a government sees.
+    """Balance of threat (Walt 1987): intentions (aggression) scaled by the exposure a state sees.
 
-    ``aggression * (floor + (1 - floor) * clip01(exposure - accommodation_discount * accommodationist))``:
-    a government that seeks accommodation with Moscow discounts its own exposure. Shapes: (R, N) with
-    (R, 1) aggression and parameters; 0-1.
+    ``aggression * (floor + (1 - floor) * clip01(exposure - accommodation_discount * accommodationist -
+    affinity_discount * affinity))``: a state whose government sought accommodation with Moscow
+    (``accommodationist``, 0/1) discounts its own exposure, and so does a public with cultural ties to Russia (``affinity``, 0/1: an Orthodox-majority
+    state; Pew Research Center 2017, sim/data/SOURCES.md). Shapes: (R, N) with (R, 1) aggression and
+    parameters; 0-1.
     """
-    seen = unit_interval(exposure - accommodation_discount * accommodationist)
+    seen = unit_interval(exposure - accommodation_discount * accommodationist - affinity_discount * affinity)
     return aggression * (floor + (1.0 - floor) * seen)
 
 
@@ -252,22 +256,35 @@ def poll_levels(model: np.ndarray, poll: np.ndarray, polled: np.ndarray) -> np.n
     return out
 
 
-def poll_deviation(poll: np.ndarray, polled: np.ndarray, groups: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """(N,) each state's distance from the poll's mean over ``polled`` states, in shares (0-1 scale).
+def poll_deviation(poll: np.ndarray, polled: np.ndarray, predictor: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """(N,) each state's distance from the poll's mean over the ``polled`` states, in the units of ``poll``.
 
-    A member of ``members`` without a poll takes the mean deviation of the polled states of its group (region);
-    0 where its group has none, and for states outside ``members``.
+    A member of ``members`` without a poll takes the distance that ``predictor`` (for trust: Atlanticism,
+    ``1 - autonomy`` of sim/data/assumptions.csv) predicts by a least-squares line through the polled states;
+    0 with fewer than three polled states or no spread in the predictor, and for states outside ``members``.
     """
     out = np.zeros(len(poll))
     if not polled.any():
         return out
     deviation = poll - poll[polled].mean()
     out[polled] = deviation[polled]
-    for group in np.unique(groups[members & ~polled]):
-        mine = groups == group
-        if (mine & polled).any():
-            out[mine & members & ~polled] = deviation[mine & polled].mean()
+    x = predictor[polled]
+    if polled.sum() >= 3 and np.ptp(x) > 0:
+        slope = np.sum((x - x.mean()) * deviation[polled]) / np.sum((x - x.mean()) ** 2)
+        rest = members & ~polled
+        out[rest] = slope * (predictor[rest] - x.mean())
     return out
+
+
+def log_odds(share: np.ndarray) -> np.ndarray:
+    """The log-odds ``log(p / (1 - p))`` of shares, clipped to [0.01, 0.99] first (nan stays nan)."""
+    p = np.clip(share, 0.01, 0.99)
+    return np.log(p / (1.0 - p))
+
+
+def from_log_odds(x: np.ndarray) -> np.ndarray:
+    """The share of log-odds ``x``: ``1 / (1 + exp(-x))``."""
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 # --- 5. US trust --------------------------------------------------------------------------

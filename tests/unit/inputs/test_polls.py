@@ -114,13 +114,15 @@ def test_the_ecfr_wave_matches_the_member_states_column():
 
 
 @pytest.mark.parametrize("name", sorted(CHOSEN))
-def test_a_chosen_wave_has_its_measure_and_covers_eight_european_allies(name):
+def test_a_chosen_wave_has_its_measure_and_covers_enough_european_allies(name):
+    """A check wave covers 8 European allies (the issue's test runs over them); an initial wave at least 5."""
     wave = getattr(polls, name)
     if wave is None:
         pytest.skip(f"{name} is not set: no wave qualified (see SOURCES.md, Polls)")
     assert polls.wave_rows(wave)["measure"].iloc[0] == CHOSEN[name]
     covered = ~np.isnan(polls.wave_values(wave)) & polls.european_allies()
-    assert covered.sum() >= polls.MIN_EUROPEAN_ALLIES
+    least = polls.MIN_EUROPEAN_ALLIES if "CHECK" in name else polls.MIN_INITIAL_ALLIES
+    assert covered.sum() >= least
 
 
 def test_at_least_one_pair_of_waves_is_chosen():
