@@ -81,7 +81,7 @@ def trust_parts(b: Batch) -> tuple[np.ndarray, np.ndarray]:
 
 
 def trust_signal(b: Batch) -> np.ndarray:
-    """(R, N) what each state reads from US words and boots this month, ODD 7.5; sets ``trust_words``, ``trust_boots``."""
+    """(R, N) this month's trust signal of each state (ODD 7.5); sets ``trust_words`` and ``trust_boots``."""
     b.trust_words, b.trust_boots = trust_parts(b)
     return b.trust_words + b.trust_boots
 

@@ -418,9 +418,10 @@ def _settle(b: Batch, threat_override: list[dict[int, float]], trust_override: l
             )
     signal = derived.trust_signal(b)
     b.signal0 = b.signal_now = signal.copy()  # the deterrence gap is measured from the start's signal
-    # US trust (section 5): the allies' mean level of the polls (us_trust_initial), moved by each state's distance from the poll's
-    # mean on the log-odds scale (a state without a poll: the distance its Atlanticism predicts); the bias
-    # keeps the start at rest, so the weights of words and boots shape how trust moves, not where it starts.
+    # US trust (section 5): the allies' mean level in the polls (us_trust_initial), moved by each state's
+    # distance from the poll's mean on the log-odds scale (a state without a poll: the distance its Atlanticism
+    # predicts); the bias keeps the start at rest, so the weights of words and boots shape how trust moves,
+    # not where it starts.
     polled = b.europe & ~np.isnan(trust_poll)
     odds = dynamics.log_odds(np.nan_to_num(trust_poll, nan=0.5))
     for r in range(b.n_runs):

@@ -163,9 +163,9 @@ def threat_target(
 
     ``aggression * (floor + (1 - floor) * clip01(exposure - accommodation_discount * accommodationist -
     affinity_discount * affinity))``: a state whose government sought accommodation with Moscow
-    (``accommodationist``, 0/1) discounts its own exposure, and so does a public with cultural ties to Russia (``affinity``, 0/1: an Orthodox-majority
-    state; Pew Research Center 2017, sim/data/SOURCES.md). Shapes: (R, N) with (R, 1) aggression and
-    parameters; 0-1.
+    (``accommodationist``, 0/1) discounts its own exposure, and so does a public with cultural ties to
+    Russia (``affinity``, 0/1: an Orthodox-majority state; Pew Research Center 2017, sim/data/SOURCES.md).
+    Shapes: (R, N) with (R, 1) aggression and parameters; 0-1.
     """
     seen = unit_interval(exposure - accommodation_discount * accommodationist - affinity_discount * affinity)
     return aggression * (floor + (1.0 - floor) * seen)
