@@ -9,6 +9,7 @@ and says plainly what the numbers are and are not.
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -519,6 +520,11 @@ def _signed(value: float) -> str:
     return "0.000" if abs(value) < 0.0005 else f"{value:+.3f}"
 
 
+def _paragraph(text: str) -> str:
+    """A paragraph of the report wrapped at 110 characters, as the report's own text is."""
+    return textwrap.fill(text, width=110, break_long_words=False, break_on_hyphens=False)
+
+
 def _half_saturation(parameters: dict[str, Any]) -> float | None:
     """The scenario's ``host_half_saturation_k`` (thousand troops) if it sets one, else None (the default)."""
     value = parameters.get("host_half_saturation_k")
@@ -571,7 +577,7 @@ def trust_section(
         if paired
         else "medians over replications"
     )
-    intro = (
+    intro = _paragraph(
         "Each state's trust follows a monthly signal at its own speed (its attention to the US, docs/ODD.md 7.5). "
         "The signal has two parts: US words, and US troops (its own garrison and the alliance total as it sees "
         "them), which the more exposed states weigh more. Below, the change from the first month to the last of "
@@ -582,10 +588,11 @@ def trust_section(
     )
     if (changes.abs().max(axis=1) < TRUST_STILL).all():
         whose = "than in the baseline with the same seeds" if paired else "from the first month to the last"
-        return (
-            f"{intro}\n\nTrust in the US held still: no European ally's trust, nor either part of its signal, moved "
-            f"by {TRUST_STILL} or more {whose} (medians over replications)."
+        still = _paragraph(
+            "Trust in the US held still: no European ally's trust, nor either part of its signal, moved by "
+            f"{TRUST_STILL} or more {whose} (medians over replications)."
         )
+        return f"{intro}\n\n{still}"
     order = changes["us_trust"].abs().sort_values(ascending=False, kind="stable").index
     shown = list(order if len(order) <= TRUST_ROWS_ALL else order[:TRUST_ROWS_TOP])
     word = "paired change" if paired else "change"
@@ -604,13 +611,13 @@ def trust_section(
     table = "\n".join(lines)
     if len(shown) < len(allies):
         others = changes.loc[[c for c in allies if c not in shown], "us_trust"]
-        table += (
-            f"\n\nThe other {len(others)} European allies moved by {_signed(others.min())} to "
+        table += "\n\n" + _paragraph(
+            f"The other {len(others)} European allies moved by {_signed(others.min())} to "
             f"{_signed(others.max())}; their main channels: "
             + ", ".join(f"{name} ({n})" for name, n in channels[others.index].map(_channel_kind).value_counts().items())
             + "."
         )
-    return f"{intro}\n\n{table}\n\n{_trust_summary(changes, channels, start, paired)}"
+    return f"{intro}\n\n{table}\n\n{_paragraph(_trust_summary(changes, channels, start, paired))}"
 
 
 def _trust_summary(changes: pd.DataFrame, channels: pd.Series, start: pd.DataFrame, paired: bool) -> str:
