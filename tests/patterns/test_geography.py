@@ -82,13 +82,14 @@ def test_trust_differs_by_capital_and_ranks_like_a_later_poll(prelude):
 
 def test_threat_goes_beyond_distance(prelude):
     """Threat in December 2025 ranks the European allies of the threat check wave (ECFR, January 2023; not used
-    for any value or parameter) at Spearman's rho >= 0.45, where distance to Moscow alone ranks them at about
-    0.2; Denmark and Sweden (sea and Arctic) sit in the upper third of the European allies and Hungary (a
-    government that sought accommodation with Moscow) below the median.
+    for any value or parameter) at Spearman's rho >= 0.45 and at least 0.1 above distance to Moscow alone (about
+    0.4); Denmark and Sweden (the Arctic) sit in the upper third of the European allies, and Hungary (a government
+    that sought accommodation with Moscow) perceives at least 0.03 less than its exposure alone gives (the same
+    runs with threat_accommodation_discount 0).
 
     The issue asked for rho >= 0.7. The two threat waves shipped agree with each other only at rho 0.55 over
     the six allies they share (sim/data/SOURCES.md, Polls), which bounds what a model started from one of them
-    can reach on the other; the margin here is set below what the model reaches (about 0.5 to 0.6), and the
+    can reach on the other; the margin here is set below what the model reaches (about 0.58), and the
     gain over distance alone is the pattern."""
     check = polls.THREAT_CHECK_WAVE
     assert check != polls.THREAT_INITIAL_WAVE
