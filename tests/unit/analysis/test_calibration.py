@@ -92,6 +92,19 @@ def test_poll_threat_target_is_the_rank_correlation_at_the_fieldwork_month():
     assert "2022-05" in what and "best 1" in what and target.wave in what
 
 
+def test_predictive_check_panels_show_the_observed_value(tmp_path, monkeypatch):
+    from sim.reporting.figures import calibration as figures
+
+    drawn = {}
+    monkeypatch.setattr(figures, "save_png", lambda fig, path, dpi: drawn.setdefault("fig", fig) and path)
+    targets = cal.targets()
+    runs = np.tile([t.observed for t in targets], (5, 1))
+    figures.predictive_checks_figure(targets, {"default": runs, "posterior": runs}, tmp_path / "checks.png")
+    titles = {ax.get_title() for ax in drawn["fig"].axes}
+    assert "poll_threat_rank_2022 (observed 1)" in titles
+    assert all(f"{t.name} (observed {t.observed:.3g})" in titles for t in targets)
+
+
 def test_screening_sees_the_exposure_and_trust_coefficients_but_not_the_starting_trust():
     candidates = cal.candidates()
     for name in ("exposure_sea_weight", "threat_affinity_discount", "trust_commitment_weight", "trust_poll_weight"):
@@ -260,8 +273,8 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch, capsy
     for name in ("posterior.csv", "screening.csv", "report.md", "provenance.json", "figures/posterior_pairs.png"):
         assert (folder / name).is_file(), name
     report = (folder / "report.md").read_text()
-    for target in cal.target_names():
-        assert target in report
+    for target in cal.targets():  # each predictive check names the target, says what it is, and its observed value
+        assert f"| {target.name} ({target.what}) | {target.observed:.3g} |" in report
     assert "cannot identify" in report
     names, points, weights = cal.read_posterior(folder / "posterior.csv")
     # The 2 best by screening, and each target's own most influential parameter besides.
@@ -270,6 +283,7 @@ def test_quick_calibration_writes_a_complete_folder(tmp_path, monkeypatch, capsy
     assert set(provenance["most_influential_per_target"].values()) <= set(names)
     assert "## Fit against the defaults" in report
     assert set(provenance["fit"]["error_posterior"]) == set(cal.target_names())
+    assert {"polls.csv", "exposure.csv", "administration_alignment.csv"} <= set(provenance["data"])
     # The effective sample size is reported, and below the smallest sensible size the report and the command
     # say that the intervals are too narrow to trust.
     ess = cal.effective_sample_size(weights)
