@@ -3,9 +3,10 @@
 The simulator replays January 2022 to December 2024 from the 2022 data with
 the events of the packaged ``hindcast_2022`` scenario up to 2024 (the
 invasion, the US reinforcement, the two accessions, Slovakia's election).
-Each run gives the summary statistics of :data:`TARGETS`; the observed values
-come from ``sim/data`` only (NATO spending 2022 and 2024, the ECFR poll of
-January 2023, the decision record). Nothing after 2024 is a target.
+Each run gives the summary statistics of :func:`targets`; the observed values
+come from ``sim/data`` only (NATO spending 2022 and 2024, the poll waves of
+:data:`POLL_TARGETS`, the decision record). Nothing after 2024 is a target, and
+neither are the polls' check waves, kept for the out-of-sample tests.
 
 The inference itself is pyabc's ABC-SMC (an optional extra, ``[calibrate]``):
 no sampler is written here. Screening uses SALib's Morris method.
@@ -27,6 +28,7 @@ import numpy as np
 from scipy import stats as scistats
 
 from sim.inputs import parameters as params
+from sim.inputs import polls
 from sim.inputs.posterior import (  # noqa: F401  (the posterior's names, read here by the calibration)
     POSTERIOR_FILE,
     PROVENANCE_FILE,
@@ -46,7 +48,6 @@ from sim.util.files import write_atomically
 DATA = resources.DATA
 DECISION_RECORD = DATA / "decision_record.csv"
 START, END = "2022-01", "2024-12"
-POLL_MONTH = "2023-01"
 # Finland and Sweden ask to join NATO in the hindcast (and in the record) in May 2022.
 ACCESSION_REQUEST = "2022-05"
 # The packaged hindcast's starting judgements and its events up to 2024 (scenarios/hindcast_2022.yaml).
@@ -78,14 +79,69 @@ def _spending() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mask, y22, y24
 
 
-@functools.lru_cache(maxsize=1)
-def _poll() -> tuple[np.ndarray, np.ndarray]:
-    """(mask of states in the ECFR January 2023 poll, share seeing Russia as adversary or rival, %)."""
-    with open(DATA / "member_states.csv", newline="") as handle:
-        rows = {row["iso3"]: row for row in csv.DictReader(handle)}
-    d = load_states()
-    values = np.array([float(rows[c]["poll_ecfr_jan2023_russia_adversary_or_rival_pct"] or "nan") for c in d.iso3])
-    return np.isfinite(values), values
+@dataclasses.dataclass(frozen=True)
+class PollTarget:
+    """A poll wave as a target: Spearman's rho, over the wave's European allies, of an agents' column with the poll."""
+
+    name: str  # the target's name
+    wave: str  # a wave of sim/data/polls.csv (sim.inputs.polls)
+    column: str  # the agents' column compared at the wave's month: "threat" or "us_trust"
+
+
+# The poll waves that are targets. Threat: the initial threat wave (Pew spring 2022, opinion of Russia). The hindcast
+# starts from 2022 data, where no earlier threat wave is shipped, so its starting threat comes from the exposure rule
+# alone and this wave informs the exposure and threat parameters. Trust: the initial trust wave (Pew 2018) was fielded
+# before the hindcast starts (January 2022) and is not a target: the hindcast sets its start from that wave, so its
+# 2022 cross-section ranks the polled states as the wave does by construction, and a persistence target (2018 order
+# kept to 2024) would be a judgement, not data (docs/CALIBRATION.md). Never a check wave (TRUST_CHECK_WAVE,
+# THREAT_CHECK_WAVE: kept for the out-of-sample tests), nothing fielded after 2024: :func:`_poll_target` refuses them.
+POLL_TARGETS: tuple[PollTarget, ...] = tuple(
+    PollTarget(name, wave, column)
+    for name, wave, column in (("poll_threat_rank_2022", polls.THREAT_INITIAL_WAVE, "threat"),)
+    if wave is not None
+)
+CHECK_WAVES = frozenset(w for w in (polls.TRUST_CHECK_WAVE, polls.THREAT_CHECK_WAVE) if w is not None)
+
+
+@dataclasses.dataclass(frozen=True)
+class PollData:
+    """What a poll target compares: ``mask`` (N,) the European allies in the wave, ``values`` (N,) the poll's shares
+    (0..1, NaN outside the wave), ``month`` the month compared (YYYY-MM) and ``step`` its index in a hindcast's
+    history, ``what`` the target's description."""
+
+    mask: np.ndarray
+    values: np.ndarray
+    month: str
+    step: int
+    what: str
+
+
+@functools.cache
+def _poll_target(target: PollTarget) -> PollData:
+    """The poll wave of ``target`` over its European allies, at its last fieldwork month or the nearest month the
+    hindcast covers (START to END).
+
+    InputError for a check wave (:data:`CHECK_WAVES`), a wave fielded after 2024, or one with fewer than three
+    European allies (a rank correlation needs them).
+    """
+    if target.wave in CHECK_WAVES:
+        raise InputError(target.name, f"{target.wave} is a check wave, kept for the out-of-sample tests")
+    first, last = polls.wave_fieldwork(target.wave)
+    if last > polls.LAST_FIELDWORK:
+        raise InputError(target.name, f"{target.wave} was fielded after {polls.LAST_FIELDWORK}")
+    values = polls.wave_values(target.wave)
+    mask = polls.european_allies() & ~np.isnan(values)
+    if mask.sum() < 3:
+        raise InputError(target.name, f"{target.wave} has {int(mask.sum())} European allies; a rank needs three")
+    month = min(max(last, START), END)
+    rows = polls.wave_rows(target.wave)
+    source = str(rows["source"].iloc[0])
+    label = {"threat": "threat", "us_trust": "trust in the US"}.get(target.column, target.column)
+    what = (
+        f"rho between simulated and polled {label}, {month}: {source} ({target.wave}, "
+        f"{rows['answer'].iloc[0]}, fieldwork {first} to {last}), {int(mask.sum())} European allies; best 1"
+    )
+    return PollData(mask, values, month, _months(START, month), what)
 
 
 def decision_record() -> list[dict[str, str]]:
@@ -157,7 +213,7 @@ def _targets() -> tuple[Target, ...]:
         Target("rank_2024", 1.0, "rank correlation of 2024 spending by ally with the record (1 = same order)"),
         Target("rank_change", 1.0, "rank correlation of the 2022 to 2024 change by ally with the record"),
         Target("change_sd", float(np.std((y24 - y22)[mask])), "spread of the change across allies, points"),
-        Target("poll_threat_rank", 1.0, "rank correlation of threat (Jan 2023) with the ECFR poll (1 = same order)"),
+        *(Target(p.name, 1.0, _poll_target(p).what) for p in POLL_TARGETS),
         Target("sanctions_renewals_passed", renewal, "share of EU sanctions renewals 2022-2024 that passed"),
         Target("ukraine_packages_passed", package, "share of EU Ukraine support packages to 2024 that passed"),
         Target("eu_veto_holdup_months", holdup, "months EU sanctions renewals and Ukraine packages were held up"),
@@ -210,18 +266,19 @@ def simulate(parameter_sets: Sequence[Mapping[str, float]], seeds: Sequence[int]
 def summaries(b: Any) -> np.ndarray:
     """(R, len(targets)) summary statistics of a finished hindcast batch (see :func:`targets`).
 
-    Accession months count from the request to the month the state joins; a state not a member by
+    A poll target (:data:`POLL_TARGETS`) is Spearman's rho, over the European allies in its wave, of the agents'
+    column at the wave's month with the poll (0 when either has no spread). Accession months count from the
+    request to the month the state joins; a state not a member by
     December 2024 counts as joining in January 2025 (censored). EU hold-up months count, for every first
     vote on a sanctions renewal or Ukraine package that failed, the months until the item passed or was
     blocked for good (to December 2024 if still pending).
     """
     mask, y22, y24 = _spending()
-    poll_mask, poll = _poll()
     spend = b.history["spending_pct_gdp"]  # (R, T, N)
     first, last = spend[:, 0, :][:, mask], spend[:, -1, :][:, mask]
     change = last - first
-    poll_step = _months(START, POLL_MONTH)
-    threat = b.history["threat"][:, poll_step, :][:, poll_mask]
+    poll_data = [_poll_target(p) for p in POLL_TARGETS]
+    polled = [b.history[p.column][:, d.step, :][:, d.mask] for p, d in zip(POLL_TARGETS, poll_data, strict=True)]
     change_record, last_record = (y24 - y22)[mask], y24[mask]
     holdup_items = set(HOLDUP_ITEMS.values())
     censored = _months(ACCESSION_REQUEST, END) + 1
@@ -253,7 +310,7 @@ def summaries(b: Any) -> np.ndarray:
             _rank(last[r], last_record),
             _rank(change[r], change_record),
             change[r].std(),
-            _rank(threat[r], poll[poll_mask]),
+            *(_rank(sim[r], d.values[d.mask]) for sim, d in zip(polled, poll_data, strict=True)),
             share[0],
             share[1],
             holdup,
@@ -285,8 +342,15 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 # Starting conditions, the US stance and the pledge itself are scenario inputs, not structural coefficients: a
 # value fitted to 2022 (Russia before the invasion, the US administration of 2022-2024, the Wales pledge) says
-# nothing about a run from 2025, whose pledges are set by the scenario's events.
-SCENARIO_INPUTS = params.INITIAL_ONLY | {"us_commitment_target", "pledge_core_pct", "pledge_deadline_year"}
+# nothing about a run from 2025, whose pledges are set by the scenario's events. The allies' mean starting trust
+# (us_trust_initial, the level of January 2022 in the hindcast) is one of them; the weight of the polls in the
+# starting cross-section (trust_poll_weight) and the exposure and trust coefficients are structural.
+SCENARIO_INPUTS = params.INITIAL_ONLY | {
+    "us_commitment_target",
+    "pledge_core_pct",
+    "pledge_deadline_year",
+    "us_trust_initial",
+}
 
 
 def candidates() -> list[str]:
@@ -416,31 +480,40 @@ def fit_check(
     seed: int,
     draws: int,
     simulator: Callable[..., np.ndarray] | None = None,
+    scored: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Posterior predictive distance to every target against that of the defaults, on the same seeds.
 
     ``draws`` (at least 2) hindcast runs each start from a particle drawn by weight (points (P, k), weights
     (P,)) and as many runs at the defaults (the hindcast's values) share their seeds, from
-    SeedSequence([seed, 7]). Returns {"posterior", "default": (draws, len(targets)) statistics;
-    "score_posterior", "score_default": per-target scaled CRPS (:func:`scaled_scores`); "aggregate_posterior",
-    "aggregate_default": their means over the targets; "error_posterior", "error_default" and
-    "aggregate_error_posterior", "aggregate_error_default": the same for the mean absolute error
-    (:func:`scaled_errors`); "worse": headline targets whose score is clearly worse than the defaults'}.
+    SeedSequence([seed, 7]). ``scored``: the targets scored, in the order of :func:`targets` (default: all);
+    ``scales`` has one entry per scored target. Returns {"posterior", "default": (draws, len(targets))
+    statistics; "scored": the names scored; "score_posterior", "score_default": per scored target the scaled
+    CRPS (:func:`scaled_scores`); "aggregate_posterior", "aggregate_default": their means; "error_posterior",
+    "error_default" and "aggregate_error_posterior", "aggregate_error_default": the same for the mean absolute
+    error (:func:`scaled_errors`); "worse": headline targets whose score is clearly worse than the defaults'}.
+    ValueError if ``scored`` names an unknown target or leaves out a headline target.
     """
     simulator = simulator or simulate
-    observed = np.array([t.observed for t in targets()])
+    everything = target_names()
+    keys = everything if scored is None else [k for k in everything if k in set(scored)]
+    if scored is not None and (set(scored) - set(everything) or set(HEADLINE_TARGETS) - set(keys)):
+        raise ValueError(f"scored targets {list(scored)} must be targets and include {list(HEADLINE_TARGETS)}")
+    columns = [everything.index(k) for k in keys]
+    observed = np.array([t.observed for t in targets()])[columns]
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     rows = rng.choice(len(weights), size=draws, p=weights / weights.sum())
     seeds = rng.integers(0, 2**31 - 1, size=draws)
     post = simulator([dict(zip(names, points[r], strict=True)) for r in rows], seeds)
     default = simulator([{} for _ in range(draws)], seeds)
-    s_post, s_def = scaled_scores(post, observed, scales), scaled_scores(default, observed, scales)
-    e_post, e_def = scaled_errors(post, observed, scales), scaled_errors(default, observed, scales)
-    keys = target_names()
+    p, d = post[:, columns], default[:, columns]
+    s_post, s_def = scaled_scores(p, observed, scales), scaled_scores(d, observed, scales)
+    e_post, e_def = scaled_errors(p, observed, scales), scaled_errors(d, observed, scales)
     worse = [k for k in HEADLINE_TARGETS if s_post[keys.index(k)] > s_def[keys.index(k)] + CLEARLY_WORSE]
     return {
         "posterior": post,
         "default": default,
+        "scored": keys,
         "score_posterior": s_post,
         "score_default": s_def,
         "aggregate_posterior": float(s_post.mean()),
@@ -456,15 +529,21 @@ def fit_check(
 def shipped_fit(draws: int, seed: int | None = None) -> dict[str, Any]:
     """:func:`fit_check` of the shipped posterior with the distance scales its provenance records.
 
-    InputError if the provenance lacks the scales or names other targets than :func:`targets` today.
+    Scores the targets of today's :func:`targets` whose scale the provenance records; a target added since the
+    posterior was made (no recorded scale) is left out and named in ``"unscored"``, and a recorded target that
+    is no longer one is ignored, until the posterior is regenerated. InputError if the provenance lacks the
+    scales or a headline target's scale (recalibrate).
     """
     provenance = json.loads(PROVENANCE_FILE.read_text())
     recorded = provenance.get("distance_scales")
-    if not isinstance(recorded, dict) or list(recorded) != target_names():
-        raise InputError(str(PROVENANCE_FILE), "distance_scales must name every calibration target; recalibrate")
+    if not isinstance(recorded, dict) or any(k not in recorded for k in HEADLINE_TARGETS):
+        raise InputError(str(PROVENANCE_FILE), "distance_scales must name the headline targets; recalibrate")
     names, points, weights = check_posterior()
-    scales = np.array([float(recorded[k]) for k in target_names()])
-    return fit_check(names, points, weights, scales, provenance["seed"] if seed is None else seed, draws)
+    scored = [k for k in target_names() if k in recorded]
+    scales = np.array([float(recorded[k]) for k in scored])
+    seed = provenance["seed"] if seed is None else seed
+    fit = fit_check(names, points, weights, scales, seed, draws, scored=scored)
+    return {**fit, "unscored": [k for k in target_names() if k not in recorded]}
 
 
 # ---------------------------------------------------------------- inference

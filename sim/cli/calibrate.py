@@ -414,7 +414,15 @@ def _calibrate(
         },
         "data": {
             name: files.file_sha256(cal.DATA / name)
-            for name in ("member_states.csv", "assumptions.csv", "decision_record.csv", "alliance_facts.csv")
+            for name in (
+                "member_states.csv",
+                "assumptions.csv",
+                "decision_record.csv",
+                "alliance_facts.csv",
+                "polls.csv",
+                "exposure.csv",
+                "administration_alignment.csv",
+            )
         },
         "simulator": f"scenario {cal.HINDCAST} from {cal.START} to {cal.END} (events up to {cal.END})",
         "generations": generations,

@@ -59,7 +59,7 @@ def pairs_figure(chosen: list[str], points: np.ndarray, weights: np.ndarray, pat
 
 def predictive_checks_figure(targets: Sequence[Target], predictive: dict[str, Any], path: Path) -> Path:
     """One panel per target, four to a row: histograms of the runs at the defaults and from the posterior, and
-    the observed value, as a PNG at ``path``.
+    the observed value (a line, and in the panel's title), as a PNG at ``path``.
 
     ``predictive["default"]`` and ``predictive["posterior"]``: (runs, targets) arrays of the targets'
     statistics (:func:`sim.analysis.calibration.fit_check`). Returns ``path``; OSError if it cannot be written.
@@ -76,7 +76,7 @@ def predictive_checks_figure(targets: Sequence[Target], predictive: dict[str, An
         ax.hist(predictive["default"][:, m], bins=20, alpha=0.5, label="defaults", color="tab:gray")
         ax.hist(predictive["posterior"][:, m], bins=20, alpha=0.6, label="posterior", color="tab:blue")
         ax.axvline(t.observed, color="black", lw=2, label="observed")
-        ax.set_title(t.name, fontsize=8)
+        ax.set_title(f"{t.name} (observed {t.observed:.3g})", fontsize=8)
         ax.tick_params(labelsize=6)
     for m in range(n, rows_ * cols):
         axes[m // cols][m % cols].axis("off")
