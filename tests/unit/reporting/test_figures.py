@@ -117,6 +117,26 @@ def test_note_letters_go_on_past_z_and_stay_unique():
     assert all(letter.isalpha() and letter.islower() and letter.isascii() for letter in letters)
 
 
+def test_a_note_under_the_decisions_panel_keeps_its_letter_with_its_states():
+    from sim.reporting.figures.run import _wrapped_notes, note_letter
+
+    codes = ["AUT", "BEL", "BGR", "HRV", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN"]
+    # Lists of 1 to 12 states in a scrambled order of length, so that line ends fall at every place in a note.
+    notes = [" ".join(codes[: 1 + (7 * k) % 12]) for k in range(60)]
+    lines = _wrapped_notes(notes)
+    assert all(len(line) <= 150 for line in lines)
+    text = "\n".join(lines)
+    # Every letter stands on the line of its first state (a letter at a line's end names nothing) ...
+    assert re.findall(r"\((\S+)\) [A-Z]{3}", text) == [note_letter(k) for k in range(len(notes))]
+    # ... and a note short enough for one line is not split across two.
+    for k, note in enumerate(notes):
+        assert any(f"({note_letter(k)}) {note}" in line for line in lines), note_letter(k)
+    # A note longer than a line breaks inside its list of states, and only there.
+    long = _wrapped_notes(["AUT BEL", " ".join(codes * 4)])
+    assert len(long) == 2 and long[0].startswith("(a) AUT BEL   (b) AUT BEL") and long[1][:3] in codes
+    assert " ".join(long) == f"(a) AUT BEL   (b) {' '.join(codes * 4)}"
+
+
 @pytest.fixture(scope="module")
 def crowded(tmp_path_factory):
     """A scenario with as many events as a scenario may have, its parents' included."""
