@@ -49,6 +49,36 @@ def test_positions_share_one_frame_show_every_state_and_keep_labels_apart(storm)
         assert len(overlapping) <= 2, [(a.get_text(), b.get_text()) for a, b in overlapping]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_labels_of_a_crowded_cloud_of_points_stay_apart_inside_the_frame(seed):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from sim.inputs.states import load_states
+    from sim.reporting.style import place_labels
+
+    # 36 states' codes on a cloud as dense as the positions figure's densest, at random.
+    rng = np.random.default_rng(seed)
+    codes = [str(code) for code in load_states().iso3[:36]]
+    xs, ys = rng.normal(0.45, 0.08, len(codes)), rng.normal(0.6, 0.064, len(codes))
+    figure = Figure(figsize=(6.5, 5), dpi=110)
+    ax = figure.add_axes((0.1, 0.1, 0.85, 0.85), xlim=(0, 1), ylim=(0, 1))
+    ax.scatter(xs, ys, s=40)
+    place_labels(ax, xs, ys, codes, ["#2471a3"] * len(codes), 8.5)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    for text in ax.texts:
+        text.update_positions(renderer)
+    assert sorted(text.get_text() for text in ax.texts) == sorted(codes)
+    boxes = [Text.get_window_extent(text, renderer) for text in ax.texts]
+    frame = ax.get_window_extent(renderer)
+    assert all(
+        frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 and frame.y0 - 1 <= b.y0 <= b.y1 <= frame.y1 + 1 for b in boxes
+    )
+    touching = [(a, b) for a, b in itertools.combinations(range(len(boxes)), 2) if boxes[a].overlaps(boxes[b])]
+    assert not touching, [(ax.texts[a].get_text(), ax.texts[b].get_text()) for a, b in touching]
+
+
 def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
     from sim.inputs.parameters import PARAMETERS
     from sim.reporting.text import factor_label, short_label
