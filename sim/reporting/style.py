@@ -142,7 +142,7 @@ LEADER_CROSSING_COST = 400.0  # a leader line through another label
 LEADERS_CROSSING_COST = 150.0  # two leader lines crossing
 MISLEADING_COST = 400.0  # a label nearer another point than its own, so that it seems to name that one
 CLAIM_DISTANCE = 10.0  # points: a label this close to a point seems to name it, whatever its leader line says
-DISTANCE_SCALE = 20.0  # points: a spot r points from its point costs r + r²/DISTANCE_SCALE (long leaders last)
+DISTANCE_SCALE = 10.0  # points: a spot r points from its point costs r + r²/DISTANCE_SCALE (long leaders last)
 LABEL_MARGIN = 1.5  # points of free space kept around a label's text
 REFINING_PASSES = 8  # at most this many rounds in which each label may move to a better spot
 
