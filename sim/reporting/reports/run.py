@@ -9,6 +9,7 @@ and says plainly what the numbers are and are not.
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -382,6 +383,288 @@ def states_that_moved(
     return "\n".join(lines)
 
 
+# The parts of a state's monthly trust signal in the agents table (ODD 7.5): from US words and from US troops.
+TRUST_PARTS = ("trust_words", "trust_boots")
+# A change smaller than this prints as 0.00: trust (or a part of it) held still.
+TRUST_STILL = 0.005
+# All European allies are listed up to this many rows; beyond it the largest changes only.
+TRUST_ROWS_ALL = 32
+TRUST_ROWS_TOP = 12
+# A rank correlation from which the report says the order of the changes follows a weight (else: only loosely).
+TRUST_ORDER_FOLLOWS = 0.7
+NOT_EUROPEAN = ("USA", "CAN")
+
+
+def european_allies(agents: pd.DataFrame) -> list[str]:
+    """ISO3 codes of the European allies at the first month of ``agents``: NATO members other than the US and
+    Canada (every state but those two if the table has no ``nato_member`` column), sorted."""
+    first = agents[agents["step"] == agents["step"].min()]
+    if "nato_member" in first:
+        first = first[first["nato_member"].astype(bool)]
+    return sorted(str(code) for code in first["iso3"].unique() if str(code) not in NOT_EUROPEAN)
+
+
+def _ends(agents: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """Per (run, iso3), the change from step ``first`` to ``last`` of trust and of its two parts, and the rest."""
+    columns = ["us_trust", *TRUST_PARTS]
+    ends = agents[agents["step"].isin([first, last])].assign(iso3=lambda t: t["iso3"].astype(str))
+    table = ends.set_index(["run", "iso3", "step"])[columns].unstack("step")
+    change = pd.DataFrame({c: table[(c, last)] - table[(c, first)] for c in columns})
+    return change.assign(rest=change["us_trust"] - change["trust_words"] - change["trust_boots"])
+
+
+def trust_changes(agents: pd.DataFrame, reference: pd.DataFrame | None = None) -> tuple[pd.DataFrame, bool]:
+    """Per European ally, medians over replications of the change from the first to the last month of
+    ``us_trust``, ``trust_words`` and ``trust_boots``, and of the rest (trust's change minus the signal's).
+
+    With ``reference`` (the agents table of the baseline with the same seeds, holding the two columns, the same
+    first and last steps and the same runs), each change is the paired difference, scenario minus baseline for
+    the same run, before the median. Returns the table (index ``iso3``, columns ``us_trust``, ``trust_words``,
+    ``trust_boots``, ``rest``, all 0-1 scale differences) and whether it is paired. Raises KeyError if
+    ``agents`` lacks the two parts.
+    """
+    first, last = agents["step"].min(), agents["step"].max()
+    own = _ends(agents, first, last)
+    paired = (
+        reference is not None
+        and not reference.empty
+        and set(TRUST_PARTS) <= set(reference.columns)
+        and {first, last} <= set(reference["step"].unique())
+        and set(agents["run"].unique()) <= set(reference["run"].unique())
+    )
+    if paired:
+        base = _ends(reference, first, last)
+        own = (own - base.reindex(own.index)).dropna()
+    allies = european_allies(agents)
+    medians = own.groupby(level="iso3").median()
+    return medians.loc[[code for code in allies if code in medians.index]], paired
+
+
+def _start(agents: pd.DataFrame, allies: list[str]) -> pd.DataFrame:
+    """Per European ally, medians over replications at the first month: the weight on troops (the troops part,
+    presence being 1 at the start), the US troops it hosts (thousands) and its threat rank (1 = highest)."""
+    first = agents[agents["step"] == agents["step"].min()].assign(iso3=lambda t: t["iso3"].astype(str))
+    first = first[first["iso3"].isin(allies)]
+    start = first.groupby("iso3")[["trust_boots", "us_troops_k", "threat"]].median()
+    start["threat_rank"] = start["threat"].rank(ascending=False, method="min").astype(int)
+    return start.rename(columns={"trust_boots": "troops_weight"})
+
+
+def _coercions(events: pd.DataFrame, reference_events: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """(date YYYY-MM, target ISO3) of the run's coercion events, first run; those the reference shares left out."""
+
+    def listed(table: pd.DataFrame | None) -> list[tuple[str, str]]:
+        if table is None or table.empty or not {"item", "detail"} <= set(table.columns):
+            return []
+        named = scenario_events(table)
+        rows = named[named["item"].astype(str) == "coercion"]
+        found = [
+            (str(date)[:7], match.group(1))
+            for date, detail in zip(rows["date"], rows["detail"], strict=True)
+            if (match := re.search(r"coercion of ([A-Z]{3})", str(detail)))
+        ]
+        return sorted(set(found))
+
+    shared = set(listed(reference_events))
+    return [c for c in listed(events) if c not in shared]
+
+
+def trust_channel(
+    iso3: str, change: pd.Series, hosted_k: float, half_saturation_k: float, coercions: list[tuple[str, str]]
+) -> str:
+    """The main channel of one state's trust change, in words.
+
+    ``change`` holds the (paired) changes ``us_trust``, ``trust_words``, ``trust_boots`` and ``rest``: the part
+    of largest size names the channel. Troops: "its own garrison" when the state hosts at least
+    ``half_saturation_k`` thousand US troops (it then weighs its own garrison more than the alliance total,
+    ODD 7.5), else "US troops in Europe". The rest: "coercion" when a coercion event (``coercions``: date,
+    target) names the state or another one, else trust still catching up with its signal. "held still" when
+    no change reaches :data:`TRUST_STILL`.
+    """
+    sizes = change[["us_trust", "trust_words", "trust_boots", "rest"]].abs()
+    if sizes.max() < TRUST_STILL:
+        return "held still"
+    main = sizes[["trust_words", "trust_boots", "rest"]].idxmax()
+    if main == "trust_words":
+        return "US words"
+    if main == "trust_boots":
+        return "US troops: its own garrison" if hosted_k >= half_saturation_k else "US troops in Europe"
+    own = [date for date, target in coercions if target == iso3]
+    if own:
+        return f"coercion: its own ({', '.join(own)})"
+    if coercions:
+        return "coercion: spillover from " + ", ".join(f"{target}'s ({date})" for date, target in coercions)
+    return "catching up: trust still short of its signal"
+
+
+def _channel_kind(channel: str) -> str:
+    """A channel of :func:`trust_channel` without its dates, for counting: e.g. "coercion (spillover)"."""
+    if channel.startswith("coercion: its own"):
+        return "coercion (its own)"
+    if channel.startswith("coercion: spillover"):
+        return "coercion (spillover)"
+    return channel.split(":")[0] if channel.startswith("catching up") else channel
+
+
+def _rank_correlation(x: pd.Series, y: pd.Series) -> float:
+    """Spearman's rank correlation of two aligned series (NaN if either is constant)."""
+    from scipy.stats import spearmanr
+
+    if x.nunique() < 2 or y.nunique() < 2:
+        return float("nan")
+    return float(spearmanr(x, y).statistic)
+
+
+def _signed(value: float) -> str:
+    """A change with its sign at three decimals; one that rounds to zero is shown as 0.000, unsigned."""
+    return "0.000" if abs(value) < 0.0005 else f"{value:+.3f}"
+
+
+def _paragraph(text: str) -> str:
+    """A paragraph of the report wrapped at 110 characters, as the report's own text is."""
+    return textwrap.fill(text, width=110, break_long_words=False, break_on_hyphens=False)
+
+
+def _half_saturation(parameters: dict[str, Any]) -> float | None:
+    """The scenario's ``host_half_saturation_k`` (thousand troops) if it sets one, else None (the default)."""
+    value = parameters.get("host_half_saturation_k")
+    return None if value is None else float(value)
+
+
+def trust_section(
+    agents: pd.DataFrame,
+    events: pd.DataFrame,
+    reference: Results | None = None,
+    half_saturation_k: float | None = None,
+) -> str:
+    """Markdown body of "What drove trust in the US": per European ally, the change in trust split into the parts
+    of its signal (US words, US troops) and the rest, the main channel named, and why it reads it so strongly.
+
+    Medians over replications from the first month to the last (:func:`trust_changes`), paired against
+    ``reference`` (the baseline with the same seeds) when it has the columns. The table lists the states by the
+    size of their change (all European allies up to :data:`TRUST_ROWS_ALL`, else the top
+    :data:`TRUST_ROWS_TOP`), then sentences on the spread (SD across the allies) and the order. One sentence
+    instead when the tables predate the two parts or hold no European ally; "held still" when nothing moved.
+    ``half_saturation_k`` (thousand troops) is the run's ``host_half_saturation_k`` (the registry default if None).
+    """
+    if agents.empty:
+        return "The run has no agent rows, so what drove trust is not shown."
+    missing = [c for c in (*TRUST_PARTS, "us_troops_k", "threat") if c not in agents.columns]
+    if missing:
+        return (
+            "This folder's agents table has no " + ", ".join(f"`{c}`" for c in missing) + " column (it was "
+            "written by an older version of the model), so what drove trust is not shown."
+        )
+    if half_saturation_k is None:
+        from sim.inputs.parameters import PARAMETERS
+
+        half_saturation_k = float(PARAMETERS["host_half_saturation_k"].default)
+    changes, paired = trust_changes(agents, None if reference is None else reference.agents)
+    if changes.empty:
+        return "The run holds no European ally, so what drove trust is not shown."
+    allies = list(changes.index)
+    start = _start(agents, allies)
+    coercions = _coercions(events, reference.events if paired and reference is not None else None)
+    channels = pd.Series(
+        {
+            code: trust_channel(code, changes.loc[code], start.loc[code, "us_troops_k"], half_saturation_k, coercions)
+            for code in allies
+        }
+    )
+    how = (
+        "each the scenario's change minus the baseline's in the same replication, same seeds, then the median "
+        "over replications: what the scenario did"
+        if paired
+        else "medians over replications"
+    )
+    intro = _paragraph(
+        "Each state's trust follows a monthly signal at its own speed (its attention to the US, docs/ODD.md 7.5). "
+        "The signal has two parts: US words, and US troops (its own garrison and the alliance total as it sees "
+        "them), which the more exposed states weigh more. Below, the change from the first month to the last of "
+        f"trust and of each part ({how}); the rest is trust's change minus the signal's: the part not yet "
+        "recovered, mostly the direct hit of a coercion or its spillover. *Weight on troops* is the troops part "
+        "at the first month (presence is 1 then); *threat rank* orders the European allies by the threat they "
+        "perceive at the first month (1 = highest), a proxy for their exposure."
+    )
+    if (changes.abs().max(axis=1) < TRUST_STILL).all():
+        whose = "than in the baseline with the same seeds" if paired else "from the first month to the last"
+        still = _paragraph(
+            "Trust in the US held still: no European ally's trust, nor either part of its signal, moved by "
+            f"{TRUST_STILL} or more {whose} (medians over replications)."
+        )
+        return f"{intro}\n\n{still}"
+    order = changes["us_trust"].abs().sort_values(ascending=False, kind="stable").index
+    shown = list(order if len(order) <= TRUST_ROWS_ALL else order[:TRUST_ROWS_TOP])
+    word = "paired change" if paired else "change"
+    lines = [
+        f"| state | trust, {word} | from US words | from US troops | rest | main channel | weight on troops "
+        "| US troops hosted (thousands) | threat rank |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for code in shown:
+        row, first = changes.loc[code], start.loc[code]
+        parts = " | ".join(_signed(row[c]) for c in ("us_trust", "trust_words", "trust_boots", "rest"))
+        lines.append(
+            f"| {code} | {parts} | {channels[code]} | {first['troops_weight']:.2f} | {first['us_troops_k']:.2f} | "
+            f"{int(first['threat_rank'])} of {len(allies)} |"
+        )
+    table = "\n".join(lines)
+    if len(shown) < len(allies):
+        others = changes.loc[[c for c in allies if c not in shown], "us_trust"]
+        table += "\n\n" + _paragraph(
+            f"The other {len(others)} European allies moved by {_signed(others.min())} to "
+            f"{_signed(others.max())}; their main channels: "
+            + ", ".join(f"{name} ({n})" for name, n in channels[others.index].map(_channel_kind).value_counts().items())
+            + "."
+        )
+    return f"{intro}\n\n{table}\n\n{_paragraph(_trust_summary(changes, channels, start, paired))}"
+
+
+def _trust_summary(changes: pd.DataFrame, channels: pd.Series, start: pd.DataFrame, paired: bool) -> str:
+    """The sentences under the trust table: the spread across the allies, the channels counted and the order."""
+    trust = changes["us_trust"]
+    word = "paired change" if paired else "change"
+    low, high = trust.idxmin(), trust.idxmax()
+    text = (
+        f"Across the {len(trust)} European allies the {word} in trust has a standard deviation of "
+        f"{trust.std(ddof=0):.3f} (from {_signed(trust[low])} in {low} to {_signed(trust[high])} in {high})."
+    )
+    short = channels.map(_channel_kind)
+    text += " Main channel: " + ", ".join(f"{name} in {n}" for name, n in short.value_counts().items()) + "."
+    kinds = channels.str.split(":").str[0].replace({"US troops in Europe": "US troops"})
+    moved = kinds[kinds != "held still"]
+    if moved.empty:
+        return text
+    kind = moved.value_counts().idxmax()
+    size = trust.abs()
+    if kind == "US troops":
+        weight, what = start["troops_weight"], "weight on US troops"
+    elif kind == "US words":
+        weight, what = 1.0 - start["troops_weight"], "weight on US words (1 minus the weight on troops)"
+    else:
+        weight = None
+    if weight is not None and weight.nunique() < 2:
+        text += f" Every state puts the same {what} ({weight.iloc[0]:.2f})."
+    elif weight is not None:
+        by_weight = _rank_correlation(weight, size)
+        by_threat = _rank_correlation(start["threat"], size)
+        exposed = start["threat_rank"].nsmallest(3, keep="first").index
+        follows = "follows" if by_weight >= TRUST_ORDER_FOLLOWS else "follows only loosely"
+        troops = start["troops_weight"]
+        text += (
+            f" The order {follows} each state's {what}: rank correlation {by_weight:.2f} between it and the size "
+            f"of the change, {by_threat:.2f} between the threat at the first month and that size (the most "
+            f"exposed by threat: {', '.join(f'{c} {_signed(trust[c])}' for c in exposed)}). The weight on troops "
+            f"runs from {troops.min():.2f} in {troops.idxmin()} to {troops.max():.2f} in {troops.idxmax()}."
+        )
+    elif kind == "coercion":
+        text += (
+            " A coerced state loses most; the others lose by how similar their position is to the target's "
+            "(land border, shared small formats, shared exposures: docs/ODD.md 7.5)."
+        )
+    return text
+
+
 def chance_section(full: pd.DataFrame, chance: pd.DataFrame, figure_name: str) -> str:
     """Markdown, the report's last section for a posterior run: the band of chance alone (``chance``, the model
     table of the same replications at the defaults) and the full band (``full``) at the last month for each
@@ -516,6 +799,10 @@ towards it and the pull of its neighbours' positions (docs/ODD.md); an event of 
 the state is given with it.
 
 {states_that_moved(results.agents, results.events, reference=None if reference is None else reference.agents)}
+
+## What drove trust in the US
+
+{trust_section(results.agents, results.events, reference, _half_saturation(parameters))}
 
 ## Figures
 

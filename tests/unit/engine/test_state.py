@@ -32,8 +32,15 @@ def _specs(name: str, runs: int = 2) -> list[RunSpec]:
 
 
 def _check_declared(batch) -> None:
-    """Every field of ``batch`` has its declared type and shape (R runs, N states, T months, K outcomes)."""
-    sizes = {"R": batch.n_runs, "N": batch.n_states, "T": batch.n_steps, "K": len(metrics.RECORDED_OUTCOMES)}
+    """Every field of ``batch`` has its declared type and shape (R runs, N states, T months, K outcomes,
+    G small formats)."""
+    sizes = {
+        "R": batch.n_runs,
+        "N": batch.n_states,
+        "T": batch.n_steps,
+        "K": len(metrics.RECORDED_OUTCOMES),
+        "G": len(batch.data.groupings),
+    }
     for name, field in declared_fields().items():
         value = getattr(batch, name)
         if field.is_array:

@@ -119,3 +119,42 @@ def test_the_report_takes_labels_formats_and_definitions_from_the_outcome_regist
     assert "- **Camps (groups of states)**: camps." in text
     assert re.search(r"^\| Cohesion \(mean of .*?\) \| \d\.\d{4} \[\d\.\d{4}–\d\.\d{4}\] \|", text, flags=re.MULTILINE)
     assert "Blocs (clusters of positions)" not in text
+
+
+def test_the_report_names_the_trust_channel_of_each_european_ally(drawdown):
+    results, reference = drawdown
+    text = report.render(results.manifest, results._tables, [], reference)
+    order = [text.index(h) for h in ("## States that moved most", "## What drove trust in the US", "## Figures")]
+    assert order == sorted(order)
+    section = text.split("## What drove trust in the US")[1].split("## Figures")[0]
+    assert "trust, paired change" in section
+    rows = {
+        cells[0]: cells[1:]
+        for line in section.splitlines()
+        if re.fullmatch(r"[A-Z]{3}", (cells := [c.strip() for c in line.strip("|").split("|")])[0])
+    }
+    agents, base = results._tables.agents, reference.agents
+    steps = agents["step"]
+    allies = agents[(steps == steps.min()) & agents["nato_member"] & ~agents["iso3"].isin(["USA", "CAN"])]["iso3"]
+    assert set(rows) == set(allies.astype(str))
+    # Germany's garrison is cut first: its troops part carries its paired change, read through its own garrison.
+    assert rows["DEU"][4] == "US troops: its own garrison"
+
+    # Each paired change is the scenario's change minus the baseline's, same run, then the median (by hand).
+    def change(table: pd.DataFrame, iso3: str) -> pd.Series:
+        rows = table[(table["iso3"] == iso3) & table["step"].isin([steps.min(), steps.max()])].sort_values("step")
+        return rows.groupby("run")["us_trust"].agg(lambda s: s.iloc[-1] - s.iloc[0])
+
+    paired = {code: (change(agents, code) - change(base, code)).median() for code in rows}
+    assert rows["DEU"][0] == f"{paired['DEU']:+.3f}"
+    spread = pd.Series(paired).std(ddof=0)
+    assert f"standard deviation of {spread:.3f}" in " ".join(section.split())
+
+
+def test_an_old_folder_without_the_trust_parts_still_renders(drawdown):
+    results, _ = drawdown
+    tables = results._tables
+    old = type(tables)(tables.model, tables.agents.drop(columns=["trust_words", "trust_boots"]), tables.events)
+    text = report.render(results.manifest, old, [], None)
+    section = text.split("## What drove trust in the US")[1].split("## Figures")[0]
+    assert "older version of the model" in section and "|" not in section

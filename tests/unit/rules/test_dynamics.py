@@ -167,11 +167,94 @@ def test_friedkin_johnsen_fixed_point_is_a_fixed_point():
 
 
 def test_autonomy_hedging_versus_clinging():
-    trust_ref = np.array([0.8, 0.8])
-    drift = dynamics.autonomy_drift(np.array([0.4, 0.4]), trust_ref, np.array([0.02, 0.5]), 0.1, 0.2, 0.0, 0.05)
+    """Both horns: at the same trust loss and fear, the exposed state clings (drift toward the US, negative) and
+    the distant one hedges; a frightened distant state still hedges; a fresh coercion pushes all alike."""
+    trust_ref = np.array([0.8, 0.8, 0.8])
+    trust = np.array([0.4, 0.4, 0.4])
+    fear = np.array([0.02, 0.3, 0.3])
+    exposure = np.array([1.0, 1.0, 0.1])
+    drift = dynamics.autonomy_drift(trust, trust_ref, fear, exposure, 0.1, 0.08, 0.0, 0.05)
     assert drift[0] > 0 > drift[1]
-    pushed = dynamics.autonomy_drift(trust_ref, trust_ref, np.array([0.02, 0.5]), 0.1, 0.2, 1.0, 0.05)
-    assert pushed == pytest.approx([0.05, 0.05])
+    assert drift[2] > 0
+    pushed = dynamics.autonomy_drift(trust_ref, trust_ref, fear, exposure, 0.1, 0.08, 1.0, 0.05)
+    assert pushed == pytest.approx([0.05, 0.05, 0.05])
+
+
+def test_exposure_adds_sea_arctic_and_history_to_proximity_and_is_clipped():
+    proximity = np.array([0.2, 0.2, 0.2, 0.9])
+    sea, arctic, history = np.array([1.0, 0, 0, 1]), np.array([0, 1.0, 0, 1]), np.array([0, 0, 1.0, 1])
+    exposure = dynamics.exposure(proximity, sea, arctic, history, 0.1, 0.3, 0.2)
+    assert exposure == pytest.approx([0.3, 0.5, 0.4, 1.0])
+
+
+def test_threat_target_discounts_accommodation_and_affinity():
+    exposure = np.array([0.5, 0.5, 0.5])
+    target = dynamics.threat_target(0.8, exposure, 0.1, np.array([0.0, 1.0, 0.0]), 0.2, np.array([0.0, 0.0, 1.0]), 0.4)
+    assert target == pytest.approx([0.8 * (0.1 + 0.9 * 0.5), 0.8 * (0.1 + 0.9 * 0.3), 0.8 * (0.1 + 0.9 * 0.1)])
+
+
+def test_words_are_read_through_alignment_and_weighed_against_boots_by_exposure():
+    words = dynamics.words_read(np.array([[0.7]]), np.array([[0.2]]), np.array([[0.0, 1.0]]), 0.5)
+    assert words[0] == pytest.approx([0.5, 0.6])  # the aligned government discounts half the doubt
+    weight = dynamics.words_weight(0.6, np.array([0.0, 0.5, 1.0]), 0.4)
+    assert weight == pytest.approx([0.8, 0.6, 0.4])  # the exposed state reads troops more
+    signal = dynamics.trust_signal(
+        np.array([[0.7, 0.7]]), np.zeros((1, 2)), np.zeros((1, 2)), 50.0, 100.0, 2.0, np.array([[0.8, 0.4]])
+    )
+    assert signal[0] == pytest.approx([0.8 * 0.7 + 0.2 * 0.5, 0.4 * 0.7 + 0.6 * 0.5])
+
+
+def test_stakes_rise_with_reliance_exposure_and_sharing_and_fall_with_an_own_deterrent():
+    reliance, exposure = np.array([0.5, 0.5, 0.5, 0.5]), np.array([0.2, 0.9, 0.2, 0.2])
+    nuclear, sharing = np.array([0.0, 0.0, 1.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0])
+    stakes = dynamics.trust_stakes(reliance, exposure, 0.5, nuclear, 0.3, sharing, 0.1)
+    assert stakes == pytest.approx([0.35, 0.7, 0.35 * 0.7, 0.45])
+    trust = dynamics.us_trust(np.full(4, 0.8), np.full(4, 0.4), stakes, 0.1, 0.3)
+    assert trust[1] < trust[0] < trust[2]  # who has more at stake moves faster
+
+
+def test_coercion_spills_over_by_similarity_of_position():
+    """Target 0 borders state 1; state 2 shares its formats and its exposures; state 3 shares nothing."""
+    borders = np.zeros((4, 4))
+    borders[0, 1] = borders[1, 0] = 1.0
+    groupings = np.array([[1, 0, 1, 0], [1, 0, 1, 0]], dtype=bool)
+    issues = np.array([[1, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=bool)
+    similarity = dynamics.coercion_similarity(borders, groupings, issues, 0)
+    assert similarity == pytest.approx([1.0, 1 / 3, 2 / 3, 0.0])
+    share = dynamics.coercion_spill_share(similarity, 0.5, 0.3)
+    assert share[3] == pytest.approx(0.15) and share[2] > share[1] > share[3]
+
+
+def test_poll_levels_reorder_the_model_levels_as_the_poll_orders_them():
+    model = np.array([0.1, 0.5, 0.3, 0.9])
+    poll = np.array([0.9, 0.2, 0.5, np.nan])
+    polled = np.array([True, True, True, False])
+    levels = dynamics.poll_levels(model, np.nan_to_num(poll), polled)
+    assert levels == pytest.approx([0.5, 0.1, 0.3, 0.9])  # same levels, the poll's order; the unpolled keeps its own
+
+
+def test_poll_deviation_fills_the_unpolled_from_the_predictor():
+    poll = np.array([0.2, 0.4, 0.6, 0.0, 0.0])
+    polled = np.array([True, True, True, False, False])
+    predictor = np.array([0.0, 0.5, 1.0, 1.0, 0.5])
+    members = np.array([True, True, True, True, False])
+    deviation = dynamics.poll_deviation(poll, polled, predictor, members)
+    assert deviation == pytest.approx([-0.2, 0.0, 0.2, 0.2, 0.0])
+
+
+def test_threat_bias_holds_a_moved_steady_state_exactly():
+    rng = np.random.default_rng(0)
+    n = 5
+    influence = rng.random((n, n)) + np.eye(n)
+    influence /= influence.sum(axis=1, keepdims=True)
+    target = rng.random(n) * 0.5
+    zeros = np.zeros(n)
+    borders = np.zeros((n, n))
+    settled = dynamics.threat_fixed_point(target, 0.15, zeros, borders, 0.0, 0.0, influence, 0.2)
+    wanted = settled + np.array([0.1, -0.05, 0.0, 0.02, 0.0])
+    bias = dynamics.threat_bias(wanted - settled, 0.15, influence, 0.2)
+    step = dynamics.threat(wanted, target + bias, 0.15, np.zeros(n, dtype=bool), borders, 0.0, 0.0, influence, 0.2)
+    assert step == pytest.approx(wanted, abs=1e-12)
 
 
 def test_ceasefire_pressure_splits_by_threat():
