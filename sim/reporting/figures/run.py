@@ -406,9 +406,25 @@ def readable_event(detail: str) -> str:
     return f"{EVENT_WORDS.get(name, name.replace('_', ' '))} set to {value}{shown_unit}"
 
 
+NOTE_LINE_CHARACTERS = 150  # the longest line of lettered notes under the decisions panel
+
+
 def _wrapped_notes(notes: list[str]) -> list[str]:
-    """The lettered notes, '(a) AUT BEL ...', as lines of at most 150 characters."""
-    return textwrap.wrap("   ".join(f"({note_letter(k)}) {t}" for k, t in enumerate(notes)), 150)
+    """The lettered notes, '(a) AUT BEL ...', as lines of at most ``NOTE_LINE_CHARACTERS`` characters.
+
+    A line breaks between notes; only a note longer than a line breaks inside, never between its letter and
+    its first state (a letter alone at the end of a line would name nothing).
+    """
+    glue = "\0"  # stands for a space no line may break at, while wrapping
+    units = []
+    for k, text in enumerate(notes):
+        note = f"({note_letter(k)}) {text}"
+        if len(note) <= NOTE_LINE_CHARACTERS:
+            units.append(note.replace(" ", glue))
+        else:
+            units.append(note.replace(" ", glue, 1))
+    lines = textwrap.wrap("   ".join(units), NOTE_LINE_CHARACTERS, break_long_words=False, break_on_hyphens=False)
+    return [line.replace(glue, " ") for line in lines]
 
 
 def _note_lines(one: pd.DataFrame) -> int:

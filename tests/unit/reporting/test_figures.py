@@ -49,6 +49,36 @@ def test_positions_share_one_frame_show_every_state_and_keep_labels_apart(storm)
         assert len(overlapping) <= 2, [(a.get_text(), b.get_text()) for a, b in overlapping]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_labels_of_a_crowded_cloud_of_points_stay_apart_inside_the_frame(seed):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from sim.inputs.states import load_states
+    from sim.reporting.style import place_labels
+
+    # 36 states' codes on a cloud as dense as the positions figure's densest, at random.
+    rng = np.random.default_rng(seed)
+    codes = [str(code) for code in load_states().iso3[:36]]
+    xs, ys = rng.normal(0.45, 0.08, len(codes)), rng.normal(0.6, 0.064, len(codes))
+    figure = Figure(figsize=(6.5, 5), dpi=110)
+    ax = figure.add_axes((0.1, 0.1, 0.85, 0.85), xlim=(0, 1), ylim=(0, 1))
+    ax.scatter(xs, ys, s=40)
+    place_labels(ax, xs, ys, codes, ["#2471a3"] * len(codes), 8.5)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    for text in ax.texts:
+        text.update_positions(renderer)
+    assert sorted(text.get_text() for text in ax.texts) == sorted(codes)
+    boxes = [Text.get_window_extent(text, renderer) for text in ax.texts]
+    frame = ax.get_window_extent(renderer)
+    assert all(
+        frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 and frame.y0 - 1 <= b.y0 <= b.y1 <= frame.y1 + 1 for b in boxes
+    )
+    touching = [(a, b) for a, b in itertools.combinations(range(len(boxes)), 2) if boxes[a].overlaps(boxes[b])]
+    assert not touching, [(ax.texts[a].get_text(), ax.texts[b].get_text()) for a, b in touching]
+
+
 def test_analyze_figures_name_factors_with_units_and_outcomes_briefly():
     from sim.inputs.parameters import PARAMETERS
     from sim.reporting.text import factor_label, short_label
@@ -115,6 +145,26 @@ def test_note_letters_go_on_past_z_and_stay_unique():
     assert letters[:3] == ["a", "b", "c"] and letters[25:29] == ["z", "aa", "ab", "ac"]
     assert len(set(letters)) == len(letters)
     assert all(letter.isalpha() and letter.islower() and letter.isascii() for letter in letters)
+
+
+def test_a_note_under_the_decisions_panel_keeps_its_letter_with_its_states():
+    from sim.reporting.figures.run import _wrapped_notes, note_letter
+
+    codes = ["AUT", "BEL", "BGR", "HRV", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN"]
+    # Lists of 1 to 12 states in a scrambled order of length, so that line ends fall at every place in a note.
+    notes = [" ".join(codes[: 1 + (7 * k) % 12]) for k in range(60)]
+    lines = _wrapped_notes(notes)
+    assert all(len(line) <= 150 for line in lines)
+    text = "\n".join(lines)
+    # Every letter stands on the line of its first state (a letter at a line's end names nothing) ...
+    assert re.findall(r"\((\S+)\) [A-Z]{3}", text) == [note_letter(k) for k in range(len(notes))]
+    # ... and a note short enough for one line is not split across two.
+    for k, note in enumerate(notes):
+        assert any(f"({note_letter(k)}) {note}" in line for line in lines), note_letter(k)
+    # A note longer than a line breaks inside its list of states, and only there.
+    long = _wrapped_notes(["AUT BEL", " ".join(codes * 4)])
+    assert len(long) == 2 and long[0].startswith("(a) AUT BEL   (b) AUT BEL") and long[1][:3] in codes
+    assert " ".join(long) == f"(a) AUT BEL   (b) {' '.join(codes * 4)}"
 
 
 @pytest.fixture(scope="module")
