@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.inputs.parameters import INITIAL_ONLY, PARAMETERS
+from sim.inputs.parameters import PARAMETERS, SET_UP_ONLY
 from sim.inputs.states import REGIONS, check_iso3
 from sim.util.calendar import parse_month
 from sim.util.errors import InputError, nearest, pydantic_problem, shown
@@ -272,7 +272,7 @@ class SetParameter(Event):
                 "'cohesion list parameters' shows all",
             )
         spec = PARAMETERS[self.parameter]
-        if self.parameter in INITIAL_ONLY:
+        if self.parameter in SET_UP_ONLY:
             raise InputError(
                 "parameter", f"'{self.parameter}' sets the start of a run; put it under parameters, not in a set event"
             )
