@@ -200,7 +200,13 @@ class Coercion(Event):
     size: float = Field(gt=0.0, le=1.0, description="trust lost by the target (0-1)")
     summary: ClassVar[str] = "US coerces an ally (tariffs, territory): trust falls, Europe leans to autonomy."
 
-    _target = field_validator("target")(lambda cls, v: _iso3(v))
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: Any) -> str:
+        code = _iso3(value)
+        if code == "USA":
+            raise InputError("target", "the USA is the coercer; give the ISO3 of the state it coerces")
+        return code
 
     def apply(self, model: Any) -> str:
         model.coerce(model.data.index(self.target), self.size)

@@ -515,6 +515,17 @@ def test_a_missing_field_names_the_event_type_with_its_article(tmp_path, capsys)
     assert "events[0].state: missing; an accession_request event needs it" in one_error(capsys, "validate", path)
 
 
+def test_a_coercion_of_the_usa_is_refused(tmp_path, capsys):
+    # The US coerces its allies: a target USA would take trust from the USA and spill over to every ally.
+    path = write(tmp_path, "c.yaml", "events:\n  - {date: 2026-01, type: coercion, target: usa, size: 0.5}\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(
+        f"error: {path}: events[0].target: the USA is the coercer; give the ISO3 of the state it coerces"
+    )
+    with pytest.raises(InputError):
+        AllianceModel(events=[{"date": "2026-01", "type": "coercion", "target": "USA", "size": 0.5}])
+
+
 def test_an_election_for_the_usa_is_refused_naming_the_us_events(tmp_path, capsys):
     path = write(
         tmp_path, "e.yaml", "events:\n  - {date: 2026-01, type: election, state: usa, government: mainstream}\n"
