@@ -515,6 +515,14 @@ def test_a_missing_field_names_the_event_type_with_its_article(tmp_path, capsys)
     assert "events[0].state: missing; an accession_request event needs it" in one_error(capsys, "validate", path)
 
 
+def test_an_alignment_override_for_the_usa_is_refused(tmp_path, capsys):
+    # Alignment is each government's closeness to the US administration: the USA's own is not read.
+    path = write(tmp_path, "a.yaml", "extends: baseline\nstates:\n  usa: {administration_alignment: 0.2}\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: states.USA.administration_alignment: the USA's own is not read"), line
+    assert "set it for the other states" in line, line
+
+
 def test_a_coercion_of_the_usa_is_refused(tmp_path, capsys):
     # The US coerces its allies: a target USA would take trust from the USA and spill over to every ally.
     path = write(tmp_path, "c.yaml", "events:\n  - {date: 2026-01, type: coercion, target: usa, size: 0.5}\n")
