@@ -581,8 +581,10 @@ def trust_section(
         "Each state's trust follows a monthly signal at its own speed (its attention to the US, docs/ODD.md 7.5). "
         "The signal has two parts: US words, and US troops (its own garrison and the alliance total as it sees "
         "them), which the more exposed states weigh more. Below, the change from the first month to the last of "
-        f"trust and of each part ({how}); the rest is trust's change minus the signal's: the part not yet "
-        "recovered, mostly the direct hit of a coercion or its spillover. *Weight on troops* is the troops part "
+        f"trust and of each part ({how}); the rest is trust's change minus the signal's: the part of the signal's "
+        "change trust has not yet followed (it moves at its own speed)"
+        + (", and the direct hit of a coercion or its spillover" if coercions else "")
+        + ". *Weight on troops* is the troops part "
         "at the first month (presence is 1 then); *threat rank* orders the European allies by the threat they "
         "perceive at the first month (1 = highest), a proxy for their exposure."
     )
