@@ -281,6 +281,12 @@ def state_override_entries(data: Any, mapping: Mapping[str, Mapping[str, Any]]) 
                     field,
                     f"cannot be set per state{nearest(name, STATE_OVERRIDES)}; use one of {', '.join(STATE_OVERRIDES)}",
                 )
+            if name == "administration_alignment" and data.iso3[i] == "USA":
+                raise InputError(
+                    field,
+                    "the USA's own is not read (it is the others' closeness to its administration); "
+                    "set it for the other states",
+                )
             if name == "government":
                 if value not in ("mainstream", "accommodationist"):
                     raise InputError(field, f"{shown(value)} is not allowed; use mainstream or accommodationist")

@@ -1114,6 +1114,9 @@ INITIAL_ONLY = frozenset(
         "wales_commitment_share",
     }
 )
+# Every parameter a set event cannot change: the starting conditions above, and what starting trust is solved from
+# once (ODD 5; its bias then keeps each state's level at rest). The poll weight is still a structural coefficient.
+SET_UP_ONLY = INITIAL_ONLY | {"us_trust_initial", "trust_poll_weight"}
 NUMERIC_PARAMETERS: tuple[str, ...] = tuple(n for n, p in PARAMETERS.items() if not p.is_categorical)
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.inputs.parameters import INITIAL_ONLY, PARAMETERS
+from sim.inputs.parameters import PARAMETERS, SET_UP_ONLY
 from sim.inputs.states import REGIONS, check_iso3
 from sim.util.calendar import parse_month
 from sim.util.errors import InputError, nearest, pydantic_problem, shown
@@ -200,7 +200,13 @@ class Coercion(Event):
     size: float = Field(gt=0.0, le=1.0, description="trust lost by the target (0-1)")
     summary: ClassVar[str] = "US coerces an ally (tariffs, territory): trust falls, Europe leans to autonomy."
 
-    _target = field_validator("target")(lambda cls, v: _iso3(v))
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: Any) -> str:
+        code = _iso3(value)
+        if code == "USA":
+            raise InputError("target", "the USA is the coercer; give the ISO3 of the state it coerces")
+        return code
 
     def apply(self, model: Any) -> str:
         model.coerce(model.data.index(self.target), self.size)
@@ -272,7 +278,7 @@ class SetParameter(Event):
                 "'cohesion list parameters' shows all",
             )
         spec = PARAMETERS[self.parameter]
-        if self.parameter in INITIAL_ONLY:
+        if self.parameter in SET_UP_ONLY:
             raise InputError(
                 "parameter", f"'{self.parameter}' sets the start of a run; put it under parameters, not in a set event"
             )

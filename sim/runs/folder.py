@@ -498,10 +498,15 @@ def behind_tables(manifest: dict[str, Any]) -> list[str]:
     return names
 
 
+# Agent columns added after folders were first written: readers do without them (the report says so in one sentence).
+OPTIONAL_AGENT_COLUMNS = frozenset({"trust_words", "trust_boots"})
+
+
 def required_columns(table: str) -> tuple[str, ...]:
     """The columns that figures, reports and comparisons read from a run's ``model``, ``agents`` or ``events`` table.
 
-    The tables stored beside the run (``baseline_model``, ``chance_model``, ...) need those of their kind.
+    The tables stored beside the run (``baseline_model``, ``chance_model``, ...) need those of their kind; the
+    agents table may lack :data:`OPTIONAL_AGENT_COLUMNS`.
     """
     from sim.engine.outputs import LOG_COLUMNS
     from sim.engine.state import STATE_VARIABLES
@@ -510,7 +515,8 @@ def required_columns(table: str) -> tuple[str, ...]:
     if table == "model":
         return ("run", "replication", "seed", "step", "date", *MODEL_OUTCOMES)
     if table == "agents":
-        return ("run", "step", "date", "iso3", *STATE_VARIABLES, "government", "eu_member", "nato_member")
+        state = (name for name in STATE_VARIABLES if name not in OPTIONAL_AGENT_COLUMNS)
+        return ("run", "step", "date", "iso3", *state, "government", "eu_member", "nato_member")
     return ("run", *LOG_COLUMNS)
 
 

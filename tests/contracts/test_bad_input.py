@@ -515,6 +515,25 @@ def test_a_missing_field_names_the_event_type_with_its_article(tmp_path, capsys)
     assert "events[0].state: missing; an accession_request event needs it" in one_error(capsys, "validate", path)
 
 
+def test_an_alignment_override_for_the_usa_is_refused(tmp_path, capsys):
+    # Alignment is each government's closeness to the US administration: the USA's own is not read.
+    path = write(tmp_path, "a.yaml", "extends: baseline\nstates:\n  usa: {administration_alignment: 0.2}\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(f"error: {path}: states.USA.administration_alignment: the USA's own is not read"), line
+    assert "set it for the other states" in line, line
+
+
+def test_a_coercion_of_the_usa_is_refused(tmp_path, capsys):
+    # The US coerces its allies: a target USA would take trust from the USA and spill over to every ally.
+    path = write(tmp_path, "c.yaml", "events:\n  - {date: 2026-01, type: coercion, target: usa, size: 0.5}\n")
+    line = one_error(capsys, "validate", path)
+    assert line.startswith(
+        f"error: {path}: events[0].target: the USA is the coercer; give the ISO3 of the state it coerces"
+    )
+    with pytest.raises(InputError):
+        AllianceModel(events=[{"date": "2026-01", "type": "coercion", "target": "USA", "size": 0.5}])
+
+
 def test_an_election_for_the_usa_is_refused_naming_the_us_events(tmp_path, capsys):
     path = write(
         tmp_path, "e.yaml", "events:\n  - {date: 2026-01, type: election, state: usa, government: mainstream}\n"
@@ -882,3 +901,24 @@ def test_a_full_disk_during_a_sweep_names_the_folder(tmp_path, capsys, monkeypat
     code, lines, _ = run_cli(capsys, "sweep", experiment, "--workers", "1", "--quiet", "--out", str(out))
     assert code == 1 and len(lines) == 1, lines
     assert lines[0] == f"error: cannot write the results in {out}: No space left on device", lines
+
+
+@pytest.mark.parametrize("name", ["us_trust_initial", "trust_poll_weight"])
+def test_a_set_event_of_a_starting_trust_parameter_is_refused(tmp_path, capsys, name):
+    # Starting trust is solved once at set-up (ODD 5): a `set` of what it is solved from would change nothing.
+    text = f"events: [{{date: 2026-01, type: set, parameter: {name}, value: 0.7}}]\n"
+    line = one_error(capsys, "validate", write(tmp_path, "set.yaml", text))
+    assert f"events[0].parameter: '{name}' sets the start of a run; put it under parameters" in line, line
+
+
+def test_every_parameter_only_set_up_reads_is_refused_in_a_set_event():
+    # A parameter that only the set-up reads is one a `set` event would silently leave without effect.
+    from sim.inputs.parameters import SET_UP_ONLY
+
+    layers = ("engine", "rules", "compiled", "agents", "model")
+    engine = [p for p in (ROOT / "sim").rglob("*.py") if p.parent.name in layers or p.stem in layers]
+    text = "".join(p.read_text(encoding="utf-8") for p in engine if p.name != "setup.py")
+    read_later = set(re.findall(r"\"(\w+)\"", text)) | set(re.findall(r"param:(\w+)", text))
+    setup = set(re.findall(r"\"(\w+)\"", (ROOT / "sim" / "engine" / "setup.py").read_text(encoding="utf-8")))
+    only_at_start = {name for name in PARAMETERS if name in setup and name not in read_later}
+    assert only_at_start <= SET_UP_ONLY, sorted(only_at_start - SET_UP_ONLY)

@@ -527,3 +527,23 @@ def test_a_refused_resume_lets_the_folder_go(tmp_path, capsys):
     assert "different experiment" in one_line(capsys)
     changed.write_text(changed.read_text().replace("replications: 3", "replications: 2"))
     assert main(argv) == 0, "the refused command held no lock after it ended"
+
+
+def test_a_folder_written_before_the_trust_parts_is_drawn_with_one_sentence_for_them(tmp_path, capsys):
+    # Folders written before trust's signal was split into US words and US troops (ODD 7.5) lack the two columns.
+    import pandas as pd
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"name": "tiny", "end": "2025-02", "replications": 2, "uncertainty": "none"}))
+    assert main(["run", str(path), "--workers", "1", "--quiet", "--out", str(tmp_path / "out")]) == 0
+    (folder,) = (tmp_path / "out").iterdir()
+    name = "agents/part-000000.parquet"
+    pd.read_parquet(folder / name).drop(columns=["trust_words", "trust_boots"]).to_parquet(folder / name, index=False)
+    set_manifest(folder, tables={**manifest(folder)["tables"], name: store.file_digest(folder / name)})
+    capsys.readouterr()
+    assert main(["plot", str(folder)]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().err == ""
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    section = report.split("## What drove trust in the US", 1)[1].split("\n## ", 1)[0].strip()
+    assert section.startswith("This folder's agents table has no `trust_words`, `trust_boots` column"), section
+    assert "\n" not in section, section

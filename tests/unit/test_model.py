@@ -415,3 +415,17 @@ def test_batch_run_warns_when_its_runs_are_identical():
         mesa.batch_run(AllianceModel, parameters={"seed": [1, 2], **short}, display_progress=False)
         mesa.batch_run(AllianceModel, parameters=short, iterations=2, display_progress=False)  # seeds drawn
         AllianceModel(seed=7, **short)  # not in a batch
+
+
+def test_a_set_of_an_exposure_weight_derives_exposure_again():
+    # Exposure (ODD 7.0) is derived from its weights: a `set` of one takes effect from its month on.
+    events = [{"type": "set", "date": "2025-03", "parameter": "exposure_arctic_weight", "value": 0.0}]
+    model = AllianceModel(seed=1, start="2025-01", end="2025-04", events=events)
+    isl, aut = model.data.index("ISL"), model.data.index("AUT")  # an Arctic Council member and a state that is not
+    before, weight = model.engine.exposure[0].copy(), model.p["exposure_arctic_weight"]
+    assert 0 < weight < 1 - before[isl]  # Iceland's exposure is not clipped: the weight shows in full
+    for _ in range(3):
+        model.step()
+    after = model.engine.exposure[0]
+    assert after[isl] == pytest.approx(before[isl] - weight)
+    assert after[aut] == pytest.approx(before[aut])

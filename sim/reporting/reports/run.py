@@ -450,6 +450,41 @@ def _start(agents: pd.DataFrame, allies: list[str]) -> pd.DataFrame:
     return start.rename(columns={"trust_boots": "troops_weight"})
 
 
+# Parameters that change how a state weighs US words against US troops (ODD 7.5: the words' weight falls with
+# exposure, a host weighs its own garrison by its size): a `set` of one moves the two parts with no US act.
+SIGNAL_WEIGHT_PARAMETERS = (
+    "trust_commitment_weight",
+    "trust_exposure_tilt",
+    "host_half_saturation_k",
+    "exposure_sea_weight",
+    "exposure_arctic_weight",
+    "exposure_history_weight",
+    "proximity_length_km",
+    "proximity_border_weight",
+    "proximity_ukraine_border_weight",
+)
+
+
+def _weight_sets(events: pd.DataFrame, reference_events: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """(date YYYY-MM, parameter) of the run's `set` events of :data:`SIGNAL_WEIGHT_PARAMETERS`, first run; those
+    the reference shares left out."""
+
+    def listed(table: pd.DataFrame | None) -> list[tuple[str, str]]:
+        if table is None or table.empty or not {"item", "detail"} <= set(table.columns):
+            return []
+        named = scenario_events(table)
+        rows = named[named["item"].astype(str) == "set"]
+        found = [
+            (str(date)[:7], str(detail), match.group(1))
+            for date, detail in zip(rows["date"], rows["detail"], strict=True)
+            if (match := re.match(r"(\w+) = ", str(detail))) and match.group(1) in SIGNAL_WEIGHT_PARAMETERS
+        ]
+        return sorted(set(found))
+
+    shared = set(listed(reference_events))
+    return [(date, name) for date, detail, name in listed(events) if (date, detail, name) not in shared]
+
+
 def _coercions(events: pd.DataFrame, reference_events: pd.DataFrame | None) -> list[tuple[str, str]]:
     """(date YYYY-MM, target ISO3) of the run's coercion events, first run; those the reference shares left out."""
 
@@ -581,8 +616,10 @@ def trust_section(
         "Each state's trust follows a monthly signal at its own speed (its attention to the US, docs/ODD.md 7.5). "
         "The signal has two parts: US words, and US troops (its own garrison and the alliance total as it sees "
         "them), which the more exposed states weigh more. Below, the change from the first month to the last of "
-        f"trust and of each part ({how}); the rest is trust's change minus the signal's: the part not yet "
-        "recovered, mostly the direct hit of a coercion or its spillover. *Weight on troops* is the troops part "
+        f"trust and of each part ({how}); the rest is trust's change minus the signal's: the part of the signal's "
+        "change trust has not yet followed (it moves at its own speed)"
+        + (", and the direct hit of a coercion or its spillover" if coercions else "")
+        + ". *Weight on troops* is the troops part "
         "at the first month (presence is 1 then); *threat rank* orders the European allies by the threat they "
         "perceive at the first month (1 = highest), a proxy for their exposure."
     )
@@ -617,7 +654,16 @@ def trust_section(
             + ", ".join(f"{name} ({n})" for name, n in channels[others.index].map(_channel_kind).value_counts().items())
             + "."
         )
-    return f"{intro}\n\n{table}\n\n{_paragraph(_trust_summary(changes, channels, start, paired))}"
+    summary = _trust_summary(changes, channels, start, paired)
+    reweighted = _weight_sets(events, reference.events if paired and reference is not None else None)
+    if reweighted:
+        summary += (
+            " The run sets "
+            + ", ".join(f"{name} ({date})" for date, name in reweighted)
+            + ": from then on the states weigh US words and US troops differently, so part of the change of "
+            "each part is that re-weighting, not a US act."
+        )
+    return f"{intro}\n\n{table}\n\n{_paragraph(summary)}"
 
 
 def _trust_summary(changes: pd.DataFrame, channels: pd.Series, start: pd.DataFrame, paired: bool) -> str:

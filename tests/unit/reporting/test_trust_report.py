@@ -216,3 +216,31 @@ def test_a_real_run_names_the_coercion_of_greenland_and_its_spillover():
     assert rows["DNK"][4] == "coercion: its own (2026-01)"
     assert rows["SWE"][4] == "coercion: spillover from DNK's (2026-01)"
     assert list(rows)[0] == "DNK", "the target lost most"
+
+
+def test_the_rest_is_read_as_a_coercion_only_when_the_run_has_one():
+    # Without a coercion the rest is trust lagging its signal (e.g. the 2022-24 hindcast: words fell, trust followed
+    # part of the way): the introduction must not call it mostly a coercion's hit.
+    agents = agents_table({"PRT": (-0.18, 0.0, 0.10), "DEU": (-0.17, 0.0, 0.09), "FIN": (-0.1, 0.0, 0.05)})
+    quiet = flat(report.trust_section(agents, events_table()))
+    assert "coercion" not in quiet, quiet
+    assert "the part of the signal's change trust has not yet followed (it moves at its own speed)" in quiet, quiet
+    coercion = ("2026-01-01", "coercion", "US coercion of DNK, size 0.3")
+    coerced = flat(report.trust_section(agents, events_table(coercion)))
+    assert "trust has not yet followed (it moves at its own speed), and the direct hit of a coercion" in coerced
+
+
+def test_a_set_of_the_weights_of_words_and_troops_is_named_as_a_reweighting():
+    # A `set` of an exposure weight mid-run moves the troops part of an Arctic state with no US troops moved:
+    # the section must say that part of the change is the re-weighting, not a US act.
+    agents = agents_table({"DNK": (0.04, -0.08, 0.0), "PRT": (-0.1, 0.0, 0.0)})
+    weights = ("2027-06-01", "set", "exposure_arctic_weight = 0.1")
+    text = flat(report.trust_section(agents, events_table(weights)))
+    assert "The run sets exposure_arctic_weight (2027-06): from then on the states weigh US words and US troops" in text
+    assert "not a US act" in text
+    other = flat(report.trust_section(agents, events_table(("2027-06-01", "set", "vote_noise_sd = 0.0"))))
+    assert "not a US act" not in other
+    # Paired: a set the baseline shares changed both alike and drops out.
+    reference = Results(pd.DataFrame(), agents_table(), events_table(weights))
+    paired = flat(report.trust_section(agents, events_table(weights), reference))
+    assert "not a US act" not in paired
