@@ -465,7 +465,7 @@ def initial_polls(initial_year: int) -> tuple[np.ndarray, np.ndarray]:
     allies = polls.european_allies()
     wave = polls.TRUST_INITIAL_WAVE
     trust = polls.filled_wave(wave, polls.TRUST_EARLIER_WAVES, allies) if wave else nothing
-    wave = polls.THREAT_INITIAL_WAVE if initial_year >= 2024 else getattr(polls, "THREAT_PRE2022_WAVE", None)
+    wave = polls.THREAT_INITIAL_WAVE if initial_year >= 2024 else polls.THREAT_PRE2022_WAVE
     threat = polls.wave_values(wave) if wave else nothing
     return trust, threat
 
